@@ -1,0 +1,84 @@
+//! Argument parsing without a crate (a parser crate costs flash for no gain here).
+//!
+//! `Args` is a cursor over the words after the subcommand. Each command asks for
+//! the flags and values it knows, then calls `finish`, which rejects leftovers.
+//! Pure: tested with plain vectors of strings.
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    words: Vec<String>,
+}
+
+impl Args {
+    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Args {
+        Args {
+            words: words.into_iter().collect(),
+        }
+    }
+
+    /// True if `name` (e.g. "--json") is present; removes it.
+    pub fn flag(&mut self, name: &str) -> bool {
+        match self.words.iter().position(|w| w == name) {
+            Some(i) => {
+                self.words.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The value of `--name VALUE` or `--name=VALUE`; removes both words.
+    pub fn value(&mut self, name: &str) -> Result<Option<String>> {
+        let mut i = 0;
+        while i < self.words.len() {
+            let w = &self.words[i];
+            if w == name {
+                if i + 1 >= self.words.len() {
+                    return Err(Error::new(format!("{name} needs a value")));
+                }
+                let v = self.words.remove(i + 1);
+                self.words.remove(i);
+                return Ok(Some(v));
+            }
+            if let Some(v) = w.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                let v = v.to_string();
+                self.words.remove(i);
+                return Ok(Some(v));
+            }
+            i += 1;
+        }
+        Ok(None)
+    }
+
+    /// Like `value`, parsed as a number.
+    pub fn number<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::new(format!("{name}: '{v}' is not a number"))),
+        }
+    }
+
+    /// The next positional word (one that does not start with '-').
+    pub fn positional(&mut self) -> Option<String> {
+        let i = self
+            .words
+            .iter()
+            .position(|w| !w.starts_with('-') || w == "-")?;
+        Some(self.words.remove(i))
+    }
+
+    /// Error if anything is left that no one asked for.
+    pub fn finish(self) -> Result<()> {
+        match self.words.first() {
+            None => Ok(()),
+            Some(w) => Err(Error::new(format!(
+                "unexpected argument '{w}' (see --help)"
+            ))),
+        }
+    }
+}

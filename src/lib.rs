@@ -1,0 +1,12 @@
+//! umodem: make a USB 3G/LTE stick work on a small OpenWrt router.
+//!
+//! Layout: `core` holds pure logic (no I/O, time passed in), `hw` the seams to the
+//! operating system (USB, serial, sysfs, clock), `cmd` one file per subcommand,
+//! `ubus` the ubus protocol (stand-alone), `out` the single output path.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod out;
+
+pub use error::{Error, Result};

@@ -1,0 +1,57 @@
+//! umodem: one multi-call binary. `umodem COMMAND [ARGS]`; see `umodem --help`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use umodem::cli::Args;
+use umodem::cmd::{find, COMMANDS};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn help() -> String {
+    let mut s = format!(
+        "umodem {VERSION}: USB 3G/LTE modems on OpenWrt\n\n\
+         usage: umodem COMMAND [ARGS]    (umodem COMMAND --help for more)\n\ncommands:\n"
+    );
+    for c in COMMANDS {
+        s.push_str(&format!("  {:<11}{}\n", c.name, c.help));
+    }
+    s.push_str("\noptions:\n  --help     this text\n  --version  print the version\n");
+    s
+}
+
+fn print(s: &str) -> ExitCode {
+    // A closed stdout (e.g. `umodem --help | head -1`) is not worth a panic.
+    let _ = std::io::stdout().write_all(s.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn fail(msg: &str, code: u8) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "umodem: {msg}");
+    ExitCode::from(code)
+}
+
+fn main() -> ExitCode {
+    let mut words = std::env::args().skip(1);
+    let first = match words.next() {
+        None => return fail("no command given (try umodem --help)", 2),
+        Some(w) => w,
+    };
+    match first.as_str() {
+        "--help" | "-h" | "help" => return print(&help()),
+        "--version" | "-V" => return print(&format!("umodem {VERSION}\n")),
+        _ => {}
+    }
+    let cmd = match find(&first) {
+        Some(c) => c,
+        None => return fail(&format!("unknown command '{first}' (try umodem --help)"), 2),
+    };
+    let mut args = Args::new(words);
+    if args.flag("--help") || args.flag("-h") {
+        return print(&format!("usage: umodem {}\n\n{}\n", cmd.usage, cmd.help));
+    }
+    match (cmd.run)(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e.msg(), 1),
+    }
+}
