@@ -342,6 +342,13 @@ fn fixture(args: &[String]) -> ExitCode {
     }
 }
 
+/// A line on stdout; a closed stdout is no reason to stop.
+fn say(s: &str) {
+    let mut o = std::io::stdout();
+    let _ = writeln!(o, "{s}");
+    let _ = o.flush();
+}
+
 struct Client {
     stream: UnixStream,
     buf: Vec<u8>,
@@ -413,8 +420,7 @@ fn run(o: Opts) -> Result<(), String> {
     let mut clients: Vec<Client> = Vec::new();
     let mut net: Option<Net> = None;
     let mut dying: Vec<Child> = Vec::new();
-    println!("umodem-sim: ready in {}", o.dir.display());
-    let _ = std::io::stdout().flush();
+    say(&format!("umodem-sim: ready in {}", o.dir.display()));
 
     let cleanup = |ptys: &[Pty]| {
         for p in ptys {
@@ -616,7 +622,7 @@ fn run(o: Opts) -> Result<(), String> {
                     for mut c in dying {
                         let _ = c.wait();
                     }
-                    println!("umodem-sim: unplugged");
+                    say("umodem-sim: unplugged");
                     return Ok(());
                 }
             }
