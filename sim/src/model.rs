@@ -1285,6 +1285,11 @@ impl Modem {
                 }
             }
             ("+CGDCONT", K::Read) => {
+                // The seed's `gcom info` ran before the PIN was entered and printed
+                // "APN: ERROR:" for this query: the stick wants the SIM here.
+                if let Some(e) = cmee_sim {
+                    return Fin::Cme(e);
+                }
                 for c in &self.contexts {
                     info.push(format!("+CGDCONT: {},\"{}\",\"{}\",\"0.0.0.0\",0,0", c.0, c.1, c.2));
                 }
@@ -1404,8 +1409,13 @@ impl Modem {
                         }
                         info.push(format!("+CLCK: {}", self.sim.pin_enabled as u8));
                     }
-                    // gcom's "Network Locked" query: the real stick answered with an error
-                    ("PN", _) => return Fin::Cme(4),
+                    // gcom's "Network Locked" query ran with the PIN not yet entered
+                    // and printed "ERROR:" (third word of "+CME ERROR: 11").
+                    ("PN", Some(2)) => match cmee_sim {
+                        Some(e) => return Fin::Cme(e),
+                        None => info.push("+CLCK: 0".into()),
+                    },
+                    ("PN", _) => return Fin::Cme(3),
                     ("SC", Some(0 | 1)) => return Fin::Cme(3),
                     _ => return Fin::Error,
                 }

@@ -90,9 +90,26 @@ fn gcom_info_queries_get_what_the_real_stick_gave() {
         at(&mut m, PCUI, "AT_OSBM?\r", 0),
         "AT_OSBM?\r\r\nCOMMAND NOT SUPPORT\r\n"
     );
+    // the write-up ran gcom before entering the PIN: both queries fail on the SIM
     assert_eq!(
         at(&mut m, PCUI, "AT+clck=\"PN\",2\r", 0),
-        "AT+clck=\"PN\",2\r\r\n+CME ERROR: 4\r\n"
+        "AT+clck=\"PN\",2\r\r\n+CME ERROR: 11\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CGDCONT?\r", 0),
+        "AT+CGDCONT?\r\r\n+CME ERROR: 11\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CPIN=\"8328\"\r", 0),
+        "AT+CPIN=\"8328\"\r\r\nOK\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+clck=\"PN\",2\r", 0),
+        "AT+clck=\"PN\",2\r\r\n+CLCK: 0\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CGDCONT?\r", 0),
+        "AT+CGDCONT?\r\r\nOK\r\n"
     );
 }
 
