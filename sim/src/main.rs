@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use umodem_sim::control;
-use umodem_sim::model::{Config, Event, Modem, PortId, PORTS};
+use umodem_sim::model::{Config, Event, Modem, PORTS};
 use umodem_sim::sysfs;
 
 const USAGE: &str = "\
@@ -389,29 +389,8 @@ fn run(o: Opts) -> Result<(), String> {
     for f in &o.faults {
         control::apply(&mut modem, &format!("fault {f}"), now())?;
     }
-    let mut ptys = Vec::new();
-    for (i, _) in PORTS.iter().enumerate() {
-        ptys.push(open_pty(o.dir.join(format!("ttyUSB{i}")))?);
-    }
-    // The model starts with every port closed until the host opens it.
-    for p in PORTS {
-        modem.port_closed(p, now());
-    }
-    let device = sysfs::e367("1-1", 3, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
-    if let Some(root) = &o.sysfs {
-        let devs: HashMap<String, String> = ptys
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("ttyUSB{i}"), dev_of(&p.slave_path)))
-            .collect();
-        let lookup = |t: &str| {
-            devs.get(t)
-                .cloned()
-                .unwrap_or_else(|| sysfs::usb_serial_dev(t))
-        };
-        sysfs::write_tree(root, std::slice::from_ref(&device), &lookup)
-            .map_err(|e| format!("{}: {e}", root.display()))?;
-    }
+    let mut devnum: u8 = 3;
+    let mut ptys = plug_in(&o, &mut modem, devnum, now())?;
     let ctl_path = o.dir.join("control");
     let _ = std::fs::remove_file(&ctl_path);
     let listener =
@@ -422,20 +401,7 @@ fn run(o: Opts) -> Result<(), String> {
     let mut dying: Vec<Child> = Vec::new();
     say(&format!("umodem-sim: ready in {}", o.dir.display()));
 
-    let cleanup = |ptys: &[Pty]| {
-        for p in ptys {
-            let _ = std::fs::remove_file(&p.link);
-            // SAFETY: closing our own master descriptors once, at exit.
-            unsafe {
-                libc::close(p.master);
-            }
-        }
-        let _ = std::fs::remove_file(&ctl_path);
-        if let Some(root) = &o.sysfs {
-            let _ = sysfs::remove_device(root, &device);
-        }
-    };
-
+    let mut replug_at: Option<u64> = None;
     loop {
         if STOP.load(Ordering::SeqCst) {
             break;
@@ -618,16 +584,29 @@ fn run(o: Opts) -> Result<(), String> {
                     if let Some(n) = net.take() {
                         stop_net(n, &mut dying);
                     }
-                    cleanup(&ptys);
-                    for mut c in dying {
-                        let _ = c.wait();
-                    }
+                    pull_out(&o, &mut ptys, devnum);
                     say("umodem-sim: unplugged");
-                    return Ok(());
+                    match modem.replug_after() {
+                        Some(ms) => replug_at = Some(t + ms),
+                        None => {
+                            let _ = std::fs::remove_file(&ctl_path);
+                            for mut c in dying {
+                                let _ = c.wait();
+                            }
+                            return Ok(());
+                        }
+                    }
                 }
             }
         }
         dying.retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_))));
+        if replug_at.is_some_and(|at| t >= at) {
+            replug_at = None;
+            modem = modem.power_on_again(t);
+            devnum = devnum.wrapping_add(1).max(2);
+            ptys = plug_in(&o, &mut modem, devnum, t)?;
+            say("umodem-sim: plugged in");
+        }
 
         // modem to host
         for (i, p) in ptys.iter_mut().enumerate() {
@@ -643,11 +622,54 @@ fn run(o: Opts) -> Result<(), String> {
     if let Some(n) = net.take() {
         stop_net(n, &mut dying);
     }
-    cleanup(&ptys);
+    pull_out(&o, &mut ptys, devnum);
+    let _ = std::fs::remove_file(&ctl_path);
     for mut c in dying {
         let _ = c.kill();
         let _ = c.wait();
     }
-    let _ = PortId::Modem;
     Ok(())
+}
+
+/// The stick appears: ptys, DIR/ttyUSBn links, the sysfs device. Ports start closed.
+fn plug_in(o: &Opts, modem: &mut Modem, devnum: u8, now: u64) -> Result<Vec<Pty>, String> {
+    let mut ptys = Vec::new();
+    for i in 0..PORTS.len() {
+        ptys.push(open_pty(o.dir.join(format!("ttyUSB{i}")))?);
+    }
+    for p in PORTS {
+        modem.port_closed(p, now);
+    }
+    if let Some(root) = &o.sysfs {
+        let device = sysfs::e367("1-1", devnum, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
+        let devs: HashMap<String, String> = ptys
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("ttyUSB{i}"), dev_of(&p.slave_path)))
+            .collect();
+        let lookup = |t: &str| {
+            devs.get(t)
+                .cloned()
+                .unwrap_or_else(|| sysfs::usb_serial_dev(t))
+        };
+        sysfs::write_tree(root, std::slice::from_ref(&device), &lookup)
+            .map_err(|e| format!("{}: {e}", root.display()))?;
+    }
+    Ok(ptys)
+}
+
+/// The stick vanishes: links and sysfs entries go, the masters close (open slaves
+/// get hang-up/EIO, as ttys of an unplugged USB device do).
+fn pull_out(o: &Opts, ptys: &mut Vec<Pty>, devnum: u8) {
+    for p in ptys.drain(..) {
+        let _ = std::fs::remove_file(&p.link);
+        // SAFETY: closing our own master descriptor once; the Pty is dropped here.
+        unsafe {
+            libc::close(p.master);
+        }
+    }
+    if let Some(root) = &o.sysfs {
+        let device = sysfs::e367("1-1", devnum, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
+        let _ = sysfs::remove_device(root, &device);
+    }
 }

@@ -240,6 +240,7 @@ pub struct Modem {
     next_storm: u64,
     rng: u64,
     unplugged: bool,
+    replug_after: Option<u64>,
     now: u64,
 }
 
@@ -353,6 +354,7 @@ impl Modem {
             next_storm: now,
             rng: 0x2545_F491_4F6C_DD1D,
             unplugged: false,
+            replug_after: None,
             now,
             cfg,
         };
@@ -589,12 +591,39 @@ impl Modem {
 
     // ----- control channel -----
 
-    pub fn unplug(&mut self) {
+    /// The stick vanishes; with `replug_after_ms` it is plugged in again that much later
+    /// (the transport then calls `power_on_again`).
+    pub fn unplug(&mut self, replug_after_ms: Option<u64>) {
         if !self.unplugged {
             self.unplugged = true;
+            self.replug_after = replug_after_ms;
             self.call = None;
             self.events.push(Event::Unplug);
         }
+    }
+
+    pub fn replug_after(&self) -> Option<u64> {
+        self.replug_after
+    }
+
+    /// The same stick plugged in again: a fresh power-on (settings, calls and contexts
+    /// gone, PIN asked again), the same SIM with its PIN and remaining attempts, and
+    /// the same faults and signal/registration overrides from the control channel.
+    pub fn power_on_again(&self, now: u64) -> Modem {
+        let mut cfg = self.cfg.clone();
+        cfg.pin = self.sim.pin.clone();
+        cfg.pin_left = self.sim.pin_left;
+        cfg.puk_left = self.sim.puk_left;
+        cfg.sim_present = self.sim.present;
+        cfg.pin_enabled = self.sim.pin_enabled;
+        let mut m = Modem::new(cfg, now);
+        if self.sim.lock == Lock::Blocked {
+            m.sim.lock = Lock::Blocked;
+        }
+        m.faults = self.faults.clone();
+        m.rssi_override = self.rssi_override;
+        m.reg_override = self.reg_override;
+        m
     }
 
     /// Network drops the call: NO CARRIER on the modem port.
@@ -647,7 +676,8 @@ impl Modem {
             (true, Lock::Blocked) => "blocked",
         };
         format!(
-            "sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={}",
+            "plugged={} sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={}",
+            !self.unplugged,
             self.sim.pin_left,
             self.sim.puk_left,
             self.sim.busy(now),

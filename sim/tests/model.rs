@@ -719,3 +719,25 @@ fn garbage_input_never_wedges_the_parser() {
         "AT+CSQ\r\r\n+CSQ: 18,99\r\n\r\nOK\r\n"
     );
 }
+
+#[test]
+fn replug_is_a_fresh_power_on_with_the_same_sim() {
+    let mut m = unlocked(0);
+    apply(&mut m, "sim pin", 0).unwrap();
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CPIN=\"1111\"\r", 0),
+        "AT+CPIN=\"1111\"\r\r\n+CME ERROR: 16\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert!(apply(&mut m, "unplug soon", 0).is_err());
+    apply(&mut m, "unplug 500", 0).unwrap();
+    assert_eq!(m.replug_after(), Some(500));
+    assert!(apply(&mut m, "unplug", 0).is_err());
+    let mut m = m.power_on_again(500);
+    assert!(!m.unplugged());
+    // echo back on, PIN asked again, the spent attempt stays spent
+    assert_eq!(
+        at(&mut m, PCUI, "AT^CPIN?\r", 500),
+        "AT^CPIN?\r\r\n^CPIN: SIM PIN,2,10,2,10,3\r\n\r\nOK\r\n"
+    );
+}
