@@ -741,3 +741,64 @@ fn replug_is_a_fresh_power_on_with_the_same_sim() {
         "AT^CPIN?\r\r\n^CPIN: SIM PIN,2,10,2,10,3\r\n\r\nOK\r\n"
     );
 }
+
+#[test]
+fn numeric_and_quiet_results_and_repeat() {
+    let mut m = new(quiet_cfg());
+    assert_eq!(at(&mut m, PCUI, "ATE0V0\r", 0), "ATE0V0\r0\r");
+    assert_eq!(at(&mut m, PCUI, "AT+CGMI\r", 0), "huawei\r\n0\r");
+    assert_eq!(at(&mut m, PCUI, "AT+FOO\r", 0), "4\r");
+    // +CME errors keep their text form
+    assert_eq!(at(&mut m, PCUI, "AT+CIMI\r", 0), "\r\n+CME ERROR: 11\r\n");
+    assert_eq!(at(&mut m, PCUI, "ATV1Q1\r", 0), "");
+    assert_eq!(at(&mut m, PCUI, "AT+CGMM\r", 0), "\r\nE367\r\n");
+    assert_eq!(at(&mut m, PCUI, "ATQ0\r", 0), "\r\nOK\r\n");
+    // A/ repeats the last command line at once, without a CR
+    assert_eq!(at(&mut m, PCUI, "A/", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CSQ\r", 0),
+        "\r\n+CSQ: 18,99\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "a/", 0), "\r\n+CSQ: 18,99\r\n\r\nOK\r\n");
+    // S-registers and a chain stopped by the first error
+    assert_eq!(at(&mut m, PCUI, "ATS3?\r", 0), "\r\n013\r\n\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CGMI;+BAD;+CGMM\r", 0),
+        "\r\nhuawei\r\n\r\nCOMMAND NOT SUPPORT\r\n"
+    );
+    // text before "AT" is ignored, a line without AT gets no answer
+    assert_eq!(at(&mut m, PCUI, "xxAT\r", 0), "\r\nOK\r\n");
+    assert_eq!(at(&mut m, PCUI, "hello\r", 0), "");
+}
+
+#[test]
+fn radio_off_deregisters_and_connect_rate() {
+    let mut m = new(Config {
+        pin_enabled: false,
+        reg_delay_ms: 0,
+        connect_rate: Some(7_200_000),
+        ..quiet_cfg()
+    });
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CREG?\r", 0),
+        "\r\n+CREG: 0,1\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=4\r", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CREG?\r", 10),
+        "\r\n+CREG: 0,0\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CSQ\r", 10),
+        "\r\n+CSQ: 99,99\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1\r", 10), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CFUN?\r", 20),
+        "\r\n+CFUN: 1\r\n\r\nOK\r\n"
+    );
+    at(&mut m, MODEM, "ATD*99#\r", 20);
+    m.tick(400);
+    assert_eq!(m.output(MODEM), b"\r\nCONNECT 7200000\r\n");
+}
