@@ -46,7 +46,8 @@ options:
   --ppp-cmd CMD         after CONNECT run `sh -c CMD` with the modem port's data
                         on its stdin/stdout (e.g. pppd notty passive ...)
   --sysfs ROOT          also write a fake sysfs tree for the stick under ROOT
-  --tick-ms N           main loop period (default 20)";
+  --tick-ms N           main loop period (default 20)
+  --trace FILE          append every byte in and out per port to FILE (PINs masked)";
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -66,6 +67,7 @@ struct Opts {
     ppp_cmd: Option<String>,
     sysfs: Option<PathBuf>,
     tick_ms: u64,
+    trace: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Opts, String> {
@@ -76,6 +78,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         ppp_cmd: None,
         sysfs: None,
         tick_ms: 20,
+        trace: None,
     };
     if let Ok(p) = std::env::var("UMODEM_SIM_PIN") {
         o.cfg.pin = p;
@@ -112,6 +115,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--ppp-cmd" => o.ppp_cmd = Some(val()?),
             "--sysfs" => o.sysfs = Some(PathBuf::from(val()?)),
             "--tick-ms" => o.tick_ms = num(val()?)?.clamp(1, 1000),
+            "--trace" => o.trace = Some(PathBuf::from(val()?)),
             _ => return Err(format!("unknown option {a}\n{USAGE}")),
         }
     }
@@ -402,6 +406,10 @@ fn run(o: Opts) -> Result<(), String> {
     say(&format!("umodem-sim: ready in {}", o.dir.display()));
 
     let mut replug_at: Option<u64> = None;
+    let mut trace = match &o.trace {
+        Some(p) => Some(Trace::open(p)?),
+        None => None,
+    };
     loop {
         if STOP.load(Ordering::SeqCst) {
             break;
@@ -457,6 +465,9 @@ fn run(o: Opts) -> Result<(), String> {
                     if !p.open {
                         p.open = true;
                         modem.port_opened(port);
+                    }
+                    if let Some(tr) = trace.as_mut() {
+                        tr.log(t, i, '<', &d, modem.in_data_mode() && port == PORTS[0]);
                     }
                     modem.input(port, &d, t);
                 }
@@ -567,6 +578,7 @@ fn run(o: Opts) -> Result<(), String> {
             let _ = modem.to_network(); // no network peer: data goes nowhere
         }
 
+        let was_data = modem.in_data_mode();
         modem.tick(t);
         for ev in modem.events() {
             match ev {
@@ -600,6 +612,9 @@ fn run(o: Opts) -> Result<(), String> {
             }
         }
         dying.retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_))));
+        if let Some(tr) = trace.as_mut() {
+            tr.flush_old(t);
+        }
         if replug_at.is_some_and(|at| t >= at) {
             replug_at = None;
             modem = modem.power_on_again(t);
@@ -611,6 +626,12 @@ fn run(o: Opts) -> Result<(), String> {
         // modem to host
         for (i, p) in ptys.iter_mut().enumerate() {
             let out = modem.output(PORTS[i]);
+            if let Some(tr) = trace.as_mut() {
+                if !out.is_empty() {
+                    // CONNECT / NO CARRIER switch modes: log those chunks as text
+                    tr.log(t, i, '>', &out, was_data && modem.in_data_mode() && i == 0);
+                }
+            }
             if p.open {
                 p.pending.extend_from_slice(&out);
                 if !flush_fd(p.master, &mut p.pending) {
@@ -629,6 +650,120 @@ fn run(o: Opts) -> Result<(), String> {
         let _ = c.wait();
     }
     Ok(())
+}
+
+/// `--trace`: "s.ms port dir text" lines, bytes escaped, AT traffic grouped into lines
+/// (so a PIN typed one byte at a time is still one line, and masked); data-mode
+/// chunks only counted.
+struct Trace {
+    file: std::fs::File,
+    /// (port, '<' or '>') -> (bytes not yet written, time of the first)
+    pending: HashMap<(usize, char), (Vec<u8>, u64)>,
+}
+
+impl Trace {
+    fn open(p: &Path) -> Result<Trace, String> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        Ok(Trace {
+            file,
+            pending: HashMap::new(),
+        })
+    }
+
+    fn log(&mut self, t: u64, port: usize, dir: char, bytes: &[u8], data: bool) {
+        if data {
+            self.flush(port, dir);
+            self.write(t, port, dir, &format!("[{} data bytes]", bytes.len()));
+            return;
+        }
+        let e = self
+            .pending
+            .entry((port, dir))
+            .or_insert_with(|| (Vec::new(), t));
+        if e.0.is_empty() {
+            e.1 = t;
+        }
+        e.0.extend_from_slice(bytes);
+        let done = matches!(bytes.last(), Some(b'\r' | b'\n')) || e.0.len() > 256;
+        if done {
+            self.flush(port, dir);
+        }
+    }
+
+    /// Write lines that have waited for their end longer than a second.
+    fn flush_old(&mut self, t: u64) {
+        let old: Vec<(usize, char)> = self
+            .pending
+            .iter()
+            .filter(|(_, (b, since))| !b.is_empty() && t >= since + 1000)
+            .map(|(k, _)| *k)
+            .collect();
+        for (port, dir) in old {
+            self.flush(port, dir);
+        }
+    }
+
+    fn flush(&mut self, port: usize, dir: char) {
+        let Some((bytes, since)) = self.pending.get_mut(&(port, dir)) else {
+            return;
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let raw = std::mem::take(bytes);
+        let since = *since;
+        let mut s = String::new();
+        for &b in &raw {
+            match b {
+                b'\r' => s.push_str("\\r"),
+                b'\n' => s.push_str("\\n"),
+                b'\\' => s.push_str("\\\\"),
+                0x20..=0x7e => s.push(b as char),
+                _ => s.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        let text = mask_pin(&s);
+        self.write(since, port, dir, &text);
+    }
+
+    fn write(&mut self, t: u64, port: usize, dir: char, text: &str) {
+        const NAMES: [&str; 3] = ["modem", "diag", "pcui"];
+        let name = NAMES.get(port).copied().unwrap_or("?");
+        let _ = writeln!(
+            self.file,
+            "{}.{:03} {name} {dir} {text}",
+            t / 1000,
+            t % 1000
+        );
+    }
+}
+
+/// Hide the codes of PIN commands (the host's input is echoed, so both directions).
+fn mask_pin(s: &str) -> String {
+    let up = s.to_ascii_uppercase();
+    if !up.contains("CPIN=") {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut after = false;
+    for (i, c) in s.char_indices() {
+        if up.get(..i).is_some_and(|p| p.ends_with("CPIN=")) {
+            after = true;
+        }
+        if after && c.is_ascii_digit() {
+            out.push('*');
+        } else {
+            if c == '\\' {
+                after = false;
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The stick appears: ptys, DIR/ttyUSBn links, the sysfs device. Ports start closed.

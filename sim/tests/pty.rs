@@ -501,3 +501,43 @@ fn unplug_and_replug_brings_new_ports_and_the_same_sim() {
     drop(sim);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn trace_logs_both_directions_and_masks_the_pin() {
+    let trace =
+        std::env::temp_dir().join(format!("umodem-sim-test-{}-trace.log", std::process::id()));
+    let _ = std::fs::remove_file(&trace);
+    let sim = Sim::start(
+        "trace",
+        &[
+            "--trace",
+            trace.to_str().expect("utf8"),
+            "--boot-interval-ms",
+            "0",
+            "--reg-delay-ms",
+            "0",
+        ],
+    );
+    let p = sim.port(2);
+    for b in b"AT+CPIN=\"8328\"\r" {
+        p.write(&[*b]); // one byte at a time, as comgt sends
+    }
+    assert!(p.read_until(b"OK\r\n").is_ok());
+    let m = sim.port(0);
+    assert_eq!(m.at("ATD*99#\r", "CONNECT\r\n"), "ATD*99#\r\r\nCONNECT\r\n");
+    m.write(b"\x7e\xff\x03\x7e");
+    assert!(sim.ctl("status").contains("data=true"));
+    drop(m);
+    drop(p);
+    drop(sim); // SIGKILL: everything logged so far is on disk already
+    let log = std::fs::read_to_string(&trace).expect("trace");
+    let _ = std::fs::remove_file(&trace);
+    assert!(!log.contains("8328"), "{log}");
+    assert!(log.contains(" pcui < AT+CPIN=\"****\"\\r\n"), "{log}");
+    assert!(
+        log.contains(" pcui > AT+CPIN=\"****\"\\r\\r\\nOK\\r\\n"),
+        "echo: {log}"
+    );
+    assert!(log.contains(" modem > \\r\\nCONNECT\\r\\n\n"), "{log}");
+    assert!(log.contains(" modem < [4 data bytes]\n"), "{log}");
+}
