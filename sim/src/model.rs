@@ -1545,7 +1545,7 @@ impl Modem {
         if now >= self.next_flow {
             self.next_flow = now + 2000;
             if let Some(c) = &self.call {
-                let secs = (now - c.connected_at) / 1000;
+                let secs = now.saturating_sub(c.connected_at) / 1000;
                 lines.push(format!(
                     "^DSFLOWRPT:{:08X},{:08X},{:08X},{:016X},{:016X},{:08X},{:08X}",
                     secs,

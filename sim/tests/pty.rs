@@ -541,3 +541,24 @@ fn trace_logs_both_directions_and_masks_the_pin() {
     assert!(log.contains(" modem > \\r\\nCONNECT\\r\\n\n"), "{log}");
     assert!(log.contains(" modem < [4 data bytes]\n"), "{log}");
 }
+
+#[test]
+fn sigterm_cleans_up() {
+    let root = std::env::temp_dir().join(format!("umodem-sim-test-{}-term", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut sim = Sim::start("term", &["--sysfs", root.to_str().expect("utf8")]);
+    assert!(sim.dir.join("ttyUSB0").exists());
+    assert!(root.join("sys/bus/usb-serial/devices/ttyUSB0").exists());
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(sim.child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = sim.child.wait().expect("exit");
+    assert!(status.success(), "{status}");
+    for n in ["ttyUSB0", "ttyUSB1", "ttyUSB2", "control"] {
+        assert!(
+            std::fs::symlink_metadata(sim.dir.join(n)).is_err(),
+            "{n} left behind"
+        );
+    }
+    assert!(!root.join("sys/bus/usb-serial/devices/ttyUSB0").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
