@@ -35,6 +35,7 @@ options:
   --pin-left N          PIN attempts left at start (default 3)
   --puk-left N          PUK attempts left at start (default 10)
   --sim-busy-ms N       SIM answers +CME ERROR: 14 for N ms after start
+  --busy-after-pin-ms N ... and for N ms after a correct PIN/PUK
   --reg-delay-ms N      searching for N ms after the SIM is ready (default 2000)
   --dial-delay-ms N     ATD to CONNECT (default 300)
   --connect-rate N      answer CONNECT N instead of CONNECT
@@ -104,6 +105,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--pin-left" => o.cfg.pin_left = num(val()?)?.min(3) as u8,
             "--puk-left" => o.cfg.puk_left = num(val()?)?.min(10) as u8,
             "--sim-busy-ms" => o.cfg.sim_busy_ms = num(val()?)?,
+            "--busy-after-pin-ms" => o.cfg.busy_after_pin_ms = num(val()?)?,
             "--reg-delay-ms" => o.cfg.reg_delay_ms = num(val()?)?,
             "--dial-delay-ms" => o.cfg.dial_delay_ms = num(val()?)?,
             "--connect-rate" => o.cfg.connect_rate = Some(num(val()?)? as u32),

@@ -40,6 +40,8 @@ pub struct Config {
     pub puk_left: u8,
     /// +CME ERROR: 14 (SIM busy) for this long after power-on.
     pub sim_busy_ms: u64,
+    /// +CME ERROR: 14 (SIM busy) for this long after a correct PIN or PUK.
+    pub busy_after_pin_ms: u64,
     /// From SIM ready to registered (searching in between).
     pub reg_delay_ms: u64,
     /// ATD to CONNECT.
@@ -78,6 +80,7 @@ impl Default for Config {
             pin_left: 3,
             puk_left: 10,
             sim_busy_ms: 0,
+            busy_after_pin_ms: 0,
             reg_delay_ms: 2000,
             dial_delay_ms: 300,
             connect_rate: None,
@@ -1420,7 +1423,11 @@ impl Modem {
                 let code = v.first().cloned().unwrap_or_default();
                 let newpin = v.get(1).cloned();
                 match self.sim.enter(&code, newpin.as_deref(), now) {
-                    Entry::Accepted => self.update_ready(now),
+                    Entry::Accepted => {
+                        // the SIM reads its files after an unlock and is busy meanwhile
+                        self.sim.busy_until = now + self.cfg.busy_after_pin_ms;
+                        self.update_ready(now);
+                    }
                     Entry::Rejected => return Fin::Cme(16),
                     Entry::NotAsked => return Fin::Cme(3),
                     Entry::PukRequired => return Fin::Cme(12),

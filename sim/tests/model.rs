@@ -802,3 +802,29 @@ fn radio_off_deregisters_and_connect_rate() {
     m.tick(400);
     assert_eq!(m.output(MODEM), b"\r\nCONNECT 7200000\r\n");
 }
+
+#[test]
+fn sim_busy_for_a_while_after_the_unlock_when_configured() {
+    let mut m = new(Config {
+        busy_after_pin_ms: 1500,
+        ..quiet_cfg()
+    });
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert_eq!(at(&mut m, PCUI, "AT+CPIN=\"8328\"\r", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CPIN?\r", 100),
+        "\r\n+CME ERROR: 14\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CIMI\r", 1000),
+        "\r\n+CME ERROR: 14\r\n"
+    );
+    let r = at(&mut m, PCUI, "AT+CPIN?\r", 1500);
+    assert!(r.starts_with("\r\n+CPIN: READY\r\n\r\nOK\r\n"), "{r:?}");
+    // the unlock was counted once: attempts back to 3
+    let r = at(&mut m, PCUI, "AT^CPIN?\r", 1500);
+    assert!(
+        r.starts_with("\r\n^CPIN: READY,,10,3,10,3\r\n\r\nOK\r\n"),
+        "{r:?}"
+    );
+}
