@@ -8,5 +8,6 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod out;
+pub mod ubus;
 
 pub use error::{Error, Result};
