@@ -127,16 +127,15 @@ fn bad_blobmsg_is_invalid() {
 }
 
 fn nested_tables(levels: usize) -> Vec<u8> {
-    // Built inside out, iteratively: no recursion in the test either.
-    let mut inner: Vec<u8> = Vec::new();
-    for _ in 0..levels {
-        let mut out = vec![0, 0, 0, 0, 0, 1, b't', 0];
-        out.extend_from_slice(&inner);
-        let raw = out.len() as u32;
-        out[..4].copy_from_slice(&(0x8200_0000 | raw).to_be_bytes());
-        inner = out;
+    // Each table (named "t") holds only the next one, so the bytes are just the
+    // 8-byte headers, outermost first, each length covering all that follow.
+    let mut out = Vec::with_capacity(levels * 8);
+    for i in 0..levels {
+        let raw = (8 * (levels - i)) as u32;
+        out.extend_from_slice(&(0x8200_0000 | raw).to_be_bytes());
+        out.extend_from_slice(&[0, 1, b't', 0]);
     }
-    inner
+    out
 }
 
 #[test]
