@@ -573,24 +573,49 @@ fn reconnects_and_registers_again_after_ubusd_restart() {
     let path = temp_socket("restart");
     let listener = UnixListener::bind(&path).unwrap();
     let t = thread::spawn(move || {
-        // first ubusd: registers the object, then dies
+        // first ubusd: two objects and an event listener, then it dies
         let (mut s1, _) = listener.accept().unwrap();
         hello(&mut s1, 0x1);
         let first = accept_object(&mut s1, 0x100);
+        let second = accept_object(&mut s1, 0x101);
+        let anon = accept_object(&mut s1, 0x102);
+        let register = recv(&mut s1);
+        ok(&mut s1, register.hdr.seq, 1);
         drop(s1);
-        // restarted ubusd: same registration again, new id, then a call to it
+        // restarted ubusd dies again half-way through the registrations
         let (mut s2, _) = listener.accept().unwrap();
         hello(&mut s2, 0x2);
-        let again = accept_object(&mut s2, 0x200);
-        assert_eq!(again.attrs, first.attrs, "same path and signature");
-        send(
-            &mut s2,
-            invoke(3, 0x9, 0x200, "status", vec![Attr::Data(vec![])]),
+        accept_object(&mut s2, 0x200);
+        let _ = recv(&mut s2);
+        drop(s2);
+        // third time lucky: everything registered again, then a call
+        let (mut s3, _) = listener.accept().unwrap();
+        hello(&mut s3, 0x3);
+        assert_eq!(accept_object(&mut s3, 0x300).attrs, first.attrs);
+        assert_eq!(accept_object(&mut s3, 0x301).attrs, second.attrs);
+        assert_eq!(accept_object(&mut s3, 0x302).attrs, anon.attrs);
+        let again = recv(&mut s3);
+        assert_eq!(
+            again.data(),
+            register
+                .data()
+                .map(|d| {
+                    // the listener object id in the registration is the new one
+                    let mut d = d.clone();
+                    d[0].1 = BlobMsg::Int32(0x302);
+                    d
+                })
+                .as_ref()
         );
-        let st = recv(&mut s2);
+        ok(&mut s3, again.hdr.seq, 1);
+        send(
+            &mut s3,
+            invoke(3, 0x9, 0x301, "info", vec![Attr::Data(vec![])]),
+        );
+        let st = recv(&mut s3);
         assert_eq!(
             (st.hdr.seq, st.status(), st.objid()),
-            (3, Some(0), Some(0x200))
+            (3, Some(0), Some(0x301))
         );
     });
     let mut c = Client::connect(&path).unwrap();
@@ -601,16 +626,25 @@ fn reconnects_and_registers_again_after_ubusd_restart() {
         0x100
     );
     assert_eq!(
+        c.add_object("umodem.x", vec![Method::new("info", &[])])
+            .unwrap(),
+        0x101
+    );
+    c.listen("umodem.*").unwrap();
+    assert_eq!(
         c.next(Some(Duration::from_secs(10))),
         Err(Error::Disconnected)
     );
     assert!(!c.is_connected());
+    assert_eq!(c.reconnect(), Err(Error::Disconnected));
     c.reconnect().unwrap();
-    assert_eq!(c.client_id(), 2);
-    assert_eq!(c.object_id("umodem"), Some(0x200));
+    assert_eq!(c.client_id(), 3);
+    assert_eq!(c.object_id("umodem"), Some(0x300));
+    assert_eq!(c.object_id("umodem.x"), Some(0x301));
     let Some(Incoming::Call(call)) = c.next(Some(Duration::from_secs(10))).unwrap() else {
         panic!("call after reconnect")
     };
+    assert_eq!(call.path, "umodem.x");
     c.reply(&call, status::OK, None).unwrap();
     t.join().unwrap();
     let _ = std::fs::remove_file(&path);

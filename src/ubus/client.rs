@@ -200,7 +200,10 @@ impl Client {
 
     /// The ubus id of one of our objects (it changes when ubusd restarts).
     pub fn object_id(&self, path: &str) -> Option<u32> {
-        self.objects.iter().find(|o| o.path == path).map(|o| o.id)
+        self.objects
+            .iter()
+            .find(|o| o.path == path && o.id != 0)
+            .map(|o| o.id)
     }
 
     /// Whether anyone subscribed to our object (as ubusd last told us).
@@ -217,13 +220,23 @@ impl Client {
         if self.paths.is_empty() {
             return Err(Error::Disconnected);
         }
-        self.open()?;
-        let objects = std::mem::take(&mut self.objects);
-        for o in objects {
-            self.add_object(&o.path, o.methods)?;
+        // Forget the old ids first: a failure half-way leaves every definition in
+        // place, so the next reconnect registers them all again.
+        for o in &mut self.objects {
+            o.id = 0;
+            o.subscribed = false;
         }
         self.listener = None;
-        for p in std::mem::take(&mut self.patterns) {
+        self.open()?;
+        let defs: Vec<(String, Vec<Method>)> = self
+            .objects
+            .iter()
+            .map(|o| (o.path.clone(), o.methods.clone()))
+            .collect();
+        for (path, methods) in defs {
+            self.add_object(&path, methods)?;
+        }
+        for p in self.patterns.clone() {
             self.listen(&p)?;
         }
         Ok(())
@@ -305,13 +318,16 @@ impl Client {
             Some(id) => id,
             None => return Err(Error::Status(status::NO_DATA)),
         };
-        self.objects.retain(|o| o.path != path);
-        self.objects.push(Object {
+        let obj = Object {
             path: path.to_string(),
             methods,
             id,
             subscribed: false,
-        });
+        };
+        match self.objects.iter_mut().find(|o| o.path == path) {
+            Some(o) => *o = obj,
+            None => self.objects.push(obj),
+        }
         Ok(id)
     }
 
@@ -390,7 +406,9 @@ impl Client {
             Attr::Data(body),
         ];
         self.request(kind::INVOKE, msg::OBJECT_EVENT, attrs)?;
-        self.patterns.push(pattern.to_string());
+        if !self.patterns.iter().any(|p| p == pattern) {
+            self.patterns.push(pattern.to_string());
+        }
         Ok(())
     }
 
@@ -459,7 +477,7 @@ impl Client {
             kind::INVOKE => self.incoming_invoke(m),
             kind::NOTIFY => {
                 if let (Some(id), Some(active)) = (m.objid(), m.active()) {
-                    if let Some(o) = self.objects.iter_mut().find(|o| o.id == id) {
+                    if let Some(o) = self.objects.iter_mut().find(|o| o.id == id && id != 0) {
                         o.subscribed = active != 0;
                         self.pending.push_back(Incoming::Subscribers {
                             path: o.path.clone(),
@@ -503,7 +521,7 @@ impl Client {
                 c.answer(seq, peer, objid, code)
             }
         };
-        let obj = match self.objects.iter().find(|o| o.id == objid) {
+        let obj = match self.objects.iter().find(|o| o.id == objid && objid != 0) {
             Some(o) => o,
             None => return refuse(self, status::NOT_FOUND),
         };
