@@ -144,7 +144,10 @@ fn lookup_one_path() {
 #[test]
 fn lookup_not_found() {
     let (mut c, peer) = start("0xafb55473");
-    assert_eq!(c.lookup_id("nosuch"), Err(Error::Status(status::NOT_FOUND)));
+    let e = c.lookup_id("nosuch").unwrap_err();
+    assert_eq!(e, Error::Status(status::NOT_FOUND));
+    // what a person reads, once it is a umodem error
+    assert_eq!(umodem::Error::from(e).msg(), "ubus: Not found (4)");
     finish(c, peer);
 }
 
