@@ -675,3 +675,39 @@ fn silent_ubusd_times_out() {
     assert!(c.is_connected());
     drop(peer);
 }
+
+#[test]
+fn a_flood_of_calls_is_bounded() {
+    let extra = 6;
+    let (ours, mut peer) = UnixStream::pair().unwrap();
+    let t = thread::spawn(move || {
+        hello(&mut peer, 0x10);
+        accept_object(&mut peer, 0x77);
+        let ping = recv(&mut peer);
+        for i in 0..(umodem::ubus::client::MAX_PENDING + extra) as u16 {
+            send(&mut peer, invoke(100 + i, 9, 0x77, "status", vec![]));
+        }
+        ok(&mut peer, ping.hdr.seq, 0);
+        // the calls beyond the limit are refused at once, in order
+        for i in 0..extra as u16 {
+            let st = recv(&mut peer);
+            let seq = 100 + umodem::ubus::client::MAX_PENDING as u16 + i;
+            assert_eq!(
+                (st.hdr.seq, st.status()),
+                (seq, Some(status::UNKNOWN_ERROR))
+            );
+        }
+        peer
+    });
+    let mut c = Client::from_stream(ours).unwrap();
+    c.add_object("umodem", vec![Method::new("status", &[])])
+        .unwrap();
+    c.ping().unwrap();
+    let _peer = t.join().unwrap();
+    let mut n = 0;
+    while let Ok(Some(Incoming::Call(call))) = c.next(Some(Duration::from_millis(1))) {
+        assert_eq!(call.seq, 100 + n);
+        n += 1;
+    }
+    assert_eq!(n as usize, umodem::ubus::client::MAX_PENDING);
+}

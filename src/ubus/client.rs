@@ -25,6 +25,10 @@ pub const SOCKET_OLD: &str = "/var/run/ubus.sock";
 /// `ubus call` default is 30 s; a daemon should not hang that long on a sick ubusd).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Most calls and events held for [`Client::next`]; beyond that, calls are refused
+/// with `UNKNOWN_ERROR` and events dropped (a flood must not eat a 32 MB router).
+pub const MAX_PENDING: usize = 64;
+
 /// One method of an object we publish: its name and argument policy
 /// (argument name, blobmsg type code, e.g. [`blob::TYPE_STRING`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -499,9 +503,12 @@ impl Client {
             Some(id) => id,
             None => return Ok(()), // libubus drops it too: nowhere to answer
         };
+        let full = self.pending.len() >= MAX_PENDING;
         if Some(objid) == self.listener {
             // An event: METHOD is its id. libubus acknowledges it; so do we.
-            if let Some(id) = m.method() {
+            if full {
+                log::warn!("ubus: too many unhandled events, dropped one");
+            } else if let Some(id) = m.method() {
                 let data = m.data().cloned().unwrap_or_default();
                 self.pending.push_back(Incoming::Event {
                     id: id.to_string(),
@@ -543,6 +550,10 @@ impl Client {
                 .any(|a| matches!(a, Attr::Raw { id, .. } if *id == attr::DATA))
         {
             return refuse(self, status::INVALID_ARGUMENT);
+        }
+        if full {
+            log::warn!("ubus: too many unanswered calls, refused one");
+            return refuse(self, status::UNKNOWN_ERROR);
         }
         let call = Call {
             object: objid,
