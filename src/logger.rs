@@ -9,6 +9,12 @@
 //! Falls back to stderr (`umodem: LEVEL: message`) when `/dev/log` cannot be
 //! reached, when stderr is a terminal (someone is watching), or when asked.
 //! One line per record: newlines in a message become spaces. Never log secrets.
+//!
+//! Why not the `syslog` crate: measured on mips_24kc (static musl, stripped, opt z,
+//! LTO, immediate-abort), a hello world is 39.5 KB; the same with `syslog` 7.0.0
+//! (it pulls `time`, `hostname`, `libc`) logging one line is 134.9 KB (+95 KB);
+//! with this module it is 51.8 KB (+12 KB, most of it the `log` machinery and
+//! formatting that umodem carries anyway).
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::net::UnixDatagram;

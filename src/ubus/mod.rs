@@ -65,6 +65,13 @@
 //!   connection with [`Error::Disconnected`]; [`Client::reconnect`] registers every
 //!   object again (ubusd gives new ids; [`Client::object_id`] has the current one).
 //!
+//! Flash, measured on mips_24kc (static musl, stripped, opt z, LTO, immediate-abort)
+//! against a 39.5 KB hello world: a program that publishes an object, answers calls,
+//! sends events and notifies is +48 KB, of which about 22 KB is this module's own
+//! code and the rest std's socket, time and error formatting that umodem mostly
+//! links already. `serde_json` costs nothing unless used: turning answers into JSON
+//! text adds 18 KB, parsing JSON arguments 25 KB more. Build replies as tables.
+//!
 //! Values: build replies as [`Table`]s (ordered, exact integer widths) or convert a
 //! `serde_json::Value` with [`BlobMsg::from_json`]; read arguments with
 //! [`blob::get`] or [`blob::table_to_json`].
