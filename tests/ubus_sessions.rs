@@ -711,3 +711,56 @@ fn a_flood_of_calls_is_bounded() {
     }
     assert_eq!(n as usize, umodem::ubus::client::MAX_PENDING);
 }
+
+#[test]
+fn subscribe_receive_notification_and_unsubscribe() {
+    let (mut c, peer) = start("0x940714d3");
+    c.subscribe("modem").unwrap();
+    let Some(Incoming::Notification { method, data }) =
+        c.next(Some(Duration::from_secs(10))).unwrap()
+    else {
+        panic!("notification")
+    };
+    assert_eq!(method, "state");
+    assert_eq!(
+        Value::Object(blob::table_to_json(&data)),
+        serde_json::json!({"state": "connected", "apn": "web.provider"})
+    );
+    assert_eq!(
+        c.next(Some(Duration::from_secs(10))).unwrap(),
+        Some(Incoming::Unsubscribed { target: OBJ_MODEM })
+    );
+    finish(c, peer);
+}
+
+/// Every recorded connection is replayed above, except `ubus monitor` (decoded in
+/// ubus_vectors.rs; the client has no monitor mode).
+#[test]
+fn every_recorded_session_is_replayed() {
+    let mut ids: Vec<String> = fixture("sessions.jsonl")
+        .iter()
+        .map(|m| m["endpoint_client_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut replayed = vec![
+        "0x4614c35c",
+        "0x4b1c5a01",
+        "0xafb55473",
+        "0x3290cf2e",
+        "0x139542b0",
+        "0xd2a57a75",
+        "0x481ea0bf",
+        "0xed29c2e8",
+        "0xf433cae9",
+        "0xb607f9e5",
+        "0x00eaaee1",
+        "0xe1876b7d",
+        "0x67554295",
+        "0x8b9ccd72",
+        "0x940714d3",
+        "0xe015c4f9", // monitor: decode only
+    ];
+    replayed.sort();
+    assert_eq!(ids, replayed);
+}

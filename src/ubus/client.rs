@@ -88,6 +88,15 @@ pub enum Incoming {
         id: String,
         data: Table,
     },
+    /// A notification from an object we subscribed to with [`Client::subscribe`].
+    Notification {
+        method: String,
+        data: Table,
+    },
+    /// ubusd says an object we subscribed to went away (its id).
+    Unsubscribed {
+        target: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +119,9 @@ pub struct Client {
     /// Our anonymous event-listener object and the patterns registered on it.
     listener: Option<u32>,
     patterns: Vec<String>,
+    /// Our anonymous subscriber object and the paths subscribed with it.
+    subscriber: Option<u32>,
+    subscriptions: Vec<String>,
 }
 
 impl Client {
@@ -149,6 +161,8 @@ impl Client {
             pending: VecDeque::new(),
             listener: None,
             patterns: Vec::new(),
+            subscriber: None,
+            subscriptions: Vec::new(),
         }
     }
 
@@ -231,6 +245,7 @@ impl Client {
             o.subscribed = false;
         }
         self.listener = None;
+        self.subscriber = None;
         self.open()?;
         let defs: Vec<(String, Vec<Method>)> = self
             .objects
@@ -242,6 +257,9 @@ impl Client {
         }
         for p in self.patterns.clone() {
             self.listen(&p)?;
+        }
+        for p in self.subscriptions.clone() {
+            self.subscribe(&p)?;
         }
         Ok(())
     }
@@ -383,20 +401,45 @@ impl Client {
         self.send(&m)
     }
 
+    /// An anonymous object of ours (no path, no methods), as listeners and
+    /// subscribers use.
+    fn anonymous_object(&mut self) -> Result<u32, Error> {
+        let replies = self.request(kind::ADD_OBJECT, 0, Vec::new())?;
+        match replies.iter().find_map(Message::objid) {
+            Some(id) => Ok(id),
+            None => Err(Error::Status(status::NO_DATA)),
+        }
+    }
+
+    /// Subscribe to the notifications of the object at `path` (`ubus subscribe`).
+    /// They come out of [`Client::next`] as [`Incoming::Notification`].
+    pub fn subscribe(&mut self, path: &str) -> Result<(), Error> {
+        let me = match self.subscriber {
+            Some(id) => id,
+            None => {
+                let id = self.anonymous_object()?;
+                self.subscriber = Some(id);
+                id
+            }
+        };
+        let target = self.lookup_id(path)?;
+        let attrs = vec![Attr::ObjId(me), Attr::Target(target)];
+        self.request(kind::SUBSCRIBE, 0, attrs)?;
+        if !self.subscriptions.iter().any(|p| p == path) {
+            self.subscriptions.push(path.to_string());
+        }
+        Ok(())
+    }
+
     /// Receive events whose id matches `pattern` (`ubus listen PATTERN`; a trailing
     /// `*` matches a prefix). They come out of [`Client::next`] as [`Incoming::Event`].
     pub fn listen(&mut self, pattern: &str) -> Result<(), Error> {
         let id = match self.listener {
             Some(id) => id,
             None => {
-                let replies = self.request(kind::ADD_OBJECT, 0, Vec::new())?;
-                match replies.iter().find_map(Message::objid) {
-                    Some(id) => {
-                        self.listener = Some(id);
-                        id
-                    }
-                    None => return Err(Error::Status(status::NO_DATA)),
-                }
+                let id = self.anonymous_object()?;
+                self.listener = Some(id);
+                id
             }
         };
         let body = vec![
@@ -491,7 +534,15 @@ impl Client {
                 }
                 Ok(())
             }
-            // Stale answers, UNSUBSCRIBE (we subscribe to nothing), anything newer.
+            kind::UNSUBSCRIBE => {
+                if let (Some(id), Some(target)) = (m.objid(), m.target()) {
+                    if Some(id) == self.subscriber && self.pending.len() < MAX_PENDING {
+                        self.pending.push_back(Incoming::Unsubscribed { target });
+                    }
+                }
+                Ok(())
+            }
+            // Stale answers, anything newer.
             _ => Ok(()),
         }
     }
@@ -512,6 +563,23 @@ impl Client {
                 let data = m.data().cloned().unwrap_or_default();
                 self.pending.push_back(Incoming::Event {
                     id: id.to_string(),
+                    data,
+                });
+            }
+            return if no_reply {
+                Ok(())
+            } else {
+                self.answer(seq, peer, objid, status::OK)
+            };
+        }
+        if Some(objid) == self.subscriber {
+            // A notification from an object we watch (sent without reply wanted).
+            if full {
+                log::warn!("ubus: too many unhandled notifications, dropped one");
+            } else if let Some(method) = m.method() {
+                let data = m.data().cloned().unwrap_or_default();
+                self.pending.push_back(Incoming::Notification {
+                    method: method.to_string(),
                     data,
                 });
             }
