@@ -210,13 +210,15 @@ pub fn put_attr(out: &mut Vec<u8>, id: u8, extended: bool, payload: &[u8]) {
 
 /// Write the header of an attribute that started at `start` (4 placeholder bytes
 /// followed by its payload), then pad the buffer to a multiple of 4.
-pub fn finish_attr(out: &mut Vec<u8>, start: usize, id: u8, extended: bool) {
+pub(super) fn finish_attr(out: &mut Vec<u8>, start: usize, id: u8, extended: bool) {
     let raw = (out.len() - start) as u32;
     let mut word = ((id as u32 & ID_MASK) << ID_SHIFT) | (raw & LEN_MASK);
     if extended {
         word |= EXTENDED;
     }
-    out[start..start + 4].copy_from_slice(&word.to_be_bytes());
+    if let Some(head) = out.get_mut(start..start + 4) {
+        head.copy_from_slice(&word.to_be_bytes());
+    }
     out.resize(start + pad4(raw as usize), 0);
 }
 
