@@ -284,3 +284,23 @@ fn every_type_round_trips() {
     assert_eq!(json["n"], Value::Null);
     assert_eq!(json["a"], serde_json::json!([-2, null]));
 }
+
+/// The fixtures are copies of ../shared/vectors/ubus (recorded facts); when the shared
+/// folder sits beside the repo, as in CI, the copies must not have drifted.
+#[test]
+fn fixtures_match_shared_vectors() {
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/ubus/");
+    let ours = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ubus/");
+    if !std::path::Path::new(shared).is_dir() {
+        eprintln!("no {shared}: fixtures used as they are");
+        return;
+    }
+    for f in ["vectors.jsonl", "sessions.jsonl", "README.md"] {
+        let a = std::fs::read(format!("{shared}{f}")).unwrap();
+        let b = std::fs::read(format!("{ours}{f}")).unwrap();
+        assert!(
+            a == b,
+            "tests/fixtures/ubus/{f} differs from shared/vectors/ubus/{f}"
+        );
+    }
+}
