@@ -487,6 +487,8 @@ impl Client {
     }
 
     /// Answer a call: DATA (if any) then STATUS. Nothing is sent for a no-reply call.
+    /// The answer may come later (say, once `ifup` is done), as long as it comes
+    /// within the caller's own timeout (30 s for the `ubus` tool).
     pub fn reply(&mut self, call: &Call, code: u32, data: Option<&Table>) -> Result<(), Error> {
         if call.no_reply {
             return Ok(());
