@@ -34,3 +34,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// ubus errors carry their own wording (`src/ubus` stands alone); keep it.
+impl From<crate::ubus::Error> for Error {
+    fn from(e: crate::ubus::Error) -> Error {
+        Error::new(e.to_string())
+    }
+}

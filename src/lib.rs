@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod logger;
 pub mod out;
+pub mod ubus;
 
 pub use error::{Error, Result};
