@@ -8,11 +8,28 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     msg: String,
+    code: u8,
 }
 
 impl Error {
     pub fn new(msg: impl Into<String>) -> Error {
-        Error { msg: msg.into() }
+        Error {
+            msg: msg.into(),
+            code: 1,
+        }
+    }
+
+    /// An error with a specific process exit code (see the CLI contract).
+    pub fn with_code(code: u8, msg: impl Into<String>) -> Error {
+        Error {
+            msg: msg.into(),
+            code,
+        }
+    }
+
+    /// Exit code for the process: 1 unless the error says otherwise.
+    pub fn exit_code(&self) -> u8 {
+        self.code
     }
 
     /// Wrap an I/O error with what we were doing.
