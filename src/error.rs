@@ -51,3 +51,17 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Exit codes of `umodem prepare` (the netifd handler maps them to
+/// `proto_notify_error` codes). See the CLI contract.
+pub mod code {
+    pub const USAGE: u8 = 2;
+    pub const NO_DEVICE: u8 = 10;
+    pub const NO_SIM: u8 = 11;
+    pub const PIN_REQUIRED: u8 = 12;
+    pub const PIN_FAILED: u8 = 13;
+    pub const PIN_ATTEMPTS_LOW: u8 = 14;
+    pub const PUK_REQUIRED: u8 = 15;
+    pub const SIM_BUSY: u8 = 16;
+    pub const MODEM_ERROR: u8 = 17;
+}

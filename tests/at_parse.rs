@@ -154,7 +154,7 @@ fn incomplete_response_is_not_taken_as_done() {
 #[test]
 fn garbage_and_long_lines_do_not_stall() {
     let mut wire = vec![0xffu8, 0x00, 0x80, b'\r'];
-    wire.extend(std::iter::repeat(b'Z').take(3000));
+    wire.extend(std::iter::repeat_n(b'Z', 3000));
     wire.extend_from_slice(b"\r\n\x1b[0m\r\n+CSQ: 5,99\r\nOK\r\n");
     let (r, _) = run("AT+CSQ", &wire);
     let r = r.unwrap();

@@ -2,4 +2,6 @@
 
 pub mod at;
 pub mod engine;
+pub mod info;
+pub mod pin;
 pub mod ports;

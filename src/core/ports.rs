@@ -71,26 +71,20 @@ pub fn profile(vid: u16) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.vid == vid)
 }
 
-/// The role a profile gives an interface, if any. Without a profile a CDC ACM
-/// interface with an AT protocol (02/02/01..06) is taken as the modem port.
+/// The role a profile gives an interface, if any.
 pub fn role_of(t: &UsbTty) -> Option<Role> {
-    match profile(t.vid) {
-        Some(p) => p
-            .roles
-            .iter()
-            .find(|(c, pr, _)| *c == t.class && *pr == t.protocol)
-            .map(|&(_, _, r)| r),
-        None if t.class == 0x02 && t.subclass == 0x02 && (1..=6).contains(&t.protocol) => {
-            Some(Role::Modem)
-        }
-        None => None,
-    }
+    profile(t.vid)?
+        .roles
+        .iter()
+        .find(|(c, pr, _)| *c == t.class && *pr == t.protocol)
+        .map(|&(_, _, r)| r)
 }
 
-/// Whether a USB device with these ttys is a modem at all (an FTDI cable is not).
+/// Whether a USB device is a modem we know: its vendor has a profile. A
+/// CDC ACM device alone proves nothing (GNSS receivers and boards say
+/// 02/02/01 too), and an FTDI cable is no modem: those are not listed.
 fn is_modem(ttys: &[UsbTty]) -> bool {
-    ttys.iter()
-        .any(|t| profile(t.vid).is_some() || role_of(t).is_some())
+    ttys.iter().any(|t| profile(t.vid).is_some())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

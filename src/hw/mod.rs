@@ -3,4 +3,5 @@
 pub mod clock;
 pub mod fake;
 pub mod serial;
+pub mod state;
 pub mod sysfs;
