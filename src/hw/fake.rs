@@ -68,10 +68,12 @@ impl FakeModem {
 
 impl AtTransport for FakeModem {
     fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize> {
+        // Time this read may still wait, like poll()'s timeout.
+        let mut budget = timeout_ms;
         loop {
             match self.out.pop_front() {
                 None => {
-                    self.clock.advance(timeout_ms);
+                    self.clock.advance(budget);
                     return Ok(0);
                 }
                 Some(Chunk::Gone) => {
@@ -79,12 +81,13 @@ impl AtTransport for FakeModem {
                     return Err(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
                 }
                 Some(Chunk::Silence(ms)) => {
-                    if ms > timeout_ms {
-                        self.out.push_front(Chunk::Silence(ms - timeout_ms));
-                        self.clock.advance(timeout_ms);
+                    if ms > budget {
+                        self.out.push_front(Chunk::Silence(ms - budget));
+                        self.clock.advance(budget);
                         return Ok(0);
                     }
                     self.clock.advance(ms);
+                    budget -= ms;
                 }
                 Some(Chunk::Bytes(b)) => {
                     let n = b.len().min(buf.len());
