@@ -22,6 +22,19 @@ pub fn at_error(e: AtError) -> Error {
     }
 }
 
+/// One plain command first, result codes on and verbose (the engine reads
+/// words, not digits): if that fails, say so instead of twenty nulls.
+pub fn hello(e: &mut Engine) -> Result<()> {
+    match e.command_timeout("ATQ0V1", 2000) {
+        Ok(r) if r.result.is_ok() => Ok(()),
+        Ok(r) => Err(Error::with_code(
+            code::MODEM_ERROR,
+            format!("the modem answered {} to AT", r.result.describe()),
+        )),
+        Err(err) => Err(at_error(err)),
+    }
+}
+
 pub fn run(mut args: Args) -> Result<()> {
     let json = args.flag("--json");
     let port = args.value("--port")?;
@@ -38,17 +51,7 @@ pub fn run(mut args: Args) -> Result<()> {
     })?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
-    // One plain AT first: if that fails, say so instead of twenty nulls.
-    match e.command_timeout("AT", 2000) {
-        Ok(r) if r.result.is_ok() => {}
-        Ok(r) => {
-            return Err(Error::with_code(
-                code::MODEM_ERROR,
-                format!("the modem answered {} to AT", r.result.describe()),
-            ))
-        }
-        Err(err) => return Err(at_error(err)),
-    }
+    hello(&mut e)?;
     let mut out = info::gather(&mut e, profile).map_err(at_error)?;
     if let crate::out::Out::Map(m) = &mut out {
         m.insert(0, ("port".into(), path.display().to_string().into()));

@@ -2,7 +2,7 @@
 //! PIN (from `UMODEM_PIN`, never argv) only when safe, service mode.
 
 use crate::cli::Args;
-use crate::cmd::info::at_error;
+use crate::cmd::info::{at_error, hello};
 use crate::cmd::ports::control_port;
 use crate::core::engine::Engine;
 use crate::core::{info, pin};
@@ -46,16 +46,7 @@ pub fn run(mut args: Args) -> Result<()> {
     })?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
-    match e.command_timeout("AT", 2000) {
-        Ok(r) if r.result.is_ok() => {}
-        Ok(r) => {
-            return Err(Error::with_code(
-                code::MODEM_ERROR,
-                format!("the modem answered {} to AT", r.result.describe()),
-            ))
-        }
-        Err(err) => return Err(at_error(err)),
-    }
+    hello(&mut e)?;
     if profile.is_some_and(|p| p.curc_off) {
         match e.command_timeout("AT^CURC=0", 2000) {
             Ok(r) => log::info!("prepare periodic reports off: {}", r.result.describe()),
