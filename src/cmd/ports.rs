@@ -55,24 +55,40 @@ pub fn probe(tty: &str, ms: u64) -> Option<bool> {
     Some(ok)
 }
 
-/// Modems in sysfs, with `AT` probes (in parallel threads) if `probe_at`.
-pub fn detect(root: &SysfsRoot, probe_at: bool) -> Vec<Modem> {
+/// Modems in sysfs, with `AT` probes (parallel threads) if `probe_at`.
+/// With `early`, stop waiting as soon as every modem's profile control port
+/// has answered: the rest stay unknown (`at` null) and cost no time.
+pub fn detect(root: &SysfsRoot, probe_at: bool, early: bool) -> Vec<Modem> {
     let mut ms = ports::modems(&root.usb_ttys());
     if probe_at {
         let cands: Vec<String> = ms.iter().flat_map(Modem::probe_candidates).collect();
-        let results: Vec<(String, Option<bool>)> = std::thread::scope(|s| {
-            let hs: Vec<_> = cands
-                .iter()
-                .map(|t| (t.clone(), s.spawn(move || probe(t, PROBE_MS))))
-                .collect();
-            hs.into_iter()
-                .map(|(t, h)| (t, h.join().ok().flatten()))
-                .collect()
-        });
-        let done: Vec<(String, bool)> = results
-            .into_iter()
-            .filter_map(|(t, r)| r.map(|r| (t, r)))
+        let wanted: Vec<String> = ms
+            .iter()
+            .filter_map(|m| m.control().map(str::to_string))
             .collect();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for t in &cands {
+            let (tx, t) = (tx.clone(), t.clone());
+            // Detached: a probe still waiting when we are done ends with the process.
+            std::thread::spawn(move || {
+                let r = probe(&t, PROBE_MS);
+                let _ = tx.send((t, r));
+            });
+        }
+        drop(tx);
+        let mut done: Vec<(String, bool)> = Vec::new();
+        for (t, r) in rx.iter().take(cands.len()) {
+            if let Some(ok) = r {
+                done.push((t, ok));
+            }
+            let all_confirmed = !wanted.is_empty()
+                && wanted
+                    .iter()
+                    .all(|w| done.iter().any(|(t, ok)| t == w && *ok));
+            if early && all_confirmed {
+                break;
+            }
+        }
         for m in &mut ms {
             m.apply_probe(&done);
         }
@@ -106,7 +122,7 @@ pub fn control_port(
             .and_then(|t| ports::profile(t.vid));
         return Ok((dev_path(&p), prof));
     }
-    let ms = detect(root, true);
+    let ms = detect(root, true, true);
     let m = ms.first().ok_or_else(|| {
         Error::with_code(
             code::NO_DEVICE,
@@ -181,7 +197,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let root = SysfsRoot::from_args(args.value("--sysfs")?);
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
-    let ms = detect(&root, !no_probe);
+    let ms = detect(&root, !no_probe, false);
     let out = Out::map().with("modem", Out::List(ms.iter().map(modem_out).collect()));
     crate::cmd::print(&out, json)
 }
