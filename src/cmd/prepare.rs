@@ -65,9 +65,30 @@ pub fn run(mut args: Args) -> Result<()> {
         &mut store,
         huawei,
     )?;
+    if done == pin::Unlocked::PinAccepted {
+        wait_ready(&mut e)?;
+    }
     log::info!("prepare sim ready ({done:?})");
     if let Some(s) = &service {
         info::set_service(&mut e, profile, s).map_err(at_error)?;
     }
     Ok(())
+}
+
+/// After a PIN the SIM takes a moment to start: ask until it says READY
+/// (up to ~5 s, waiting by reading the port, so URCs are not lost).
+fn wait_ready(e: &mut Engine) -> Result<()> {
+    for _ in 0..10 {
+        match pin::sim_state(e) {
+            Ok(crate::core::at::SimState::Ready) => return Ok(()),
+            Ok(_) => {}
+            Err(err) if err.exit_code() == code::SIM_BUSY => {}
+            Err(err) => return Err(err),
+        }
+        e.drain(500).map_err(at_error)?;
+    }
+    Err(Error::with_code(
+        code::SIM_BUSY,
+        "the SIM took the PIN but did not become ready: try again in a few seconds",
+    ))
 }
