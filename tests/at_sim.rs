@@ -321,3 +321,47 @@ fn faults() {
     let (c, err) = s.prepare(Some("8328"), &[]);
     assert_eq!(c, 10, "{err}");
 }
+
+#[test]
+fn two_modems_renumbered_info_finds_the_live_e367() {
+    // The two-modems tree puts the E367 on ttyUSB3..5 (a ZTE took 0..2).
+    // Point those names at the sim's ptys: same stick, other numbers.
+    let s = Sim::start("two", &["--no-pin"]);
+    let dev = s.dir.parent().unwrap().join("dev2");
+    std::fs::create_dir_all(&dev).unwrap();
+    for (n, to) in [(3, 0), (4, 1), (5, 2)] {
+        std::os::unix::fs::symlink(
+            s.dir.join(format!("ttyUSB{to}")),
+            dev.join(format!("ttyUSB{n}")),
+        )
+        .unwrap();
+    }
+    let tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sysfs/two-modems");
+    let run = |args: &[&str]| {
+        Command::new(UMODEM)
+            .args(args)
+            .env("UMODEM_SYSFS", &tree)
+            .env("UMODEM_DEV", &dev)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["ports"]);
+    let t = text(&o);
+    assert!(
+        t.contains(&format!("modem.1.control={}/ttyUSB5\n", dev.display())),
+        "{t}"
+    );
+    assert!(t.contains("modem.1.port.2.at=true\n"), "{t}");
+    assert!(
+        t.contains("modem.0.port.0.at=false\n"),
+        "ZTE ports absent: {t}"
+    );
+    let o = run(&["info", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = text(&o);
+    assert!(
+        j.contains(&format!("\"port\":\"{}/ttyUSB5\"", dev.display())),
+        "{j}"
+    );
+    assert!(j.contains("\"model\":\"E367\""), "{j}");
+}

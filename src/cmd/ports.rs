@@ -123,7 +123,13 @@ pub fn control_port(
         return Ok((dev_path(&p), prof));
     }
     let ms = detect(root, true, true);
-    let m = ms.first().ok_or_else(|| {
+    // Prefer a modem whose control port answered AT; else the first one.
+    let confirmed = ms.iter().find(|m| {
+        m.ports
+            .iter()
+            .any(|p| p.role == Some(ports::Role::Control) && p.at == Some(true))
+    });
+    let m = confirmed.or(ms.first()).ok_or_else(|| {
         Error::with_code(
             code::NO_DEVICE,
             "no USB modem found: is it plugged in and switched to modem mode (umodem list)?",
