@@ -191,10 +191,22 @@ impl Modem {
     }
 }
 
+/// Insertion sort: a handful of ports needs no more, and it is a few dozen
+/// bytes of code where std's sorts cost kilobytes per element type.
+pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 /// Group ttys by USB device, keep modems, assign roles. Sorted by path.
 pub fn modems(ttys: &[UsbTty]) -> Vec<Modem> {
     let mut paths: Vec<&str> = ttys.iter().map(|t| t.path.as_str()).collect();
-    paths.sort_unstable();
+    sort_small(&mut paths, |a, b| a < b);
     paths.dedup();
     let mut out = Vec::new();
     for path in paths {
@@ -202,7 +214,7 @@ pub fn modems(ttys: &[UsbTty]) -> Vec<Modem> {
         if !is_modem(&mine) {
             continue;
         }
-        mine.sort_by_key(|t| t.interface);
+        sort_small(&mut mine, |a, b| a.interface < b.interface);
         let Some(first) = mine.first() else { continue };
         let mut m = Modem {
             vid: first.vid,
