@@ -274,6 +274,11 @@ fn sim_states_have_distinct_exit_codes() {
     assert_eq!(s.prepare(Some("8328"), &[]).0, 15);
     s.ctl("sim busy 60000");
     assert_eq!(s.prepare(Some("8328"), &[]).0, 16);
+    // A SIM busy for a moment after plugging is waited for.
+    s.ctl("sim ready");
+    s.ctl("sim busy 1500");
+    let (c, err) = s.prepare(Some("8328"), &[]);
+    assert_eq!(c, 0, "{err}");
 }
 
 #[test]

@@ -56,6 +56,8 @@ pub fn run(mut args: Args) -> Result<()> {
     // Numeric +CME errors make SIM states unambiguous; harmless if refused.
     let _ = e.command_timeout("AT+CMEE=1", 2000).map_err(at_error)?;
     let huawei = profile.is_some_and(|p| p.hw_cpin);
+    // A SIM that was just plugged in says "busy" for a few seconds: wait that out.
+    wait_not_busy(&mut e)?;
     // The ICCID keys the PIN record: readable before the PIN on every SIM.
     let iccid = info::iccid(&mut e, huawei).map_err(at_error)?;
     let done = pin::unlock(
@@ -91,4 +93,15 @@ fn wait_ready(e: &mut Engine) -> Result<()> {
         code::SIM_BUSY,
         "the SIM took the PIN but did not become ready: try again in a few seconds",
     ))
+}
+
+/// Up to ~5 s for a busy SIM to settle; other states are for `unlock` to judge.
+fn wait_not_busy(e: &mut Engine) -> Result<()> {
+    for _ in 0..10 {
+        match pin::sim_state(e) {
+            Err(err) if err.exit_code() == code::SIM_BUSY => e.drain(500).map_err(at_error)?,
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
