@@ -370,3 +370,16 @@ fn two_modems_renumbered_info_finds_the_live_e367() {
     );
     assert!(j.contains("\"model\":\"E367\""), "{j}");
 }
+
+#[test]
+fn sim_busy_after_the_pin_is_waited_for_before_the_service_mode() {
+    let s = Sim::start(
+        "busy-after",
+        &["--pin", "8328", "--busy-after-pin-ms", "1500"],
+    );
+    let (c, err) = s.prepare(Some("8328"), &["--service", "gprs_only"]);
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(s.status("sim"), "ready");
+    assert_eq!(s.status("pin_left"), "3");
+    assert_eq!(syscfg(&s), "13,1");
+}
