@@ -6,7 +6,9 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod core;
 pub mod error;
+pub mod hw;
 pub mod logger;
 pub mod out;
 pub mod ubus;
