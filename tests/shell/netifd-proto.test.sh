@@ -158,7 +158,8 @@ t_has "$T/netifd" "proto_notify_error wwan INVALID_OPTIONS" "bad dial number ref
 t_has "$T/netifd" "proto_block_restart wwan" "and not retried"
 handler setup wwan "{$BASE,\"maxwait\":\"\$(reboot)\"}"
 t_hasnt "$T/calls" "reboot" "nothing from the config executed"
-handler setup wwan '{"apn": "x", "pincode": '
+handler setup wwan '{"apn": "x", "pincode": ' 2>"$T/stderr"
+t_has "$T/stderr" "json_load:" "parse error reported"
 t_has "$T/netifd" "bad_config wwan" "malformed config JSON refused"
 
 scenario "teardown after pppd exits"

@@ -84,3 +84,11 @@ t_setup() {
 	export PATH="$T/stub:$T/bb"
 	export T
 }
+
+# A `uci` in PATH backed by tests/shell/lib/uci-stub.sh, with its config in
+# $T/etc/config and staged changes in $T/uci-save.
+t_uci() {
+	mkdir -p "$T/etc/config" "$T/uci-save"
+	export UCI_STUB_CONFDIR="$T/etc/config" UCI_STUB_SAVEDIR="$T/uci-save"
+	t_stub uci "exec '$BB' ash '$REPO/tests/shell/lib/uci-stub.sh' \"\$@\""
+}
