@@ -197,10 +197,10 @@ uci_run() {
 			addsec(nm, val, 1); print nm; changed = 1
 		} else if (op == "add_list") {
 			if (s == "" || o == "") exit 1
-			if (okind[s, o] == "O") okind[s, o] = "L"
+			if (((s, o) in okind) && okind[s, o] == "O") okind[s, o] = "L"
 			addopt(s, o, "L", val); changed = 1
 		} else if (op == "del_list") {
-			if (s == "" || o == "" || okind[s, o] != "L") exit 1
+			if (s == "" || o == "" || !((s, o) in okind) || okind[s, o] != "L") exit 1
 			j = 0
 			for (i = 1; i <= ocnt[s, o]; i++) if (oval[s, o, i] != val) oval[s, o, ++j] = oval[s, o, i]
 			ocnt[s, o] = j; changed = 1
