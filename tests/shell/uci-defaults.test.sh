@@ -1,10 +1,10 @@
-# files/defaults/etc/uci-defaults/90-umodem-wwan against the uci stand-in:
+# files/etc/uci-defaults/95-umodem-tl-wr1043nd against the uci stand-in:
 # creates wwan once, joins the wan zone, is idempotent, overwrites nothing.
 # Run: busybox ash tests/shell/uci-defaults.test.sh (from the repo root).
 
 . tests/shell/lib/common.sh
 
-SCRIPT="$REPO/files/defaults/etc/uci-defaults/90-umodem-wwan"
+SCRIPT="$REPO/files/etc/uci-defaults/95-umodem-tl-wr1043nd"
 
 t_setup
 t_uci
