@@ -4,4 +4,5 @@ pub mod clock;
 pub mod fake;
 pub mod serial;
 pub mod state;
+pub mod stdio;
 pub mod sysfs;
