@@ -48,6 +48,9 @@ t_has "$T/syslog" "wwan: ttyUSB0 added, interface available" "logged"
 echo "--- an unrelated serial adapter appears"
 event add ttyUSB3
 t_hasnt "$T/netifd" "proto_set_available" "no change for a tty no modem owns"
+event add ttyUSB
+t_hasnt "$T/netifd" "proto_set_available" "a name that is a prefix of a modem tty is not it"
+t_has "$T/calls" "umodem ports --no-probe" "ports asked without AT probes"
 
 echo "--- E367 unplugged"
 : >"$T/ports.txt"

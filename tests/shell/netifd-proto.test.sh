@@ -39,7 +39,7 @@ scenario success
 echo "$PORTS" >"$T/ports.txt"
 export NETIFD_RUN=1
 handler setup wwan "{$BASE,\"username\":\"bob\",\"password\":\"$(echo "$PASS" | sed 's/[\\"]/\\&/g')\",\"auth\":\"chap\",\"service\":\"umts_only\"}"
-t_has "$T/calls" "umodem prepare --port /dev/ttyUSB2 --service umts_only --state-dir $T/run" "prepare on the control port"
+t_has "$T/calls" "umodem prepare --port /dev/ttyUSB2 --service umts_only --state-dir $T/pinstate" "prepare on the control port"
 t_has "$T/calls" "prepare pin ok" "PIN reaches prepare by environment"
 t_has "$T/netifd" "proto_run_command wwan" "pppd started"
 t_has "$T/netifd" "  argv /usr/sbin/pppd" "argv0 is pppd"

@@ -73,7 +73,7 @@ t_setup() {
 	T=$(mktemp -d /tmp/umodem-test.XXXXXX) || exit 1
 	mkdir -p "$T/bb" "$T/stub"
 	for a in sh ash awk sed grep cut tr head tail cat echo printf mkdir rm mv cp \
-		ln chmod stat date env sort uniq wc test expr basename dirname readlink \
+		ln chmod stat date env sort uniq wc test expr basename dirname readlink stty \
 		touch ls find xargs mktemp sleep usleep seq true false kill id hexdump od cmp; do
 		ln -s "$BB" "$T/bb/$a"
 	done

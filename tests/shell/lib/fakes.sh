@@ -80,7 +80,7 @@ netifd_root() {
 handler() {
 	(
 		cd "$ROOT/lib/netifd/proto" &&
-			NETIFD_LOG="$T/netifd" UMODEM_RUNDIR="$T/run" \
+			NETIFD_LOG="$T/netifd" UMODEM_RUNDIR="$T/run" UMODEM_PIN_STATE="$T/pinstate" \
 				UMODEM_APN_TABLE="$T/apn.tsv" "$BB" ash ./umodem.sh umodem "$1" "$2" "$3" ""
 	)
 }

@@ -28,6 +28,9 @@
 }
 
 UMODEM_RUN="${UMODEM_RUNDIR:-/var/run/umodem}"
+# Where `umodem prepare` remembers rejected PINs: on flash, so a reboot does
+# not make it try a rejected PIN again.
+UMODEM_PIN_STATE="${UMODEM_PIN_STATE:-/etc/umodem}"
 UMODEM_APN_TABLE="${UMODEM_APN_TABLE:-/usr/share/umodem/apn.tsv}"
 
 proto_umodem_init_config() {
@@ -210,7 +213,7 @@ proto_umodem_setup() {
 	umodem_log "$interface: modem control port $ctl, data port $data"
 
 	UMODEM_PIN="$pincode" umodem prepare --port "$ctl" ${service:+--service "$service"} \
-		--state-dir "$UMODEM_RUN"
+		--state-dir "$UMODEM_PIN_STATE"
 	rc=$?
 	case "$rc" in
 	0) ;;
