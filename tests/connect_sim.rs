@@ -216,7 +216,7 @@ fn modem_unplugged_while_dialling() {
             "connect ended early: {seen}"
         );
         seen.push_str(&l);
-        if l.contains("registration:") {
+        if l.contains("AT+CREG? ->") {
             break;
         }
     }

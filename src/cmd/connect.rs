@@ -1,8 +1,8 @@
-//! `umodem connect`: pppd's connect program. AT on stdin/stdout (the modem
-//! port pppd holds): wake, PDP context with the APN, dial, wait for CONNECT.
-//! APN from `--apn` or env `UMODEM_APN`; one stderr line per step (pppd puts
-//! them in the log); the outcome's short code goes to the file named by env
-//! `UMODEM_STATUS`, for the netifd handler's teardown.
+//! `umodem connect`: pppd's connect program. AT on the modem port pppd holds
+//! (stdin, also stdout): wake, PDP context with the APN, dial, wait for
+//! CONNECT. APN from `--apn` or env `UMODEM_APN`; one stderr line per step
+//! (pppd puts them in the log); the outcome's short code goes to the file
+//! named by env `UMODEM_STATUS`, for the netifd handler's teardown.
 
 use std::io::Write;
 
@@ -13,10 +13,16 @@ use crate::core::connect::{
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::{Clock, SystemClock};
-use crate::hw::stdio::Stdio;
+use crate::hw::serial::{AtTransport, Tty};
 
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "umodem connect: {msg}");
+/// One log line: "umodem connect: " and the pieces.
+fn say(parts: &[&str]) {
+    let mut line = String::from("umodem connect: ");
+    for p in parts {
+        line.push_str(p);
+    }
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -28,13 +34,11 @@ pub fn run(mut args: Args) -> Result<()> {
     let apn = apn
         .or_else(|| std::env::var("UMODEM_APN").ok())
         .filter(|a| !a.is_empty());
-    if let Some(a) = &apn {
-        if !valid_apn(a) {
-            return Err(Error::with_code(
-                code::USAGE,
-                "APN may hold only letters, digits, '.', '-' and '_'",
-            ));
-        }
+    if apn.as_deref().is_some_and(|a| !valid_apn(a)) {
+        return Err(Error::with_code(
+            code::USAGE,
+            "APN may hold only letters, digits, '.', '-' and '_'",
+        ));
     }
     let number = number.unwrap_or_else(|| DEFAULT_NUMBER.into());
     if !valid_number(&number) {
@@ -43,72 +47,60 @@ pub fn run(mut args: Args) -> Result<()> {
             "dial number may hold only digits, '*', '#', '+' and ','",
         ));
     }
+    say(&[
+        "APN ",
+        apn.as_deref()
+            .unwrap_or("(none: the modem's default context)"),
+        ", number ",
+        &number,
+    ]);
     let plan = Plan {
         apn,
         number,
         dial_ms: timeout.unwrap_or(30).clamp(1, 600) * 1000,
         reg_ms: 20_000,
     };
-    match &plan.apn {
-        Some(a) => say(&format!("APN {a}, number {}", plan.number)),
-        None => say(&format!(
-            "no APN (the modem's default context), number {}",
-            plan.number
-        )),
-    }
-    let mut port = Stdio::new();
-    let clock = SystemClock::new();
-    let outcome = dial(&mut port, &clock, plan, |ms| {
-        std::thread::sleep(std::time::Duration::from_millis(ms))
-    });
-    if let Ok(path) = std::env::var("UMODEM_STATUS") {
-        if !path.is_empty() {
-            let _ = std::fs::write(&path, format!("{}\n", outcome.status()));
-        }
+    let mut port = Tty::stdin();
+    let outcome = dial(&mut port, &SystemClock::new(), plan);
+    if let Some(path) = std::env::var_os("UMODEM_STATUS").filter(|p| !p.is_empty()) {
+        let mut line = String::from(outcome.status());
+        line.push('\n');
+        let _ = std::fs::write(path, line);
     }
     match outcome {
         Outcome::Connected(_) => {
-            say(&outcome.describe());
+            say(&[&outcome.describe()]);
             Ok(())
         }
-        o => Err(Error::with_code(
-            o.exit_code(),
-            format!("connect: {}", o.describe()),
-        )),
+        o => Err(Error::with_code(o.exit_code(), o.describe())),
     }
 }
 
-/// Run the dial sequence on `port`; `sleep` waits between registration polls.
-pub fn dial(
-    port: &mut dyn crate::hw::serial::AtTransport,
-    clock: &dyn Clock,
-    plan: Plan,
-    mut sleep: impl FnMut(u64),
-) -> Outcome {
+/// Run the dial sequence on `port`. Waits between registration polls read
+/// the port (URCs), so they take the clock's time, fake or real.
+pub fn dial(port: &mut dyn AtTransport, clock: &dyn Clock, plan: Plan) -> Outcome {
     let mut e = Engine::new(port, clock);
     let (mut d, mut action) = Dial::new(plan);
     // Bounded: every action either ends the sequence or spends time.
     loop {
         let ev = match action {
             Action::Done(o) => return o,
-            Action::Wait(ms) => {
-                sleep(ms);
-                Event::Waited
-            }
-            Action::Send(cmd, ms) => {
-                let shown = d.stage().name();
-                match e.command_timeout(&cmd, ms) {
-                    Ok(r) => {
-                        say(&format!("{shown}: {cmd} -> {}", r.result.describe()));
-                        Event::Reply(r)
-                    }
-                    Err(AtError::Timeout) => {
-                        say(&format!("{shown}: {cmd} -> no answer"));
-                        Event::Timeout
-                    }
-                    Err(AtError::Gone(g)) => Event::Gone(g),
+            Action::Wait(ms) => match e.drain(ms) {
+                Ok(()) => Event::Waited,
+                Err(AtError::Gone(g)) => Event::Gone(g),
+                Err(AtError::Timeout) => Event::Waited,
+            },
+            Action::Send(cmd, ms) => match e.command_timeout(&cmd, ms) {
+                Ok(r) => {
+                    say(&[&cmd, " -> ", &r.result.describe()]);
+                    Event::Reply(r)
                 }
-            }
+                Err(AtError::Timeout) => {
+                    say(&[&cmd, " -> no answer"]);
+                    Event::Timeout
+                }
+                Err(AtError::Gone(g)) => Event::Gone(g),
+            },
         };
         action = d.step(ev, clock.now_ms());
     }

@@ -4,5 +4,4 @@ pub mod clock;
 pub mod fake;
 pub mod serial;
 pub mod state;
-pub mod stdio;
 pub mod sysfs;
