@@ -163,7 +163,7 @@ t_has "$T/stderr" "json_load:" "parse error reported"
 t_has "$T/netifd" "bad_config wwan" "malformed config JSON refused"
 
 scenario "teardown after pppd exits"
-for c in "8 NO_CARRIER NO_CARRIER" "8 - CONNECT_FAILED" "2 - INVALID_OPTIONS" "11 - AUTH_FAILED" \
+for c in "8 NO_CARRIER NO_CARRIER" "8 - CONNECT_FAILED" "8 \$(reboot) CONNECT_FAILED" "2 - INVALID_OPTIONS" "11 - AUTH_FAILED" \
 	"7 - NO_DEVICE" "16 - LINK_LOST"; do
 	set -- $c
 	: >"$T/netifd"

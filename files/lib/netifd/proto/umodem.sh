@@ -323,7 +323,7 @@ proto_umodem_teardown() {
 	4) code=NO_PPP_SUPPORT ;;
 	6) code=DEVICE_LOCKED ;;
 	7) code=NO_DEVICE ;;
-	8) code="${code:-CONNECT_FAILED}" ;;
+	8) case "$code" in '' | *[!A-Z_]* | CONNECTED) code=CONNECT_FAILED ;; esac ;;
 	10) code=PPP_NEGOTIATION_FAILED ;;
 	11 | 19) code=AUTH_FAILED ;;
 	15 | 16) code=LINK_LOST ;;
