@@ -125,7 +125,7 @@ test: feed
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
 
 bench:
-	@echo "no benchmarks yet"
+	@for b in bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
 
 clean:
 	rm -rf build/*-static build/*-dynamic bin target

@@ -126,3 +126,27 @@ fn urc_storm_cannot_outlast_the_timeout() {
     let n = n.into_inner();
     assert!((90..=110).contains(&n), "{n}");
 }
+
+#[test]
+fn late_answer_of_a_timed_out_command_is_not_the_next_answer() {
+    let clock = FakeClock::new();
+    let mut m = FakeModem::new(
+        clock.clone(),
+        vec![
+            // The answer to +CGSN comes after its deadline...
+            turn(
+                "AT+CGSN\r",
+                &[
+                    Chunk::Silence(1200),
+                    bytes("\r\n353613040739180\r\n\r\nOK\r\n"),
+                ],
+            ),
+            turn("AT+CGMM\r", &[bytes("\r\nE367\r\n\r\nOK\r\n")]),
+        ],
+    );
+    let mut e = Engine::new(&mut m, &clock);
+    assert_eq!(e.command_timeout("AT+CGSN", 1000), Err(AtError::Timeout));
+    // ...and must not be taken for the answer to +CGMM.
+    let r = e.command("AT+CGMM").unwrap();
+    assert_eq!(r.lines, ["E367"]);
+}

@@ -274,6 +274,11 @@ fn sim_states_have_distinct_exit_codes() {
     assert_eq!(s.prepare(Some("8328"), &[]).0, 15);
     s.ctl("sim busy 60000");
     assert_eq!(s.prepare(Some("8328"), &[]).0, 16);
+    // A SIM busy for a moment after plugging is waited for.
+    s.ctl("sim ready");
+    s.ctl("sim busy 1500");
+    let (c, err) = s.prepare(Some("8328"), &[]);
+    assert_eq!(c, 0, "{err}");
 }
 
 #[test]
@@ -320,4 +325,61 @@ fn faults() {
     s.ctl("unplug");
     let (c, err) = s.prepare(Some("8328"), &[]);
     assert_eq!(c, 10, "{err}");
+}
+
+#[test]
+fn two_modems_renumbered_info_finds_the_live_e367() {
+    // The two-modems tree puts the E367 on ttyUSB3..5 (a ZTE took 0..2).
+    // Point those names at the sim's ptys: same stick, other numbers.
+    let s = Sim::start("two", &["--no-pin"]);
+    let dev = s.dir.parent().unwrap().join("dev2");
+    std::fs::create_dir_all(&dev).unwrap();
+    for (n, to) in [(3, 0), (4, 1), (5, 2)] {
+        std::os::unix::fs::symlink(
+            s.dir.join(format!("ttyUSB{to}")),
+            dev.join(format!("ttyUSB{n}")),
+        )
+        .unwrap();
+    }
+    let tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sysfs/two-modems");
+    let run = |args: &[&str]| {
+        Command::new(UMODEM)
+            .args(args)
+            .env("UMODEM_SYSFS", &tree)
+            .env("UMODEM_DEV", &dev)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["ports"]);
+    let t = text(&o);
+    assert!(
+        t.contains(&format!("modem.1.control={}/ttyUSB5\n", dev.display())),
+        "{t}"
+    );
+    assert!(t.contains("modem.1.port.2.at=true\n"), "{t}");
+    assert!(
+        t.contains("modem.0.port.0.at=false\n"),
+        "ZTE ports absent: {t}"
+    );
+    let o = run(&["info", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = text(&o);
+    assert!(
+        j.contains(&format!("\"port\":\"{}/ttyUSB5\"", dev.display())),
+        "{j}"
+    );
+    assert!(j.contains("\"model\":\"E367\""), "{j}");
+}
+
+#[test]
+fn sim_busy_after_the_pin_is_waited_for_before_the_service_mode() {
+    let s = Sim::start(
+        "busy-after",
+        &["--pin", "8328", "--busy-after-pin-ms", "1500"],
+    );
+    let (c, err) = s.prepare(Some("8328"), &["--service", "gprs_only"]);
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(s.status("sim"), "ready");
+    assert_eq!(s.status("pin_left"), "3");
+    assert_eq!(syscfg(&s), "13,1");
 }

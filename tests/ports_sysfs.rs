@@ -151,3 +151,33 @@ fn cli_ports_text_and_json() {
         "{json}"
     );
 }
+
+/// The virtual E367's trees (written by umodem-sim sysfs-fixture).
+#[test]
+fn sim_fixture_trees() {
+    let ms = scan("e367");
+    assert_eq!(ms.len(), 1);
+    assert_eq!(
+        (ms[0].control(), ms[0].data()),
+        (Some("ttyUSB2"), Some("ttyUSB0"))
+    );
+
+    let ms = scan("with-ftdi");
+    assert_eq!(ms.len(), 1, "the FTDI cable is no modem");
+    assert_eq!(
+        (ms[0].path.as_str(), ms[0].control(), ms[0].data()),
+        ("1-1.2", Some("ttyUSB3"), Some("ttyUSB1"))
+    );
+
+    let ms = scan("two-modems");
+    assert_eq!(ms.len(), 2);
+    // ZTE MF626 (19d2:0031): AT on if1 by its product layout; its modem
+    // interface (if3) has no tty in this tree.
+    assert_eq!((ms[0].vid, ms[0].path.as_str()), (0x19d2, "1-1.1"));
+    assert_eq!((ms[0].control(), ms[0].data()), (Some("ttyUSB1"), None));
+    assert_eq!((ms[1].vid, ms[1].path.as_str()), (0x12d1, "1-1.2"));
+    assert_eq!(
+        (ms[1].control(), ms[1].data()),
+        (Some("ttyUSB5"), Some("ttyUSB3"))
+    );
+}

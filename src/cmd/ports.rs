@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Args;
-use crate::core::engine::Engine;
 use crate::core::ports::{self, Modem, Profile};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
@@ -33,62 +32,125 @@ pub fn dev_path(tty: &str) -> PathBuf {
     }
 }
 
-/// True if the port answers `AT` with OK in time. Ports locked by another
-/// program (pppd's /var/lock/LCK..NAME) are left alone: None.
-pub fn probe(tty: &str, ms: u64) -> Option<bool> {
-    if Path::new("/var/lock").join(format!("LCK..{tty}")).exists() {
-        log::info!("ports {tty}: locked by another program, not probed");
-        return None;
-    }
-    let path = dev_path(tty);
-    let mut port = match Tty::open(&path) {
-        Ok(p) => p,
-        Err(e) => {
-            log::debug!("ports {}: {e}", path.display());
-            return Some(false);
-        }
-    };
-    let clock = SystemClock::new();
-    let mut e = Engine::new(&mut port, &clock);
-    let ok = matches!(e.command_timeout("AT", ms), Ok(r) if r.result.is_ok());
-    log::debug!("ports {tty}: {}", if ok { "answers AT" } else { "no AT" });
-    Some(ok)
+/// A tty another program holds (pppd's /var/lock/LCK..NAME): not ours to poke.
+fn locked(tty: &str) -> bool {
+    let name = tty.rsplit('/').next().unwrap_or(tty);
+    Path::new("/var/lock").join(format!("LCK..{name}")).exists()
 }
 
-/// Modems in sysfs, with `AT` probes (parallel threads) if `probe_at`.
-/// With `early`, stop waiting as soon as every modem's profile control port
-/// has answered: the rest stay unknown (`at` null) and cost no time.
+/// Probe several ports at once: open each, send `AT`, and watch them all with
+/// one `poll` until each has given a final result or `ms` have passed.
+/// Per port: Some(true) answered, Some(false) did not (or cannot be opened),
+/// None not probed (locked). With `stop_when`, return as soon as every port
+/// named there has answered (the rest stay None).
+pub fn probe_many(ttys: &[String], ms: u64, stop_when: &[String]) -> Vec<Option<bool>> {
+    use crate::core::at::{parse_final, Lines};
+    use crate::hw::clock::Clock;
+    use crate::hw::serial::AtTransport;
+    let mut res: Vec<Option<bool>> = vec![None; ttys.len()];
+    let mut open: Vec<(usize, Tty, Lines)> = Vec::new();
+    for (i, t) in ttys.iter().enumerate() {
+        if locked(t) {
+            log::info!("ports {t}: locked by another program, not probed");
+            continue;
+        }
+        let path = dev_path(t);
+        let opened = Tty::open(&path).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty));
+        match opened {
+            Ok(tty) => open.push((i, tty, Lines::new())),
+            Err(e) => {
+                log::debug!("ports {}: {e}", path.display());
+                if let Some(r) = res.get_mut(i) {
+                    *r = Some(false);
+                }
+            }
+        }
+    }
+    let clock = SystemClock::new();
+    let mut buf = [0u8; 256];
+    while !open.is_empty() {
+        let left = ms.saturating_sub(clock.now_ms());
+        if left == 0 {
+            break;
+        }
+        let refs: Vec<&Tty> = open.iter().map(|(_, t, _)| t).collect();
+        let Ok(ready) = Tty::wait_any(&refs, left) else {
+            break;
+        };
+        let mut k = 0;
+        while k < open.len() {
+            let mut verdict = None;
+            if ready.get(k).copied().unwrap_or(false) {
+                if let Some((_, tty, lines)) = open.get_mut(k) {
+                    match tty.read(&mut buf, 0) {
+                        Ok(n) => {
+                            lines.push(buf.get(..n).unwrap_or(&[]));
+                            while let Some(l) = lines.next_line() {
+                                // Any final result means an AT interpreter is there.
+                                if parse_final(&l).is_some() {
+                                    verdict = Some(true);
+                                }
+                            }
+                        }
+                        Err(_) => verdict = Some(false),
+                    }
+                }
+            }
+            match verdict {
+                Some(v) => {
+                    let (i, _, _) = open.remove(k);
+                    if let Some(r) = res.get_mut(i) {
+                        *r = Some(v);
+                    }
+                }
+                None => k += 1,
+            }
+        }
+        let done = |w: &String| {
+            ttys.iter()
+                .zip(&res)
+                .any(|(t, r)| t == w && *r == Some(true))
+        };
+        if !stop_when.is_empty() && stop_when.iter().all(done) {
+            return res;
+        }
+    }
+    for (i, _, _) in open {
+        if let Some(r) = res.get_mut(i) {
+            *r = Some(false);
+        }
+    }
+    res
+}
+
+/// One port: Some(true) if it answers `AT`.
+pub fn probe(tty: &str, ms: u64) -> Option<bool> {
+    probe_many(&[tty.to_string()], ms, &[])
+        .first()
+        .copied()
+        .flatten()
+}
+
+/// Modems in sysfs, with `AT` probes (all candidates at once) if `probe_at`.
+/// With `early`, stop as soon as every modem's profile control port has
+/// answered: the rest stay unknown (`at` null) and cost no time.
 pub fn detect(root: &SysfsRoot, probe_at: bool, early: bool) -> Vec<Modem> {
     let mut ms = ports::modems(&root.usb_ttys());
     if probe_at {
         let cands: Vec<String> = ms.iter().flat_map(Modem::probe_candidates).collect();
-        let wanted: Vec<String> = ms
-            .iter()
-            .filter_map(|m| m.control().map(str::to_string))
+        let wanted: Vec<String> = if early {
+            ms.iter()
+                .filter_map(|m| m.control().map(str::to_string))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let res = probe_many(&cands, PROBE_MS, &wanted);
+        let done: Vec<(String, bool)> = cands
+            .into_iter()
+            .zip(res)
+            .filter_map(|(t, r)| r.map(|r| (t, r)))
             .collect();
-        let (tx, rx) = std::sync::mpsc::channel();
-        for t in &cands {
-            let (tx, t) = (tx.clone(), t.clone());
-            // Detached: a probe still waiting when we are done ends with the process.
-            std::thread::spawn(move || {
-                let r = probe(&t, PROBE_MS);
-                let _ = tx.send((t, r));
-            });
-        }
-        drop(tx);
-        let mut done: Vec<(String, bool)> = Vec::new();
-        for (t, r) in rx.iter().take(cands.len()) {
-            if let Some(ok) = r {
-                done.push((t, ok));
-            }
-            let all_confirmed = !wanted.is_empty()
-                && wanted
-                    .iter()
-                    .all(|w| done.iter().any(|(t, ok)| t == w && *ok));
-            if early && all_confirmed {
-                break;
-            }
-        }
         for m in &mut ms {
             m.apply_probe(&done);
         }
@@ -123,7 +185,13 @@ pub fn control_port(
         return Ok((dev_path(&p), prof));
     }
     let ms = detect(root, true, true);
-    let m = ms.first().ok_or_else(|| {
+    // Prefer a modem whose control port answered AT; else the first one.
+    let confirmed = ms.iter().find(|m| {
+        m.ports
+            .iter()
+            .any(|p| p.role == Some(ports::Role::Control) && p.at == Some(true))
+    });
+    let m = confirmed.or(ms.first()).ok_or_else(|| {
         Error::with_code(
             code::NO_DEVICE,
             "no USB modem found: is it plugged in and switched to modem mode (umodem list)?",

@@ -56,6 +56,8 @@ pub fn run(mut args: Args) -> Result<()> {
     // Numeric +CME errors make SIM states unambiguous; harmless if refused.
     let _ = e.command_timeout("AT+CMEE=1", 2000).map_err(at_error)?;
     let huawei = profile.is_some_and(|p| p.hw_cpin);
+    // A SIM that was just plugged in says "busy" for a few seconds: wait that out.
+    wait_not_busy(&mut e)?;
     // The ICCID keys the PIN record: readable before the PIN on every SIM.
     let iccid = info::iccid(&mut e, huawei).map_err(at_error)?;
     let done = pin::unlock(
@@ -65,9 +67,41 @@ pub fn run(mut args: Args) -> Result<()> {
         &mut store,
         huawei,
     )?;
+    if done == pin::Unlocked::PinAccepted {
+        wait_ready(&mut e)?;
+    }
     log::info!("prepare sim ready ({done:?})");
     if let Some(s) = &service {
         info::set_service(&mut e, profile, s).map_err(at_error)?;
+    }
+    Ok(())
+}
+
+/// After a PIN the SIM takes a moment to start: ask until it says READY
+/// (up to ~5 s, waiting by reading the port, so URCs are not lost).
+fn wait_ready(e: &mut Engine) -> Result<()> {
+    for _ in 0..10 {
+        match pin::sim_state(e) {
+            Ok(crate::core::at::SimState::Ready) => return Ok(()),
+            Ok(_) => {}
+            Err(err) if err.exit_code() == code::SIM_BUSY => {}
+            Err(err) => return Err(err),
+        }
+        e.drain(500).map_err(at_error)?;
+    }
+    Err(Error::with_code(
+        code::SIM_BUSY,
+        "the SIM took the PIN but did not become ready: try again in a few seconds",
+    ))
+}
+
+/// Up to ~5 s for a busy SIM to settle; other states are for `unlock` to judge.
+fn wait_not_busy(e: &mut Engine) -> Result<()> {
+    for _ in 0..10 {
+        match pin::sim_state(e) {
+            Err(err) if err.exit_code() == code::SIM_BUSY => e.drain(500).map_err(at_error)?,
+            _ => return Ok(()),
+        }
     }
     Ok(())
 }

@@ -34,12 +34,16 @@ pub struct Engine<'a> {
     clock: &'a dyn Clock,
     lines: Lines,
     listener: Option<Listener<'a>>,
+    /// The last command timed out: its late answer may still come.
+    stale: bool,
     /// Time to wait for a command's answer unless told otherwise.
     pub timeout_ms: u64,
 }
 
 const CHUNK: usize = 256;
 const MAX_DRAIN_READS: usize = 64;
+/// How long to listen for a late answer after a timeout.
+const STALE_MS: u64 = 300;
 
 impl<'a> Engine<'a> {
     pub fn new(port: &'a mut dyn AtTransport, clock: &'a dyn Clock) -> Engine<'a> {
@@ -48,6 +52,7 @@ impl<'a> Engine<'a> {
             clock,
             lines: Lines::new(),
             listener: None,
+            stale: false,
             timeout_ms: 3000,
         }
     }
@@ -102,8 +107,10 @@ impl<'a> Engine<'a> {
     }
 
     fn run(&mut self, cmd: &str, timeout_ms: u64, secret: bool) -> Result<Response, AtError> {
-        // Stale lines (URCs that came while idle) must not pass as the answer.
-        self.drain(0)?;
+        // Stale lines (URCs that came while idle, the late answer of a command
+        // that timed out) must not pass as this command's answer.
+        self.drain(if self.stale { STALE_MS } else { 0 })?;
+        self.stale = false;
         // Whatever partial line is left belongs to no one now.
         self.lines.clear();
         let shown = if secret {
@@ -125,6 +132,7 @@ impl<'a> Engine<'a> {
             let now = self.clock.now_ms();
             if now >= deadline {
                 log::debug!("at < timeout after {timeout_ms} ms ({shown})");
+                self.stale = true;
                 return Err(AtError::Timeout);
             }
             let n = self

@@ -50,6 +50,9 @@ pub struct Profile {
     pub name: &'static str,
     /// (class, protocol, role); subclass is free (Huawei: ff/xx/01, ff/xx/02).
     pub roles: &'static [(u8, u8, Role)],
+    /// (product, interface number, role) for vendors whose interfaces all say
+    /// ff/ff/ff (ZTE): the layout differs per product.
+    pub by_iface: &'static [(u16, u8, Role)],
     /// Send `AT^CURC=0` on the control port (quiets periodic URCs).
     pub curc_off: bool,
     /// Understands `AT^SYSCFG` for the service mode.
@@ -58,14 +61,29 @@ pub struct Profile {
     pub hw_cpin: bool,
 }
 
-pub const PROFILES: &[Profile] = &[Profile {
-    vid: 0x12d1,
-    name: "huawei",
-    roles: &[(0xff, 0x01, Role::Modem), (0xff, 0x02, Role::Control)],
-    curc_off: true,
-    syscfg: true,
-    hw_cpin: true,
-}];
+pub const PROFILES: &[Profile] = &[
+    Profile {
+        vid: 0x12d1,
+        name: "huawei",
+        roles: &[(0xff, 0x01, Role::Modem), (0xff, 0x02, Role::Control)],
+        by_iface: &[],
+        curc_off: true,
+        syscfg: true,
+        hw_cpin: true,
+    },
+    // ZTE: no roles in the class triplets. Known products by interface number
+    // (MF626/MF636 19d2:0031: modem if3, AT if1); other ZTE products get
+    // their control port from the AT probe and no data port.
+    Profile {
+        vid: 0x19d2,
+        name: "zte",
+        roles: &[],
+        by_iface: &[(0x0031, 3, Role::Modem), (0x0031, 1, Role::Control)],
+        curc_off: false,
+        syscfg: false,
+        hw_cpin: false,
+    },
+];
 
 pub fn profile(vid: u16) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.vid == vid)
@@ -73,11 +91,18 @@ pub fn profile(vid: u16) -> Option<&'static Profile> {
 
 /// The role a profile gives an interface, if any.
 pub fn role_of(t: &UsbTty) -> Option<Role> {
-    profile(t.vid)?
-        .roles
+    let p = profile(t.vid)?;
+    let by_num = p
+        .by_iface
         .iter()
-        .find(|(c, pr, _)| *c == t.class && *pr == t.protocol)
-        .map(|&(_, _, r)| r)
+        .find(|(pid, n, _)| *pid == t.pid && *n == t.interface)
+        .map(|&(_, _, r)| r);
+    by_num.or_else(|| {
+        p.roles
+            .iter()
+            .find(|(c, pr, _)| *c == t.class && *pr == t.protocol)
+            .map(|&(_, _, r)| r)
+    })
 }
 
 /// Whether a USB device is a modem we know: its vendor has a profile. A
@@ -166,10 +191,22 @@ impl Modem {
     }
 }
 
+/// Insertion sort: a handful of ports needs no more, and it is a few dozen
+/// bytes of code where std's sorts cost kilobytes per element type.
+pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 /// Group ttys by USB device, keep modems, assign roles. Sorted by path.
 pub fn modems(ttys: &[UsbTty]) -> Vec<Modem> {
     let mut paths: Vec<&str> = ttys.iter().map(|t| t.path.as_str()).collect();
-    paths.sort_unstable();
+    sort_small(&mut paths, |a, b| a < b);
     paths.dedup();
     let mut out = Vec::new();
     for path in paths {
@@ -177,7 +214,7 @@ pub fn modems(ttys: &[UsbTty]) -> Vec<Modem> {
         if !is_modem(&mine) {
             continue;
         }
-        mine.sort_by_key(|t| t.interface);
+        sort_small(&mut mine, |a, b| a.interface < b.interface);
         let Some(first) = mine.first() else { continue };
         let mut m = Modem {
             vid: first.vid,

@@ -113,6 +113,35 @@ impl Tty {
     }
 }
 
+impl Tty {
+    /// Which of `ttys` have input, waiting up to `timeout_ms` for any of them:
+    /// many ports watched at once by one `poll`, no threads. A port that
+    /// failed (unplugged) counts as ready: its read will say so.
+    pub fn wait_any(ttys: &[&Tty], timeout_ms: u64) -> io::Result<Vec<bool>> {
+        let mut fds: Vec<libc::pollfd> = ttys
+            .iter()
+            .map(|t| libc::pollfd {
+                fd: t.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
+        loop {
+            // SAFETY: fds is a valid array of fds.len() pollfds.
+            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, t) };
+            if r < 0 {
+                let e = last();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            return Ok(fds.iter().map(|p| p.revents != 0).collect());
+        }
+    }
+}
+
 impl AtTransport for Tty {
     fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize> {
         if buf.is_empty() || !self.wait(libc::POLLIN, timeout_ms)? {

@@ -44,7 +44,7 @@ impl SysfsRoot {
             .into_iter()
             .filter_map(|(name, link)| self.describe(&name, &link))
             .collect();
-        out.sort_by(|a, b| a.tty.cmp(&b.tty));
+        crate::core::ports::sort_small(&mut out, |a, b| a.tty < b.tty);
         out
     }
 
