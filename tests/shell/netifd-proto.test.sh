@@ -106,6 +106,13 @@ t_has "$T/netifd" "proto_set_available wwan 0" "unavailable"
 t_eq "$(grep -c '^sleep 1$' "$T/calls")" 2 "waited maxwait=2 polls"
 t_hasnt "$T/calls" "umodem prepare" "prepare not run"
 
+scenario "modem appears just as the wait runs out"
+echo "$PORTS" >"$T/ports.txt"
+export FAKE_PORTS_AFTER=3
+handler setup wwan "{$BASE}"
+t_has "$T/netifd" "proto_notify_error wwan NO_DEVICE" "gave up waiting"
+t_eq "$(grep proto_set_available "$T/netifd" | tr '\n' ' ')" "proto_set_available wwan 0 proto_set_available wwan 1 " "but marks it available again"
+
 scenario "modem appears while waiting"
 echo "$PORTS" >"$T/ports.txt"
 export FAKE_PORTS_AFTER=1

@@ -205,6 +205,9 @@ proto_umodem_setup() {
 			umodem_log "$interface: no modem ${device:+at $device }after ${waited}s"
 			proto_notify_error "$interface" NO_DEVICE
 			proto_set_available "$interface" 0
+			# The modem may have come just now, its hotplug event already
+			# spent: look once more so it is not left unavailable.
+			umodem_find_ports "$device" && proto_set_available "$interface" 1
 			return 1
 		fi
 		sleep 1
