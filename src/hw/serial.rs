@@ -49,6 +49,12 @@ impl Tty {
         Ok(tty)
     }
 
+    /// The tty pppd lends its connect program on stdin (and stdout: the same
+    /// open file): used as it is, since pppd has set its mode already.
+    pub fn stdin() -> Tty {
+        Tty { fd: 0 }
+    }
+
     fn configure(&self) -> io::Result<()> {
         // SAFETY: termios is plain data; tcgetattr fills it or fails.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };
