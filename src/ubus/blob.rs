@@ -354,14 +354,15 @@ pub fn blobmsg_of(a: RawAttr<'_>, depth: usize) -> Result<(String, BlobMsg), Err
         Some(&[hi, lo]) => u16::from_be_bytes([hi, lo]) as usize,
         _ => return Err(Error::Invalid("blobmsg header cut short")),
     };
-    let name = match d.get(2..2 + namelen) {
+    let name = match d.get(2..2 + namelen + 1) {
         Some(n) => n,
         None => return Err(Error::Invalid("blobmsg name longer than its attribute")),
     };
-    if d.get(2 + namelen) != Some(&0) {
+    if name.last() != Some(&0) {
         return Err(Error::Invalid("blobmsg name not NUL-terminated"));
     }
-    let name = utf8(name)?;
+    // What a C reader sees: the name up to its first NUL.
+    let name = c_string(name)?;
     let value = d.get(pad4(2 + namelen + 1)..).unwrap_or(&[]);
     let v = match a.id {
         TYPE_UNSPEC => BlobMsg::Null,

@@ -79,6 +79,11 @@ pub enum Incoming {
         path: String,
         active: bool,
     },
+    /// An event matching a pattern given to [`Client::listen`] (already acknowledged).
+    Event {
+        id: String,
+        data: Table,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +103,9 @@ pub struct Client {
     timeout: Duration,
     objects: Vec<Object>,
     pending: VecDeque<Incoming>,
+    /// Our anonymous event-listener object and the patterns registered on it.
+    listener: Option<u32>,
+    patterns: Vec<String>,
 }
 
 impl Client {
@@ -135,6 +143,8 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             objects: Vec::new(),
             pending: VecDeque::new(),
+            listener: None,
+            patterns: Vec::new(),
         }
     }
 
@@ -211,6 +221,10 @@ impl Client {
         let objects = std::mem::take(&mut self.objects);
         for o in objects {
             self.add_object(&o.path, o.methods)?;
+        }
+        self.listener = None;
+        for p in std::mem::take(&mut self.patterns) {
+            self.listen(&p)?;
         }
         Ok(())
     }
@@ -349,6 +363,37 @@ impl Client {
         self.send(&m)
     }
 
+    /// Receive events whose id matches `pattern` (`ubus listen PATTERN`; a trailing
+    /// `*` matches a prefix). They come out of [`Client::next`] as [`Incoming::Event`].
+    pub fn listen(&mut self, pattern: &str) -> Result<(), Error> {
+        let id = match self.listener {
+            Some(id) => id,
+            None => {
+                let replies = self.request(kind::ADD_OBJECT, 0, Vec::new())?;
+                match replies.iter().find_map(Message::objid) {
+                    Some(id) => {
+                        self.listener = Some(id);
+                        id
+                    }
+                    None => return Err(Error::Status(status::NO_DATA)),
+                }
+            }
+        };
+        let body = vec![
+            // libubus sends the object id as a (signed) INT32
+            ("object".to_string(), BlobMsg::Int32(id as i32)),
+            ("pattern".to_string(), BlobMsg::String(pattern.to_string())),
+        ];
+        let attrs = vec![
+            Attr::ObjId(msg::OBJECT_EVENT),
+            Attr::Method("register".to_string()),
+            Attr::Data(body),
+        ];
+        self.request(kind::INVOKE, msg::OBJECT_EVENT, attrs)?;
+        self.patterns.push(pattern.to_string());
+        Ok(())
+    }
+
     /// PING ubusd and wait for its answer: proves the connection is alive.
     pub fn ping(&mut self) -> Result<(), Error> {
         self.request(kind::PING, 0, Vec::new()).map(|_| ())
@@ -436,6 +481,21 @@ impl Client {
             Some(id) => id,
             None => return Ok(()), // libubus drops it too: nowhere to answer
         };
+        if Some(objid) == self.listener {
+            // An event: METHOD is its id. libubus acknowledges it; so do we.
+            if let Some(id) = m.method() {
+                let data = m.data().cloned().unwrap_or_default();
+                self.pending.push_back(Incoming::Event {
+                    id: id.to_string(),
+                    data,
+                });
+            }
+            return if no_reply {
+                Ok(())
+            } else {
+                self.answer(seq, peer, objid, status::OK)
+            };
+        }
         let refuse = |c: &mut Client, code| {
             if no_reply {
                 Ok(())

@@ -344,9 +344,7 @@ fn u8_of(a: RawAttr<'_>) -> Result<u8, Error> {
 }
 
 fn decode_attr(a: RawAttr<'_>) -> Result<Attr, Error> {
-    if a.extended {
-        return Ok(raw(a));
-    }
+    // Like libubus, go by the id alone: the EXTENDED bit means nothing up here.
     Ok(match a.id {
         attr::STATUS => Attr::Status(u32_of(a)?),
         attr::OBJPATH => Attr::ObjPath(blob::c_string(a.data)?),
