@@ -219,7 +219,7 @@ fn mutate(rng: &mut Rng, mut b: Vec<u8>) -> Vec<u8> {
 
 #[test]
 fn mutated_vectors_never_panic_and_accepted_messages_are_canonical() {
-    let mut rng = Rng(0x5eed_0f_0b_u64);
+    let mut rng = Rng(0x5eed_0f0b_u64);
     let seeds: Vec<Vec<u8>> = fixture("vectors.jsonl")
         .iter()
         .chain(fixture("sessions.jsonl").iter())

@@ -37,7 +37,7 @@
 //!                 _ => bus.reply(&call, status::INVALID_ARGUMENT, None)?,
 //!             }
 //!         }
-//!         Ok(Some(Incoming::Subscribers { .. })) => {}
+//!         Ok(Some(Incoming::Subscribers { .. } | Incoming::Event { .. })) => {}
 //!         Ok(None) => {
 //!             // poll interval elapsed: poll the modem; on a change:
 //!             let ev: Table = vec![("modem".into(), BlobMsg::Int32(0))];
