@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod logger;
 pub mod out;
 pub mod ubus;
 
