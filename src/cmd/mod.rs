@@ -7,6 +7,7 @@ use crate::cli::Args;
 use crate::error::Result;
 use crate::out::Out;
 
+pub mod daemon;
 pub mod info;
 pub mod ports;
 pub mod prepare;
@@ -21,6 +22,12 @@ pub struct Command {
 }
 
 pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "daemon",
+        run: daemon::run,
+        help: "ubus object umodem (status, info, connect, disconnect) and umodem.* events",
+        usage: "daemon [--interval S] [--log-level LEVEL] [--stderr] [--socket PATH] [--sysfs DIR]",
+    },
     Command {
         name: "ports",
         run: ports::run,

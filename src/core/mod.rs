@@ -5,3 +5,4 @@ pub mod engine;
 pub mod info;
 pub mod pin;
 pub mod ports;
+pub mod status;
