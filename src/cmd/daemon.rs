@@ -34,7 +34,8 @@ pub const DEFAULT_INTERVAL: u64 = 30;
 /// sysfs and netifd are looked at this often at most (plug events).
 const TICK_MS: u64 = 5000;
 
-fn methods() -> Vec<Method> {
+/// The methods of the object, with their argument policies.
+pub fn methods() -> Vec<Method> {
     vec![
         Method::new("status", &[]),
         Method::new("info", &[]),
