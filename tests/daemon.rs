@@ -101,6 +101,8 @@ struct Seen {
     /// (path, id, signature) of ADD_OBJECT requests, over all connections.
     objects: Vec<(String, u32, Table)>,
     events: Vec<(String, Table)>,
+    /// NOTIFY to subscribers: (type, data).
+    notifies: Vec<(String, Table)>,
     /// (object path, method) the daemon called on netifd objects.
     netifd_calls: Vec<(String, String)>,
     /// DATA/STATUS the daemon sent to our caller.
@@ -269,6 +271,12 @@ impl Bus {
                 }
                 self.reply(ok(peer, vec![Attr::ObjId(peer)]));
             }
+            kind::NOTIFY => {
+                let t = m.method().unwrap_or("").to_string();
+                let data = m.data().cloned().unwrap_or_default();
+                lock.lock().unwrap().notifies.push((t, data));
+                cv.notify_all();
+            }
             kind::DATA | kind::STATUS if peer == CALLER => {
                 lock.lock().unwrap().replies.push(m);
                 cv.notify_all();
@@ -376,7 +384,11 @@ impl Daemon {
     fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        if std::env::var_os("UMODEM_SHOW_LOG").is_some() {
+            eprintln!("--- daemon log ---\n{log}");
+        }
+        log
     }
 }
 
@@ -599,7 +611,17 @@ fn status_info_events_and_connect_on_a_registered_modem() {
         .netifd_calls
         .contains(&("network.interface.wan".into(), "down".into())));
 
-    // unplug: event, and the modem is gone from status
+    // someone subscribes (ubusd tells the object's owner), then unplug:
+    // an event for `ubus listen` and a notification for the subscriber
+    assert!(
+        bus.shared.0.lock().unwrap().notifies.is_empty(),
+        "no subscriber yet"
+    );
+    let obj = bus.object_id();
+    let active = vec![Attr::ObjId(obj), Attr::Active(1)];
+    bus.reply(Message::new(kind::NOTIFY, 0, 0, active));
+    // the status answer comes after the daemon has read the NOTIFY
+    bus.call("status", vec![]);
     sim.ctl("unplug");
     let un = bus.wait("umodem.unplug", |s| {
         s.events
@@ -608,6 +630,13 @@ fn status_info_events_and_connect_on_a_registered_modem() {
             .map(|e| e.1.clone())
     });
     assert_eq!(str_at(&un, "modem"), Some("1-1"));
+    let note = bus.wait("notify unplug", |s| {
+        s.notifies
+            .iter()
+            .find(|n| n.0 == "unplug")
+            .map(|n| n.1.clone())
+    });
+    assert_eq!(note, un);
     let (_, data) = bus.call("status", vec![]);
     assert!(modem0(&data[0]).is_none(), "{:?}", data[0]);
     d.stop();
