@@ -56,6 +56,11 @@ set -- $vars
 [ "$2" -lt 90 ] || no "STOP=$2 is not before network (90)"
 [ "$3" = 1 ] || no "USE_PROCD=$3"
 
+# --- the config is a conffile in the SDK package too (our packer does it itself)
+for f in files/etc/config/*; do
+	grep -qx "${f#files}" openwrt/umodem/Makefile || no "${f#files} not in Package/umodem/conffiles"
+done
+
 # --- shipped defaults ----------------------------------------------------------
 cp files/etc/config/umodem "$CONF"
 run
