@@ -151,47 +151,53 @@ impl Status {
         self.modems.iter().find(|m| m.found.path == path)
     }
 
-    /// The modems sysfs shows now. A modem whose USB id changed at the same path
-    /// (a different stick, or one that switched mode) counts as unplug + plug.
+    /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
+    /// changed at the same path (a different stick, or one that switched mode)
+    /// counts as unplug + plug.
     pub fn set_modems(&mut self, now: Vec<Found>) -> Vec<Event> {
         let mut ev = Vec::new();
-        let mut keep = Vec::new();
-        for m in std::mem::take(&mut self.modems) {
-            match now.iter().find(|f| f.path == m.found.path) {
-                Some(f) if f.usb == m.found.usb => keep.push(Modem {
-                    found: f.clone(),
-                    ..m
-                }),
-                _ => {
-                    log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
-                    ev.push(Event::new("unplug", who(&m.found)));
-                }
+        let mut old = std::mem::take(&mut self.modems);
+        for m in &old {
+            if !now
+                .iter()
+                .any(|f| f.path == m.found.path && f.usb == m.found.usb)
+            {
+                log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
+                ev.push(Event::new("unplug", who(&m.found)));
             }
         }
         for f in now {
-            if !keep.iter().any(|m| m.found.path == f.path) {
-                log::info!(
-                    "modem {} ({}) plugged: control {} data {}",
-                    f.path,
-                    f.usb,
-                    f.control.as_deref().unwrap_or("-"),
-                    f.data.as_deref().unwrap_or("-")
-                );
-                let mut d = who(&f);
-                put(&mut d, "control", f.control.as_deref().map(s));
-                put(&mut d, "data", f.data.as_deref().map(s));
-                ev.push(Event::new("plug", d));
-                keep.push(Modem {
+            let same = old
+                .iter()
+                .position(|m| m.found.path == f.path && m.found.usb == f.usb);
+            let m = match same {
+                Some(i) => Modem {
                     found: f,
-                    reading: None,
-                    identity: None,
-                    last_error: None,
-                    polled_at: None,
-                });
-            }
+                    ..old.swap_remove(i)
+                },
+                None => {
+                    log::info!(
+                        "modem {} ({}) plugged: control {} data {}",
+                        f.path,
+                        f.usb,
+                        f.control.as_deref().unwrap_or("-"),
+                        f.data.as_deref().unwrap_or("-")
+                    );
+                    let mut d = who(&f);
+                    put(&mut d, "control", f.control.as_deref().map(s));
+                    put(&mut d, "data", f.data.as_deref().map(s));
+                    ev.push(Event::new("plug", d));
+                    Modem {
+                        found: f,
+                        reading: None,
+                        identity: None,
+                        last_error: None,
+                        polled_at: None,
+                    }
+                }
+            };
+            self.modems.push(m);
         }
-        keep.sort_by(|a, b| a.found.path.cmp(&b.found.path));
-        self.modems = keep;
         ev
     }
 
