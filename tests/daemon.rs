@@ -360,7 +360,18 @@ struct Daemon {
 impl Daemon {
     fn start(sim: &Sim, sock: &Path) -> Daemon {
         let log = sim.base.join("daemon.log");
-        let child = Command::new(UMODEM)
+        // UMODEM_TEST_RUNNER (e.g. qemu-mips-static) and UMODEM_TEST_BIN run
+        // another build, e.g. the mips one, against the same peer.
+        let bin = std::env::var("UMODEM_TEST_BIN").unwrap_or_else(|_| UMODEM.to_string());
+        let mut cmd = match std::env::var("UMODEM_TEST_RUNNER") {
+            Ok(r) => {
+                let mut c = Command::new(r);
+                c.arg(bin);
+                c
+            }
+            Err(_) => Command::new(bin),
+        };
+        let child = cmd
             .args([
                 "daemon",
                 "--interval",
