@@ -183,3 +183,56 @@ fn dump_reading_takes_only_umodem_interfaces_and_named_fields() {
     let st = format!("{:?}", s.status(0));
     assert!(!st.contains("s3cret"));
 }
+
+/// The fuzz target's deterministic cousin: a netifd dump, encoded, then mutated
+/// byte by byte; whatever still decodes goes through the status without a panic.
+#[test]
+fn mutated_dumps_never_panic() {
+    use umodem::ubus::msg::{kind, Attr, Message};
+    let iface = BlobMsg::Table(vec![
+        ("interface".into(), BlobMsg::from("wwan")),
+        ("up".into(), BlobMsg::from(true)),
+        ("pending".into(), BlobMsg::from(false)),
+        ("uptime".into(), BlobMsg::Int64(1 << 40)),
+        ("proto".into(), BlobMsg::from("umodem")),
+        (
+            "errors".into(),
+            BlobMsg::Array(vec![BlobMsg::Table(vec![(
+                "code".into(),
+                BlobMsg::from("NO_DEVICE"),
+            )])]),
+        ),
+    ]);
+    let dump: Table = vec![("interface".into(), BlobMsg::Array(vec![iface]))];
+    let mut bytes = Vec::new();
+    blob::put_table(&mut bytes, &dump).unwrap();
+    assert_eq!(
+        links_from_dump(&blob::decode_table(&bytes).unwrap()).len(),
+        1
+    );
+    let mut x: u32 = 0x2545_f491;
+    let mut decoded = 0;
+    for _ in 0..20_000 {
+        let mut b = bytes.clone();
+        for _ in 0..1 + (x % 4) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let i = x as usize % b.len();
+            b[i] ^= (x >> 8) as u8 | 1;
+        }
+        let Ok(t) = blob::decode_table(&b) else {
+            continue;
+        };
+        decoded += 1;
+        let mut s = Status::new();
+        s.set_links(links_from_dump(&t), 0);
+        let m = Message::new(kind::DATA, 1, 1, vec![Attr::Data(s.status(1))]);
+        let enc = m.encode().unwrap();
+        assert!(Message::parse(&enc).is_ok());
+    }
+    assert!(
+        decoded > 100,
+        "the mutations must reach the reader ({decoded})"
+    );
+}
