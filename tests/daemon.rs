@@ -765,3 +765,33 @@ fn reconnects_after_ubusd_restart_and_survives_hostile_calls() {
     let log = d.stop();
     assert!(log.contains("reconnected"), "{log}");
 }
+
+#[test]
+fn a_locked_control_port_is_not_polled() {
+    use umodem::hw::serial::Tty;
+    let sim = Sim::start("lock", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    // another umodem command holds the control port
+    let holder = Tty::open(&sim.dir.join("ttyUSB2")).unwrap();
+    assert!(holder.try_lock().unwrap());
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0401);
+    let end = Instant::now() + LIMIT;
+    while !std::fs::read_to_string(&d.log)
+        .unwrap_or_default()
+        .contains("busy (locked), not polled")
+    {
+        assert!(Instant::now() < end, "the daemon never saw the lock");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (_, data) = bus.call("status", vec![]);
+    let m = modem0(&data[0]).expect("the modem is listed");
+    assert!(get(&m, "sim").is_none(), "polled through the lock: {m:?}");
+    drop(holder);
+    let m = call_until(&bus, "status", "a poll once free", |m| {
+        get(m, "sim.state").is_some()
+    });
+    assert_eq!(str_at(&m, "state"), Some("registered"));
+    d.stop();
+}

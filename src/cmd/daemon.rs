@@ -228,6 +228,10 @@ impl Daemon {
         let mut identity = None;
         let res = match Tty::open(Path::new(ctl)) {
             Err(e) => Err(format!("cannot open {ctl}: {e}")),
+            Ok(tty) if !tty.try_lock().unwrap_or(true) => {
+                log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
+                return;
+            }
             Ok(mut tty) => {
                 let clock = SystemClock::new();
                 let mut e = Engine::new(&mut tty, &clock);
