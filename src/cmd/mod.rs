@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::out::Out;
 
 pub mod connect;
+pub mod daemon;
 pub mod info;
 pub mod ports;
 pub mod prepare;
@@ -22,6 +23,12 @@ pub struct Command {
 }
 
 pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "daemon",
+        run: daemon::run,
+        help: "ubus object umodem (status, info, connect, disconnect) and umodem.* events",
+        usage: "daemon [--interval S] [--log-level LEVEL] [--stderr] [--socket PATH] [--sysfs DIR]",
+    },
     Command {
         name: "ports",
         run: ports::run,

@@ -6,3 +6,4 @@ pub mod engine;
 pub mod info;
 pub mod pin;
 pub mod ports;
+pub mod status;
