@@ -1,0 +1,6 @@
+//! Seams to the operating system, each behind a trait or a configurable root so
+//! tests can use fakes and fixture trees.
+
+pub mod dbfiles;
+pub mod usb;
+pub mod usbsys;
