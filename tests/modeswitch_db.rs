@@ -397,3 +397,71 @@ fn the_e367_target_is_present_and_known_as_modem_mode() {
     assert!(db.is_target(0x12d1, 0x1506));
     assert!(!db.knows(0x12d1, 0x1506), "1506 is not a switch source");
 }
+
+/// Deterministic mutations of the real database (a fixed-seed LCG): cut,
+/// flipped, duplicated and spliced bytes. Each must load or fail cleanly, and
+/// whatever loads must plan for every entry without a panic.
+#[test]
+fn mutated_databases_never_panic() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/files/usr/share/umodem/usb-mode.json"
+    );
+    let orig = std::fs::read(path).unwrap();
+    let mut seed: u64 = 0x5eed_1234_abcd_0001;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let dev = common::storage_stick(0, 0, "1-1");
+    let (mut loaded, mut rejected) = (0, 0);
+    for round in 0..300 {
+        let mut b = orig.clone();
+        match round % 4 {
+            0 => b.truncate(next() % b.len()),
+            1 => {
+                for _ in 0..1 + next() % 8 {
+                    let i = next() % b.len();
+                    let alphabet = b"{}[]\":,0123456789-eE.tfn \\";
+                    b[i] = alphabet[next() % alphabet.len()];
+                }
+            }
+            2 => {
+                let i = next() % b.len();
+                let j = (i + next() % 200).min(b.len());
+                let chunk = b[i..j].to_vec();
+                let k = next() % b.len();
+                b.splice(k..k, chunk);
+            }
+            _ => {
+                let i = next() % b.len();
+                b.insert(i, (next() % 256) as u8);
+            }
+        }
+        let Ok(text) = String::from_utf8(b) else {
+            continue;
+        };
+        match Db::parse(&text, "mutant") {
+            Ok(db) => {
+                loaded += 1;
+                for (vid, pid, _, e) in db.iter() {
+                    let mut d = dev.clone();
+                    d.vid = vid;
+                    d.pid = pid;
+                    let _ = modeswitch::plan(&d, e);
+                }
+            }
+            Err(e) => {
+                rejected += 1;
+                assert!(e.msg().starts_with("mutant: "), "{}", e.msg());
+            }
+        }
+    }
+    // Both paths were exercised.
+    assert!(
+        loaded > 10 && rejected > 10,
+        "loaded {loaded}, rejected {rejected}"
+    );
+}
