@@ -208,7 +208,9 @@ fn switch_all_touches_only_database_devices_and_leaves_the_usb_disk_alone() {
     let mut disk = Stick::new(usb_disk("1-1.2"), None, Trigger::Never);
     disk.dev.address = 7;
     let mut bus = FakeUsb::new(vec![disk, e367_stick("1-1.1")]);
-    let out = switch_all(&mut bus, &db, &Select::default(), opts(), None).unwrap();
+    let rep = switch_all(&mut bus, &db, &Select::default(), opts(), None).unwrap();
+    assert!(rep.failures.is_empty());
+    let out = rep.devices;
     assert_eq!(out.len(), 1, "only the E367");
     let text = Out::List(out).to_text();
     assert!(text.contains("0.state=switched"), "{text}");
@@ -234,11 +236,11 @@ fn selecting_a_device_that_is_not_in_the_database_is_refused_without_touching_it
         port_path: Some("1-2".into()),
         id: None,
     };
-    let err = switch_all(&mut bus, &db, &sel, opts(), None).unwrap_err();
-    assert!(
-        err.msg().contains("not in the device database"),
-        "{}",
-        err.msg()
+    let rep = switch_all(&mut bus, &db, &sel, opts(), None).unwrap();
+    assert!(rep.devices.is_empty());
+    assert_eq!(
+        rep.failures,
+        ["0781:5567 on 1-2: not in the device database; not touching it"]
     );
     assert!(bus.calls.is_empty(), "{:?}", bus.calls);
 }
@@ -248,8 +250,8 @@ fn a_stick_already_in_modem_mode_is_left_alone_quietly() {
     let db = shipped_db();
     // 12d1:1506 is not a switch source: nothing to do, no error, no USB traffic.
     let mut bus = FakeUsb::new(vec![Stick::new(e367_modem("1-1"), None, Trigger::Never)]);
-    let out = switch_all(&mut bus, &db, &Select::default(), opts(), None).unwrap();
-    assert!(out.is_empty());
+    let rep = switch_all(&mut bus, &db, &Select::default(), opts(), None).unwrap();
+    assert!(rep.devices.is_empty() && rep.failures.is_empty());
     assert!(bus.calls.is_empty());
 }
 
@@ -262,7 +264,9 @@ fn the_port_path_selects_one_of_two_identical_sticks() {
         port_path: Some("1-1.3".into()),
         id: Some((0x12d1, 0x1446)),
     };
-    let out = switch_all(&mut bus, &db, &sel, opts(), None).unwrap();
+    let out = switch_all(&mut bus, &db, &sel, opts(), None)
+        .unwrap()
+        .devices;
     assert_eq!(out.len(), 1);
     assert_eq!(bus.calls[0], Call::Open { bus: 1, address: 5 });
     let text = Out::List(out).to_text();
@@ -298,7 +302,7 @@ fn open_failure_names_the_device_and_the_cause() {
 fn progress_tells_present_vanished_and_reappeared_apart() {
     let orig = e367_storage("1-1");
     assert_eq!(
-        modeswitch::progress(&orig, &[orig.clone()]),
+        modeswitch::progress(&orig, std::slice::from_ref(&orig)),
         modeswitch::Progress::Present
     );
     assert_eq!(
@@ -311,4 +315,34 @@ fn progress_tells_present_vanished_and_reappeared_apart() {
         modeswitch::progress(&orig, &[usb_disk("1-2"), back.clone()]),
         modeswitch::Progress::Reappeared(back)
     );
+}
+
+#[test]
+fn a_hotplug_request_for_a_port_that_already_switched_is_quiet() {
+    let db = shipped_db();
+    let mut bus = FakeUsb::new(vec![Stick::new(e367_modem("1-1"), None, Trigger::Never)]);
+    let sel = Select {
+        port_path: Some("1-1".into()),
+        id: Some((0x12d1, 0x1446)),
+    };
+    let rep = switch_all(&mut bus, &db, &sel, opts(), None).unwrap();
+    assert!(rep.failures.is_empty());
+    let text = Out::List(rep.devices).to_text();
+    assert!(
+        text.contains("0.state=left_alone\n0.reason=the device on 1-1 is now 12d1:1506\n"),
+        "{text}"
+    );
+    assert!(bus.calls.is_empty());
+}
+
+#[test]
+fn a_hotplug_request_for_an_empty_port_is_an_error() {
+    let db = shipped_db();
+    let mut bus = FakeUsb::new(vec![]);
+    let sel = Select {
+        port_path: Some("1-4".into()),
+        id: Some((0x12d1, 0x1446)),
+    };
+    let e = switch_all(&mut bus, &db, &sel, opts(), None).err().unwrap();
+    assert_eq!(e.msg(), "no USB device on port 1-4");
 }

@@ -21,42 +21,66 @@ pub struct Select {
 }
 
 impl Select {
+    // map_or, not is_none_or: keeps the minimum Rust version low for the SDK.
+    #[allow(clippy::unnecessary_map_or)]
     fn matches(&self, d: &UsbDevice) -> bool {
-        self.port_path.as_ref().is_none_or(|p| *p == d.port_path)
-            && self.id.is_none_or(|(v, p)| d.vid == v && d.pid == p)
+        self.port_path.as_ref().map_or(true, |p| *p == d.port_path)
+            && self.id.map_or(true, |(v, p)| d.vid == v && d.pid == p)
     }
     fn explicit(&self) -> bool {
         self.port_path.is_some() || self.id.is_some()
     }
 }
 
-/// Switch the selected devices; one `Out` per device. Used by the command and tests.
+/// The result of `switch_all`: one `Out` per device, and the failures.
+#[derive(Debug)]
+pub struct Report {
+    pub devices: Vec<Out>,
+    pub failures: Vec<String>,
+}
+
+/// Switch the selected devices. Used by the command and tests.
 pub fn switch_all(
     be: &mut dyn UsbBackend,
     db: &Db,
     sel: &Select,
     opts: SwitchOpts,
     sysfs: Option<&UsbSysfs>,
-) -> Result<Vec<Out>> {
-    let devs: Vec<UsbDevice> = be
-        .devices()?
-        .into_iter()
-        .filter(|d| sel.matches(d))
-        .collect();
+) -> Result<Report> {
+    let all = be.devices()?;
+    let mut rep = Report {
+        devices: Vec::new(),
+        failures: Vec::new(),
+    };
+    // Asked for a port whose device is no longer the one the event named (it
+    // switched already, or was replaced): nothing to do, quietly.
+    if let (Some(p), Some((v, i))) = (&sel.port_path, sel.id) {
+        if let Some(d) = all
+            .iter()
+            .find(|d| d.port_path == *p && (d.vid, d.pid) != (v, i))
+        {
+            rep.devices.push(
+                Out::map()
+                    .with("id", format!("{v:04x}:{i:04x}"))
+                    .with("port", p.clone())
+                    .with("state", "left_alone")
+                    .with("reason", format!("the device on {p} is now {}", d.id())),
+            );
+            return Ok(rep);
+        }
+    }
+    let devs: Vec<UsbDevice> = all.into_iter().filter(|d| sel.matches(d)).collect();
     if devs.is_empty() && sel.explicit() {
-        // Gone already (hotplug raced a fast stick) or a typo: say which.
         return Err(Error::new(match (&sel.port_path, sel.id) {
-            (Some(p), _) => format!("no USB device on port {p} (matching the given id)"),
+            (Some(p), _) => format!("no USB device on port {p}"),
             (None, Some((v, p))) => format!("no USB device {v:04x}:{p:04x} present"),
             _ => "no such device".to_string(),
         }));
     }
-    let mut out = Vec::new();
-    let mut failed = Vec::new();
     for d in devs {
         let Some((key, entry)) = db.lookup(d.vid, d.pid, &d.strings) else {
             if sel.explicit() {
-                failed.push(format!(
+                rep.failures.push(format!(
                     "{} on {}: not in the device database; not touching it",
                     d.id(),
                     d.port_path
@@ -97,23 +121,23 @@ pub fn switch_all(
                             t.lines.push(msg);
                             o.set("driver", "option (new_id)");
                         }
-                        Err(e) => o.set("driver_error", e.msg()),
+                        Err(e) => {
+                            o.set("driver_error", e.msg());
+                            rep.failures.push(e.msg().to_string());
+                        }
                     }
                 }
             }
             Err(e) => {
                 o.set("state", "failed");
                 o.set("error", e.msg());
-                failed.push(e.msg().to_string());
+                rep.failures.push(e.msg().to_string());
             }
         }
         o.set("log", t.lines);
-        out.push(o);
+        rep.devices.push(o);
     }
-    if !failed.is_empty() && out.iter().all(|o| matches!(o, Out::Map(m) if m.iter().any(|(k, v)| k == "state" && *v == Out::from("failed")))) {
-        return Err(Error::new(failed.join("; ")));
-    }
-    Ok(out)
+    Ok(rep)
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -154,14 +178,9 @@ pub fn run(mut args: Args) -> Result<()> {
     let sysfs = UsbSysfs::from_env();
     let mut be = backend(&sysfs)?;
     let sel = Select { port_path, id };
-    let res = switch_all(
-        be.as_mut(),
-        &db,
-        &sel,
-        opts,
-        if no_bind { None } else { Some(&sysfs) },
-    )?;
-    let o = Out::map().with("devices", Out::List(res));
+    let sys = if no_bind { None } else { Some(&sysfs) };
+    let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
+    let o = Out::map().with("devices", Out::List(rep.devices));
     print!(
         "{}",
         if json {
@@ -170,7 +189,11 @@ pub fn run(mut args: Args) -> Result<()> {
             o.to_text()
         }
     );
-    Ok(())
+    if rep.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(rep.failures.join("; ")))
+    }
 }
 
 #[cfg(feature = "usb-rusb")]

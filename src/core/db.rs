@@ -239,6 +239,7 @@ pub fn parse_id(s: &str) -> Option<(u16, u16)> {
     Some((hex(v)?, hex(p)?))
 }
 
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 || s.is_empty() {
         return None;

@@ -659,6 +659,7 @@ fn mobile_action(a: &mut Vec<Action>) {
 
 /// Where a switch stands, judged from a fresh device list.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per poll; boxing buys nothing
 pub enum Progress {
     /// The original device is still there.
     Present,

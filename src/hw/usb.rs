@@ -107,6 +107,7 @@ impl Default for SwitchOpts {
 
 /// The outcome of `switch_device`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per switch
 pub enum Outcome {
     /// Already in modem mode (or nothing to do): left alone.
     LeftAlone(String),
