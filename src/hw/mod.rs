@@ -3,4 +3,6 @@
 
 pub mod dbfiles;
 pub mod usb;
+#[cfg(feature = "usb-usbfs")]
+pub mod usbfs;
 pub mod usbsys;

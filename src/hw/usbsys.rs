@@ -196,6 +196,11 @@ impl UsbSysfs {
         ))
     }
 
+    /// The raw descriptors of a device (device descriptor and every configuration).
+    pub fn descriptors(&self, port_path: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.devdir().join(port_path).join("descriptors")).ok()
+    }
+
     /// One device by its port path, if present.
     pub fn device(&self, port_path: &str) -> Option<SysDevice> {
         let d = self.devdir().join(port_path);
