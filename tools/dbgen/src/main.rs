@@ -413,3 +413,86 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_device_file_like_usb_modeswitch_does() {
+        let c = parse_file(
+            "# Huawei, newer modems\nTargetVendor=  0x12d1\n\
+             TargetProductList=\"1001,1506\"\nHuaweiNewMode=1\nWaitBefore=2\n",
+        )
+        .unwrap();
+        assert_eq!(c.t_vendor, Some(0x12d1));
+        assert_eq!(c.t_product, vec![0x1001, 0x1506]);
+        assert_eq!(c.mode.as_deref(), Some("HuaweiNew"));
+        assert_eq!(c.wait, Some(2));
+    }
+
+    #[test]
+    fn pantech_keeps_its_value_and_conflicting_methods_are_refused() {
+        let c = parse_file("PantechMode=2\n").unwrap();
+        assert_eq!((c.mode.as_deref(), c.modeval), (Some("Pantech"), Some(2)));
+        assert!(parse_file("SierraMode=1\nHuaweiMode=1\n").is_err());
+        assert!(
+            parse_file("FrobMode=1\n").is_err(),
+            "unknown keys are errors"
+        );
+        assert!(parse_file("MessageContent=\"123\"\n").is_err(), "odd hex");
+    }
+
+    #[test]
+    fn file_names_split_into_id_and_match_key() {
+        assert_eq!(
+            split_name("12d1:1446"),
+            Some(("12d1:1446".into(), "*".into()))
+        );
+        assert_eq!(
+            split_name("05c6:1000:uMa=Co.,Ltd"),
+            Some(("05c6:1000".into(), "uMa=Co.,Ltd".into()))
+        );
+        assert_eq!(split_name("new.lst"), None);
+        assert_eq!(split_name("12d1:1446:"), None);
+    }
+
+    #[test]
+    fn render_shares_messages_and_is_deterministic() {
+        let mut devs = Devices::new();
+        let a = parse_file("MessageContent=\"55534243AB\"\n").unwrap();
+        let b = parse_file("MessageContent=\"55534243ab\"\nTargetClass=0xff\n").unwrap();
+        devs.entry("0001:0002".into())
+            .or_default()
+            .insert("*".into(), a);
+        devs.entry("0001:0003".into())
+            .or_default()
+            .insert("*".into(), b);
+        let out = render(&devs);
+        assert_eq!(out, render(&devs));
+        assert_eq!(
+            out,
+            "{\n\t\"messages\": [\n\t\t\"55534243ab\"\n\t],\n\t\"devices\": {\n\
+             \t\t\"0001:0002\": { \"*\": { \"msg\": [ 0 ] } },\n\
+             \t\t\"0001:0003\": { \"*\": { \"t_class\": 255, \"msg\": [ 0 ] } }\n\t}\n}\n"
+        );
+    }
+
+    #[test]
+    fn extras_add_target_products_without_duplicates() {
+        let mut devs = Devices::new();
+        let c = parse_file("TargetVendor=0x12d1\nTargetProductList=\"1001,1506\"\n").unwrap();
+        devs.entry("12d1:1446".into())
+            .or_default()
+            .insert("*".into(), c);
+        apply_extra(
+            "12d1:1446 TargetProduct=1506 TargetProduct=1507\n",
+            &mut devs,
+        )
+        .unwrap();
+        assert_eq!(
+            devs["12d1:1446"]["*"].t_product,
+            vec![0x1001, 0x1506, 0x1507]
+        );
+    }
+}
