@@ -340,3 +340,45 @@ fn a_missing_sysfs_is_a_clear_error() {
         e.msg()
     );
 }
+
+/// The usbfs backend enumerates from sysfs and sees every configuration
+/// through the raw `descriptors` file.
+#[cfg(feature = "usb-usbfs")]
+#[test]
+fn usbfs_backend_lists_all_configurations_from_descriptors() {
+    use umodem::hw::usb::{UsbBackend, UsbError};
+    use umodem::hw::usbfs::UsbfsBackend;
+    let t = Tree::new("usbfs");
+    t.device("1-1", "1234", "5678", 9, &[]);
+    t.iface(
+        "1-1",
+        0,
+        "ff/ff/ff",
+        None,
+        &[],
+        &[("81", "02"), ("01", "02")],
+    );
+    let mut raw = vec![
+        18, 1, 0, 2, 0, 0, 0, 64, 0x34, 0x12, 0x78, 0x56, 0, 0, 1, 2, 0, 2,
+    ];
+    raw.extend([
+        9, 2, 32, 0, 1, 1, 0, 0x80, 250, 9, 4, 0, 0, 2, 0xff, 0xff, 0xff, 0,
+    ]);
+    raw.extend([7, 5, 0x81, 2, 0, 2, 0, 7, 5, 0x01, 2, 0, 2, 0]);
+    raw.extend([
+        9, 2, 18, 0, 1, 2, 0, 0x80, 250, 9, 4, 0, 0, 1, 2, 0x0e, 0, 0,
+    ]);
+    std::fs::write(t.devs().join("1-1/descriptors"), raw).unwrap();
+    let mut be = UsbfsBackend::new(t.sysfs(), t.0.join("dev/bus/usb"));
+    let devs = be.devices().unwrap();
+    assert_eq!(devs.len(), 1);
+    let d = &devs[0];
+    assert_eq!((d.bus, d.address, d.active_config), (1, 9, Some(1)));
+    let values: Vec<u8> = d.configs.iter().map(|c| c.value).collect();
+    assert_eq!(values, [1, 2]);
+    assert_eq!(
+        be.open(d),
+        Err(UsbError::Gone),
+        "no /dev/bus/usb/001/009 node"
+    );
+}

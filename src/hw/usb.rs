@@ -25,6 +25,8 @@ pub enum UsbError {
     /// No permission (not root?) or interface busy.
     Access,
     Busy,
+    /// No such interface/driver/entity (not "device gone").
+    NotFound,
     Other(String),
 }
 
@@ -36,6 +38,7 @@ impl fmt::Display for UsbError {
             UsbError::Stall => f.write_str("stall"),
             UsbError::Access => f.write_str("access denied (run as root)"),
             UsbError::Busy => f.write_str("busy"),
+            UsbError::NotFound => f.write_str("not found"),
             UsbError::Other(s) => f.write_str(s),
         }
     }
@@ -454,7 +457,8 @@ mod rusb_impl {
 
     fn err(e: rusb::Error) -> UsbError {
         match e {
-            rusb::Error::NoDevice | rusb::Error::NotFound => UsbError::Gone,
+            rusb::Error::NoDevice => UsbError::Gone,
+            rusb::Error::NotFound => UsbError::NotFound,
             rusb::Error::Timeout => UsbError::Timeout,
             rusb::Error::Pipe => UsbError::Stall,
             rusb::Error::Access => UsbError::Access,

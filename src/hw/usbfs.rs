@@ -109,7 +109,8 @@ const DISCONNECT: u32 = ioc(ioc::NONE, 22, 0);
 fn errno() -> UsbError {
     let e = std::io::Error::last_os_error();
     match e.raw_os_error().unwrap_or(0) {
-        libc::ENODEV | libc::ESHUTDOWN | libc::ENOENT => UsbError::Gone,
+        libc::ENODEV | libc::ESHUTDOWN => UsbError::Gone,
+        libc::ENODATA | libc::ENOENT => UsbError::NotFound,
         libc::ETIMEDOUT => UsbError::Timeout,
         libc::EPIPE => UsbError::Stall,
         libc::EACCES | libc::EPERM => UsbError::Access,
@@ -245,7 +246,7 @@ impl UsbBackend for UsbfsBackend {
         };
         match self.ioctl(GETDRIVER, &mut g) {
             Ok(_) => {}
-            Err(UsbError::Other(_)) => return Ok(false), // ENODATA: no driver
+            Err(UsbError::NotFound) => return Ok(false), // ENODATA: no driver
             Err(e) => return Err(e),
         }
         let mut r = IoctlReq {
