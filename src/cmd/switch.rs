@@ -201,9 +201,18 @@ fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
     Ok(Box::new(crate::hw::usb::RusbBackend::new(sysfs.clone())?))
 }
 
-#[cfg(not(feature = "usb-rusb"))]
+#[cfg(all(not(feature = "usb-rusb"), feature = "usb-usbfs"))]
+fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    let root = std::env::var_os("UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
+    Ok(Box::new(crate::hw::usbfs::UsbfsBackend::new(
+        sysfs.clone(),
+        root,
+    )))
+}
+
+#[cfg(not(any(feature = "usb-rusb", feature = "usb-usbfs")))]
 fn backend(_: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
     Err(Error::new(
-        "this umodem was built without a USB backend (feature usb-rusb)",
+        "this umodem was built without a USB backend (feature usb-rusb or usb-usbfs)",
     ))
 }
