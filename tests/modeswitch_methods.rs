@@ -527,9 +527,15 @@ fn sony_sends_twice_around_its_own_re_enumeration() {
 fn mobile_action_runs_the_sniffed_interrupt_conversation() {
     let d = db(&[], r#"{"mode":"MobileAction"}"#);
     let last = vec![0x32, 0x07, 0xfe, 0xf0, 0x29, 0xb9, 0x3a, 0xf0];
-    let (r, bus) = run(&d, stick(Trigger::Never));
-    // The fake never switches on interrupt traffic: the runner reports that.
-    assert!(r.is_err());
+    // This fake cable switches on the last interrupt message.
+    let (r, bus) = run(
+        &d,
+        stick(Trigger::Bulk {
+            ep: 0x02,
+            data: last.clone(),
+        }),
+    );
+    assert!(switched(&r), "{r:?}");
     let c = bus.until_close();
     let set_report = ctl_out(0x21, 0x09, 0x0300, 0, &hexb("b004000002902686"));
     assert_eq!(c[1], set_report);

@@ -322,7 +322,13 @@ impl UsbBackend for FakeUsb {
             ep,
             data: data.to_vec(),
         });
-        self.stick().map(|_| data.len())
+        self.stick()?;
+        // Interrupt traffic can be a trigger too (MobileAction).
+        self.fire(Trigger::Bulk {
+            ep,
+            data: data.to_vec(),
+        });
+        Ok(data.len())
     }
 
     fn interrupt_read(&mut self, ep: u8, len: usize, _t: u32) -> UsbResult<Vec<u8>> {
