@@ -346,3 +346,24 @@ fn a_hotplug_request_for_an_empty_port_is_an_error() {
     let e = switch_all(&mut bus, &db, &sel, opts(), None).err().unwrap();
     assert_eq!(e.msg(), "no USB device on port 1-4");
 }
+
+#[test]
+fn a_known_id_whose_strings_match_no_entry_is_left_alone_quietly() {
+    let db = shipped_db();
+    // 05c6:1000 has only maker-specific entries; this one names no known maker.
+    let mut d = storage_stick(0x05c6, 0x1000, "1-3");
+    d.strings.manufacturer = Some("Nobody Inc".into());
+    let mut bus = FakeUsb::new(vec![Stick::new(d, None, Trigger::Never)]);
+    let sel = Select {
+        port_path: Some("1-3".into()),
+        id: Some((0x05c6, 0x1000)),
+    };
+    let rep = switch_all(&mut bus, &db, &sel, opts(), None).unwrap();
+    assert!(rep.failures.is_empty(), "{:?}", rep.failures);
+    let text = Out::List(rep.devices).to_text();
+    assert!(
+        text.contains("0.state=left_alone\n0.reason=no database entry matches its strings\n"),
+        "{text}"
+    );
+    assert!(bus.calls.is_empty());
+}

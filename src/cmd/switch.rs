@@ -79,7 +79,17 @@ pub fn switch_all(
     }
     for d in devs {
         let Some((key, entry)) = db.lookup(d.vid, d.pid, &d.strings) else {
-            if sel.explicit() {
+            if db.knows(d.vid, d.pid) {
+                // Known id, but no match object fits its strings (e.g. only
+                // "uMa=..." entries for other makers): not ours, quietly.
+                rep.devices.push(
+                    Out::map()
+                        .with("id", d.id())
+                        .with("port", d.port_path.clone())
+                        .with("state", "left_alone")
+                        .with("reason", "no database entry matches its strings"),
+                );
+            } else if sel.explicit() {
                 rep.failures.push(format!(
                     "{} on {}: not in the device database; not touching it",
                     d.id(),
