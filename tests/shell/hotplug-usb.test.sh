@@ -50,7 +50,7 @@ event add usb_device "$HUB/1-1.1" 12d1/1446/0
 expect "E367 in storage mode is handed to procd as a one-shot instance per port" "umodem db lookup 12d1:1446
 open_service umodem-switch
 open_instance 1-1.1
-set_param command /usr/bin/umodem switch --port-path 1-1.1 --device 12d1:1446
+set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
 set_param stdout 1
 set_param stderr 1
 close_instance
@@ -60,7 +60,7 @@ event add usb_device "$HUB/1-1.1" 12d1/1446/0
 expect "the same event again (coldplug replay) asks for the same instance" "umodem db lookup 12d1:1446
 open_service umodem-switch
 open_instance 1-1.1
-set_param command /usr/bin/umodem switch --port-path 1-1.1 --device 12d1:1446
+set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
 set_param stdout 1
 set_param stderr 1
 close_instance
@@ -76,7 +76,7 @@ event add usb_device "/devices/platform/ehci-platform/usb1/1-2" 5c6/1000/0
 expect "ids are zero-padded" "umodem db lookup 05c6:1000
 open_service umodem-switch
 open_instance 1-2
-set_param command /usr/bin/umodem switch --port-path 1-2 --device 05c6:1000
+set_param command /usr/sbin/umodem switch --port-path 1-2 --device 05c6:1000
 set_param stdout 1
 set_param stderr 1
 close_instance
