@@ -62,7 +62,7 @@ fn parse_bool(v: &str) -> Result<bool, String> {
 
 fn parse_msg(v: &str) -> Result<String, String> {
     let m = v.trim().to_ascii_lowercase();
-    if m.is_empty() || m.len() % 2 != 0 || !m.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if m.is_empty() || !m.len().is_multiple_of(2) || !m.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("message '{v}' is not an even-length hex string"));
     }
     Ok(m)
