@@ -129,7 +129,7 @@ test: feed
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
 
 bench:
-	@echo "no benchmarks yet"
+	@for b in bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
 
 # The mode-switch database, generated from Debian's usb-modeswitch-data (committed;
 # `make check-db` proves the committed file is what the generator makes).

@@ -8,11 +8,28 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     msg: String,
+    code: u8,
 }
 
 impl Error {
     pub fn new(msg: impl Into<String>) -> Error {
-        Error { msg: msg.into() }
+        Error {
+            msg: msg.into(),
+            code: 1,
+        }
+    }
+
+    /// An error with a specific process exit code (see the CLI contract).
+    pub fn with_code(code: u8, msg: impl Into<String>) -> Error {
+        Error {
+            msg: msg.into(),
+            code,
+        }
+    }
+
+    /// Exit code for the process: 1 unless the error says otherwise.
+    pub fn exit_code(&self) -> u8 {
+        self.code
     }
 
     /// Wrap an I/O error with what we were doing.
@@ -34,3 +51,24 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// ubus errors carry their own wording (`src/ubus` stands alone); keep it.
+impl From<crate::ubus::Error> for Error {
+    fn from(e: crate::ubus::Error) -> Error {
+        Error::new(e.to_string())
+    }
+}
+
+/// Exit codes of `umodem prepare` (the netifd handler maps them to
+/// `proto_notify_error` codes). See the CLI contract.
+pub mod code {
+    pub const USAGE: u8 = 2;
+    pub const NO_DEVICE: u8 = 10;
+    pub const NO_SIM: u8 = 11;
+    pub const PIN_REQUIRED: u8 = 12;
+    pub const PIN_FAILED: u8 = 13;
+    pub const PIN_ATTEMPTS_LOW: u8 = 14;
+    pub const PUK_REQUIRED: u8 = 15;
+    pub const SIM_BUSY: u8 = 16;
+    pub const MODEM_ERROR: u8 = 17;
+}

@@ -52,6 +52,6 @@ fn main() -> ExitCode {
     }
     match (cmd.run)(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e.msg(), 1),
+        Err(e) => fail(e.msg(), e.exit_code()),
     }
 }

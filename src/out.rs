@@ -28,8 +28,15 @@ impl Out {
     }
 
     pub fn set(&mut self, key: &str, v: impl Into<Out>) {
+        self.put(key, v.into());
+    }
+
+    /// The one non-generic body behind `set`/`with`: kept out of line so
+    /// each call site costs a call, not a copy (flash).
+    #[inline(never)]
+    fn put(&mut self, key: &str, v: Out) {
         if let Out::Map(m) = self {
-            m.push((key.to_string(), v.into()));
+            m.push((key.to_string(), v));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The device database: the loader (format, overrides, malformed and hostile
 //! input) and the generated database against usb-modeswitch-data itself.
 
-mod common;
+mod usbfake;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -318,7 +318,7 @@ fn pack_names() -> Vec<String> {
 
 #[test]
 fn the_generated_database_holds_every_device_of_usb_modeswitch_data() {
-    let db = common::shipped_db();
+    let db = usbfake::shipped_db();
     assert!(db.warnings.is_empty(), "{:?}", db.warnings);
     let names = pack_names();
     assert_eq!(
@@ -360,8 +360,8 @@ fn the_generated_database_holds_every_device_of_usb_modeswitch_data() {
 
 #[test]
 fn every_generated_entry_plans_on_a_plausible_storage_device() {
-    let db = common::shipped_db();
-    let dev = common::storage_stick(0, 0, "1-1");
+    let db = usbfake::shipped_db();
+    let dev = usbfake::storage_stick(0, 0, "1-1");
     let (mut planned, mut other) = (0, 0);
     for (vid, pid, key, e) in db.iter() {
         let mut d = dev.clone();
@@ -393,7 +393,7 @@ fn every_generated_entry_plans_on_a_plausible_storage_device() {
 
 #[test]
 fn the_e367_target_is_present_and_known_as_modem_mode() {
-    let db = common::shipped_db();
+    let db = usbfake::shipped_db();
     assert!(db.is_target(0x12d1, 0x1506));
     assert!(!db.knows(0x12d1, 0x1506), "1506 is not a switch source");
 }
@@ -415,7 +415,7 @@ fn mutated_databases_never_panic() {
             .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
-    let dev = common::storage_stick(0, 0, "1-1");
+    let dev = usbfake::storage_stick(0, 0, "1-1");
     let (mut loaded, mut rejected) = (0, 0);
     for round in 0..300 {
         let mut b = orig.clone();

@@ -2,14 +2,14 @@
 //! database, exact USB operations on a fake bus, vanish and reappearance as
 //! 12d1:1506 on the same port, and the cases around it.
 
-mod common;
+mod usbfake;
 
-use common::*;
 use umodem::cmd::switch::{switch_all, Select};
 use umodem::core::db::DeviceStrings;
 use umodem::core::modeswitch::{self, HUAWEI_NEW};
 use umodem::hw::usb::{switch_device, Outcome, SwitchOpts, Trace};
 use umodem::out::Out;
+use usbfake::*;
 
 fn e367_stick(port: &str) -> Stick {
     Stick::new(

@@ -2,13 +2,13 @@
 //! endpoints, control requests and driver detaches, from a database entry in
 //! usb-mode.json form to the device coming back (or settling) on its port.
 
-mod common;
+mod usbfake;
 
-use common::*;
 use umodem::core::db::{Db, DeviceStrings};
 use umodem::core::modeswitch::{self, Config, Decision, UsbDevice};
 use umodem::hw::usb::{switch_device, Outcome, SwitchOpts, Trace};
 use umodem::Result;
+use usbfake::*;
 
 /// Build a one-device database from a match object (and messages).
 fn db(messages: &[&str], entry: &str) -> Db {

@@ -2,7 +2,7 @@
 //! match keys, and binding the usb-serial option driver by new_id. Fixture
 //! trees are laid out as the kernel does under /sys.
 
-mod common;
+mod usbfake;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -177,7 +177,7 @@ fn sysfs_devices_have_ids_ports_interfaces_endpoints_and_ttys() {
 #[test]
 fn list_says_storage_modem_and_unknown() {
     let t = hub();
-    let db = common::shipped_db();
+    let db = usbfake::shipped_db();
     let devs = t.sysfs().devices().unwrap();
     let states: Vec<&str> = devs
         .iter()
@@ -325,7 +325,7 @@ fn scsi_strings_come_from_the_storage_lun() {
     let s = t.sysfs().device_strings("1-1");
     assert_eq!(s.scsi_vendor.as_deref(), Some("GT"));
     assert_eq!(s.scsi_model.as_deref(), Some("Mass Storage"));
-    let db = common::shipped_db();
+    let db = usbfake::shipped_db();
     let (key, _) = db.lookup(0x05c6, 0x1000, &s).unwrap();
     assert_eq!(key, "sVe=GT");
 }

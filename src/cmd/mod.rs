@@ -5,6 +5,11 @@
 
 use crate::cli::Args;
 use crate::error::Result;
+use crate::out::Out;
+
+pub mod info;
+pub mod ports;
+pub mod prepare;
 
 pub mod db;
 pub mod list;
@@ -20,6 +25,24 @@ pub struct Command {
 }
 
 pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "ports",
+        run: ports::run,
+        help: "list USB modems, their ttys and roles (control/modem)",
+        usage: "ports [--json] [--sysfs DIR] [--no-probe]",
+    },
+    Command {
+        name: "info",
+        run: info::run,
+        help: "identity, SIM, signal, registration and operator of a modem",
+        usage: "info [--port TTY] [--json] [--sysfs DIR]",
+    },
+    Command {
+        name: "prepare",
+        run: prepare::run,
+        help: "check the SIM, enter the PIN (env UMODEM_PIN) when safe, set the service mode",
+        usage: "prepare [--port TTY] [--service auto|umts_only|gprs_only|umts_first|gprs_first] [--state-dir DIR] [--sysfs DIR]",
+    },
     Command {
         name: "list",
         run: list::run,
@@ -42,4 +65,16 @@ pub const COMMANDS: &[Command] = &[
 
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Print a command's result: JSON with `--json`, key=value otherwise.
+pub fn print(out: &Out, json: bool) -> Result<()> {
+    use std::io::Write;
+    let mut s = if json { out.to_json() } else { out.to_text() };
+    if json {
+        s.push('\n');
+    }
+    std::io::stdout()
+        .write_all(s.as_bytes())
+        .map_err(|e| crate::error::Error::io("writing output", &e))
 }

@@ -1,5 +1,10 @@
-//! Pure logic: no file system, sockets or sleeping; time is passed in.
+//! Pure logic: no files, sockets or sleeps; time and I/O come in through seams.
 
+pub mod at;
 pub mod db;
+pub mod engine;
+pub mod info;
 pub mod modeswitch;
+pub mod pin;
+pub mod ports;
 pub mod usbdesc;

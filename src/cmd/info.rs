@@ -1,0 +1,60 @@
+//! `umodem info`: identity, SIM, signal, registration, operator of a modem.
+
+use crate::cli::Args;
+use crate::cmd::ports::control_port;
+use crate::core::engine::{AtError, Engine};
+use crate::core::info;
+use crate::error::{code, Error, Result};
+use crate::hw::clock::SystemClock;
+use crate::hw::serial::Tty;
+use crate::hw::sysfs::SysfsRoot;
+
+pub fn at_error(e: AtError) -> Error {
+    match e {
+        AtError::Timeout => Error::with_code(
+            code::MODEM_ERROR,
+            "the modem does not answer AT on this port: try another with --port, or replug it",
+        ),
+        AtError::Gone(m) => Error::with_code(
+            code::NO_DEVICE,
+            format!("modem port failed ({m}): is the modem still plugged in?"),
+        ),
+    }
+}
+
+/// One plain command first, result codes on and verbose (the engine reads
+/// words, not digits): if that fails, say so instead of twenty nulls.
+pub fn hello(e: &mut Engine) -> Result<()> {
+    match e.command_timeout("ATQ0V1", 2000) {
+        Ok(r) if r.result.is_ok() => Ok(()),
+        Ok(r) => Err(Error::with_code(
+            code::MODEM_ERROR,
+            format!("the modem answered {} to AT", r.result.describe()),
+        )),
+        Err(err) => Err(at_error(err)),
+    }
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let json = args.flag("--json");
+    let port = args.value("--port")?;
+    let root = SysfsRoot::from_args(args.value("--sysfs")?);
+    args.finish()
+        .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    let (path, profile) = control_port(port, &root)?;
+    log::info!("info on {}", path.display());
+    let mut tty = Tty::open(&path).map_err(|e| {
+        Error::with_code(
+            code::NO_DEVICE,
+            format!("cannot open {}: {e}", path.display()),
+        )
+    })?;
+    let clock = SystemClock::new();
+    let mut e = Engine::new(&mut tty, &clock);
+    hello(&mut e)?;
+    let mut out = info::gather(&mut e, profile).map_err(at_error)?;
+    if let crate::out::Out::Map(m) = &mut out {
+        m.insert(0, ("port".into(), path.display().to_string().into()));
+    }
+    crate::cmd::print(&out, json)
+}

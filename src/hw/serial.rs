@@ -1,0 +1,188 @@
+//! Serial transport: the `AtTransport` seam and a tty implementation on termios.
+//!
+//! Raw mode, 115200 8N1, no flow control, non-blocking fd with `poll` for
+//! timeouts (VMIN = VTIME = 0). Written on `libc` directly: the `serialport`
+//! crate did the same job for more flash (see the commit that chose this).
+
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// What the AT engine needs from a port. One required read, one required write.
+pub trait AtTransport {
+    /// Read what is there, waiting at most `timeout_ms` for the first byte.
+    /// `Ok(0)` means nothing came in time. An error means the port is gone.
+    fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize>;
+    /// Write all of `data` (may block briefly).
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
+}
+
+/// A tty in raw mode.
+pub struct Tty {
+    fd: libc::c_int,
+}
+
+fn last() -> io::Error {
+    io::Error::last_os_error()
+}
+
+impl Tty {
+    /// Open `path` raw at 115200 baud. Fails if it is not a tty.
+    pub fn open(path: &Path) -> io::Result<Tty> {
+        let mut c = path.as_os_str().as_bytes().to_vec();
+        if c.contains(&0) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"));
+        }
+        c.push(0);
+        // SAFETY: `c` is a NUL-terminated byte string that outlives the call.
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr().cast(),
+                libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(last());
+        }
+        let tty = Tty { fd };
+        tty.configure()?;
+        Ok(tty)
+    }
+
+    fn configure(&self) -> io::Result<()> {
+        // SAFETY: termios is plain data; tcgetattr fills it or fails.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: fd is open; &mut t is valid for writes.
+        if unsafe { libc::tcgetattr(self.fd, &mut t) } != 0 {
+            return Err(last());
+        }
+        // SAFETY: t is a valid termios.
+        unsafe {
+            libc::cfmakeraw(&mut t);
+            libc::cfsetispeed(&mut t, libc::B115200);
+            libc::cfsetospeed(&mut t, libc::B115200);
+        }
+        t.c_cflag |= libc::CLOCAL | libc::CREAD;
+        t.c_cflag &= !(libc::CRTSCTS | libc::CSTOPB | libc::PARENB);
+        t.c_cc[libc::VMIN] = 0;
+        t.c_cc[libc::VTIME] = 0;
+        // SAFETY: fd is open; &t is a valid termios.
+        if unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &t) } != 0 {
+            return Err(last());
+        }
+        // SAFETY: fd is open. Old input is stale: drop it.
+        unsafe { libc::tcflush(self.fd, libc::TCIOFLUSH) };
+        Ok(())
+    }
+
+    fn wait(&self, events: libc::c_short, timeout_ms: u64) -> io::Result<bool> {
+        let mut p = libc::pollfd {
+            fd: self.fd,
+            events,
+            revents: 0,
+        };
+        let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
+        loop {
+            // SAFETY: one valid pollfd.
+            let r = unsafe { libc::poll(&mut p, 1, t) };
+            if r < 0 {
+                let e = last();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if r == 0 {
+                return Ok(false);
+            }
+            if p.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "port gone"));
+            }
+            // POLLHUP with nothing to read: the device went away.
+            if p.revents & events == 0 && p.revents & libc::POLLHUP != 0 {
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "port hung up"));
+            }
+            return Ok(true);
+        }
+    }
+}
+
+impl Tty {
+    /// Which of `ttys` have input, waiting up to `timeout_ms` for any of them:
+    /// many ports watched at once by one `poll`, no threads. A port that
+    /// failed (unplugged) counts as ready: its read will say so.
+    pub fn wait_any(ttys: &[&Tty], timeout_ms: u64) -> io::Result<Vec<bool>> {
+        let mut fds: Vec<libc::pollfd> = ttys
+            .iter()
+            .map(|t| libc::pollfd {
+                fd: t.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
+        loop {
+            // SAFETY: fds is a valid array of fds.len() pollfds.
+            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, t) };
+            if r < 0 {
+                let e = last();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            return Ok(fds.iter().map(|p| p.revents != 0).collect());
+        }
+    }
+}
+
+impl AtTransport for Tty {
+    fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize> {
+        if buf.is_empty() || !self.wait(libc::POLLIN, timeout_ms)? {
+            return Ok(0);
+        }
+        // SAFETY: buf is valid for buf.len() bytes.
+        let n = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let e = last();
+            return match e.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
+                _ => Err(e),
+            };
+        }
+        if n == 0 {
+            // Readable but nothing read: end of file, the device is gone.
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "port closed"));
+        }
+        Ok(n as usize)
+    }
+
+    fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
+        while !data.is_empty() {
+            // SAFETY: data is valid for data.len() bytes.
+            let n = unsafe { libc::write(self.fd, data.as_ptr().cast(), data.len()) };
+            if n < 0 {
+                let e = last();
+                match e.kind() {
+                    io::ErrorKind::Interrupted => continue,
+                    io::ErrorKind::WouldBlock => {
+                        if !self.wait(libc::POLLOUT, 2000)? {
+                            return Err(io::Error::new(io::ErrorKind::TimedOut, "write stuck"));
+                        }
+                        continue;
+                    }
+                    _ => return Err(e),
+                }
+            }
+            data = data.get(n as usize..).unwrap_or(&[]);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Tty {
+    fn drop(&mut self) {
+        // SAFETY: we own fd and close it once.
+        unsafe { libc::close(self.fd) };
+    }
+}

@@ -1,0 +1,183 @@
+//! Port discovery on fake sysfs trees laid out like Linux's
+//! (tests/fixtures/sysfs/at-*, made by mk-at-tree.sh).
+
+use std::path::PathBuf;
+
+use umodem::core::ports::{modems, Modem, Role};
+use umodem::hw::sysfs::SysfsRoot;
+
+fn root(name: &str) -> SysfsRoot {
+    SysfsRoot(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sysfs")
+            .join(name),
+    )
+}
+
+fn scan(name: &str) -> Vec<Modem> {
+    modems(&root(name).usb_ttys())
+}
+
+#[test]
+fn e367_alone() {
+    let ttys = root("at-e367").usb_ttys();
+    // ttyS0 (no USB) is not listed at all.
+    assert_eq!(
+        ttys.iter().map(|t| t.tty.as_str()).collect::<Vec<_>>(),
+        ["ttyUSB0", "ttyUSB1", "ttyUSB2"]
+    );
+    let pcui = &ttys[2];
+    assert_eq!(
+        (pcui.interface, pcui.class, pcui.subclass, pcui.protocol),
+        (4, 0xff, 0x01, 0x02)
+    );
+    assert_eq!(pcui.driver.as_deref(), Some("option"));
+    assert_eq!(
+        (pcui.vid, pcui.pid, pcui.path.as_str()),
+        (0x12d1, 0x1506, "1-1")
+    );
+    let ms = modems(&ttys);
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0].control(), Some("ttyUSB2"));
+    assert_eq!(ms[0].data(), Some("ttyUSB0"));
+    // The data port is never probed (pppd may hold it).
+    assert_eq!(ms[0].probe_candidates(), ["ttyUSB1", "ttyUSB2"]);
+}
+
+#[test]
+fn two_modems_among_other_serial_devices() {
+    let ms = scan("at-mixed");
+    // FTDI cable and the u-blox ACM device are not modems.
+    assert_eq!(ms.len(), 2);
+    assert_eq!(
+        (ms[0].path.as_str(), ms[0].control(), ms[0].data()),
+        ("1-1.2", Some("ttyUSB3"), Some("ttyUSB1"))
+    );
+    assert_eq!(
+        (ms[1].path.as_str(), ms[1].control(), ms[1].data()),
+        ("1-1.3", Some("ttyUSB7"), Some("ttyUSB4"))
+    );
+    assert_eq!(
+        ms[1].ports[0].tty.driver.as_deref(),
+        Some("usbserial_generic")
+    );
+}
+
+#[test]
+fn renumbering_keeps_roles_with_interfaces() {
+    let a = scan("at-mixed");
+    let b = scan("at-renumbered");
+    assert_eq!(b.len(), 2);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.path, y.path);
+        let roles = |m: &Modem| {
+            m.ports
+                .iter()
+                .map(|p| (p.tty.interface, p.role))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(roles(x), roles(y));
+    }
+    assert_eq!(
+        (b[0].control(), b[0].data()),
+        (Some("ttyUSB6"), Some("ttyUSB4"))
+    );
+    assert_eq!(
+        (b[1].control(), b[1].data()),
+        (Some("ttyUSB3"), Some("ttyUSB0"))
+    );
+}
+
+#[test]
+fn probe_confirms_or_moves_the_control_port() {
+    let mut ms = scan("at-e367");
+    let mut m = ms.remove(0);
+    let mut keep = m.clone();
+    // Profile's PCUI answers: it stays.
+    keep.apply_probe(&[("ttyUSB1".into(), false), ("ttyUSB2".into(), true)]);
+    assert_eq!(keep.control(), Some("ttyUSB2"));
+    assert_eq!(keep.ports[2].at, Some(true));
+    // PCUI silent, the other port answers: it becomes control.
+    m.apply_probe(&[("ttyUSB1".into(), true), ("ttyUSB2".into(), false)]);
+    assert_eq!(m.control(), Some("ttyUSB1"));
+    assert_eq!(m.ports[2].role, None);
+    assert_eq!(m.data(), Some("ttyUSB0"));
+    // Nothing answers: the profile's choice stands, unconfirmed.
+    let mut n = scan("at-e367").remove(0);
+    n.apply_probe(&[("ttyUSB1".into(), false), ("ttyUSB2".into(), false)]);
+    assert_eq!(n.control(), Some("ttyUSB2"));
+    assert_eq!(
+        n.ports
+            .iter()
+            .filter(|p| p.role == Some(Role::Control))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn missing_tree_is_empty_not_an_error() {
+    let r = SysfsRoot(PathBuf::from("/nonexistent/umodem"));
+    assert!(r.usb_ttys().is_empty());
+}
+
+#[test]
+fn cli_ports_text_and_json() {
+    let bin = env!("CARGO_BIN_EXE_umodem");
+    let dir = root("at-mixed").0;
+    let out = std::process::Command::new(bin)
+        .args(["ports", "--no-probe", "--sysfs"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("modem.0.control=/dev/ttyUSB3\n"), "{text}");
+    assert!(text.contains("modem.0.data=/dev/ttyUSB1\n"), "{text}");
+    assert!(text.contains("modem.1.control=/dev/ttyUSB7\n"), "{text}");
+    assert!(!text.contains("modem.2."), "{text}");
+    let out = std::process::Command::new(bin)
+        .args(["ports", "--json", "--no-probe"])
+        .env("UMODEM_SYSFS", &dir)
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.starts_with("{\"modem\":[{\"usb\":\"12d1:1506\",\"path\":\"1-1.2\""),
+        "{json}"
+    );
+    assert!(
+        json.contains("\"class\":\"ff/01/02\",\"driver\":\"option\",\"role\":\"control\""),
+        "{json}"
+    );
+}
+
+/// The virtual E367's trees (written by umodem-sim sysfs-fixture).
+#[test]
+fn sim_fixture_trees() {
+    let ms = scan("e367");
+    assert_eq!(ms.len(), 1);
+    assert_eq!(
+        (ms[0].control(), ms[0].data()),
+        (Some("ttyUSB2"), Some("ttyUSB0"))
+    );
+
+    let ms = scan("with-ftdi");
+    assert_eq!(ms.len(), 1, "the FTDI cable is no modem");
+    assert_eq!(
+        (ms[0].path.as_str(), ms[0].control(), ms[0].data()),
+        ("1-1.2", Some("ttyUSB3"), Some("ttyUSB1"))
+    );
+
+    let ms = scan("two-modems");
+    assert_eq!(ms.len(), 2);
+    // ZTE MF626 (19d2:0031): AT on if1 by its product layout; its modem
+    // interface (if3) has no tty in this tree.
+    assert_eq!((ms[0].vid, ms[0].path.as_str()), (0x19d2, "1-1.1"));
+    assert_eq!((ms[0].control(), ms[0].data()), (Some("ttyUSB1"), None));
+    assert_eq!((ms[1].vid, ms[1].path.as_str()), (0x12d1, "1-1.2"));
+    assert_eq!(
+        (ms[1].control(), ms[1].data()),
+        (Some("ttyUSB5"), Some("ttyUSB3"))
+    );
+}
