@@ -51,7 +51,6 @@ expect "E367 in storage mode is handed to procd as a one-shot instance per port"
 open_service umodem-switch
 open_instance 1-1.1
 set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
-set_param stdout 1
 set_param stderr 1
 close_instance
 close_service add"
@@ -61,7 +60,6 @@ expect "the same event again (coldplug replay) asks for the same instance" "umod
 open_service umodem-switch
 open_instance 1-1.1
 set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
-set_param stdout 1
 set_param stderr 1
 close_instance
 close_service add"
@@ -77,7 +75,6 @@ expect "ids are zero-padded" "umodem db lookup 05c6:1000
 open_service umodem-switch
 open_instance 1-2
 set_param command /usr/sbin/umodem switch --port-path 1-2 --device 05c6:1000
-set_param stdout 1
 set_param stderr 1
 close_instance
 close_service add"
