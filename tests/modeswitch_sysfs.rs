@@ -382,3 +382,41 @@ fn usbfs_backend_lists_all_configurations_from_descriptors() {
         "no /dev/bus/usb/001/009 node"
     );
 }
+
+/// The sysfs trees the virtual E367 writes (tests/fixtures/sysfs, made by
+/// umodem-sim) read the same way: modems with their ttys, the hub unknown.
+#[test]
+fn list_reads_the_simulators_sysfs_trees() {
+    let db = usbfake::shipped_db();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sysfs/");
+    let e367 = UsbSysfs::new(format!("{root}e367")).devices().unwrap();
+    assert_eq!(e367.len(), 1);
+    let (state, _) = umodem::cmd::list::classify(&db, &e367[0]);
+    assert_eq!((e367[0].dev.id().as_str(), state), ("12d1:1506", "modem"));
+    let ttys: Vec<(u8, &str)> = e367[0]
+        .ifaces
+        .iter()
+        .flat_map(|i| i.ttys.iter().map(move |t| (i.number, t.as_str())))
+        .collect();
+    assert_eq!(
+        ttys,
+        [(0, "ttyUSB0"), (3, "ttyUSB1"), (4, "ttyUSB2")],
+        "as on a 6.1 kernel"
+    );
+
+    let two = UsbSysfs::new(format!("{root}two-modems"))
+        .devices()
+        .unwrap();
+    let got: Vec<(String, &str)> = two
+        .iter()
+        .map(|d| (d.dev.id(), umodem::cmd::list::classify(&db, d).0))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("05e3:0608".to_string(), "unknown"),
+            ("19d2:0031".to_string(), "modem"),
+            ("12d1:1506".to_string(), "modem")
+        ]
+    );
+}
