@@ -355,4 +355,21 @@ mod tests {
         assert_eq!(CLEAR_HALT, 0x8004_5515);
         assert_eq!(DISCONNECT, 0x0000_5516);
     }
+
+    #[test]
+    #[cfg(all(target_arch = "mips", target_pointer_width = "32"))]
+    fn ioctl_numbers_match_the_kernel_headers_on_mips32() {
+        // linux/usbdevice_fs.h compiled for mips-linux-musl (zig cc), run under qemu.
+        assert_eq!(CONTROL, 0xc010_5500);
+        assert_eq!(BULK, 0xc010_5502);
+        assert_eq!(SETINTERFACE, 0x4008_5504);
+        assert_eq!(SETCONFIGURATION, 0x4004_5505);
+        assert_eq!(GETDRIVER, 0x8104_5508);
+        assert_eq!(CLAIMINTERFACE, 0x4004_550f);
+        assert_eq!(RELEASEINTERFACE, 0x4004_5510);
+        assert_eq!(IOCTL, 0xc00c_5512);
+        assert_eq!(RESET, 0x2000_5514);
+        assert_eq!(CLEAR_HALT, 0x4004_5515);
+        assert_eq!(DISCONNECT, 0x2000_5516);
+    }
 }
