@@ -53,6 +53,9 @@ DEPENDS := kmod-usb-serial-option, ppp
 ifeq ($(LINK),dynamic)
 DEPENDS := libc, $(DEPENDS)
 endif
+# USB backend of `umodem switch`: rusb with libusb built in (usb-vendored, +159 KB on
+# mips_24kc) or the direct usbfs backend (usb-usbfs, +13 KB). See README/issue 4.
+USB ?= usb-vendored
 CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
 ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
 
@@ -63,7 +66,7 @@ APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.
 DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
 
-.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean
+.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean db check-db
 all: feed
 
 deps:
@@ -82,7 +85,8 @@ binary: tools
 	$(ZIGENV) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) \
 		RUSTFLAGS="$(RUSTFLAGS_TARGET)" \
 		cargo zigbuild --locked --release --target $(TRIPLE) \
-		-Zbuild-std=std,panic_abort -p umodem --bin umodem
+		-Zbuild-std=std,panic_abort -p umodem --bin umodem \
+		--no-default-features --features $(USB)
 	@mkdir -p $(OUT)
 	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
 		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
@@ -131,6 +135,14 @@ test: feed
 
 bench:
 	@for b in bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
+
+# The mode-switch database, generated from Debian's usb-modeswitch-data (committed;
+# `make check-db` proves the committed file is what the generator makes).
+db:
+	tools/gen-db.sh
+
+check-db:
+	tools/gen-db.sh --check
 
 clean:
 	rm -rf build/*-static build/*-dynamic bin target

@@ -13,6 +13,10 @@ pub mod info;
 pub mod ports;
 pub mod prepare;
 
+pub mod db;
+pub mod list;
+pub mod switch;
+
 pub struct Command {
     pub name: &'static str,
     pub run: fn(Args) -> Result<()>,
@@ -52,6 +56,24 @@ pub const COMMANDS: &[Command] = &[
         run: connect::run,
         help: "pppd's connect step: AT on stdin/stdout, APN (env UMODEM_APN), dial, wait for CONNECT",
         usage: "connect [--apn APN] [--dial NUMBER] [--timeout S]",
+    },
+    Command {
+        name: "list",
+        run: list::run,
+        help: "USB devices: storage mode (switchable), modem mode (with ports), unknown",
+        usage: "list [--json] [--db FILE]",
+    },
+    Command {
+        name: "switch",
+        run: switch::run,
+        help: "switch USB sticks from storage (CD-ROM) mode to modem mode",
+        usage: "switch [--port-path P [--bus N] | --device VID:PID] [--timeout S] [--no-bind] [--json] [--db FILE]",
+    },
+    Command {
+        name: "db",
+        run: db::run,
+        help: "mode-switch database: what is known about a device id",
+        usage: "db lookup VID:PID [--json] [--db FILE]",
     },
 ];
 

@@ -2,8 +2,11 @@
 
 pub mod at;
 pub mod connect;
+pub mod db;
 pub mod engine;
 pub mod info;
+pub mod modeswitch;
 pub mod pin;
 pub mod ports;
 pub mod status;
+pub mod usbdesc;

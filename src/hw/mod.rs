@@ -1,7 +1,12 @@
 //! Seams to the operating system, each behind a trait or a root path, with fakes.
 
 pub mod clock;
+pub mod dbfiles;
 pub mod fake;
 pub mod serial;
 pub mod state;
 pub mod sysfs;
+pub mod usb;
+#[cfg(feature = "usb-usbfs")]
+pub mod usbfs;
+pub mod usbsys;
