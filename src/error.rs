@@ -52,6 +52,13 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// ubus errors carry their own wording (`src/ubus` stands alone); keep it.
+impl From<crate::ubus::Error> for Error {
+    fn from(e: crate::ubus::Error) -> Error {
+        Error::new(e.to_string())
+    }
+}
+
 /// Exit codes of `umodem prepare` (the netifd handler maps them to
 /// `proto_notify_error` codes). See the CLI contract.
 pub mod code {

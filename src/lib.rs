@@ -9,6 +9,8 @@ pub mod cmd;
 pub mod core;
 pub mod error;
 pub mod hw;
+pub mod logger;
 pub mod out;
+pub mod ubus;
 
 pub use error::{Error, Result};

@@ -1,7 +1,9 @@
 //! Pure logic: no files, sockets or sleeps; time and I/O come in through seams.
 
 pub mod at;
+pub mod connect;
 pub mod engine;
 pub mod info;
 pub mod pin;
 pub mod ports;
+pub mod status;
