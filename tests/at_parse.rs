@@ -337,3 +337,22 @@ fn service_modes_match_openwrt_3g() {
     );
     assert_eq!(syscfg_cmd("lte"), None);
 }
+
+#[test]
+fn noise_lines_are_never_answers() {
+    // Line noise glued before an answer line ends at the answer's CR LF.
+    let (r, _) = run("AT+CGMI", b"\xff\x01ab\x9c\r\n\r\nhuawei\r\n\r\nOK\r\n");
+    assert_eq!(r.unwrap().lines, ["huawei"]);
+    let (r, _) = run("AT+CGMI", b"\r\nhuawei\r\n\x1b[1;1H\r\nOK\r\n");
+    assert_eq!(r.unwrap().lines, ["huawei"]);
+    // A noisy "OK" is no final result: the command waits for a clean one.
+    let (r, _) = run("AT", b"\r\nO\x80K\r\n");
+    assert!(r.is_none());
+    assert!(noise(b"a\x07b"));
+    assert!(!noise(b"+COPS: 0,0,\"3 SE\",2"));
+    assert!(!noise(b"tab\there"), "tabs are fine");
+    assert!(
+        !noise(b"pad\x00ded"),
+        "NULs are padding, dropped by clean()"
+    );
+}

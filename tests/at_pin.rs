@@ -306,3 +306,33 @@ fn rejection_survives_a_restart_on_disk_without_the_pin() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_second_run_at_the_same_time_sends_no_pin() {
+    let dir = std::env::temp_dir().join(format!("umodem-pin-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first = FileStore::open(&dir).unwrap();
+    // While the first run holds the record, a second one may not send.
+    let mut second = FileStore::open_wait(&dir, 0).unwrap();
+    let (c, m) = go(
+        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 3)],
+        Some("8328"),
+        &mut second,
+    );
+    assert_eq!((c, pin_sent(&m)), (code::MODEM_ERROR, 0));
+    drop(second);
+    drop(first);
+    // Once it is done, the next run may.
+    let mut third = FileStore::open_wait(&dir, 0).unwrap();
+    let (c, m) = go(
+        vec![
+            cpin("SIM PIN"),
+            hw_cpin("SIM PIN", 3),
+            turn("AT+CPIN=\"8328\"\r", &[bytes("\r\nOK\r\n")]),
+        ],
+        Some("8328"),
+        &mut third,
+    );
+    assert_eq!((c, pin_sent(&m)), (0, 1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

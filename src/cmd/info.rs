@@ -24,9 +24,18 @@ pub fn at_error(e: AtError) -> Error {
 
 /// One plain command first, result codes on and verbose (the engine reads
 /// words, not digits): if that fails, say so instead of twenty nulls.
+/// Asked twice: one lost or cut answer is not yet a dead modem.
 pub fn hello(e: &mut Engine) -> Result<()> {
-    match e.command_timeout("ATQ0V1", 2000) {
-        Ok(r) if r.result.is_ok() => Ok(()),
+    let mut last = Err(AtError::Timeout);
+    for _ in 0..2 {
+        last = e.command_timeout("ATQ0V1", 2000);
+        match &last {
+            Ok(r) if r.result.is_ok() => return Ok(()),
+            Err(AtError::Gone(_)) => break,
+            _ => {}
+        }
+    }
+    match last {
         Ok(r) => Err(Error::with_code(
             code::MODEM_ERROR,
             format!("the modem answered {} to AT", r.result.describe()),

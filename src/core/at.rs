@@ -53,6 +53,13 @@ pub fn clean(line: &[u8]) -> String {
     s.trim().to_string()
 }
 
+/// True if a line holds bytes no AT answer has (controls other than tab,
+/// bytes >= 0x80). NULs are dropped before this (some firmware pads with them).
+pub fn noise(line: &[u8]) -> bool {
+    line.iter()
+        .any(|&b| b != 0 && b != b'\t' && !(0x20..0x7f).contains(&b))
+}
+
 /// Bounded line splitter: push bytes in, take clean lines out.
 #[derive(Debug, Default)]
 pub struct Lines {
@@ -78,7 +85,9 @@ impl Lines {
                     self.buf.drain(..n.min(self.buf.len()));
                 }
                 Scan::Line(l, n) => {
-                    let s = clean(l);
+                    // A modem's lines are printable ASCII; one with control or
+                    // high bytes is line noise and must not pass as an answer.
+                    let s = if noise(l) { String::new() } else { clean(l) };
                     self.buf.drain(..n.min(self.buf.len()));
                     if !s.is_empty() {
                         return Some(s);

@@ -3,10 +3,16 @@
 //! temporary file and renamed, mode 0600, so a power cut leaves the old or
 //! the new file, never half of one. Default dir /etc/umodem: it must survive
 //! reboots (/tmp does not).
+//!
+//! Two `prepare` runs at once (a replug during an ifup) must not both send a
+//! PIN on the same attempts count: the store holds an exclusive `flock` on
+//! `<dir>/.lock` from before it reads until the process ends. Without the
+//! lock every `put` fails, so no PIN is sent.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
 use crate::core::pin::{Memo, PinStore};
@@ -19,6 +25,41 @@ const MAX_ENTRIES: usize = 32;
 pub struct FileStore {
     dir: PathBuf,
     entries: Vec<(String, Memo)>,
+    /// Held while we live (released by close on drop or exit).
+    lock: Option<fs::File>,
+}
+
+/// How long to wait for another run to finish with the record.
+const LOCK_WAIT_MS: u64 = 30_000;
+
+/// Create `dir` (0700) and take `dir/.lock`, waiting up to `LOCK_WAIT_MS`.
+fn take_lock(dir: &std::path::Path, wait_ms: u64) -> std::io::Result<fs::File> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(dir.join(".lock"))?;
+    let mut waited = 0;
+    loop {
+        // SAFETY: f is an open file for the duration of the call.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(f);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::WouldBlock || waited >= wait_ms {
+            return Err(e);
+        }
+        if waited == 0 {
+            log::info!("sim waiting for another umodem run to finish with the PIN record");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 100;
+    }
 }
 
 fn parse(text: &str) -> Vec<(String, Memo)> {
@@ -42,7 +83,22 @@ fn parse(text: &str) -> Vec<(String, Memo)> {
 impl FileStore {
     /// Load the record (a missing file is an empty record).
     pub fn open(dir: impl Into<PathBuf>) -> Result<FileStore> {
+        FileStore::open_wait(dir, LOCK_WAIT_MS)
+    }
+
+    /// Like `open`, waiting at most `wait_ms` for the lock.
+    pub fn open_wait(dir: impl Into<PathBuf>, wait_ms: u64) -> Result<FileStore> {
         let dir = dir.into();
+        let lock = match take_lock(&dir, wait_ms) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                log::warn!(
+                    "sim no lock on {} ({e}): no PIN will be sent",
+                    dir.display()
+                );
+                None
+            }
+        };
         let entries = match fs::read(dir.join(FILE)) {
             Ok(b) => parse(&String::from_utf8_lossy(&b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -53,10 +109,16 @@ impl FileStore {
                 ))
             }
         };
-        Ok(FileStore { dir, entries })
+        Ok(FileStore { dir, entries, lock })
     }
 
     fn save(&self) -> Result<()> {
+        if self.lock.is_none() {
+            return Err(Error::new(format!(
+                "no lock on {}: another umodem run may be using it",
+                self.dir.display()
+            )));
+        }
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
