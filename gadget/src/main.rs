@@ -1,0 +1,262 @@
+//! umodem-gadget: a virtual USB stick for the VM tests (not shipped on the router).
+//!
+//!   umodem-gadget e367 [--udc UDC]            Huawei E367: 12d1:1446 CD-ROM, switches
+//!                                             to 12d1:1506 on the Huawei switch message
+//!   umodem-gadget disk [--udc UDC] [--id VID:PID] [--kib N]
+//!                                             a plain USB disk (logs every CDB)
+//! Common: --configfs DIR (/sys/kernel/config/usb_gadget), --ffs DIR (/dev/ffs).
+//! Runs until killed; logs to stderr. Needs configfs, FunctionFS and a UDC (dummy_hcd).
+
+mod ffs;
+mod gadget;
+mod modem;
+mod scsi;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use ffs::{Interface, BULK_IN, BULK_OUT, INT_IN};
+use gadget::{log, Device, Gadget, Hub};
+use modem::{PlaceholderAt, Port};
+use scsi::{Lun, Medium};
+
+struct Opts {
+    udc: String,
+    configfs: PathBuf,
+    ffs: PathBuf,
+    id: (u16, u16),
+    kib: usize,
+}
+
+fn parse_id(s: &str) -> Option<(u16, u16)> {
+    let (v, p) = s.split_once(':')?;
+    Some((
+        u16::from_str_radix(v, 16).ok()?,
+        u16::from_str_radix(p, 16).ok()?,
+    ))
+}
+
+fn parse(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        udc: "dummy_udc.0".into(),
+        configfs: "/sys/kernel/config/usb_gadget".into(),
+        ffs: "/dev/ffs".into(),
+        id: (0x0781, 0x5567),
+        kib: 256,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--udc" => o.udc = val()?,
+            "--configfs" => o.configfs = val()?.into(),
+            "--ffs" => o.ffs = val()?.into(),
+            "--id" => o.id = parse_id(&val()?).ok_or("--id wants VID:PID in hex")?,
+            "--kib" => o.kib = val()?.parse().map_err(|_| "--kib wants a number")?,
+            _ => return Err(format!("unknown argument '{a}'")),
+        }
+    }
+    Ok(o)
+}
+
+fn storage_iface() -> Interface {
+    Interface {
+        class: 8,
+        subclass: 6,
+        protocol: 0x50,
+        endpoints: vec![BULK_IN, BULK_OUT],
+    }
+}
+
+/// Start storage function `instance` (ep1 IN, ep2 OUT) serving `lun`.
+fn start_storage(
+    o: &Opts,
+    instance: &str,
+    lun: Lun,
+    switch: Option<mpsc::Sender<()>>,
+) -> std::io::Result<()> {
+    let (dir, ep0) = gadget::start_function(&o.ffs, instance, &storage_iface())?;
+    gadget::serve_ep0(instance.to_string(), ep0, gadget::storage_setup);
+    let ep_in = gadget::open_ep(&dir, 1)?;
+    let ep_out = gadget::open_ep(&dir, 2)?;
+    gadget::serve_storage(instance.to_string(), ep_in, ep_out, lun, switch);
+    Ok(())
+}
+
+const HUAWEI: u16 = 0x12d1;
+const MANUFACTURER: &str = "Huawei Technologies";
+const PRODUCT: &str = "HUAWEI Mobile";
+
+/// The E367 after the switch: 7 interfaces, triplets as the real stick. dummy_hcd has
+/// too few endpoints for all of them, so if2, if5 and if6 have none (VM-FACTS.md).
+fn e367_modem_layout() -> Vec<(Interface, Option<Port>)> {
+    let v = |subclass, protocol, endpoints| Interface {
+        class: 0xff,
+        subclass,
+        protocol,
+        endpoints,
+    };
+    vec![
+        (v(1, 1, vec![INT_IN, BULK_IN, BULK_OUT]), Some(Port::Modem)),
+        (v(1, 9, vec![INT_IN]), None),
+        (v(1, 8, vec![]), None),
+        (v(1, 3, vec![BULK_IN, BULK_OUT]), Some(Port::Diag)),
+        (v(1, 2, vec![BULK_IN, BULK_OUT]), Some(Port::Pcui)),
+        (
+            Interface {
+                class: 8,
+                subclass: 6,
+                protocol: 0x50,
+                endpoints: vec![],
+            },
+            None,
+        ),
+        (
+            Interface {
+                class: 8,
+                subclass: 6,
+                protocol: 0x50,
+                endpoints: vec![],
+            },
+            None,
+        ),
+    ]
+}
+
+fn e367(o: &Opts) -> std::io::Result<()> {
+    // Before the switch: two storage interfaces, the CD-ROM and the empty SD slot.
+    let cd_names = ["e367cd0", "e367cd1"];
+    let cd_dev = Device {
+        vid: HUAWEI,
+        pid: 0x1446,
+        class: (0, 0, 0),
+        manufacturer: MANUFACTURER,
+        product: PRODUCT,
+    };
+    let cd = Gadget::create(&o.configfs, "e367_1446", &cd_dev, &cd_names)?;
+    let (tx, rx) = mpsc::channel();
+    let mut image = b"UMODEM VIRTUAL E367 CD-ROM\n".to_vec();
+    image.resize(64 * 1024, 0);
+    start_storage(
+        o,
+        cd_names[0],
+        Lun::new(Medium::CdRom, "HUAWEI", "Mass Storage", "2.31", image),
+        Some(tx.clone()),
+    )?;
+    start_storage(
+        o,
+        cd_names[1],
+        Lun::new(Medium::Disk, "HUAWEI", "Mass Storage", "2.31", Vec::new()),
+        Some(tx),
+    )?;
+
+    // After the switch: the modem. Prepared now, bound when the switch message comes.
+    let layout = e367_modem_layout();
+    let names: Vec<String> = (0..layout.len()).map(|i| format!("e367m{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let m_dev = Device {
+        vid: HUAWEI,
+        pid: 0x1506,
+        class: (0xef, 2, 1),
+        manufacturer: MANUFACTURER,
+        product: PRODUCT,
+    };
+    let modem_gadget = Gadget::create(&o.configfs, "e367_1506", &m_dev, &refs)?;
+    // PLACEHOLDER model until the sim crate's E367 is plugged in (see modem.rs).
+    let (hub, mut rxs) = Hub::new(Box::new(PlaceholderAt::default()));
+    hub.start_clock();
+    for ((iface, port), name) in layout.iter().zip(&names) {
+        let (dir, ep0) = gadget::start_function(&o.ffs, name, iface)?;
+        match port {
+            Some(p) => {
+                gadget::serve_ep0(name.clone(), ep0, gadget::serial_setup(hub.clone(), *p));
+                // The bulk pair follows the interrupt endpoint on if0.
+                let first = if *p == Port::Modem { 2 } else { 1 };
+                let ep_in = gadget::open_ep(&dir, first)?;
+                let ep_out = gadget::open_ep(&dir, first + 1)?;
+                let rx = rxs.remove(0);
+                gadget::serve_serial(name.clone(), hub.clone(), *p, ep_in, ep_out, rx);
+            }
+            None => gadget::serve_ep0(name.clone(), ep0, |_| gadget::Ctrl::Stall),
+        }
+    }
+
+    cd.bind(&o.udc)?;
+    println!("gadget: 12d1:1446 plugged into {}", o.udc);
+    // Wait for the switch message (either storage interface may report it).
+    if rx.recv().is_err() {
+        return Err(std::io::Error::other("storage threads ended"));
+    }
+    // Let the CSW reach the host before the stick drops off the bus.
+    thread::sleep(Duration::from_millis(50));
+    cd.unbind()?;
+    println!("gadget: switch message received, 12d1:1446 unplugged");
+    modem_gadget.bind(&o.udc)?;
+    println!("gadget: 12d1:1506 plugged into {}", o.udc);
+    loop {
+        thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn disk(o: &Opts) -> std::io::Result<()> {
+    let dev = Device {
+        vid: o.id.0,
+        pid: o.id.1,
+        class: (0, 0, 0),
+        manufacturer: "Umodem",
+        product: "Test Disk",
+    };
+    let g = Gadget::create(&o.configfs, "disk", &dev, &["disk0"])?;
+    let mut image = b"UMODEM TEST DISK\n".to_vec();
+    image.resize(o.kib * 1024, 0);
+    start_storage(
+        o,
+        "disk0",
+        Lun::new(Medium::Disk, "Umodem", "Test Disk", "1.0", image),
+        None,
+    )?;
+    g.bind(&o.udc)?;
+    println!(
+        "gadget: {:04x}:{:04x} disk plugged into {}",
+        o.id.0, o.id.1, o.udc
+    );
+    loop {
+        thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, rest) = match args.split_first() {
+        Some((m, r)) => (m.as_str(), r),
+        None => ("", &[][..]),
+    };
+    let opts = match parse(rest) {
+        Ok(o) => o,
+        Err(e) => {
+            log("args", &e);
+            return ExitCode::from(2);
+        }
+    };
+    let r = match mode {
+        "e367" => e367(&opts),
+        "disk" => disk(&opts),
+        _ => {
+            log(
+                "args",
+                "usage: umodem-gadget e367|disk [--udc UDC] [--id VID:PID] [--kib N]",
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log("error", &e.to_string());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,75 @@
+# Helpers for guest scenarios: source with `. /vm/lib.sh`. A scenario is a busybox sh
+# script that exits 0 when every check held; each check prints "ok - what" or
+# "not ok - what" and a failed check ends the scenario.
+
+fail() {
+	echo "not ok - $*"
+	exit 1
+}
+
+# check WHAT CMD...: run CMD; fail the scenario unless it succeeds.
+check() {
+	what=$1
+	shift
+	if "$@"; then echo "ok - $what"; else fail "$what"; fi
+}
+
+# wait_for WHAT SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+	what=$1
+	secs=$2
+	n=$((secs * 5))
+	shift 2
+	while ! "$@" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "$what (not within $secs s)"
+		usleep 200000
+	done
+	echo "ok - $what (at $(cut -d' ' -f1 /proc/uptime) s)"
+}
+
+# usbdev VID PID: print the sysfs dir of the (first) USB device with that id.
+usbdev() {
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/idVendor" ] || continue
+		if [ "$(cat "$d/idVendor")" = "$1" ] && [ "$(cat "$d/idProduct")" = "$2" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# is_usbdev VID PID: true if such a device is on a bus.
+is_usbdev() { usbdev "$1" "$2" >/dev/null; }
+
+# eq WANT CMD...: CMD's output equals WANT.
+eq() {
+	want=$1
+	shift
+	got=$("$@" 2>/dev/null)
+	[ "$got" = "$want" ] || { echo "   want '$want', got '$got'" >&2; return 1; }
+}
+
+# tty_iface N: bInterfaceNumber behind /dev/ttyUSBN.
+tty_iface() { cat "/sys/bus/usb-serial/devices/ttyUSB$1/../bInterfaceNumber"; }
+# tty_driver N: the usb-serial driver of /dev/ttyUSBN.
+tty_driver() { basename "$(readlink "/sys/bus/usb-serial/devices/ttyUSB$1/driver")"; }
+
+# at TTY CMD [SECONDS]: send CMD\r on TTY, print what came back within SECONDS (2).
+at() {
+	(stty raw -echo 2>/dev/null; exec timeout "${3:-2}" cat) <"$1" >/tmp/at.out &
+	usleep 300000
+	printf '%s\r' "$2" >"$1"
+	wait
+	tr -d '\r' </tmp/at.out
+}
+
+# has_switcher: our hotplug script for the switch is installed (files/).
+has_switcher() { ls /etc/hotplug.d/usb/*umodem* >/dev/null 2>&1 && command -v umodem >/dev/null; }
+
+# val FILE...: the files' contents, blanks trimmed, joined by one space (sysfs pads
+# some numbers, e.g. bNumInterfaces " 2").
+val() {
+	for f in "$@"; do cat "$f"; done | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
+}

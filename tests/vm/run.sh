@@ -1,0 +1,153 @@
+#!/bin/sh
+# make vm-test: boot Debian 12's kernel under QEMU (TCG) once per scenario, with an
+# initramfs of busybox, the kernel modules we need, ppp, usb-modeswitch, our x86_64
+# musl binaries and files/. Prints "PASS name (Ns)" / "FAIL name (Ns)" per scenario,
+# exits non-zero if any failed.
+#
+#   tests/vm/run.sh                 all scenarios in tests/vm/scenarios/
+#   tests/vm/run.sh plug disk       just these
+# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180), UMODEM_VM_KEEP=1
+# (keep going after a failure is the default; logs are in build/vm/logs/).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B=$ROOT/build/vm
+DEBS=$B/debs
+TIMEOUT=${UMODEM_VM_TIMEOUT:-180}
+TARGET=x86_64-unknown-linux-musl
+T0=$(date +%s)
+
+say() { echo "vm-test: $*"; }
+
+# --- host tools ---------------------------------------------------------------
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return 0
+	say "apt-get update"
+	apt-get update -q >/dev/null
+	apt_updated=1
+}
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	apt_update
+	say "installing qemu-system-x86"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 >/dev/null
+fi
+
+# --- Debian packages for the guest (cached in build/vm/debs) -------------------
+mkdir -p "$DEBS"
+fetch() { # fetch PACKAGE: download its .deb unless one is cached
+	ls "$DEBS/$1"_*.deb >/dev/null 2>&1 && return 0
+	(cd "$DEBS" && { apt-get download -q "$1" >/dev/null 2>&1 || { apt_update && apt-get download -q "$1" >/dev/null; }; })
+}
+if ! ls "$DEBS"/linux-image-*-amd64_*.deb >/dev/null 2>&1; then
+	apt_update
+	KPKG=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
+	[ -n "$KPKG" ] || { say "cannot find the kernel package behind linux-image-amd64"; exit 1; }
+	say "fetching $KPKG"
+	fetch "$KPKG"
+fi
+for p in busybox-static ppp usb-modeswitch usb-modeswitch-data libusb-1.0-0; do fetch "$p"; done
+
+# --- extract once; depmod ---------------------------------------------------------
+X=$B/extract
+STAMP=$X/.stamp
+if [ ! -f "$STAMP" ] || [ -n "$(find "$DEBS" -newer "$STAMP" -name '*.deb')" ]; then
+	say "extracting packages"
+	rm -rf "$X"
+	mkdir -p "$X"
+	for d in "$DEBS"/*.deb; do dpkg-deb -x "$d" "$X"; done
+	touch "$STAMP"
+fi
+BB=$X/bin/busybox
+KVER=$(ls "$X/lib/modules" | head -1)
+KERNEL=$X/boot/vmlinuz-$KVER
+
+# --- our binaries --------------------------------------------------------------
+if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
+	say "adding rust target $TARGET"
+	rustup target add "$TARGET" >/dev/null
+fi
+say "building umodem and umodem-gadget for $TARGET"
+(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem -p umodem-gadget)
+BIN=$ROOT/target/$TARGET/debug
+
+# --- initramfs -----------------------------------------------------------------
+R=$B/root
+rm -rf "$R"
+mkdir -p "$R/bin" "$R/sbin" "$R/usr/bin" "$R/usr/sbin" "$R/lib" "$R/etc" "$R/proc" "$R/sys" \
+	"$R/dev" "$R/tmp" "$R/run" "$R/var/lock" "$R/var/log" "$R/root" "$R/vm"
+cp "$BB" "$R/bin/busybox"
+# Modules: the listed ones and what modules.dep says they need.
+M=$X/lib/modules/$KVER
+[ -f "$M/modules.dep" ] || "$BB" depmod -b "$X" "$KVER"
+mkdir -p "$R/lib/modules/$KVER"
+grep -v '^#' "$ROOT/tests/vm/modules" | while read -r mod; do
+	[ -n "$mod" ] || continue
+	line=$(grep -E "(^|/)$mod\.ko:" "$M/modules.dep") || { say "module $mod not in $KVER"; exit 1; }
+	echo "$line" | tr -d ':' | tr ' ' '\n'
+done | sort -u | while read -r f; do
+	mkdir -p "$R/lib/modules/$KVER/$(dirname "$f")"
+	cp "$M/$f" "$R/lib/modules/$KVER/$f"
+done
+cp "$M/modules.builtin" "$M/modules.order" "$R/lib/modules/$KVER/" 2>/dev/null || true
+"$BB" depmod -b "$R" "$KVER"
+# Dynamically linked Debian programs, with the libraries they load.
+for prog in usr/sbin/pppd usr/sbin/chat usr/sbin/usb_modeswitch; do
+	cp "$X/$prog" "$R/$prog"
+	LD_LIBRARY_PATH=$X/lib/x86_64-linux-gnu:$X/usr/lib/x86_64-linux-gnu ldd "$X/$prog" |
+		sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/lib64\/[^ ]*\) .*/\1/p'
+done | sort -u | while read -r lib; do
+	dst=$R/lib/x86_64-linux-gnu
+	case $lib in /lib64/*) dst=$R/lib64 ;; esac
+	mkdir -p "$dst"
+	cp -L "$lib" "$dst/"
+done
+cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/" 2>/dev/null || { mkdir -p "$R/usr/share"; cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/"; }
+# Ours: binaries, the router's files, the guest side of the harness.
+for b in umodem umodem-gadget; do
+	strip -o "$R/usr/bin/$b" "$BIN/$b"
+done
+[ -d "$ROOT/files" ] && cp -r "$ROOT/files/." "$R/"
+cp "$ROOT/tests/vm/init" "$R/init"
+cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
+mkdir -p "$R/vm/scenarios"
+cp "$ROOT"/tests/vm/scenarios/*.sh "$R/vm/scenarios/"
+chmod 755 "$R/init"
+(cd "$R" && find . | "$BB" cpio -o -H newc 2>/dev/null | gzip -1 >"$B/initramfs.gz")
+T1=$(date +%s)
+say "initramfs $(du -k "$B/initramfs.gz" | cut -f1) KiB, kernel $KVER, prepared in $((T1 - T0)) s"
+
+# --- boot once per scenario ------------------------------------------------------
+if [ $# -gt 0 ]; then
+	SCEN=$*
+else
+	SCEN=$(cd "$ROOT/tests/vm/scenarios" && ls *.sh | sed 's/\.sh$//')
+fi
+mkdir -p "$B/logs"
+pass=0
+fail=0
+for s in $SCEN; do
+	if [ ! -f "$ROOT/tests/vm/scenarios/$s.sh" ]; then
+		echo "FAIL $s (no such scenario)"
+		fail=$((fail + 1))
+		continue
+	fi
+	log=$B/logs/$s.log
+	t=$(date +%s)
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
+		-display none -serial stdio -monitor none -nic none \
+		-kernel "$KERNEL" -initrd "$B/initramfs.gz" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s" \
+		</dev/null >"$log" 2>&1 || true
+	dt=$(($(date +%s) - t))
+	if grep -q "^UMODEM-VM-RESULT $s PASS" "$log"; then
+		echo "PASS $s (${dt}s)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $s (${dt}s): log in $log"
+		tail -n 40 "$log" | sed 's/^/    | /'
+		fail=$((fail + 1))
+	fi
+done
+echo "vm-test: $pass passed, $fail failed ($(($(date +%s) - T0)) s in all)"
+[ "$fail" -eq 0 ]
