@@ -6,8 +6,8 @@
 #
 #   tests/vm/run.sh                 all scenarios in tests/vm/scenarios/
 #   tests/vm/run.sh plug disk       just these
-# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180), UMODEM_VM_KEEP=1
-# (keep going after a failure is the default; logs are in build/vm/logs/).
+# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180). Every scenario runs
+# even after a failure; the serial log of each boot is build/vm/logs/NAME.log.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,18 +35,29 @@ fi
 
 # --- Debian packages for the guest (cached in build/vm/debs) -------------------
 mkdir -p "$DEBS"
-fetch() { # fetch PACKAGE: download its .deb unless one is cached
-	ls "$DEBS/$1"_*.deb >/dev/null 2>&1 && return 0
-	(cd "$DEBS" && { apt-get download -q "$1" >/dev/null 2>&1 || { apt_update && apt-get download -q "$1" >/dev/null; }; })
+cached() { ls "$DEBS/$1"_*.deb >/dev/null 2>&1; }
+# fetch PACKAGE...: download the .debs not cached yet, in one apt call.
+fetch() {
+	missing=
+	for p in "$@"; do cached "$p" || missing="$missing $p"; done
+	[ -n "$missing" ] || return 0
+	say "fetching$missing"
+	# shellcheck disable=SC2086
+	(cd "$DEBS" && { apt-get download -q $missing >/dev/null 2>&1 || { apt_update && apt-get download -q $missing >/dev/null; }; })
 }
 if ! ls "$DEBS"/linux-image-*-amd64_*.deb >/dev/null 2>&1; then
 	apt_update
 	KPKG=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
 	[ -n "$KPKG" ] || { say "cannot find the kernel package behind linux-image-amd64"; exit 1; }
-	say "fetching $KPKG"
 	fetch "$KPKG"
 fi
-for p in busybox-static ppp usb-modeswitch usb-modeswitch-data libusb-1.0-0; do fetch "$p"; done
+# pppd, chat and usb_modeswitch are dynamically linked: their libraries come from the
+# same archive, so the guest does not depend on what the host has installed.
+# shellcheck disable=SC2086
+fetch busybox-static ppp usb-modeswitch usb-modeswitch-data \
+	libc6 libusb-1.0-0 libudev1 libssl3 libcrypt1 libpam0g libsystemd0 libpcap0.8 \
+	libaudit1 libcap2 libcap-ng0 libgcrypt20 libgpg-error0 liblzma5 libzstd1 liblz4-1 \
+	libdbus-1-3
 
 # --- extract once; depmod ---------------------------------------------------------
 X=$B/extract
@@ -91,16 +102,18 @@ done | sort -u | while read -r f; do
 done
 cp "$M/modules.builtin" "$M/modules.order" "$R/lib/modules/$KVER/" 2>/dev/null || true
 "$BB" depmod -b "$R" "$KVER"
-# Dynamically linked Debian programs, with the libraries they load.
+# Dynamically linked Debian programs, with the libraries they load (resolved by the
+# extracted loader against the extracted libraries).
+LIBDIRS=$X/lib/x86_64-linux-gnu:$X/usr/lib/x86_64-linux-gnu
+LDSO=$(ls "$X"/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$X"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -1)
+mkdir -p "$R/lib/x86_64-linux-gnu" "$R/lib64"
+cp -L "$LDSO" "$R/lib64/ld-linux-x86-64.so.2"
 for prog in usr/sbin/pppd usr/sbin/chat usr/sbin/usb_modeswitch; do
 	cp "$X/$prog" "$R/$prog"
-	LD_LIBRARY_PATH=$X/lib/x86_64-linux-gnu:$X/usr/lib/x86_64-linux-gnu ldd "$X/$prog" |
-		sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/lib64\/[^ ]*\) .*/\1/p'
+	"$LDSO" --library-path "$LIBDIRS" --list "$X/$prog" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'
 done | sort -u | while read -r lib; do
-	dst=$R/lib/x86_64-linux-gnu
-	case $lib in /lib64/*) dst=$R/lib64 ;; esac
-	mkdir -p "$dst"
-	cp -L "$lib" "$dst/"
+	case $lib in "$X"/*) ;; *) say "warning: $lib comes from the host, not from a fetched package" ;; esac
+	cp -L "$lib" "$R/lib/x86_64-linux-gnu/"
 done
 cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/" 2>/dev/null || { mkdir -p "$R/usr/share"; cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/"; }
 # Ours: binaries, the router's files, the guest side of the harness.
