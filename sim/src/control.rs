@@ -1,0 +1,110 @@
+//! The control language: one text command per line, shared by the control socket, the
+//! `--fault` start flags and the tests. See sim/README.md for the list.
+
+use crate::model::{Modem, Reg};
+use crate::sim_card::Lock;
+
+pub const HELP: &str = "\
+fault NAME         switch a fault on: silence garbage partial truncate storm refuse
+                   dial-error dial-busy urc-mid
+clear NAME|all     switch a fault off (all: every fault)
+hangup             the network drops the call (NO CARRIER on the modem port)
+unplug             the stick vanishes (ports and sysfs entries go away)
+signal N|auto      RSSI 0..31 or 99; auto: wander around the base value
+reg home|roaming|searching|denied|none|auto
+sim ready|pin|puk|blocked|absent|busy MS
+urc TEXT           send TEXT as an unsolicited line on the PCUI
+status             one line of key=value state
+help               this text";
+
+fn set_fault(m: &mut Modem, name: &str, on: bool) -> Result<(), String> {
+    let f = &mut m.faults;
+    match name {
+        "silence" => f.silence = on,
+        "garbage" => f.garbage = on,
+        "partial" => f.partial = on,
+        "truncate" => f.truncate = on,
+        "storm" => f.storm = on,
+        "refuse" => f.refuse = on,
+        "dial-error" => f.dial_error = on,
+        "dial-busy" => f.dial_busy = on,
+        "urc-mid" => f.urc_mid = on,
+        "all" if !on => *f = Default::default(),
+        _ => return Err(format!("unknown fault '{name}'")),
+    }
+    Ok(())
+}
+
+/// Apply one control line. Ok(reply) or Err(message).
+pub fn apply(m: &mut Modem, line: &str, now: u64) -> Result<String, String> {
+    let line = line.trim();
+    let (cmd, arg) = match line.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (line, ""),
+    };
+    match cmd {
+        "fault" => set_fault(m, arg, true).map(|_| "ok".into()),
+        "clear" => set_fault(m, arg, false).map(|_| "ok".into()),
+        "hangup" => {
+            if m.hangup(now) {
+                Ok("ok".into())
+            } else {
+                Err("no call".into())
+            }
+        }
+        "unplug" => {
+            m.unplug();
+            Ok("ok".into())
+        }
+        "signal" => match arg {
+            "auto" => {
+                m.set_rssi(None);
+                Ok("ok".into())
+            }
+            _ => match arg.parse::<u8>() {
+                Ok(n) if n <= 31 || n == 99 => {
+                    m.set_rssi(Some(n));
+                    Ok("ok".into())
+                }
+                _ => Err("signal wants 0..31, 99 or auto".into()),
+            },
+        },
+        "reg" => {
+            let r = match arg {
+                "home" => Some(Reg::Home),
+                "roaming" => Some(Reg::Roaming),
+                "searching" => Some(Reg::Searching),
+                "denied" => Some(Reg::Denied),
+                "none" => Some(Reg::NotSearching),
+                "auto" => None,
+                _ => return Err("reg wants home|roaming|searching|denied|none|auto".into()),
+            };
+            m.set_reg(r);
+            Ok("ok".into())
+        }
+        "sim" => {
+            let (what, ms) = match arg.split_once(char::is_whitespace) {
+                Some((w, n)) => (w, n.trim().parse::<u64>().ok()),
+                None => (arg, None),
+            };
+            match what {
+                "ready" => m.sim_force(Lock::Ready, now),
+                "pin" => m.sim_force(Lock::Pin, now),
+                "puk" => m.sim_force(Lock::Puk, now),
+                "blocked" => m.sim_force(Lock::Blocked, now),
+                "absent" => m.sim_remove(now),
+                "busy" => m.sim_busy(ms.unwrap_or(5000), now),
+                _ => return Err("sim wants ready|pin|puk|blocked|absent|busy MS".into()),
+            }
+            Ok("ok".into())
+        }
+        "urc" if !arg.is_empty() => {
+            m.inject_urc(arg);
+            Ok("ok".into())
+        }
+        "status" => Ok(m.status(now)),
+        "help" => Ok(HELP.into()),
+        "" => Err("empty command".into()),
+        _ => Err(format!("unknown command '{cmd}' (try help)")),
+    }
+}
