@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ffs::{self, Event, Interface, Setup};
 use crate::modem::{Modem, Port, PORTS};
@@ -213,6 +213,17 @@ fn read_exact_len(ep: &mut File, len: usize) -> io::Result<Vec<u8>> {
     Ok(data)
 }
 
+/// What the gadget's main loop acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmd {
+    /// The Huawei switch message arrived.
+    Switch,
+    /// Pull the stick out.
+    Unplug,
+    /// Put it back in (it starts as the CD-ROM again).
+    Plug,
+}
+
 /// Serve the bulk-only transport of one storage interface forever. A Huawei switch
 /// command gets a good CSW and is then reported on `switch` (if given; else it is
 /// answered like any unknown command).
@@ -221,7 +232,7 @@ pub fn serve_storage(
     mut ep_in: File,
     mut ep_out: File,
     mut lun: Lun,
-    switch: Option<Sender<()>>,
+    switch: Option<Sender<Cmd>>,
 ) {
     thread::spawn(move || {
         let mut buf = vec![0u8; HS_BULK];
@@ -253,7 +264,7 @@ pub fn serve_storage(
                 if let Some(tx) = &switch {
                     let r = ep_in.write_all(&scsi::csw(cbw.tag, 0, scsi::STATUS_GOOD));
                     log(&who, &format!("switch message: CSW sent ({r:?})"));
-                    let _ = tx.send(());
+                    let _ = tx.send(Cmd::Switch);
                     continue;
                 }
             }
@@ -342,16 +353,20 @@ impl Hub {
         self.with(|m| m.line_state(p, dtr, rts));
     }
 
-    /// Start the timer thread: `poll` about every 100 ms.
+    pub fn control(&self, line: &str) -> Result<String, String> {
+        self.with(|m| m.control(line))
+    }
+
+    pub fn power_on(&self) {
+        self.with(|m| m.power_on());
+    }
+
+    /// Start the timer thread: `poll` about every 20 ms.
     pub fn start_clock(self: &Arc<Hub>) {
         let hub = Arc::clone(self);
-        thread::spawn(move || {
-            let t0 = Instant::now();
-            loop {
-                thread::sleep(Duration::from_millis(100));
-                let now = t0.elapsed().as_millis() as u64;
-                hub.with(|m| m.poll(now));
-            }
+        thread::spawn(move || loop {
+            thread::sleep(Duration::from_millis(20));
+            hub.with(|m| m.poll());
         });
     }
 }

@@ -1,7 +1,13 @@
 //! umodem-gadget: a virtual USB stick for the VM tests (not shipped on the router).
 //!
-//!   umodem-gadget e367 [--udc UDC]            Huawei E367: 12d1:1446 CD-ROM, switches
-//!                                             to 12d1:1506 on the Huawei switch message
+//!   umodem-gadget e367 [--udc UDC] [--control FIFO] [--ppp-cmd CMD] [SIM options]
+//!                                             Huawei E367: 12d1:1446 CD-ROM, switches
+//!                                             to 12d1:1506 on the Huawei switch message;
+//!                                             the ports speak umodem-sim's E367 model
+//!   SIM options: --pin P (or env UMODEM_SIM_PIN) --puk P --no-pin --no-sim
+//!     --pin-left N --puk-left N --apn APN --reg-delay-ms N --dial-delay-ms N
+//!     --boot-interval-ms N --rssi N --fault NAME --ctl LINE (both repeatable)
+//!   --control FIFO: lines `unplug`, `plug`, or the sim's control language
 //!   umodem-gadget disk [--udc UDC] [--id VID:PID] [--kib N]
 //!                                             a plain USB disk (logs every CDB)
 //! Common: --configfs DIR (/sys/kernel/config/usb_gadget), --ffs DIR (/dev/ffs).
@@ -12,16 +18,18 @@ mod gadget;
 mod modem;
 mod scsi;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
 use ffs::{Interface, BULK_IN, BULK_OUT, INT_IN};
-use gadget::{log, Device, Gadget, Hub};
-use modem::{PlaceholderAt, Port};
+use gadget::{log, Cmd, Device, Gadget, Hub};
+use modem::{Port, SimE367};
 use scsi::{Lun, Medium};
+use umodem_sim::Config;
 
 struct Opts {
     udc: String,
@@ -29,6 +37,10 @@ struct Opts {
     ffs: PathBuf,
     id: (u16, u16),
     kib: usize,
+    sim: Config,
+    start_ctl: Vec<String>,
+    ppp_cmd: Option<String>,
+    control: Option<PathBuf>,
 }
 
 fn parse_id(s: &str) -> Option<(u16, u16)> {
@@ -46,16 +58,42 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         ffs: "/dev/ffs".into(),
         id: (0x0781, 0x5567),
         kib: 256,
+        sim: Config::default(),
+        start_ctl: Vec::new(),
+        ppp_cmd: None,
+        control: None,
     };
+    if let Ok(p) = std::env::var("UMODEM_SIM_PIN") {
+        o.sim.pin = p;
+    }
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        let num = |s: String| {
+            s.parse::<u64>()
+                .map_err(|_| format!("{a}: not a number: {s}"))
+        };
         match a.as_str() {
             "--udc" => o.udc = val()?,
             "--configfs" => o.configfs = val()?.into(),
             "--ffs" => o.ffs = val()?.into(),
             "--id" => o.id = parse_id(&val()?).ok_or("--id wants VID:PID in hex")?,
-            "--kib" => o.kib = val()?.parse().map_err(|_| "--kib wants a number")?,
+            "--kib" => o.kib = num(val()?)? as usize,
+            "--pin" => o.sim.pin = val()?,
+            "--puk" => o.sim.puk = val()?,
+            "--no-pin" => o.sim.pin_enabled = false,
+            "--no-sim" => o.sim.sim_present = false,
+            "--pin-left" => o.sim.pin_left = num(val()?)?.min(3) as u8,
+            "--puk-left" => o.sim.puk_left = num(val()?)?.min(10) as u8,
+            "--apn" => o.sim.apn_required = Some(val()?),
+            "--reg-delay-ms" => o.sim.reg_delay_ms = num(val()?)?,
+            "--dial-delay-ms" => o.sim.dial_delay_ms = num(val()?)?,
+            "--boot-interval-ms" => o.sim.boot_interval_ms = num(val()?)?,
+            "--rssi" => o.sim.rssi_base = num(val()?)?.min(31) as u8,
+            "--fault" => o.start_ctl.push(format!("fault {}", val()?)),
+            "--ctl" => o.start_ctl.push(val()?),
+            "--ppp-cmd" => o.ppp_cmd = Some(val()?),
+            "--control" => o.control = Some(val()?.into()),
             _ => return Err(format!("unknown argument '{a}'")),
         }
     }
@@ -76,7 +114,7 @@ fn start_storage(
     o: &Opts,
     instance: &str,
     lun: Lun,
-    switch: Option<mpsc::Sender<()>>,
+    switch: Option<mpsc::Sender<Cmd>>,
 ) -> std::io::Result<()> {
     let (dir, ep0) = gadget::start_function(&o.ffs, instance, &storage_iface())?;
     gadget::serve_ep0(instance.to_string(), ep0, gadget::storage_setup);
@@ -126,7 +164,54 @@ fn e367_modem_layout() -> Vec<(Interface, Option<Port>)> {
     ]
 }
 
+/// Read control lines from the FIFO at `path` forever: `unplug` and `plug` act on
+/// the USB side, anything else goes to the modem model (the sim's control language).
+fn control_fifo(path: PathBuf, hub: Arc<Hub>, tx: mpsc::Sender<Cmd>) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(&path);
+    let st = std::process::Command::new("mkfifo").arg(&path).status()?;
+    if !st.success() {
+        return Err(std::io::Error::other(format!(
+            "mkfifo {} failed",
+            path.display()
+        )));
+    }
+    thread::spawn(move || loop {
+        // Blocks until a writer opens the FIFO; EOF when it closes.
+        let Ok(f) = std::fs::File::open(&path) else {
+            thread::sleep(Duration::from_millis(200));
+            continue;
+        };
+        for line in BufReader::new(f).lines().map_while(Result::ok) {
+            let line = line.trim().to_string();
+            let r = match line.as_str() {
+                "" => continue,
+                "unplug" => tx
+                    .send(Cmd::Unplug)
+                    .map(|_| "ok".to_string())
+                    .map_err(|e| e.to_string()),
+                "plug" => tx
+                    .send(Cmd::Plug)
+                    .map(|_| "ok".to_string())
+                    .map_err(|e| e.to_string()),
+                l => hub.control(l),
+            };
+            log("control", &format!("{line} -> {r:?}"));
+        }
+    });
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    CdRom,
+    Modem,
+    Unplugged,
+}
+
 fn e367(o: &Opts) -> std::io::Result<()> {
+    let model = SimE367::new(o.sim.clone(), o.start_ctl.clone(), o.ppp_cmd.clone())
+        .map_err(std::io::Error::other)?;
+
     // Before the switch: two storage interfaces, the CD-ROM and the empty SD slot.
     let cd_names = ["e367cd0", "e367cd1"];
     let cd_dev = Device {
@@ -150,7 +235,7 @@ fn e367(o: &Opts) -> std::io::Result<()> {
         o,
         cd_names[1],
         Lun::new(Medium::Disk, "HUAWEI", "Mass Storage", "2.31", Vec::new()),
-        Some(tx),
+        Some(tx.clone()),
     )?;
 
     // After the switch: the modem. Prepared now, bound when the switch message comes.
@@ -165,8 +250,7 @@ fn e367(o: &Opts) -> std::io::Result<()> {
         product: PRODUCT,
     };
     let modem_gadget = Gadget::create(&o.configfs, "e367_1506", &m_dev, &refs)?;
-    // PLACEHOLDER model until the sim crate's E367 is plugged in (see modem.rs).
-    let (hub, mut rxs) = Hub::new(Box::new(PlaceholderAt::default()));
+    let (hub, mut rxs) = Hub::new(Box::new(model));
     hub.start_clock();
     for ((iface, port), name) in layout.iter().zip(&names) {
         let (dir, ep0) = gadget::start_function(&o.ffs, name, iface)?;
@@ -183,22 +267,47 @@ fn e367(o: &Opts) -> std::io::Result<()> {
             None => gadget::serve_ep0(name.clone(), ep0, |_| gadget::Ctrl::Stall),
         }
     }
+    if let Some(path) = &o.control {
+        control_fifo(path.clone(), hub.clone(), tx)?;
+    }
 
     cd.bind(&o.udc)?;
     println!("gadget: 12d1:1446 plugged into {}", o.udc);
-    // Wait for the switch message (either storage interface may report it).
-    if rx.recv().is_err() {
-        return Err(std::io::Error::other("storage threads ended"));
+    let mut state = State::CdRom;
+    for cmd in rx {
+        state = match (cmd, state) {
+            (Cmd::Switch, State::CdRom) => {
+                // Let the CSW reach the host before the stick drops off the bus.
+                thread::sleep(Duration::from_millis(50));
+                cd.unbind()?;
+                modem_gadget.bind(&o.udc)?;
+                println!("gadget: switch message received: 12d1:1446 out, 12d1:1506 in");
+                State::Modem
+            }
+            (Cmd::Unplug, State::CdRom) => {
+                cd.unbind()?;
+                println!("gadget: unplugged (12d1:1446)");
+                State::Unplugged
+            }
+            (Cmd::Unplug, State::Modem) => {
+                modem_gadget.unbind()?;
+                let _ = hub.control("unplug");
+                println!("gadget: unplugged (12d1:1506)");
+                State::Unplugged
+            }
+            (Cmd::Plug, State::Unplugged) => {
+                hub.power_on();
+                cd.bind(&o.udc)?;
+                println!("gadget: plugged in again: 12d1:1446");
+                State::CdRom
+            }
+            (c, s) => {
+                log("e367", &format!("{c:?} ignored while {s:?}"));
+                s
+            }
+        };
     }
-    // Let the CSW reach the host before the stick drops off the bus.
-    thread::sleep(Duration::from_millis(50));
-    cd.unbind()?;
-    println!("gadget: switch message received, 12d1:1446 unplugged");
-    modem_gadget.bind(&o.udc)?;
-    println!("gadget: 12d1:1506 plugged into {}", o.udc);
-    loop {
-        thread::sleep(Duration::from_secs(3600));
-    }
+    Ok(())
 }
 
 fn disk(o: &Opts) -> std::io::Result<()> {

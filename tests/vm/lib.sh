@@ -56,12 +56,22 @@ tty_iface() { cat "/sys/bus/usb-serial/devices/ttyUSB$1/../bInterfaceNumber"; }
 # tty_driver N: the usb-serial driver of /dev/ttyUSBN.
 tty_driver() { basename "$(readlink "/sys/bus/usb-serial/devices/ttyUSB$1/driver")"; }
 
-# at TTY CMD [SECONDS]: send CMD\r on TTY, print what came back within SECONDS (2).
+# at TTY CMD [SECONDS]: send CMD\r on TTY, print what came back (CRs removed) until
+# a final result line (OK, ERROR, +CME ERROR, NO CARRIER, ...) or SECONDS (2) passed.
 at() {
+	: >/tmp/at.out
 	(stty raw -echo 2>/dev/null; exec timeout "${3:-2}" cat) <"$1" >/tmp/at.out &
-	usleep 300000
+	at_pid=$!
+	usleep 200000
 	printf '%s\r' "$2" >"$1"
-	wait
+	at_n=$((${3:-2} * 10))
+	while [ "$at_n" -gt 0 ] && kill -0 "$at_pid" 2>/dev/null; do
+		tr -d '\r' </tmp/at.out | grep -qE '^(OK|ERROR|\+CM[ES] ERROR.*|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|CONNECT.*|COMMAND NOT SUPPORT)$' && break
+		usleep 100000
+		at_n=$((at_n - 1))
+	done
+	kill "$at_pid" 2>/dev/null
+	wait "$at_pid" 2>/dev/null
 	tr -d '\r' </tmp/at.out
 }
 
@@ -73,3 +83,6 @@ has_switcher() { ls /etc/hotplug.d/usb/*umodem* >/dev/null 2>&1 && command -v um
 val() {
 	for f in "$@"; do cat "$f"; done | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
+
+# not CMD...: true when CMD fails (for wait_for).
+not() { ! "$@"; }

@@ -1,7 +1,7 @@
 # Plug the virtual E367: it comes up as the 12d1:1446 CD-ROM, usb-storage talks to it,
 # the switch (our hotplug script if files/ has it, else Debian's usb_modeswitch as the
 # reference) makes it re-appear as 12d1:1506 on the same port, `option` binds
-# if0/if3/if4 to ttyUSB0..2 by itself, and the PCUI port answers AT.
+# if0/if3/if4 to ttyUSB0..2 by itself, and the ports speak as umodem-sim's E367.
 . /vm/lib.sh
 
 umodem-gadget e367 --udc dummy_udc.0 >/tmp/gadget.out 2>/tmp/gadget.log &
@@ -35,7 +35,7 @@ else
 fi
 wait_for "12d1:1506 appears" 20 is_usbdev 12d1 1506
 check "gadget recognised the switch message" grep -q "switch message: CSW sent (Ok" /tmp/gadget.log
-check "12d1:1446 is gone" sh -c "! usbdev 12d1 1446"
+check "12d1:1446 is gone" not is_usbdev 12d1 1446
 D2=$(usbdev 12d1 1506)
 check "1506 is on the same port $PORT" eq "$PORT" basename "$D2"
 check "1506 is a new device number" sh -c "[ $(cat "$D2/devnum") != $DEVNUM ]"
@@ -52,4 +52,7 @@ check "if4 is ff/01/02" eq "ff 01 02" val "$D2/$PORT:1.4/bInterfaceClass" "$D2/$
 check "no new_id was needed" eq "" cat /sys/bus/usb-serial/drivers/option1/new_id
 
 check "AT on ttyUSB2 answers OK" sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT | grep -qx OK'
+check "AT+CGMM on ttyUSB2 names the E367" sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT+CGMM | grep -qx E367'
+check "AT on ttyUSB0 (modem port) answers OK" sh -c '. /vm/lib.sh; at /dev/ttyUSB0 AT | grep -qx OK'
+check "ttyUSB1 (diagnostics) does not answer AT" sh -c '. /vm/lib.sh; ! at /dev/ttyUSB1 AT 1 | grep -q OK'
 check "opening the port set DTR/RTS (SET_CONTROL_LINE_STATE)" grep -q "e367m4: setup type=21 req=22 value=0003" /tmp/gadget.log
