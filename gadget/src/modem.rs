@@ -143,6 +143,7 @@ impl SimE367 {
         for ev in self.model.events() {
             match ev {
                 Event::CallUp => {
+                    eprintln!("gadget modem: call up");
                     if let Some(cmd) = &self.ppp_cmd {
                         match Net::spawn(cmd) {
                             Ok(n) => self.net = Some(n),
@@ -151,6 +152,7 @@ impl SimE367 {
                     }
                 }
                 Event::CallDown | Event::Unplug => {
+                    eprintln!("gadget modem: {ev:?}");
                     if let Some(net) = self.net.take() {
                         net.stop();
                     }

@@ -6,7 +6,8 @@
 #
 #   tests/vm/run.sh                 all scenarios in tests/vm/scenarios/
 #   tests/vm/run.sh plug disk       just these
-# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180). Every scenario runs
+# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180); UMODEM_VM_VERBOSE=1
+# puts dmesg and the guest's /tmp/*.log in the serial log also on success. Every scenario runs
 # even after a failure; the serial log of each boot is build/vm/logs/NAME.log.
 set -eu
 
@@ -150,7 +151,7 @@ for s in $SCEN; do
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
 		-display none -serial stdio -monitor none -nic none \
 		-kernel "$KERNEL" -initrd "$B/initramfs.gz" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s umodem.verbose=${UMODEM_VM_VERBOSE:-0}" \
 		</dev/null >"$log" 2>&1 || true
 	dt=$(($(date +%s) - t))
 	if grep -q "^UMODEM-VM-RESULT $s PASS" "$log"; then
