@@ -6,7 +6,9 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod core;
 pub mod error;
+pub mod hw;
 pub mod out;
 
 pub use error::{Error, Result};

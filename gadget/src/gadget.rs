@@ -14,9 +14,12 @@ use crate::ffs::{self, Event, Interface, Setup};
 use crate::modem::{Modem, Port, PORTS};
 use crate::scsi::{self, Lun};
 
-/// Log one line to stderr, prefixed with the gadget name.
+/// Log one line to stderr: the guest's uptime (to line up with dmesg), the gadget
+/// part, the message.
 pub fn log(who: &str, msg: &str) {
-    let _ = writeln!(io::stderr(), "gadget {who}: {msg}");
+    let up = fs::read_to_string("/proc/uptime").unwrap_or_default();
+    let up = up.split(' ').next().unwrap_or("?");
+    let _ = writeln!(io::stderr(), "[{up:>8}] gadget {who}: {msg}");
 }
 
 /// Device-level identity of a gadget.

@@ -79,8 +79,14 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
 	say "adding rust target $TARGET"
 	rustup target add "$TARGET" >/dev/null
 fi
-say "building umodem and umodem-gadget for $TARGET"
-(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem -p umodem-gadget)
+# The router's umodem talks to usbfs directly (no libusb) when the crate offers that.
+FEATURES=
+if grep -q '^usb-usbfs *=' "$ROOT/Cargo.toml"; then
+	FEATURES="--no-default-features --features usb-usbfs"
+fi
+say "building umodem ($FEATURES) and umodem-gadget for $TARGET"
+# shellcheck disable=SC2086
+(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem $FEATURES && cargo build -q --target "$TARGET" -p umodem-gadget)
 BIN=$ROOT/target/$TARGET/debug
 
 # --- initramfs -----------------------------------------------------------------
@@ -122,6 +128,11 @@ for b in umodem umodem-gadget; do
 	strip -o "$R/usr/bin/$b" "$BIN/$b"
 done
 [ -d "$ROOT/files" ] && cp -r "$ROOT/files/." "$R/"
+# OpenWrt's procd.sh is not ours to ship: a stand-in (tests/vm/procd.sh) takes its place.
+if [ ! -f "$R/lib/functions/procd.sh" ]; then
+	mkdir -p "$R/lib/functions"
+	cp "$ROOT/tests/vm/procd.sh" "$R/lib/functions/procd.sh"
+fi
 cp "$ROOT/tests/vm/init" "$R/init"
 cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
 mkdir -p "$R/vm/scenarios"

@@ -9,7 +9,7 @@ NET="unshare -n pppd notty passive noauth nodetach nodefaultroute 10.64.64.64:95
 umodem-gadget e367 --no-pin --reg-delay-ms 500 --ppp-cmd "$NET" >/tmp/gadget.out 2>/tmp/gadget.log &
 wait_for "12d1:1446 appears" 20 is_usbdev 12d1 1446
 if has_switcher; then
-	echo "    switch: by our hotplug script"
+	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
 else
 	echo "    switch: by Debian's usb_modeswitch (reference)"
 	check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J

@@ -27,13 +27,17 @@ check "gadget saw TEST UNIT READY" grep -q "cdb 00 00 00" /tmp/gadget.log
 check "gadget saw READ CAPACITY" grep -q "cdb 25 " /tmp/gadget.log
 
 if has_switcher; then
-	echo "    switch: by our hotplug script"
+	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
 else
 	echo "    switch: by Debian's usb_modeswitch (reference; our switcher is not in files/ yet)"
 	check "usb_modeswitch -J (HuaweiNew) sends the message" \
 		usb_modeswitch -v 0x12d1 -p 0x1446 -J
 fi
 wait_for "12d1:1506 appears" 20 is_usbdev 12d1 1506
+if has_switcher; then
+	check "the hotplug script started umodem switch for port $PORT" grep -q "^procd: start umodem-switch.$PORT: /usr/bin/umodem switch" /tmp/procd.log
+	wait_for "umodem switch exited 0" 10 grep -q "^procd: umodem-switch.$PORT exited with 0" /tmp/procd.log
+fi
 check "gadget recognised the switch message" grep -q "switch message: CSW sent (Ok" /tmp/gadget.log
 check "12d1:1446 is gone" not is_usbdev 12d1 1446
 D2=$(usbdev 12d1 1506)

@@ -9,7 +9,7 @@ wait_for "12d1:1446 appears" 20 is_usbdev 12d1 1446
 PORT=$(basename "$(usbdev 12d1 1446)")
 switch_it() {
 	if has_switcher; then
-		echo "    switch: by our hotplug script"
+		echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
 	else
 		echo "    switch: by Debian's usb_modeswitch (reference)"
 		check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J

@@ -1,0 +1,151 @@
+//! `umodem db lookup VID:PID [--json] [--db FILE]`: what the database says about
+//! a device id, and what a switch would do.
+
+use crate::cli::Args;
+use crate::core::db::{parse_id, Entry, Method};
+use crate::core::modeswitch::{self, unhex};
+use crate::error::{Error, Result};
+use crate::hw::dbfiles;
+use crate::out::Out;
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The messages a method sends (its fixed ones, then the entry's own).
+pub fn method_messages(e: &Entry) -> Vec<Vec<u8>> {
+    let fixed: Vec<Vec<u8>> = match e.method {
+        Method::StandardEject => modeswitch::STANDARD_EJECT
+            .iter()
+            .map(|m| unhex(m))
+            .collect(),
+        Method::HuaweiNew => vec![unhex(modeswitch::HUAWEI_NEW)],
+        Method::HuaweiAlt => vec![unhex(modeswitch::HUAWEI_ALT)],
+        Method::Option => vec![unhex(modeswitch::OPTION)],
+        Method::Cisco => modeswitch::CISCO.iter().map(|m| unhex(m)).collect(),
+        _ => Vec::new(),
+    };
+    match e.method {
+        Method::Generic | Method::StandardEject => {
+            fixed.into_iter().chain(e.msgs.iter().cloned()).collect()
+        }
+        _ => fixed,
+    }
+}
+
+/// One match object as output.
+pub fn entry_out(key: &str, e: &Entry) -> Out {
+    let mut o = Out::map()
+        .with("match", key)
+        .with("method", e.method.name());
+    let supported = !matches!(e.method, Method::Unknown(_));
+    o.set("supported", supported);
+    if e.is_dummy() {
+        o.set("action", "none (known device, no switching needed)");
+    }
+    let msgs: Vec<String> = method_messages(e).iter().map(|m| hex(m)).collect();
+    if !msgs.is_empty() {
+        o.set("messages", msgs);
+        o.set("interface", e.interface.unwrap_or(0));
+        o.set(
+            "msg_endpoint",
+            e.msg_endpoint
+                .map_or("first bulk OUT of the interface".to_string(), |x| {
+                    format!("0x{x:02x}")
+                }),
+        );
+        o.set(
+            "response_endpoint",
+            e.response_endpoint
+                .map_or("first bulk IN of the interface".to_string(), |x| {
+                    format!("0x{x:02x}")
+                }),
+        );
+    }
+    if let Some(v) = e.modeval {
+        o.set("modeval", v);
+    }
+    if let Some(v) = e.t_vendor {
+        o.set("target_vendor", format!("{v:04x}"));
+    }
+    if !e.t_product.is_empty() {
+        let l: Vec<String> = e.t_product.iter().map(|p| format!("{p:04x}")).collect();
+        o.set("target_products", l);
+    }
+    if let Some(c) = e.t_class {
+        o.set("target_class", format!("{c:02x}"));
+    }
+    if let Some(c) = e.config {
+        o.set("config", c);
+    }
+    if let Some(a) = e.alt {
+        o.set("alt", a);
+    }
+    if e.wait > 0 {
+        o.set("wait_s", e.wait);
+    }
+    if e.release_delay > 0 {
+        o.set("release_delay_ms", e.release_delay);
+    }
+    if e.reset {
+        o.set("reset", true);
+    }
+    if e.no_driver {
+        o.set("no_driver", true);
+    }
+    if e.detach_storage {
+        o.set("detach_storage", true);
+    }
+    o
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let json = args.flag("--json");
+    let db_file = args.value("--db")?;
+    let sub = args.positional();
+    match sub.as_deref() {
+        Some("lookup") => {}
+        Some(s) => {
+            return Err(Error::new(format!(
+                "db: unknown subcommand '{s}' (try: db lookup VID:PID)"
+            )))
+        }
+        None => {
+            return Err(Error::new(
+                "db: missing subcommand (try: db lookup VID:PID)",
+            ))
+        }
+    }
+    let id = args
+        .positional()
+        .ok_or_else(|| Error::new("db lookup: missing VID:PID (e.g. 12d1:1446)"))?;
+    args.finish()?;
+    let (vid, pid) = parse_id(&id.to_ascii_lowercase()).ok_or_else(|| {
+        Error::new(format!(
+            "db lookup: '{id}' is not VID:PID in hex (e.g. 12d1:1446)"
+        ))
+    })?;
+    let db = dbfiles::load_default(db_file.as_deref())?;
+    let entries = db.entries(vid, pid);
+    if entries.is_empty() {
+        let what = if db.is_target(vid, pid) {
+            "a modem-mode id (a switch target), nothing to switch"
+        } else {
+            "not in the database: umodem will not touch it"
+        };
+        return Err(Error::new(format!("{vid:04x}:{pid:04x}: {what}")));
+    }
+    let list: Vec<Out> = entries.iter().map(|(k, e)| entry_out(k, e)).collect();
+    let o = Out::map()
+        .with("id", format!("{vid:04x}:{pid:04x}"))
+        .with("entries", Out::List(list));
+    print!(
+        "{}",
+        if json {
+            o.to_json() + "\n"
+        } else {
+            o.to_text()
+        }
+    );
+    Ok(())
+}

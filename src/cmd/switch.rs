@@ -1,0 +1,218 @@
+//! `umodem switch [--port-path P [--bus N] | --device VID:PID] [--timeout S] [--json]
+//! [--no-bind] [--db FILE]`: switch sticks out of their storage (CD-ROM) mode.
+//!
+//! Without a selection, every device the database matches is switched. A device
+//! the database does not know is never touched.
+
+use crate::cli::Args;
+use crate::core::db::{parse_id, Db};
+use crate::core::modeswitch::UsbDevice;
+use crate::error::{Error, Result};
+use crate::hw::dbfiles;
+use crate::hw::usb::{switch_device, Outcome, SwitchOpts, Trace, UsbBackend};
+use crate::hw::usbsys::{Bind, UsbSysfs};
+use crate::out::Out;
+
+/// Which devices to switch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Select {
+    pub port_path: Option<String>,
+    pub id: Option<(u16, u16)>,
+}
+
+impl Select {
+    // map_or, not is_none_or: keeps the minimum Rust version low for the SDK.
+    #[allow(clippy::unnecessary_map_or)]
+    fn matches(&self, d: &UsbDevice) -> bool {
+        self.port_path.as_ref().map_or(true, |p| *p == d.port_path)
+            && self.id.map_or(true, |(v, p)| d.vid == v && d.pid == p)
+    }
+    fn explicit(&self) -> bool {
+        self.port_path.is_some() || self.id.is_some()
+    }
+}
+
+/// The result of `switch_all`: one `Out` per device, and the failures.
+#[derive(Debug)]
+pub struct Report {
+    pub devices: Vec<Out>,
+    pub failures: Vec<String>,
+}
+
+/// Switch the selected devices. Used by the command and tests.
+pub fn switch_all(
+    be: &mut dyn UsbBackend,
+    db: &Db,
+    sel: &Select,
+    opts: SwitchOpts,
+    sysfs: Option<&UsbSysfs>,
+) -> Result<Report> {
+    let all = be.devices()?;
+    let mut rep = Report {
+        devices: Vec::new(),
+        failures: Vec::new(),
+    };
+    // Asked for a port whose device is no longer the one the event named (it
+    // switched already, or was replaced): nothing to do, quietly.
+    if let (Some(p), Some((v, i))) = (&sel.port_path, sel.id) {
+        if let Some(d) = all
+            .iter()
+            .find(|d| d.port_path == *p && (d.vid, d.pid) != (v, i))
+        {
+            rep.devices.push(
+                Out::map()
+                    .with("id", format!("{v:04x}:{i:04x}"))
+                    .with("port", p.clone())
+                    .with("state", "left_alone")
+                    .with("reason", format!("the device on {p} is now {}", d.id())),
+            );
+            return Ok(rep);
+        }
+    }
+    let devs: Vec<UsbDevice> = all.into_iter().filter(|d| sel.matches(d)).collect();
+    if devs.is_empty() && sel.explicit() {
+        return Err(Error::new(match (&sel.port_path, sel.id) {
+            (Some(p), _) => format!("no USB device on port {p}"),
+            (None, Some((v, p))) => format!("no USB device {v:04x}:{p:04x} present"),
+            _ => "no such device".to_string(),
+        }));
+    }
+    for d in devs {
+        let Some((key, entry)) = db.lookup(d.vid, d.pid, &d.strings) else {
+            if sel.explicit() {
+                rep.failures.push(format!(
+                    "{} on {}: not in the device database; not touching it",
+                    d.id(),
+                    d.port_path
+                ));
+            }
+            continue;
+        };
+        let mut t = Trace::default();
+        let mut o = Out::map()
+            .with("id", d.id())
+            .with("port", d.port_path.clone())
+            .with("match", key);
+        match switch_device(be, &d, entry, db, opts, &mut t) {
+            Ok(Outcome::LeftAlone(why)) => {
+                o.set("state", "left_alone");
+                o.set("reason", why);
+            }
+            Ok(Outcome::Switched { method, now }) => {
+                o.set("state", "switched");
+                o.set("method", method);
+                if let Some(n) = &now {
+                    o.set("now", n.id());
+                    o.set("now_port", n.port_path.clone());
+                }
+                if let (Some(sys), Some(n), false) = (sysfs, &now, entry.no_driver) {
+                    let mut wait = |ms: u32| be.sleep_ms(ms);
+                    match sys.bind_option(&n.port_path, 6, &mut wait) {
+                        Ok(Bind::AlreadyBound(drv)) => o.set("driver", drv),
+                        Ok(Bind::NoVendorInterfaces) => o.set("driver", "none needed"),
+                        Ok(Bind::NewId(path)) => {
+                            let msg = format!(
+                                "no driver took {}: wrote \"{:04x} {:04x}\" to {path}",
+                                n.id(),
+                                n.vid,
+                                n.pid
+                            );
+                            log::warn!("{msg}");
+                            t.lines.push(msg);
+                            o.set("driver", "option (new_id)");
+                        }
+                        Err(e) => {
+                            o.set("driver_error", e.msg());
+                            rep.failures.push(e.msg().to_string());
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                o.set("state", "failed");
+                o.set("error", e.msg());
+                rep.failures.push(e.msg().to_string());
+            }
+        }
+        o.set("log", t.lines);
+        rep.devices.push(o);
+    }
+    Ok(rep)
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let json = args.flag("--json");
+    let no_bind = args.flag("--no-bind");
+    let db_file = args.value("--db")?;
+    let bus: Option<u8> = args.number("--bus")?;
+    let port = args.value("--port-path")?;
+    let device = args.value("--device")?;
+    let timeout: Option<u32> = args.number("--timeout")?;
+    args.finish()?;
+    let port_path = match (bus, port) {
+        (Some(b), Some(p)) if !p.contains('-') => Some(format!("{b}-{p}")),
+        (_, Some(p)) => Some(p),
+        (Some(_), None) => return Err(Error::new("--bus needs --port-path")),
+        (None, None) => None,
+    };
+    if let Some(p) = &port_path {
+        if !crate::hw::usbsys::is_port_path(p) {
+            return Err(Error::new(format!("--port-path '{p}' is not like 1-1.2")));
+        }
+    }
+    let id = match device {
+        Some(d) => Some(
+            parse_id(&d.to_ascii_lowercase())
+                .ok_or_else(|| Error::new(format!("--device '{d}' is not VID:PID in hex")))?,
+        ),
+        None => None,
+    };
+    let mut opts = SwitchOpts::default();
+    if let Some(s) = timeout {
+        if s == 0 || s > 600 {
+            return Err(Error::new("--timeout must be 1..600 seconds"));
+        }
+        opts.timeout_ms = s * 1000;
+    }
+    let db = dbfiles::load_default(db_file.as_deref())?;
+    let sysfs = UsbSysfs::from_env();
+    let mut be = backend(&sysfs)?;
+    let sel = Select { port_path, id };
+    let sys = if no_bind { None } else { Some(&sysfs) };
+    let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
+    let o = Out::map().with("devices", Out::List(rep.devices));
+    print!(
+        "{}",
+        if json {
+            o.to_json() + "\n"
+        } else {
+            o.to_text()
+        }
+    );
+    if rep.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(rep.failures.join("; ")))
+    }
+}
+
+#[cfg(feature = "usb-rusb")]
+fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    Ok(Box::new(crate::hw::usb::RusbBackend::new(sysfs.clone())?))
+}
+
+#[cfg(all(not(feature = "usb-rusb"), feature = "usb-usbfs"))]
+fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    let root = std::env::var_os("UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
+    Ok(Box::new(crate::hw::usbfs::UsbfsBackend::new(
+        sysfs.clone(),
+        root,
+    )))
+}
+
+#[cfg(not(any(feature = "usb-rusb", feature = "usb-usbfs")))]
+fn backend(_: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    Err(Error::new(
+        "this umodem was built without a USB backend (feature usb-rusb or usb-usbfs)",
+    ))
+}

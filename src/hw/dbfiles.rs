@@ -1,0 +1,81 @@
+//! Where the device database comes from, in order (later layers override):
+//! 1. `/usr/share/umodem/usb-mode.json` (shipped, generated from usb-modeswitch-data)
+//! 2. `/etc/usb-mode.json` (OpenWrt's usbmode format), if present
+//! 3. `/etc/umodem/usb-mode.d/*.json` (the user's own entries), in name order
+
+use std::path::{Path, PathBuf};
+
+use crate::core::db::{Db, MAX_DB_BYTES};
+use crate::error::{Error, Result};
+
+pub const SHIPPED: &str = "/usr/share/umodem/usb-mode.json";
+pub const SYSTEM: &str = "/etc/usb-mode.json";
+pub const USER_DIR: &str = "/etc/umodem/usb-mode.d";
+
+fn read(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    if meta.len() > MAX_DB_BYTES as u64 {
+        return Err(Error::new(format!(
+            "{}: larger than {MAX_DB_BYTES} bytes, not a device database",
+            path.display()
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| Error::io(&path.display().to_string(), &e))
+}
+
+/// The layer files that exist, in order. `shipped` must exist.
+pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
+    let mut v = vec![shipped.to_path_buf()];
+    if system.exists() {
+        v.push(system.to_path_buf());
+    }
+    let mut user: Vec<PathBuf> = std::fs::read_dir(user_dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    user.sort();
+    v.extend(user);
+    v
+}
+
+/// Load and merge `paths`. The first is the base and must load; a later file
+/// that fails to load is reported in `warnings` and skipped.
+pub fn load(paths: &[PathBuf]) -> Result<Db> {
+    let Some((first, rest)) = paths.split_first() else {
+        return Err(Error::new("no device database given"));
+    };
+    let mut db = read(first)
+        .and_then(|t| Db::parse(&t, &first.display().to_string()))
+        .map_err(|e| {
+            Error::new(format!(
+                "device database: {}; reinstall umodem to restore it",
+                e.msg()
+            ))
+        })?;
+    for p in rest {
+        match read(p).and_then(|t| Db::parse(&t, &p.display().to_string())) {
+            Ok(layer) => db.merge(layer),
+            Err(e) => db.warnings.push(format!("{} (ignored)", e.msg())),
+        }
+    }
+    for w in &db.warnings {
+        log::warn!("{w}");
+    }
+    Ok(db)
+}
+
+/// The database the commands use: `--db FILE` alone, else the standard layers.
+pub fn load_default(db_override: Option<&str>) -> Result<Db> {
+    match db_override {
+        Some(f) => load(&[PathBuf::from(f)]),
+        None => load(&layers(
+            Path::new(SHIPPED),
+            Path::new(SYSTEM),
+            Path::new(USER_DIR),
+        )),
+    }
+}

@@ -1,0 +1,661 @@
+//! USB seam: the `UsbBackend` trait (enumerate, open, transfers), the runner
+//! that executes a `core::modeswitch::Plan` on it and waits for the result, and
+//! the libusb backend (rusb, feature `usb-rusb`).
+//!
+//! The runner keeps no clock of its own: every wait goes through
+//! `UsbBackend::sleep_ms`, so a fake backend can model a device that leaves the
+//! bus and comes back after some (virtual) time, and tests never sleep.
+
+use std::fmt;
+
+use crate::core::db::{Db, Entry};
+use crate::core::modeswitch::{
+    self, Ctl, Decision, Expect, OnError, Plan, Progress, Step, UsbDevice,
+};
+use crate::error::{Error, Result};
+
+/// Why a USB operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsbError {
+    /// The device is gone (often: it is switching).
+    Gone,
+    Timeout,
+    /// Endpoint stall / request not supported.
+    Stall,
+    /// No permission (not root?) or interface busy.
+    Access,
+    Busy,
+    /// No such interface/driver/entity (not "device gone").
+    NotFound,
+    Other(String),
+}
+
+impl fmt::Display for UsbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsbError::Gone => f.write_str("device gone"),
+            UsbError::Timeout => f.write_str("timeout"),
+            UsbError::Stall => f.write_str("stall"),
+            UsbError::Access => f.write_str("access denied (run as root)"),
+            UsbError::Busy => f.write_str("busy"),
+            UsbError::NotFound => f.write_str("not found"),
+            UsbError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+pub type UsbResult<T> = std::result::Result<T, UsbError>;
+
+/// What the mode switch needs from a USB stack. One device is open at a time.
+pub trait UsbBackend {
+    /// All devices now on the bus (root hubs excluded).
+    fn devices(&mut self) -> Result<Vec<UsbDevice>>;
+    fn open(&mut self, dev: &UsbDevice) -> UsbResult<()>;
+    fn close(&mut self);
+    /// Detach the kernel driver of `iface`; Ok(false) if none was bound.
+    fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool>;
+    fn claim(&mut self, iface: u8) -> UsbResult<()>;
+    fn release(&mut self, iface: u8) -> UsbResult<()>;
+    fn clear_halt(&mut self, ep: u8) -> UsbResult<()>;
+    fn bulk_write(&mut self, ep: u8, data: &[u8], timeout_ms: u32) -> UsbResult<usize>;
+    fn bulk_read(&mut self, ep: u8, len: usize, timeout_ms: u32) -> UsbResult<Vec<u8>>;
+    fn interrupt_write(&mut self, ep: u8, data: &[u8], timeout_ms: u32) -> UsbResult<usize>;
+    fn interrupt_read(&mut self, ep: u8, len: usize, timeout_ms: u32) -> UsbResult<Vec<u8>>;
+    #[allow(clippy::too_many_arguments)]
+    fn control_out(
+        &mut self,
+        request_type: u8,
+        request: u8,
+        value: u16,
+        index: u16,
+        data: &[u8],
+        timeout_ms: u32,
+    ) -> UsbResult<usize>;
+    #[allow(clippy::too_many_arguments)]
+    fn control_in(
+        &mut self,
+        request_type: u8,
+        request: u8,
+        value: u16,
+        index: u16,
+        len: u16,
+        timeout_ms: u32,
+    ) -> UsbResult<Vec<u8>>;
+    fn set_configuration(&mut self, value: u8) -> UsbResult<()>;
+    fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()>;
+    fn reset(&mut self) -> UsbResult<()>;
+    /// Wait. Real backends sleep; fakes advance their model's time.
+    fn sleep_ms(&mut self, ms: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.into()));
+    }
+}
+
+/// How long the runner polls for the result.
+#[derive(Debug, Clone, Copy)]
+pub struct SwitchOpts {
+    /// Bound on the wait for the device to leave and come back (default 20 s).
+    pub timeout_ms: u32,
+    /// Poll interval.
+    pub poll_ms: u32,
+}
+
+impl Default for SwitchOpts {
+    fn default() -> SwitchOpts {
+        SwitchOpts {
+            timeout_ms: 20_000,
+            poll_ms: 250,
+        }
+    }
+}
+
+/// The outcome of `switch_device`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per switch
+pub enum Outcome {
+    /// Already in modem mode (or nothing to do): left alone.
+    LeftAlone(String),
+    /// Switched: the device now on the port (if it re-enumerated).
+    Switched {
+        method: String,
+        now: Option<UsbDevice>,
+    },
+}
+
+/// A log of what was done, for the report (`umodem switch` prints it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub lines: Vec<String>,
+}
+
+impl Trace {
+    fn note(&mut self, s: impl Into<String>) {
+        let s = s.into();
+        log::info!("{s}");
+        self.lines.push(s);
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Run one step. Ok(()) or the error.
+fn step(be: &mut dyn UsbBackend, s: &Step, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
+    match s {
+        Step::Detach { iface } => {
+            if be.detach_kernel_driver(*iface)? {
+                t.note(format!("detached kernel driver from interface {iface}"));
+            }
+        }
+        Step::Claim { iface } => be.claim(*iface)?,
+        Step::Release { iface } => be.release(*iface)?,
+        Step::ClearHalt { ep } => be.clear_halt(*ep)?,
+        Step::BulkOut {
+            ep,
+            data,
+            timeout_ms,
+        } => {
+            be.bulk_write(*ep, data, *timeout_ms)?;
+            t.note(format!("sent {} to endpoint 0x{ep:02x}", hex(data)));
+        }
+        Step::BulkIn {
+            ep,
+            len,
+            tries,
+            timeout_ms,
+        } => {
+            for _ in 0..(*tries).max(1) {
+                let r = be.bulk_read(*ep, (*len).into(), *timeout_ms)?;
+                if r.len() >= usize::from(*len) {
+                    break;
+                }
+            }
+        }
+        Step::IntOut {
+            ep,
+            data,
+            timeout_ms,
+        } => {
+            be.interrupt_write(*ep, data, *timeout_ms)?;
+        }
+        Step::IntIn {
+            ep,
+            len,
+            timeout_ms,
+        } => {
+            be.interrupt_read(*ep, (*len).into(), *timeout_ms)?;
+        }
+        Step::Control {
+            request_type,
+            request,
+            value,
+            index,
+            data,
+            timeout_ms,
+        } => {
+            match data {
+                Ctl::Out(d) => {
+                    be.control_out(*request_type, *request, *value, *index, d, *timeout_ms)?;
+                }
+                Ctl::In(n) => {
+                    be.control_in(*request_type, *request, *value, *index, *n, *timeout_ms)?;
+                }
+            }
+            t.note(format!(
+                "control request type 0x{request_type:02x} request 0x{request:02x} value 0x{value:04x} index {index}"
+            ));
+        }
+        Step::SetConfig { value } => {
+            be.set_configuration(*value)?;
+            t.note(format!("set configuration {value}"));
+        }
+        Step::SetAlt { iface, alt } => be.set_alt_setting(*iface, *alt)?,
+        Step::Reset => be.reset()?,
+        Step::Sleep { ms } => be.sleep_ms(*ms),
+        Step::Reopen { timeout_ms } => {
+            be.close();
+            let found = wait_for(be, *timeout_ms, 1000, |list| {
+                list.iter()
+                    .find(|d| {
+                        d.port_path == dev.port_path
+                            && d.vid == dev.vid
+                            && (d.bus, d.address) != (dev.bus, dev.address)
+                    })
+                    .cloned()
+            })
+            .map_err(|e| UsbError::Other(e.msg().to_string()))?;
+            let Some(d) = found else {
+                return Err(UsbError::Other(
+                    "device did not come back after the first message".into(),
+                ));
+            };
+            be.open(&d)?;
+            t.note(format!(
+                "device came back as address {}, reopened",
+                d.address
+            ));
+            *dev = d;
+        }
+    }
+    Ok(())
+}
+
+/// Poll `devices()` until `pick` returns something or `timeout_ms` passes.
+fn wait_for<T>(
+    be: &mut dyn UsbBackend,
+    timeout_ms: u32,
+    poll_ms: u32,
+    mut pick: impl FnMut(&[UsbDevice]) -> Option<T>,
+) -> Result<Option<T>> {
+    let mut waited = 0u32;
+    loop {
+        let list = be.devices()?;
+        if let Some(x) = pick(&list) {
+            return Ok(Some(x));
+        }
+        if waited >= timeout_ms {
+            return Ok(None);
+        }
+        let d = poll_ms.max(1).min(timeout_ms - waited);
+        be.sleep_ms(d);
+        waited += d;
+    }
+}
+
+/// Execute a plan on an opened device. Returns the device as it ended up
+/// (Sony's reopen changes it). Errors only for `OnError::Fail` steps.
+pub fn run_plan(
+    be: &mut dyn UsbBackend,
+    dev: &UsbDevice,
+    plan: &Plan,
+    t: &mut Trace,
+) -> Result<UsbDevice> {
+    let mut dev = dev.clone();
+    for a in &plan.actions {
+        match step(be, &a.step, &mut dev, t) {
+            Ok(()) => {}
+            Err(UsbError::Gone) => {
+                t.note("device left the bus during the switch");
+                break;
+            }
+            Err(e) => match a.on_error {
+                OnError::Continue => log::debug!("{:?}: {e} (ignored)", a.step),
+                OnError::Stop => {
+                    t.note(format!("{}: {e}; stopped sending", step_name(&a.step)));
+                    break;
+                }
+                OnError::Fail => {
+                    be.close();
+                    return Err(Error::new(format!(
+                        "{} {}: {} failed: {e}",
+                        plan.method,
+                        dev.id(),
+                        step_name(&a.step)
+                    )));
+                }
+            },
+        }
+    }
+    Ok(dev)
+}
+
+fn step_name(s: &Step) -> &'static str {
+    match s {
+        Step::Detach { .. } => "detaching the kernel driver",
+        Step::Claim { .. } => "claiming the interface",
+        Step::Release { .. } => "releasing the interface",
+        Step::ClearHalt { .. } => "clearing a halt",
+        Step::BulkOut { .. } => "sending the switch message",
+        Step::BulkIn { .. } => "reading the response",
+        Step::IntOut { .. } | Step::IntIn { .. } => "an interrupt transfer",
+        Step::Control { .. } => "the control request",
+        Step::SetConfig { .. } => "setting the configuration",
+        Step::SetAlt { .. } => "setting the alternate setting",
+        Step::Reset => "resetting the device",
+        Step::Sleep { .. } => "waiting",
+        Step::Reopen { .. } => "waiting for the device to come back",
+    }
+}
+
+/// Switch one device: plan from the database entry, run, wait for the result.
+pub fn switch_device(
+    be: &mut dyn UsbBackend,
+    dev: &UsbDevice,
+    entry: &Entry,
+    db: &Db,
+    opts: SwitchOpts,
+    t: &mut Trace,
+) -> Result<Outcome> {
+    let plan = match modeswitch::plan(dev, entry)? {
+        Decision::AlreadySwitched(why) => return Ok(Outcome::LeftAlone(why)),
+        Decision::Nothing(why) => return Ok(Outcome::LeftAlone(why)),
+        Decision::Switch(p) => p,
+    };
+    if plan.wait_before_ms > 0 {
+        t.note(format!(
+            "waiting {} ms before switching",
+            plan.wait_before_ms
+        ));
+        be.sleep_ms(plan.wait_before_ms);
+    }
+    be.open(dev).map_err(|e| {
+        Error::new(format!(
+            "{} on {}: cannot open: {e}",
+            dev.id(),
+            dev.port_path
+        ))
+    })?;
+    t.note(format!(
+        "switching {} on {} with method {}",
+        dev.id(),
+        dev.port_path,
+        plan.method
+    ));
+    let after = run_plan(be, dev, &plan, t)?;
+    be.close();
+
+    let gave_up = |what: &str| {
+        Error::new(format!(
+            "{} on {}: {what} within {} s; replug the stick, or raise --timeout",
+            dev.id(),
+            dev.port_path,
+            opts.timeout_ms / 1000
+        ))
+    };
+    match plan.expect {
+        Expect::InPlace => Ok(Outcome::Switched {
+            method: plan.method,
+            now: Some(after),
+        }),
+        Expect::Config(c) => {
+            let found = wait_for(be, opts.timeout_ms, opts.poll_ms, |l| {
+                l.iter()
+                    .find(|d| d.port_path == dev.port_path && d.active_config == Some(c))
+                    .cloned()
+            })?;
+            match found {
+                Some(d) => Ok(Outcome::Switched {
+                    method: plan.method,
+                    now: Some(d),
+                }),
+                None => Err(gave_up(&format!("configuration {c} did not become active"))),
+            }
+        }
+        Expect::Reenumerate => {
+            let mut vanished = false;
+            let found = wait_for(
+                be,
+                opts.timeout_ms,
+                opts.poll_ms,
+                |l| match modeswitch::progress(dev, l) {
+                    Progress::Reappeared(d) => Some(d),
+                    Progress::Vanished => {
+                        vanished = true;
+                        None
+                    }
+                    Progress::Present => None,
+                },
+            )?;
+            match found {
+                Some(d) => {
+                    let still = d.vid == dev.vid
+                        && d.pid == dev.pid
+                        && db
+                            .lookup(d.vid, d.pid, &d.strings)
+                            .map(|(_, e)| {
+                                matches!(modeswitch::plan(&d, e), Ok(Decision::Switch(_)))
+                            })
+                            .unwrap_or(false);
+                    if still {
+                        return Err(Error::new(format!(
+                            "{} on {}: came back in the same (storage) mode; \
+                             the switch message did not take",
+                            dev.id(),
+                            dev.port_path
+                        )));
+                    }
+                    t.note(format!(
+                        "now {} on {} (address {})",
+                        d.id(),
+                        d.port_path,
+                        d.address
+                    ));
+                    Ok(Outcome::Switched {
+                        method: plan.method,
+                        now: Some(d),
+                    })
+                }
+                None if vanished => Err(gave_up("left the bus but nothing came back on its port")),
+                None => Err(gave_up("did not react to the switch")),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "usb-rusb")]
+pub use self::rusb_impl::RusbBackend;
+
+#[cfg(feature = "usb-rusb")]
+mod rusb_impl {
+    use std::time::Duration;
+
+    use rusb::UsbContext;
+
+    use super::{UsbBackend, UsbError, UsbResult};
+    use crate::core::db::DeviceStrings;
+    use crate::core::modeswitch::{Config, Endpoint, Interface, UsbDevice};
+    use crate::error::{Error, Result};
+    use crate::hw::usbsys::UsbSysfs;
+
+    /// libusb through rusb. Uses its own context: the global one panics when
+    /// usbfs is missing.
+    pub struct RusbBackend {
+        ctx: rusb::Context,
+        sysfs: UsbSysfs,
+        handle: Option<rusb::DeviceHandle<rusb::Context>>,
+    }
+
+    fn err(e: rusb::Error) -> UsbError {
+        match e {
+            rusb::Error::NoDevice => UsbError::Gone,
+            rusb::Error::NotFound => UsbError::NotFound,
+            rusb::Error::Timeout => UsbError::Timeout,
+            rusb::Error::Pipe => UsbError::Stall,
+            rusb::Error::Access => UsbError::Access,
+            rusb::Error::Busy => UsbError::Busy,
+            e => UsbError::Other(e.to_string()),
+        }
+    }
+
+    fn ms(t: u32) -> Duration {
+        Duration::from_millis(t.into())
+    }
+
+    impl RusbBackend {
+        pub fn new(sysfs: UsbSysfs) -> Result<RusbBackend> {
+            let ctx = rusb::Context::new().map_err(|e| {
+                Error::new(format!("cannot use USB (libusb: {e}); is usbfs mounted?"))
+            })?;
+            Ok(RusbBackend {
+                ctx,
+                sysfs,
+                handle: None,
+            })
+        }
+
+        fn h(&self) -> UsbResult<&rusb::DeviceHandle<rusb::Context>> {
+            self.handle
+                .as_ref()
+                .ok_or_else(|| UsbError::Other("no device open".into()))
+        }
+
+        fn describe(&self, d: &rusb::Device<rusb::Context>) -> Option<UsbDevice> {
+            let desc = d.device_descriptor().ok()?;
+            let ports = d.port_numbers().ok()?;
+            if ports.is_empty() {
+                return None; // root hub
+            }
+            let chain: Vec<String> = ports.iter().map(u8::to_string).collect();
+            let port_path = format!("{}-{}", d.bus_number(), chain.join("."));
+            let mut configs = Vec::new();
+            for i in 0..desc.num_configurations() {
+                let Ok(c) = d.config_descriptor(i) else {
+                    continue;
+                };
+                let mut interfaces = Vec::new();
+                for intf in c.interfaces() {
+                    for a in intf.descriptors() {
+                        interfaces.push(Interface {
+                            number: a.interface_number(),
+                            alt: a.setting_number(),
+                            class: a.class_code(),
+                            subclass: a.sub_class_code(),
+                            protocol: a.protocol_code(),
+                            endpoints: a
+                                .endpoint_descriptors()
+                                .map(|e| Endpoint {
+                                    address: e.address(),
+                                    attributes: match e.transfer_type() {
+                                        rusb::TransferType::Control => 0,
+                                        rusb::TransferType::Isochronous => 1,
+                                        rusb::TransferType::Bulk => 2,
+                                        rusb::TransferType::Interrupt => 3,
+                                    },
+                                })
+                                .collect(),
+                        });
+                    }
+                }
+                configs.push(Config {
+                    value: c.number(),
+                    interfaces,
+                });
+            }
+            let active_config = d.active_config_descriptor().ok().map(|c| c.number());
+            let strings: DeviceStrings = self.sysfs.device_strings(&port_path);
+            Some(UsbDevice {
+                bus: d.bus_number(),
+                address: d.address(),
+                port_path,
+                vid: desc.vendor_id(),
+                pid: desc.product_id(),
+                class: desc.class_code(),
+                active_config,
+                configs,
+                strings,
+            })
+        }
+    }
+
+    impl UsbBackend for RusbBackend {
+        fn devices(&mut self) -> Result<Vec<UsbDevice>> {
+            let list = self
+                .ctx
+                .devices()
+                .map_err(|e| Error::new(format!("listing USB devices: {e}")))?;
+            Ok(list.iter().filter_map(|d| self.describe(&d)).collect())
+        }
+
+        fn open(&mut self, dev: &UsbDevice) -> UsbResult<()> {
+            let list = self.ctx.devices().map_err(err)?;
+            let d = list
+                .iter()
+                .find(|d| d.bus_number() == dev.bus && d.address() == dev.address)
+                .ok_or(UsbError::Gone)?;
+            self.handle = Some(d.open().map_err(err)?);
+            Ok(())
+        }
+
+        fn close(&mut self) {
+            self.handle = None;
+        }
+
+        fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool> {
+            let h = self.h()?;
+            match h.kernel_driver_active(iface) {
+                Ok(false) => Ok(false),
+                Ok(true) => h.detach_kernel_driver(iface).map(|_| true).map_err(err),
+                Err(rusb::Error::NotSupported) => Ok(false),
+                Err(e) => Err(err(e)),
+            }
+        }
+
+        fn claim(&mut self, iface: u8) -> UsbResult<()> {
+            self.h()?.claim_interface(iface).map_err(err)
+        }
+
+        fn release(&mut self, iface: u8) -> UsbResult<()> {
+            self.h()?.release_interface(iface).map_err(err)
+        }
+
+        fn clear_halt(&mut self, ep: u8) -> UsbResult<()> {
+            self.h()?.clear_halt(ep).map_err(err)
+        }
+
+        fn bulk_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
+            self.h()?.write_bulk(ep, data, ms(t)).map_err(err)
+        }
+
+        fn bulk_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
+            let mut buf = vec![0u8; len];
+            let n = self.h()?.read_bulk(ep, &mut buf, ms(t)).map_err(err)?;
+            buf.truncate(n);
+            Ok(buf)
+        }
+
+        fn interrupt_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
+            self.h()?.write_interrupt(ep, data, ms(t)).map_err(err)
+        }
+
+        fn interrupt_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
+            let mut buf = vec![0u8; len];
+            let n = self.h()?.read_interrupt(ep, &mut buf, ms(t)).map_err(err)?;
+            buf.truncate(n);
+            Ok(buf)
+        }
+
+        fn control_out(
+            &mut self,
+            rt: u8,
+            req: u8,
+            value: u16,
+            index: u16,
+            data: &[u8],
+            t: u32,
+        ) -> UsbResult<usize> {
+            self.h()?
+                .write_control(rt, req, value, index, data, ms(t))
+                .map_err(err)
+        }
+
+        fn control_in(
+            &mut self,
+            rt: u8,
+            req: u8,
+            value: u16,
+            index: u16,
+            len: u16,
+            t: u32,
+        ) -> UsbResult<Vec<u8>> {
+            let mut buf = vec![0u8; len.into()];
+            let n = self
+                .h()?
+                .read_control(rt, req, value, index, &mut buf, ms(t))
+                .map_err(err)?;
+            buf.truncate(n);
+            Ok(buf)
+        }
+
+        fn set_configuration(&mut self, value: u8) -> UsbResult<()> {
+            self.h()?.set_active_configuration(value).map_err(err)
+        }
+
+        fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()> {
+            self.h()?.set_alternate_setting(iface, alt).map_err(err)
+        }
+
+        fn reset(&mut self) -> UsbResult<()> {
+            self.h()?.reset().map_err(err)
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! A `UsbBackend` straight on Linux usbfs (`/dev/bus/usb/BBB/DDD` ioctls),
+//! enumerating from sysfs (`descriptors`, `busnum`, `devnum`). No libusb: the
+//! flash-lean alternative to the rusb backend (feature `usb-usbfs`).
+//!
+//! The ioctl numbers follow linux/usbdevice_fs.h; their encoding differs on
+//! MIPS (and PowerPC/SPARC), handled below.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::io::AsRawFd;
+use std::path::PathBuf;
+
+use super::usb::{UsbBackend, UsbError, UsbResult};
+use super::usbsys::UsbSysfs;
+use crate::core::modeswitch::UsbDevice;
+use crate::core::usbdesc;
+use crate::error::Result;
+
+#[cfg(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "sparc64"
+))]
+mod ioc {
+    pub const NONE: u32 = 1;
+    pub const READ: u32 = 2;
+    pub const WRITE: u32 = 4;
+    pub const SIZEBITS: u32 = 13;
+}
+
+#[cfg(not(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "sparc64"
+)))]
+mod ioc {
+    pub const NONE: u32 = 0;
+    pub const WRITE: u32 = 1;
+    pub const READ: u32 = 2;
+    pub const SIZEBITS: u32 = 14;
+}
+
+const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
+    (dir << (16 + ioc::SIZEBITS)) | ((size as u32) << 16) | ((b'U' as u32) << 8) | nr
+}
+
+#[repr(C)]
+struct CtrlTransfer {
+    request_type: u8,
+    request: u8,
+    value: u16,
+    index: u16,
+    length: u16,
+    timeout: u32,
+    data: *mut libc::c_void,
+}
+
+#[repr(C)]
+struct BulkTransfer {
+    ep: libc::c_uint,
+    len: libc::c_uint,
+    timeout: libc::c_uint,
+    data: *mut libc::c_void,
+}
+
+#[repr(C)]
+struct SetInterface {
+    interface: libc::c_uint,
+    altsetting: libc::c_uint,
+}
+
+#[repr(C)]
+struct IoctlReq {
+    ifno: libc::c_int,
+    ioctl_code: libc::c_int,
+    data: *mut libc::c_void,
+}
+
+#[repr(C)]
+struct GetDriver {
+    interface: libc::c_uint,
+    driver: [u8; 256],
+}
+
+const UINT: usize = std::mem::size_of::<libc::c_uint>();
+const CONTROL: u32 = ioc(
+    ioc::READ | ioc::WRITE,
+    0,
+    std::mem::size_of::<CtrlTransfer>(),
+);
+const BULK: u32 = ioc(
+    ioc::READ | ioc::WRITE,
+    2,
+    std::mem::size_of::<BulkTransfer>(),
+);
+const SETINTERFACE: u32 = ioc(ioc::READ, 4, std::mem::size_of::<SetInterface>());
+const SETCONFIGURATION: u32 = ioc(ioc::READ, 5, UINT);
+const GETDRIVER: u32 = ioc(ioc::WRITE, 8, std::mem::size_of::<GetDriver>());
+const CLAIMINTERFACE: u32 = ioc(ioc::READ, 15, UINT);
+const RELEASEINTERFACE: u32 = ioc(ioc::READ, 16, UINT);
+const IOCTL: u32 = ioc(ioc::READ | ioc::WRITE, 18, std::mem::size_of::<IoctlReq>());
+const RESET: u32 = ioc(ioc::NONE, 20, 0);
+const CLEAR_HALT: u32 = ioc(ioc::READ, 21, UINT);
+const DISCONNECT: u32 = ioc(ioc::NONE, 22, 0);
+
+fn errno() -> UsbError {
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error().unwrap_or(0) {
+        libc::ENODEV | libc::ESHUTDOWN => UsbError::Gone,
+        libc::ENODATA | libc::ENOENT => UsbError::NotFound,
+        libc::ETIMEDOUT => UsbError::Timeout,
+        libc::EPIPE => UsbError::Stall,
+        libc::EACCES | libc::EPERM => UsbError::Access,
+        libc::EBUSY => UsbError::Busy,
+        _ => UsbError::Other(e.to_string()),
+    }
+}
+
+/// Linux usbfs backend.
+pub struct UsbfsBackend {
+    sysfs: UsbSysfs,
+    dev_root: PathBuf,
+    file: Option<File>,
+}
+
+impl UsbfsBackend {
+    /// `dev_root` is "/dev/bus/usb" on a live system.
+    pub fn new(sysfs: UsbSysfs, dev_root: impl Into<PathBuf>) -> UsbfsBackend {
+        UsbfsBackend {
+            sysfs,
+            dev_root: dev_root.into(),
+            file: None,
+        }
+    }
+
+    fn ioctl<T>(&self, req: u32, arg: *mut T) -> UsbResult<i32> {
+        let f = self
+            .file
+            .as_ref()
+            .ok_or_else(|| UsbError::Other("no device open".into()))?;
+        // SAFETY: `arg` points to a live value of the layout the kernel expects
+        // for `req` (repr(C) structs above, or a c_uint), for the whole call.
+        let r = unsafe { libc::ioctl(f.as_raw_fd(), req as libc::Ioctl, arg) };
+        if r < 0 {
+            Err(errno())
+        } else {
+            Ok(r)
+        }
+    }
+
+    fn uint(&self, req: u32, v: u32) -> UsbResult<()> {
+        let mut x: libc::c_uint = v;
+        self.ioctl(req, &mut x).map(|_| ())
+    }
+
+    fn transfer(&self, ep: u8, buf: &mut [u8], timeout_ms: u32) -> UsbResult<usize> {
+        let mut b = BulkTransfer {
+            ep: ep.into(),
+            len: u32::try_from(buf.len())
+                .map_err(|_| UsbError::Other("transfer too long".into()))?,
+            timeout: timeout_ms,
+            data: buf.as_mut_ptr().cast(),
+        };
+        self.ioctl(BULK, &mut b)
+            .map(|n| usize::try_from(n).unwrap_or(0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn control(
+        &self,
+        rt: u8,
+        req: u8,
+        value: u16,
+        index: u16,
+        buf: &mut [u8],
+        t: u32,
+    ) -> UsbResult<usize> {
+        let mut c = CtrlTransfer {
+            request_type: rt,
+            request: req,
+            value,
+            index,
+            length: u16::try_from(buf.len())
+                .map_err(|_| UsbError::Other("control data too long".into()))?,
+            timeout: t,
+            data: if buf.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                buf.as_mut_ptr().cast()
+            },
+        };
+        self.ioctl(CONTROL, &mut c)
+            .map(|n| usize::try_from(n).unwrap_or(0))
+    }
+}
+
+impl UsbBackend for UsbfsBackend {
+    fn devices(&mut self) -> Result<Vec<UsbDevice>> {
+        let mut out = Vec::new();
+        for sd in self.sysfs.devices()? {
+            let mut d = sd.dev;
+            // All configurations (sysfs directories show only the active one).
+            if let Some(p) = self
+                .sysfs
+                .descriptors(&d.port_path)
+                .and_then(|raw| usbdesc::parse(&raw))
+            {
+                if !p.configs.is_empty() {
+                    d.configs = p.configs;
+                }
+            }
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    fn open(&mut self, dev: &UsbDevice) -> UsbResult<()> {
+        let path = self
+            .dev_root
+            .join(format!("{:03}", dev.bus))
+            .join(format!("{:03}", dev.address));
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => UsbError::Gone,
+                std::io::ErrorKind::PermissionDenied => UsbError::Access,
+                _ => UsbError::Other(format!("{}: {e}", path.display())),
+            })?;
+        self.file = Some(f);
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        self.file = None;
+    }
+
+    fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool> {
+        let mut g = GetDriver {
+            interface: iface.into(),
+            driver: [0; 256],
+        };
+        match self.ioctl(GETDRIVER, &mut g) {
+            Ok(_) => {}
+            Err(UsbError::NotFound) => return Ok(false), // ENODATA: no driver
+            Err(e) => return Err(e),
+        }
+        let mut r = IoctlReq {
+            ifno: iface.into(),
+            ioctl_code: DISCONNECT as libc::c_int,
+            data: std::ptr::null_mut(),
+        };
+        self.ioctl(IOCTL, &mut r).map(|_| true)
+    }
+
+    fn claim(&mut self, iface: u8) -> UsbResult<()> {
+        self.uint(CLAIMINTERFACE, iface.into())
+    }
+
+    fn release(&mut self, iface: u8) -> UsbResult<()> {
+        self.uint(RELEASEINTERFACE, iface.into())
+    }
+
+    fn clear_halt(&mut self, ep: u8) -> UsbResult<()> {
+        self.uint(CLEAR_HALT, ep.into())
+    }
+
+    fn bulk_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
+        let mut buf = data.to_vec();
+        self.transfer(ep & 0x7f, &mut buf, t)
+    }
+
+    fn bulk_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        let n = self.transfer(ep | 0x80, &mut buf, t)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    // usbfs's bulk ioctl serves interrupt endpoints too.
+    fn interrupt_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
+        self.bulk_write(ep, data, t)
+    }
+
+    fn interrupt_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
+        self.bulk_read(ep, len, t)
+    }
+
+    fn control_out(
+        &mut self,
+        rt: u8,
+        req: u8,
+        value: u16,
+        index: u16,
+        data: &[u8],
+        t: u32,
+    ) -> UsbResult<usize> {
+        let mut buf = data.to_vec();
+        self.control(rt & 0x7f, req, value, index, &mut buf, t)
+    }
+
+    fn control_in(
+        &mut self,
+        rt: u8,
+        req: u8,
+        value: u16,
+        index: u16,
+        len: u16,
+        t: u32,
+    ) -> UsbResult<Vec<u8>> {
+        let mut buf = vec![0u8; len.into()];
+        let n = self.control(rt | 0x80, req, value, index, &mut buf, t)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn set_configuration(&mut self, value: u8) -> UsbResult<()> {
+        self.uint(SETCONFIGURATION, value.into())
+    }
+
+    fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()> {
+        let mut s = SetInterface {
+            interface: iface.into(),
+            altsetting: alt.into(),
+        };
+        self.ioctl(SETINTERFACE, &mut s).map(|_| ())
+    }
+
+    fn reset(&mut self) -> UsbResult<()> {
+        self.ioctl::<u8>(RESET, std::ptr::null_mut()).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn ioctl_numbers_match_the_kernel_headers_on_x86_64() {
+        // Values of linux/usbdevice_fs.h on x86_64.
+        assert_eq!(CONTROL, 0xc018_5500);
+        assert_eq!(BULK, 0xc018_5502);
+        assert_eq!(SETINTERFACE, 0x8008_5504);
+        assert_eq!(SETCONFIGURATION, 0x8004_5505);
+        assert_eq!(GETDRIVER, 0x4104_5508);
+        assert_eq!(CLAIMINTERFACE, 0x8004_550f);
+        assert_eq!(RELEASEINTERFACE, 0x8004_5510);
+        assert_eq!(IOCTL, 0xc010_5512);
+        assert_eq!(RESET, 0x0000_5514);
+        assert_eq!(CLEAR_HALT, 0x8004_5515);
+        assert_eq!(DISCONNECT, 0x0000_5516);
+    }
+}
