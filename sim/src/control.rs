@@ -9,7 +9,8 @@ fault NAME         switch a fault on: silence garbage partial truncate storm ref
                    dial-error dial-busy urc-mid
 clear NAME|all     switch a fault off (all: every fault)
 hangup             the network drops the call (NO CARRIER on the modem port)
-unplug             the stick vanishes (ports and sysfs entries go away)
+unplug [MS]        the stick vanishes (ports and sysfs entries go away); with MS
+                   it is plugged in again MS ms later (fresh power-on, same SIM)
 signal N|auto      RSSI 0..31 or 99; auto: wander around the base value
 reg home|roaming|searching|denied|none|auto
 sim ready|pin|puk|blocked|absent|busy MS
@@ -53,7 +54,17 @@ pub fn apply(m: &mut Modem, line: &str, now: u64) -> Result<String, String> {
             }
         }
         "unplug" => {
-            m.unplug();
+            let after = match arg {
+                "" => None,
+                n => match n.parse::<u64>() {
+                    Ok(ms) => Some(ms),
+                    Err(_) => return Err("unplug wants nothing or MS (replug after MS ms)".into()),
+                },
+            };
+            if m.unplugged() {
+                return Err("already unplugged".into());
+            }
+            m.unplug(after);
             Ok("ok".into())
         }
         "signal" => match arg {

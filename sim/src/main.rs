@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use umodem_sim::control;
-use umodem_sim::model::{Config, Event, Modem, PortId, PORTS};
+use umodem_sim::model::{Config, Event, Modem, PORTS};
 use umodem_sim::sysfs;
 
 const USAGE: &str = "\
@@ -35,6 +35,7 @@ options:
   --pin-left N          PIN attempts left at start (default 3)
   --puk-left N          PUK attempts left at start (default 10)
   --sim-busy-ms N       SIM answers +CME ERROR: 14 for N ms after start
+  --busy-after-pin-ms N ... and for N ms after a correct PIN/PUK
   --reg-delay-ms N      searching for N ms after the SIM is ready (default 2000)
   --dial-delay-ms N     ATD to CONNECT (default 300)
   --connect-rate N      answer CONNECT N instead of CONNECT
@@ -46,7 +47,8 @@ options:
   --ppp-cmd CMD         after CONNECT run `sh -c CMD` with the modem port's data
                         on its stdin/stdout (e.g. pppd notty passive ...)
   --sysfs ROOT          also write a fake sysfs tree for the stick under ROOT
-  --tick-ms N           main loop period (default 20)";
+  --tick-ms N           main loop period (default 20)
+  --trace FILE          append every byte in and out per port to FILE (PINs masked)";
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -66,6 +68,7 @@ struct Opts {
     ppp_cmd: Option<String>,
     sysfs: Option<PathBuf>,
     tick_ms: u64,
+    trace: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Opts, String> {
@@ -76,6 +79,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         ppp_cmd: None,
         sysfs: None,
         tick_ms: 20,
+        trace: None,
     };
     if let Ok(p) = std::env::var("UMODEM_SIM_PIN") {
         o.cfg.pin = p;
@@ -101,6 +105,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--pin-left" => o.cfg.pin_left = num(val()?)?.min(3) as u8,
             "--puk-left" => o.cfg.puk_left = num(val()?)?.min(10) as u8,
             "--sim-busy-ms" => o.cfg.sim_busy_ms = num(val()?)?,
+            "--busy-after-pin-ms" => o.cfg.busy_after_pin_ms = num(val()?)?,
             "--reg-delay-ms" => o.cfg.reg_delay_ms = num(val()?)?,
             "--dial-delay-ms" => o.cfg.dial_delay_ms = num(val()?)?,
             "--connect-rate" => o.cfg.connect_rate = Some(num(val()?)? as u32),
@@ -112,6 +117,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--ppp-cmd" => o.ppp_cmd = Some(val()?),
             "--sysfs" => o.sysfs = Some(PathBuf::from(val()?)),
             "--tick-ms" => o.tick_ms = num(val()?)?.clamp(1, 1000),
+            "--trace" => o.trace = Some(PathBuf::from(val()?)),
             _ => return Err(format!("unknown option {a}\n{USAGE}")),
         }
     }
@@ -389,29 +395,8 @@ fn run(o: Opts) -> Result<(), String> {
     for f in &o.faults {
         control::apply(&mut modem, &format!("fault {f}"), now())?;
     }
-    let mut ptys = Vec::new();
-    for (i, _) in PORTS.iter().enumerate() {
-        ptys.push(open_pty(o.dir.join(format!("ttyUSB{i}")))?);
-    }
-    // The model starts with every port closed until the host opens it.
-    for p in PORTS {
-        modem.port_closed(p, now());
-    }
-    let device = sysfs::e367("1-1", 3, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
-    if let Some(root) = &o.sysfs {
-        let devs: HashMap<String, String> = ptys
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("ttyUSB{i}"), dev_of(&p.slave_path)))
-            .collect();
-        let lookup = |t: &str| {
-            devs.get(t)
-                .cloned()
-                .unwrap_or_else(|| sysfs::usb_serial_dev(t))
-        };
-        sysfs::write_tree(root, std::slice::from_ref(&device), &lookup)
-            .map_err(|e| format!("{}: {e}", root.display()))?;
-    }
+    let mut devnum: u8 = 3;
+    let mut ptys = plug_in(&o, &mut modem, devnum, now())?;
     let ctl_path = o.dir.join("control");
     let _ = std::fs::remove_file(&ctl_path);
     let listener =
@@ -422,20 +407,11 @@ fn run(o: Opts) -> Result<(), String> {
     let mut dying: Vec<Child> = Vec::new();
     say(&format!("umodem-sim: ready in {}", o.dir.display()));
 
-    let cleanup = |ptys: &[Pty]| {
-        for p in ptys {
-            let _ = std::fs::remove_file(&p.link);
-            // SAFETY: closing our own master descriptors once, at exit.
-            unsafe {
-                libc::close(p.master);
-            }
-        }
-        let _ = std::fs::remove_file(&ctl_path);
-        if let Some(root) = &o.sysfs {
-            let _ = sysfs::remove_device(root, &device);
-        }
+    let mut replug_at: Option<u64> = None;
+    let mut trace = match &o.trace {
+        Some(p) => Some(Trace::open(p)?),
+        None => None,
     };
-
     loop {
         if STOP.load(Ordering::SeqCst) {
             break;
@@ -491,6 +467,9 @@ fn run(o: Opts) -> Result<(), String> {
                     if !p.open {
                         p.open = true;
                         modem.port_opened(port);
+                    }
+                    if let Some(tr) = trace.as_mut() {
+                        tr.log(t, i, '<', &d, modem.in_data_mode() && port == PORTS[0]);
                     }
                     modem.input(port, &d, t);
                 }
@@ -601,6 +580,7 @@ fn run(o: Opts) -> Result<(), String> {
             let _ = modem.to_network(); // no network peer: data goes nowhere
         }
 
+        let was_data = modem.in_data_mode();
         modem.tick(t);
         for ev in modem.events() {
             match ev {
@@ -618,20 +598,42 @@ fn run(o: Opts) -> Result<(), String> {
                     if let Some(n) = net.take() {
                         stop_net(n, &mut dying);
                     }
-                    cleanup(&ptys);
-                    for mut c in dying {
-                        let _ = c.wait();
-                    }
+                    pull_out(&o, &mut ptys, devnum);
                     say("umodem-sim: unplugged");
-                    return Ok(());
+                    match modem.replug_after() {
+                        Some(ms) => replug_at = Some(t + ms),
+                        None => {
+                            let _ = std::fs::remove_file(&ctl_path);
+                            for mut c in dying {
+                                let _ = c.wait();
+                            }
+                            return Ok(());
+                        }
+                    }
                 }
             }
         }
         dying.retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_))));
+        if let Some(tr) = trace.as_mut() {
+            tr.flush_old(t);
+        }
+        if replug_at.is_some_and(|at| t >= at) {
+            replug_at = None;
+            modem = modem.power_on_again(t);
+            devnum = devnum.wrapping_add(1).max(2);
+            ptys = plug_in(&o, &mut modem, devnum, t)?;
+            say("umodem-sim: plugged in");
+        }
 
         // modem to host
         for (i, p) in ptys.iter_mut().enumerate() {
             let out = modem.output(PORTS[i]);
+            if let Some(tr) = trace.as_mut() {
+                if !out.is_empty() {
+                    // CONNECT / NO CARRIER switch modes: log those chunks as text
+                    tr.log(t, i, '>', &out, was_data && modem.in_data_mode() && i == 0);
+                }
+            }
             if p.open {
                 p.pending.extend_from_slice(&out);
                 if !flush_fd(p.master, &mut p.pending) {
@@ -643,11 +645,168 @@ fn run(o: Opts) -> Result<(), String> {
     if let Some(n) = net.take() {
         stop_net(n, &mut dying);
     }
-    cleanup(&ptys);
+    pull_out(&o, &mut ptys, devnum);
+    let _ = std::fs::remove_file(&ctl_path);
     for mut c in dying {
         let _ = c.kill();
         let _ = c.wait();
     }
-    let _ = PortId::Modem;
     Ok(())
+}
+
+/// `--trace`: "s.ms port dir text" lines, bytes escaped, AT traffic grouped into lines
+/// (so a PIN typed one byte at a time is still one line, and masked); data-mode
+/// chunks only counted.
+struct Trace {
+    file: std::fs::File,
+    /// (port, '<' or '>') -> (bytes not yet written, time of the first)
+    pending: HashMap<(usize, char), (Vec<u8>, u64)>,
+}
+
+impl Trace {
+    fn open(p: &Path) -> Result<Trace, String> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        Ok(Trace {
+            file,
+            pending: HashMap::new(),
+        })
+    }
+
+    fn log(&mut self, t: u64, port: usize, dir: char, bytes: &[u8], data: bool) {
+        if data {
+            self.flush(port, dir);
+            self.write(t, port, dir, &format!("[{} data bytes]", bytes.len()));
+            return;
+        }
+        let e = self
+            .pending
+            .entry((port, dir))
+            .or_insert_with(|| (Vec::new(), t));
+        if e.0.is_empty() {
+            e.1 = t;
+        }
+        e.0.extend_from_slice(bytes);
+        let done = matches!(bytes.last(), Some(b'\r' | b'\n')) || e.0.len() > 256;
+        if done {
+            self.flush(port, dir);
+        }
+    }
+
+    /// Write lines that have waited for their end longer than a second.
+    fn flush_old(&mut self, t: u64) {
+        let old: Vec<(usize, char)> = self
+            .pending
+            .iter()
+            .filter(|(_, (b, since))| !b.is_empty() && t >= since + 1000)
+            .map(|(k, _)| *k)
+            .collect();
+        for (port, dir) in old {
+            self.flush(port, dir);
+        }
+    }
+
+    fn flush(&mut self, port: usize, dir: char) {
+        let Some((bytes, since)) = self.pending.get_mut(&(port, dir)) else {
+            return;
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let raw = std::mem::take(bytes);
+        let since = *since;
+        let mut s = String::new();
+        for &b in &raw {
+            match b {
+                b'\r' => s.push_str("\\r"),
+                b'\n' => s.push_str("\\n"),
+                b'\\' => s.push_str("\\\\"),
+                0x20..=0x7e => s.push(b as char),
+                _ => s.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        let text = mask_pin(&s);
+        self.write(since, port, dir, &text);
+    }
+
+    fn write(&mut self, t: u64, port: usize, dir: char, text: &str) {
+        const NAMES: [&str; 3] = ["modem", "diag", "pcui"];
+        let name = NAMES.get(port).copied().unwrap_or("?");
+        let _ = writeln!(
+            self.file,
+            "{}.{:03} {name} {dir} {text}",
+            t / 1000,
+            t % 1000
+        );
+    }
+}
+
+/// Hide the codes of PIN commands (the host's input is echoed, so both directions).
+fn mask_pin(s: &str) -> String {
+    let up = s.to_ascii_uppercase();
+    if !up.contains("CPIN=") {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut after = false;
+    for (i, c) in s.char_indices() {
+        if up.get(..i).is_some_and(|p| p.ends_with("CPIN=")) {
+            after = true;
+        }
+        if after && c.is_ascii_digit() {
+            out.push('*');
+        } else {
+            if c == '\\' {
+                after = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The stick appears: ptys, DIR/ttyUSBn links, the sysfs device. Ports start closed.
+fn plug_in(o: &Opts, modem: &mut Modem, devnum: u8, now: u64) -> Result<Vec<Pty>, String> {
+    let mut ptys = Vec::new();
+    for i in 0..PORTS.len() {
+        ptys.push(open_pty(o.dir.join(format!("ttyUSB{i}")))?);
+    }
+    for p in PORTS {
+        modem.port_closed(p, now);
+    }
+    if let Some(root) = &o.sysfs {
+        let device = sysfs::e367("1-1", devnum, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
+        let devs: HashMap<String, String> = ptys
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("ttyUSB{i}"), dev_of(&p.slave_path)))
+            .collect();
+        let lookup = |t: &str| {
+            devs.get(t)
+                .cloned()
+                .unwrap_or_else(|| sysfs::usb_serial_dev(t))
+        };
+        sysfs::write_tree(root, std::slice::from_ref(&device), &lookup)
+            .map_err(|e| format!("{}: {e}", root.display()))?;
+    }
+    Ok(ptys)
+}
+
+/// The stick vanishes: links and sysfs entries go, the masters close (open slaves
+/// get hang-up/EIO, as ttys of an unplugged USB device do).
+fn pull_out(o: &Opts, ptys: &mut Vec<Pty>, devnum: u8) {
+    for p in ptys.drain(..) {
+        let _ = std::fs::remove_file(&p.link);
+        // SAFETY: closing our own master descriptor once; the Pty is dropped here.
+        unsafe {
+            libc::close(p.master);
+        }
+    }
+    if let Some(root) = &o.sysfs {
+        let device = sysfs::e367("1-1", devnum, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
+        let _ = sysfs::remove_device(root, &device);
+    }
 }

@@ -40,6 +40,8 @@ pub struct Config {
     pub puk_left: u8,
     /// +CME ERROR: 14 (SIM busy) for this long after power-on.
     pub sim_busy_ms: u64,
+    /// +CME ERROR: 14 (SIM busy) for this long after a correct PIN or PUK.
+    pub busy_after_pin_ms: u64,
     /// From SIM ready to registered (searching in between).
     pub reg_delay_ms: u64,
     /// ATD to CONNECT.
@@ -78,6 +80,7 @@ impl Default for Config {
             pin_left: 3,
             puk_left: 10,
             sim_busy_ms: 0,
+            busy_after_pin_ms: 0,
             reg_delay_ms: 2000,
             dial_delay_ms: 300,
             connect_rate: None,
@@ -240,6 +243,7 @@ pub struct Modem {
     next_storm: u64,
     rng: u64,
     unplugged: bool,
+    replug_after: Option<u64>,
     now: u64,
 }
 
@@ -353,6 +357,7 @@ impl Modem {
             next_storm: now,
             rng: 0x2545_F491_4F6C_DD1D,
             unplugged: false,
+            replug_after: None,
             now,
             cfg,
         };
@@ -589,12 +594,39 @@ impl Modem {
 
     // ----- control channel -----
 
-    pub fn unplug(&mut self) {
+    /// The stick vanishes; with `replug_after_ms` it is plugged in again that much later
+    /// (the transport then calls `power_on_again`).
+    pub fn unplug(&mut self, replug_after_ms: Option<u64>) {
         if !self.unplugged {
             self.unplugged = true;
+            self.replug_after = replug_after_ms;
             self.call = None;
             self.events.push(Event::Unplug);
         }
+    }
+
+    pub fn replug_after(&self) -> Option<u64> {
+        self.replug_after
+    }
+
+    /// The same stick plugged in again: a fresh power-on (settings, calls and contexts
+    /// gone, PIN asked again), the same SIM with its PIN and remaining attempts, and
+    /// the same faults and signal/registration overrides from the control channel.
+    pub fn power_on_again(&self, now: u64) -> Modem {
+        let mut cfg = self.cfg.clone();
+        cfg.pin = self.sim.pin.clone();
+        cfg.pin_left = self.sim.pin_left;
+        cfg.puk_left = self.sim.puk_left;
+        cfg.sim_present = self.sim.present;
+        cfg.pin_enabled = self.sim.pin_enabled;
+        let mut m = Modem::new(cfg, now);
+        if self.sim.lock == Lock::Blocked {
+            m.sim.lock = Lock::Blocked;
+        }
+        m.faults = self.faults.clone();
+        m.rssi_override = self.rssi_override;
+        m.reg_override = self.reg_override;
+        m
     }
 
     /// Network drops the call: NO CARRIER on the modem port.
@@ -647,7 +679,8 @@ impl Modem {
             (true, Lock::Blocked) => "blocked",
         };
         format!(
-            "sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={}",
+            "plugged={} sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={}",
+            !self.unplugged,
             self.sim.pin_left,
             self.sim.puk_left,
             self.sim.busy(now),
@@ -1390,7 +1423,11 @@ impl Modem {
                 let code = v.first().cloned().unwrap_or_default();
                 let newpin = v.get(1).cloned();
                 match self.sim.enter(&code, newpin.as_deref(), now) {
-                    Entry::Accepted => self.update_ready(now),
+                    Entry::Accepted => {
+                        // the SIM reads its files after an unlock and is busy meanwhile
+                        self.sim.busy_until = now + self.cfg.busy_after_pin_ms;
+                        self.update_ready(now);
+                    }
                     Entry::Rejected => return Fin::Cme(16),
                     Entry::NotAsked => return Fin::Cme(3),
                     Entry::PukRequired => return Fin::Cme(12),
@@ -1515,7 +1552,7 @@ impl Modem {
         if now >= self.next_flow {
             self.next_flow = now + 2000;
             if let Some(c) = &self.call {
-                let secs = (now - c.connected_at) / 1000;
+                let secs = now.saturating_sub(c.connected_at) / 1000;
                 lines.push(format!(
                     "^DSFLOWRPT:{:08X},{:08X},{:08X},{:016X},{:016X},{:08X},{:08X}",
                     secs,

@@ -217,6 +217,8 @@ pub fn write_tree(
         write(root, &format!("{rh}/{f}"), &format!("{v}\n"))?;
     }
     link(root, "sys/bus/usb/devices/usb1", rh)?;
+    link(root, "sys/bus/usb/drivers/usb/usb1", rh)?;
+    link(root, &format!("{rh}/driver"), "sys/bus/usb/drivers/usb")?;
     for d in devs {
         write_device(root, d, tty_dev)?;
     }
@@ -266,6 +268,7 @@ fn write_device(root: &Path, d: &Device, tty_dev: &dyn Fn(&str) -> String) -> io
         write(root, &format!("{dir}/serial"), &format!("{s}\n"))?;
     }
     link(root, &format!("{dir}/driver"), "sys/bus/usb/drivers/usb")?;
+    link(root, &format!("sys/bus/usb/drivers/usb/{}", d.path), &dir)?;
     link(root, &format!("sys/bus/usb/devices/{}", d.path), &dir)?;
     for i in &d.ifaces {
         let name = format!("{}:1.{}", d.path, i.num);
@@ -340,6 +343,7 @@ fn write_device(root: &Path, d: &Device, tty_dev: &dyn Fn(&str) -> String) -> io
 pub fn remove_device(root: &Path, d: &Device) -> io::Result<()> {
     let dir = dev_dir(&d.path);
     let _ = fs::remove_file(root.join(format!("sys/bus/usb/devices/{}", d.path)));
+    let _ = fs::remove_file(root.join(format!("sys/bus/usb/drivers/usb/{}", d.path)));
     for i in &d.ifaces {
         let name = format!("{}:1.{}", d.path, i.num);
         let _ = fs::remove_file(root.join(format!("sys/bus/usb/devices/{name}")));

@@ -719,3 +719,112 @@ fn garbage_input_never_wedges_the_parser() {
         "AT+CSQ\r\r\n+CSQ: 18,99\r\n\r\nOK\r\n"
     );
 }
+
+#[test]
+fn replug_is_a_fresh_power_on_with_the_same_sim() {
+    let mut m = unlocked(0);
+    apply(&mut m, "sim pin", 0).unwrap();
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CPIN=\"1111\"\r", 0),
+        "AT+CPIN=\"1111\"\r\r\n+CME ERROR: 16\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert!(apply(&mut m, "unplug soon", 0).is_err());
+    apply(&mut m, "unplug 500", 0).unwrap();
+    assert_eq!(m.replug_after(), Some(500));
+    assert!(apply(&mut m, "unplug", 0).is_err());
+    let mut m = m.power_on_again(500);
+    assert!(!m.unplugged());
+    // echo back on, PIN asked again, the spent attempt stays spent
+    assert_eq!(
+        at(&mut m, PCUI, "AT^CPIN?\r", 500),
+        "AT^CPIN?\r\r\n^CPIN: SIM PIN,2,10,2,10,3\r\n\r\nOK\r\n"
+    );
+}
+
+#[test]
+fn numeric_and_quiet_results_and_repeat() {
+    let mut m = new(quiet_cfg());
+    assert_eq!(at(&mut m, PCUI, "ATE0V0\r", 0), "ATE0V0\r0\r");
+    assert_eq!(at(&mut m, PCUI, "AT+CGMI\r", 0), "huawei\r\n0\r");
+    assert_eq!(at(&mut m, PCUI, "AT+FOO\r", 0), "4\r");
+    // +CME errors keep their text form
+    assert_eq!(at(&mut m, PCUI, "AT+CIMI\r", 0), "\r\n+CME ERROR: 11\r\n");
+    assert_eq!(at(&mut m, PCUI, "ATV1Q1\r", 0), "");
+    assert_eq!(at(&mut m, PCUI, "AT+CGMM\r", 0), "\r\nE367\r\n");
+    assert_eq!(at(&mut m, PCUI, "ATQ0\r", 0), "\r\nOK\r\n");
+    // A/ repeats the last command line at once, without a CR
+    assert_eq!(at(&mut m, PCUI, "A/", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CSQ\r", 0),
+        "\r\n+CSQ: 18,99\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "a/", 0), "\r\n+CSQ: 18,99\r\n\r\nOK\r\n");
+    // S-registers and a chain stopped by the first error
+    assert_eq!(at(&mut m, PCUI, "ATS3?\r", 0), "\r\n013\r\n\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CGMI;+BAD;+CGMM\r", 0),
+        "\r\nhuawei\r\n\r\nCOMMAND NOT SUPPORT\r\n"
+    );
+    // text before "AT" is ignored, a line without AT gets no answer
+    assert_eq!(at(&mut m, PCUI, "xxAT\r", 0), "\r\nOK\r\n");
+    assert_eq!(at(&mut m, PCUI, "hello\r", 0), "");
+}
+
+#[test]
+fn radio_off_deregisters_and_connect_rate() {
+    let mut m = new(Config {
+        pin_enabled: false,
+        reg_delay_ms: 0,
+        connect_rate: Some(7_200_000),
+        ..quiet_cfg()
+    });
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CREG?\r", 0),
+        "\r\n+CREG: 0,1\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=4\r", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CREG?\r", 10),
+        "\r\n+CREG: 0,0\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CSQ\r", 10),
+        "\r\n+CSQ: 99,99\r\n\r\nOK\r\n"
+    );
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1\r", 10), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CFUN?\r", 20),
+        "\r\n+CFUN: 1\r\n\r\nOK\r\n"
+    );
+    at(&mut m, MODEM, "ATD*99#\r", 20);
+    m.tick(400);
+    assert_eq!(m.output(MODEM), b"\r\nCONNECT 7200000\r\n");
+}
+
+#[test]
+fn sim_busy_for_a_while_after_the_unlock_when_configured() {
+    let mut m = new(Config {
+        busy_after_pin_ms: 1500,
+        ..quiet_cfg()
+    });
+    assert_eq!(at(&mut m, PCUI, "ATE0\r", 0), "ATE0\r\r\nOK\r\n");
+    assert_eq!(at(&mut m, PCUI, "AT+CPIN=\"8328\"\r", 0), "\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CPIN?\r", 100),
+        "\r\n+CME ERROR: 14\r\n"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CIMI\r", 1000),
+        "\r\n+CME ERROR: 14\r\n"
+    );
+    let r = at(&mut m, PCUI, "AT+CPIN?\r", 1500);
+    assert!(r.starts_with("\r\n+CPIN: READY\r\n\r\nOK\r\n"), "{r:?}");
+    // the unlock was counted once: attempts back to 3
+    let r = at(&mut m, PCUI, "AT^CPIN?\r", 1500);
+    assert!(
+        r.starts_with("\r\n^CPIN: READY,,10,3,10,3\r\n\r\nOK\r\n"),
+        "{r:?}"
+    );
+}

@@ -291,7 +291,7 @@ fn silence_then_answers_again() {
     assert_eq!(sim.ctl("fault silence"), "ok\n");
     p.write(b"AT+CGMI\r");
     // the simulator has taken the line when a following control command is answered
-    assert!(sim.ctl("status").starts_with("ok sim="));
+    assert!(sim.ctl("status").starts_with("ok plugged=true sim="));
     assert_eq!(sim.ctl("clear silence"), "ok\n");
     assert_eq!(
         p.at("AT+CGMM\r", "OK\r\n"),
@@ -457,4 +457,108 @@ fn chat_dials_as_the_seed_log_shows() {
         .expect("run chat");
     assert!(status.success(), "chat failed: {status}");
     assert!(sim.ctl("status").contains("data=true"));
+}
+
+#[test]
+fn unplug_and_replug_brings_new_ports_and_the_same_sim() {
+    let root = std::env::temp_dir().join(format!("umodem-sim-test-{}-replug", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let sim = Sim::start(
+        "replug",
+        &[
+            "--sysfs",
+            root.to_str().expect("utf8"),
+            "--boot-interval-ms",
+            "0",
+        ],
+    );
+    let devnum = root.join("sys/bus/usb/devices/1-1/devnum");
+    assert_eq!(std::fs::read_to_string(&devnum).expect("devnum"), "3\n");
+    let p = sim.port(2);
+    assert_eq!(
+        p.at("AT+CPIN=\"9999\"\r", "16\r\n"),
+        "AT+CPIN=\"9999\"\r\r\n+CME ERROR: 16\r\n"
+    );
+    assert_eq!(sim.ctl("unplug 300"), "ok\n");
+    assert!(
+        p.read_until(b"never").is_err(),
+        "open port must see the unplug"
+    );
+    drop(p);
+    // the control socket stays; the stick comes back with a new device number
+    let end = Instant::now() + WAIT;
+    while !sim.ctl("status").contains("plugged=true") && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(sim.dir.join("ttyUSB2").exists());
+    assert_eq!(std::fs::read_to_string(&devnum).expect("devnum"), "4\n");
+    let p = sim.port(2);
+    assert_eq!(
+        p.at("AT^CPIN?\r", "OK\r\n"),
+        "AT^CPIN?\r\r\n^CPIN: SIM PIN,2,10,2,10,3\r\n\r\nOK\r\n"
+    );
+    drop(p);
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn trace_logs_both_directions_and_masks_the_pin() {
+    let trace =
+        std::env::temp_dir().join(format!("umodem-sim-test-{}-trace.log", std::process::id()));
+    let _ = std::fs::remove_file(&trace);
+    let sim = Sim::start(
+        "trace",
+        &[
+            "--trace",
+            trace.to_str().expect("utf8"),
+            "--boot-interval-ms",
+            "0",
+            "--reg-delay-ms",
+            "0",
+        ],
+    );
+    let p = sim.port(2);
+    for b in b"AT+CPIN=\"8328\"\r" {
+        p.write(&[*b]); // one byte at a time, as comgt sends
+    }
+    assert!(p.read_until(b"OK\r\n").is_ok());
+    let m = sim.port(0);
+    assert_eq!(m.at("ATD*99#\r", "CONNECT\r\n"), "ATD*99#\r\r\nCONNECT\r\n");
+    m.write(b"\x7e\xff\x03\x7e");
+    assert!(sim.ctl("status").contains("data=true"));
+    drop(m);
+    drop(p);
+    drop(sim); // SIGKILL: everything logged so far is on disk already
+    let log = std::fs::read_to_string(&trace).expect("trace");
+    let _ = std::fs::remove_file(&trace);
+    assert!(!log.contains("8328"), "{log}");
+    assert!(log.contains(" pcui < AT+CPIN=\"****\"\\r\n"), "{log}");
+    assert!(
+        log.contains(" pcui > AT+CPIN=\"****\"\\r\\r\\nOK\\r\\n"),
+        "echo: {log}"
+    );
+    assert!(log.contains(" modem > \\r\\nCONNECT\\r\\n\n"), "{log}");
+    assert!(log.contains(" modem < [4 data bytes]\n"), "{log}");
+}
+
+#[test]
+fn sigterm_cleans_up() {
+    let root = std::env::temp_dir().join(format!("umodem-sim-test-{}-term", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut sim = Sim::start("term", &["--sysfs", root.to_str().expect("utf8")]);
+    assert!(sim.dir.join("ttyUSB0").exists());
+    assert!(root.join("sys/bus/usb-serial/devices/ttyUSB0").exists());
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(sim.child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = sim.child.wait().expect("exit");
+    assert!(status.success(), "{status}");
+    for n in ["ttyUSB0", "ttyUSB1", "ttyUSB2", "control"] {
+        assert!(
+            std::fs::symlink_metadata(sim.dir.join(n)).is_err(),
+            "{n} left behind"
+        );
+    }
+    assert!(!root.join("sys/bus/usb-serial/devices/ttyUSB0").exists());
+    let _ = std::fs::remove_dir_all(&root);
 }

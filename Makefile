@@ -1,0 +1,131 @@
+# umodem: build the OpenWrt feed and run the tests.
+#
+#   make                 cross-build umodem for mips_24kc and write the opkg feed
+#                        bin/packages/mips_24kc/umodem/{*.ipk,Packages,Packages.gz}
+#   make ARCH=x86_64     the same for another OpenWrt arch (see ARCHES below)
+#   make test            host tests, shell tests under busybox ash, the mips binary
+#                        under qemu-mips-static, and checks of the feed itself
+#   make size            size report for every arch built so far
+#   make LINK=dynamic    link against the router's musl libc.so (smaller; see README)
+#
+# On a fresh Debian 12 machine the first run installs what is missing: the apt packages
+# in APT_BUILD/APT_TEST (only when run as root; otherwise it prints the command),
+# rustup's rust-src, and zig + cargo-zigbuild from PyPI into build/tools (nothing global).
+
+ARCH ?= mips_24kc
+LINK ?= static
+ARCHES := mips_24kc mipsel_24kc aarch64_cortex-a53 arm_cortex-a7_neon-vfpv4 x86_64
+
+triple_mips_24kc := mips-unknown-linux-musl
+triple_mipsel_24kc := mipsel-unknown-linux-musl
+triple_aarch64_cortex-a53 := aarch64-unknown-linux-musl
+triple_arm_cortex-a7_neon-vfpv4 := armv7-unknown-linux-musleabihf
+triple_x86_64 := x86_64-unknown-linux-musl
+TRIPLE := $(triple_$(ARCH))
+ifeq ($(TRIPLE),)
+$(error unknown ARCH '$(ARCH)'; one of: $(ARCHES))
+endif
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+RELEASE := 1
+PKGVER := $(VERSION)-$(RELEASE)
+
+# Build tools pinned to the versions this was verified with.
+ZIGLANG_VERSION := 0.17.1
+ZIGBUILD_VERSION := 0.24.1
+APT_BUILD := python3 python3-pip llvm gzip tar
+APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data mobile-broadband-provider-info
+
+TOP := $(CURDIR)
+TOOLS := $(TOP)/build/tools
+ZIGENV := PATH="$(TOOLS)/py/bin:$$PATH" PYTHONPATH="$(TOOLS)/py"
+# Static by default: the binary runs on any OpenWrt release and under qemu-user here.
+# Dynamic links the router's libc.so (/lib/ld-musl-*.so.1), as the SDK build does.
+ifeq ($(LINK),static)
+LINKFLAGS := -C target-feature=+crt-static -C link-self-contained=no
+else
+LINKFLAGS := -C target-feature=-crt-static -C link-self-contained=no -C link-arg=-dynamic
+endif
+RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none
+# Router packages umodem needs (names as in OpenWrt's package/kernel/linux/modules/usb.mk
+# and package/network/services/ppp).
+DEPENDS := kmod-usb-serial-option, ppp
+ifeq ($(LINK),dynamic)
+DEPENDS := libc, $(DEPENDS)
+endif
+CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
+ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
+
+OUT := $(TOP)/build/$(ARCH)-$(LINK)
+FEED := $(TOP)/bin/$(if $(filter static,$(LINK)),packages,packages-dynamic)/$(ARCH)/umodem
+# Files of the board defaults package; everything else under files/ goes to umodem.
+DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
+
+.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean
+all: feed
+
+deps:
+	@$(TOP)/openwrt/ensure-deps.sh $(APT_BUILD)
+
+tools: deps $(TOOLS)/.stamp
+$(TOOLS)/.stamp:
+	@echo "== installing zig $(ZIGLANG_VERSION) and cargo-zigbuild $(ZIGBUILD_VERSION) into build/tools"
+	PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check \
+		--target $(TOOLS)/py ziglang==$(ZIGLANG_VERSION) cargo-zigbuild==$(ZIGBUILD_VERSION)
+	@test -d "$$(rustc --print sysroot)/lib/rustlib/src/rust/library" || rustup component add rust-src
+	@touch $@
+
+binary: tools
+	@echo "== cross-building umodem for $(ARCH) ($(TRIPLE), $(LINK))"
+	$(ZIGENV) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) \
+		RUSTFLAGS="$(RUSTFLAGS_TARGET)" \
+		cargo zigbuild --locked --release --target $(TRIPLE) \
+		-Zbuild-std=std,panic_abort -p umodem --bin umodem
+	@mkdir -p $(OUT)
+	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
+		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
+
+feed: binary
+	@rm -rf $(OUT)/pkg && mkdir -p $(OUT)/pkg/umodem/usr/sbin $(OUT)/pkg/defaults
+	cp $(OUT)/umodem $(OUT)/pkg/umodem/usr/sbin/umodem
+	[ ! -d files ] || cp -R files/. $(OUT)/pkg/umodem/
+	@for f in $(DEFAULTS_FILES); do \
+		if [ -e $(OUT)/pkg/umodem/$$f ]; then \
+			mkdir -p $(OUT)/pkg/defaults/$$(dirname $$f); \
+			mv $(OUT)/pkg/umodem/$$f $(OUT)/pkg/defaults/$$f; \
+		fi; \
+	done
+	@rm -rf $(FEED) && mkdir -p $(FEED)
+	openwrt/mkipk.sh $(OUT)/pkg/umodem $(FEED) umodem $(PKGVER) $(ARCH) \
+		"$(DEPENDS)" \
+		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status."
+	openwrt/mkipk.sh $(OUT)/pkg/defaults $(FEED) umodem-defaults-tl-wr1043nd $(PKGVER) all \
+		"umodem" \
+		"Defaults for a TP-Link TL-WR1043ND with a Huawei E367: a wwan interface in the wan zone."
+	openwrt/mkindex.sh $(FEED)
+	@$(MAKE) --no-print-directory size-one ARCH=$(ARCH) LINK=$(LINK)
+
+# One line per artefact: what users feel on their flash.
+size-one:
+	@printf '%-26s %-7s binary %7s B' $(ARCH) $(LINK) $$(stat -c %s $(OUT)/umodem)
+	@awk -F': ' '/^Package:/{p=$$2} /^Installed-Size:/{i=$$2} /^Size:/{printf "  | %s ipk %s B, installed %s B", p, $$2, i}' $(FEED)/Packages
+	@echo
+
+size:
+	@for d in build/*-static build/*-dynamic; do \
+		[ -f $$d/umodem ] || continue; \
+		n=$${d#build/}; a=$${n%-*}; l=$${n##*-}; \
+		$(MAKE) --no-print-directory size-one ARCH=$$a LINK=$$l 2>/dev/null || true; \
+	done
+
+test: feed
+	@$(TOP)/openwrt/ensure-deps.sh $(APT_TEST)
+	cargo test --locked --workspace
+	tests/shell/run
+	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
+
+bench:
+	@echo "no benchmarks yet"
+
+clean:
+	rm -rf build/*-static build/*-dynamic bin target

@@ -1,0 +1,22 @@
+# The SDK feed's Makefiles and the top-level build agree on what they ship.
+fail=0
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+for mk in openwrt/*/Makefile; do
+	v=$(sed -n 's/^PKG_VERSION:=//p' "$mk")
+	[ "$v" = "$version" ] || { echo "$mk: PKG_VERSION $v, Cargo.toml says $version"; fail=1; }
+	name=$(sed -n 's/^PKG_NAME:=//p' "$mk")
+	[ "openwrt/$name/Makefile" = "$mk" ] || { echo "$mk: PKG_NAME $name does not match its folder"; fail=1; }
+	grep -q '^\$(eval \$(call BuildPackage,'"$name"'))' "$mk" || { echo "$mk: no BuildPackage for $name"; fail=1; }
+done
+# The defaults package's files: the same list in the top Makefile and both SDK Makefiles.
+top=$(sed -n 's/^DEFAULTS_FILES := //p' Makefile)
+for f in $top; do
+	grep -q "$f" openwrt/umodem/Makefile || { echo "openwrt/umodem/Makefile does not leave out $f"; fail=1; }
+	grep -q "$f" openwrt/umodem-defaults-tl-wr1043nd/Makefile || { echo "defaults Makefile lacks $f"; fail=1; }
+done
+# Depends: the names the SDK Makefile gives are the ones the feed's control carries.
+for dep in kmod-usb-serial-option ppp; do
+	grep -q "+$dep" openwrt/umodem/Makefile || { echo "SDK Makefile lacks +$dep"; fail=1; }
+	grep -q "^DEPENDS := .*$dep" Makefile || { echo "Makefile lacks $dep"; fail=1; }
+done
+exit $fail

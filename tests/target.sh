@@ -1,0 +1,94 @@
+#!/bin/sh
+# Checks of what `make` produced for one arch: the binary is the right kind of ELF and
+# runs (under qemu-user where needed), and the feed is what opkg expects.
+# Usage: tests/target.sh ARCH STRIPPED_BINARY FEEDDIR
+# Prints one line per check and a closing "N passed, N failed" line.
+arch=$1 bin=$2 feed=$3
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+no() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+	name=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
+}
+
+case $arch in
+	mips_24kc) class=1 data=2 machine=8 qemu=qemu-mips-static ;;
+	mipsel_24kc) class=1 data=1 machine=8 qemu=qemu-mipsel-static ;;
+	aarch64_cortex-a53) class=2 data=1 machine=183 qemu=qemu-aarch64-static ;;
+	arm_cortex-a7_neon-vfpv4) class=1 data=1 machine=40 qemu=qemu-arm-static ;;
+	x86_64) class=2 data=1 machine=62 qemu= ;;
+	*) echo "unknown arch $arch" >&2; exit 2 ;;
+esac
+
+# ELF identity: magic, class (1=32-bit, 2=64-bit), data (1=LSB, 2=MSB), e_machine.
+byte() { od -An -tu1 -j "$1" -N 1 "$bin" | tr -d ' '; }
+magic=$(od -An -c -j 1 -N 3 "$bin" | tr -d ' ')
+[ "$magic" = "ELF" ] && ok "elf magic" || no "elf magic ($magic)"
+[ "$(byte 4)" = "$class" ] && ok "elf class $class" || no "elf class: $(byte 4), want $class"
+[ "$(byte 5)" = "$data" ] && ok "elf data $data (1=LE 2=BE)" || no "elf data: $(byte 5), want $data"
+if [ "$data" = 2 ]; then m=$(( $(byte 18) * 256 + $(byte 19) )); else m=$(( $(byte 19) * 256 + $(byte 18) )); fi
+[ "$m" = "$machine" ] && ok "elf machine $machine" || no "elf machine: $m, want $machine"
+
+# It runs.
+run() { if [ -n "$qemu" ]; then "$qemu" "$bin" "$@"; else "$bin" "$@"; fi; }
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+out=$(run --version 2>&1)
+[ "$out" = "umodem $version" ] && ok "runs: --version" || no "runs: --version printed '$out'"
+out=$(run --help 2>&1)
+echo "$out" | grep -q '^usage: umodem COMMAND' && ok "runs: --help" || no "runs: --help printed '$out'"
+run no-such-command >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] && ok "runs: unknown command exits 2" || no "runs: unknown command exit $rc"
+
+# The feed.
+[ -f "$feed/Packages" ] && [ -f "$feed/Packages.gz" ] && ok "feed index files" || no "feed index files"
+check "Packages.gz is Packages" sh -c "gzip -dc '$feed/Packages.gz' | cmp -s - '$feed/Packages'"
+n=0
+for ipk in "$feed"/*.ipk; do
+	n=$((n + 1))
+	b=$(basename "$ipk")
+	members=$(tar -tzf "$ipk" | tr '\n' ' ')
+	[ "$members" = "./debian-binary ./data.tar.gz ./control.tar.gz " ] &&
+		ok "$b: outer members" || no "$b: outer members '$members'"
+	[ "$(tar -xzOf "$ipk" ./debian-binary)" = "2.0" ] && ok "$b: debian-binary" || no "$b: debian-binary"
+	owners=$(for m in ./data.tar.gz ./control.tar.gz; do tar -xzOf "$ipk" "$m" | tar -tvzf - ; done |
+		awk '{print $2}' | sort -u | tr '\n' ' ')
+	[ "$owners" = "0/0 " ] && ok "$b: owners root" || no "$b: owners '$owners'"
+	control=$(tar -xzOf "$ipk" ./control.tar.gz | tar -xzOf - ./control)
+	for field in Package Version Source SourceName License Section Maintainer Architecture Installed-Size Description; do
+		echo "$control" | grep -q "^$field: ." || no "$b: control lacks $field"
+	done
+	echo "$control" | grep -q '^Depends: *$' && no "$b: empty Depends (opkg crashes on it)"
+	installed=$(tar -xzOf "$ipk" ./data.tar.gz | gzip -dc | wc -c)
+	echo "$control" | grep -qx "Installed-Size: $installed" && ok "$b: Installed-Size" || no "$b: Installed-Size != $installed"
+	for s in postinst prerm; do
+		tar -xzOf "$ipk" ./control.tar.gz | tar -xzOf - "./$s" | grep -q "default_$s" &&
+			ok "$b: $s calls default_$s" || no "$b: $s"
+	done
+	# Index entry matches the file.
+	entry=$(awk -v f="$b" 'BEGIN{RS=""} $0 ~ "\nFilename: " f "\n" {print}' "$feed/Packages")
+	echo "$entry" | grep -qx "Size: $(stat -c %s "$ipk")" && ok "$b: index Size" || no "$b: index Size"
+	echo "$entry" | grep -qx "SHA256sum: $(sha256sum "$ipk" | cut -d' ' -f1)" && ok "$b: index SHA256sum" || no "$b: index SHA256sum"
+done
+[ "$n" -ge 2 ] && ok "feed holds $n packages" || no "feed holds $n packages, want 2"
+
+# The shipped binary is the one just tested.
+ipk=$(ls "$feed"/umodem_*.ipk 2>/dev/null | head -n 1)
+tar -xzOf "$ipk" ./data.tar.gz | tar -xzOf - ./usr/sbin/umodem | cmp -s - "$bin" &&
+	ok "ipk carries the tested binary" || no "ipk carries the tested binary"
+
+# Reproducible: packing the same tree again gives the same bytes.
+tmp=$(mktemp -d)
+mkdir -p "$tmp/root/usr/sbin" "$tmp/a" "$tmp/b"
+cp "$bin" "$tmp/root/usr/sbin/umodem"
+SOURCE_DATE_EPOCH=1700000000 openwrt/mkipk.sh "$tmp/root" "$tmp/a" t 1-1 "$arch" "" x >/dev/null
+touch "$tmp/root/usr/sbin/umodem"; sleep 1
+SOURCE_DATE_EPOCH=1700000000 openwrt/mkipk.sh "$tmp/root" "$tmp/b" t 1-1 "$arch" "" x >/dev/null
+cmp -s "$tmp/a/t_1-1_$arch.ipk" "$tmp/b/t_1-1_$arch.ipk" && ok "ipk bytes reproducible" || no "ipk bytes differ between two packs"
+tar -xzOf "$tmp/a/t_1-1_$arch.ipk" ./control.tar.gz | tar -xzOf - ./control | grep -q '^Depends' &&
+	no "empty depends left out" || ok "empty depends left out"
+rm -rf "$tmp"
+
+echo "target $arch: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
