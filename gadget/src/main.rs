@@ -185,20 +185,38 @@ fn control_fifo(path: PathBuf, hub: Arc<Hub>, tx: mpsc::Sender<Cmd>) -> std::io:
             let line = line.trim().to_string();
             let r = match line.as_str() {
                 "" => continue,
-                "unplug" => tx
-                    .send(Cmd::Unplug)
-                    .map(|_| "ok".to_string())
-                    .map_err(|e| e.to_string()),
                 "plug" => tx
                     .send(Cmd::Plug)
                     .map(|_| "ok".to_string())
                     .map_err(|e| e.to_string()),
+                l if l.split_whitespace().next() == Some("unplug") => unplug(l, &tx),
                 l => hub.control(l),
             };
             log("control", &format!("{line} -> {r:?}"));
         }
     });
     Ok(())
+}
+
+/// `unplug` or `unplug MS` (plugged in again after MS milliseconds, as the sim's
+/// control language has it).
+fn unplug(line: &str, tx: &mpsc::Sender<Cmd>) -> Result<String, String> {
+    let again = match line.split_whitespace().nth(1) {
+        None => None,
+        Some(ms) => Some(
+            ms.parse::<u64>()
+                .map_err(|_| format!("unplug: not a number: {ms}"))?,
+        ),
+    };
+    tx.send(Cmd::Unplug).map_err(|e| e.to_string())?;
+    if let Some(ms) = again {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(ms));
+            let _ = tx.send(Cmd::Plug);
+        });
+    }
+    Ok("ok".into())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,5 +385,43 @@ fn main() -> ExitCode {
             log("error", &e.to_string());
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unplug_lines() {
+        let (tx, rx) = mpsc::channel();
+        assert_eq!(unplug("unplug", &tx), Ok("ok".into()));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(1)), Ok(Cmd::Unplug));
+        assert_eq!(unplug("unplug 10", &tx), Ok("ok".into()));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(1)), Ok(Cmd::Unplug));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(Cmd::Plug));
+        assert!(unplug("unplug soon", &tx).is_err());
+        assert!(rx.try_recv().is_err(), "a bad line sends nothing");
+    }
+
+    #[test]
+    fn arguments() {
+        let a = |v: &[&str]| parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let o = a(&[
+            "--udc",
+            "dummy_udc.1",
+            "--id",
+            "0781:5567",
+            "--no-sim",
+            "--fault",
+            "refuse",
+        ])
+        .unwrap();
+        assert_eq!((o.udc.as_str(), o.id), ("dummy_udc.1", (0x0781, 0x5567)));
+        assert!(!o.sim.sim_present);
+        assert_eq!(o.start_ctl, vec!["fault refuse".to_string()]);
+        assert!(a(&["--id", "nope"]).is_err());
+        assert!(a(&["--kib"]).is_err());
+        assert!(a(&["--bogus"]).is_err());
     }
 }
