@@ -138,9 +138,9 @@ cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
 mkdir -p "$R/vm/scenarios"
 cp "$ROOT"/tests/vm/scenarios/*.sh "$R/vm/scenarios/"
 chmod 755 "$R/init"
-(cd "$R" && find . | "$BB" cpio -o -H newc 2>/dev/null | gzip -1 >"$B/initramfs.gz")
+(cd "$R" && find . | "$BB" cpio -o -H newc 2>/dev/null >"$B/initramfs.cpio")
 T1=$(date +%s)
-say "initramfs $(du -k "$B/initramfs.gz" | cut -f1) KiB, kernel $KVER, prepared in $((T1 - T0)) s"
+say "initramfs $(du -k "$B/initramfs.cpio" | cut -f1) KiB, kernel $KVER, prepared in $((T1 - T0)) s"
 
 # --- boot once per scenario ------------------------------------------------------
 if [ $# -gt 0 ]; then
@@ -161,7 +161,7 @@ for s in $SCEN; do
 	t=$(date +%s)
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
 		-display none -serial stdio -monitor none -nic none \
-		-kernel "$KERNEL" -initrd "$B/initramfs.gz" \
+		-kernel "$KERNEL" -initrd "$B/initramfs.cpio" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s umodem.verbose=${UMODEM_VM_VERBOSE:-0}" \
 		</dev/null >"$log" 2>&1 || true
 	dt=$(($(date +%s) - t))
