@@ -7,16 +7,16 @@
 
 NET="unshare -n pppd notty passive noauth nodetach nodefaultroute 10.64.64.64:95.209.96.115 ms-dns 80.251.201.177 ms-dns 80.251.201.178 logfile /tmp/ppp-network.log debug"
 umodem-gadget e367 --no-pin --reg-delay-ms 500 --ppp-cmd "$NET" >/tmp/gadget.out 2>/tmp/gadget.log &
-wait_for "12d1:1446 appears" 20 is_usbdev 12d1 1446
+wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
 if has_switcher; then
 	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
 else
 	echo "    switch: by Debian's usb_modeswitch (reference)"
 	check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
 fi
-wait_for "ttyUSB0 exists" 20 test -c /dev/ttyUSB0
+wait_for "ttyUSB0 exists" 60 test -c /dev/ttyUSB0
 check "ttyUSB0 is if0, the modem port" eq 00 tty_iface 0
-wait_for "registered on the network" 20 sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT+CREG? | grep -q "^+CREG: 0,[15]$"'
+wait_for "registered on the network" 30 sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT+CREG? | grep -q "^+CREG: 0,[15]$"'
 
 mkdir -p /etc/ppp
 pppd /dev/ttyUSB0 115200 nodetach noauth noipdefault usepeerdns defaultroute \
@@ -33,8 +33,8 @@ check "the network side answers across the link (ping 10.64.64.64)" ping -c 1 -W
 check "the stick saw the call come up" grep -q "gadget modem: call up" /tmp/gadget.log
 
 kill "$PPPD"
-wait_for "router pppd has hung up" 20 not kill -0 "$PPPD"
-wait_for "the network side ended too" 20 not pidof pppd
+wait_for "router pppd has hung up" 30 not kill -0 "$PPPD"
+wait_for "the network side ended too" 30 not pidof pppd
 check "ppp interface is gone" not has_ip
 check "modem port answers AT again (back in command mode)" sh -c '. /vm/lib.sh; at /dev/ttyUSB0 AT 3 | grep -qx OK'
 check "the stick saw the call end" grep -q "gadget modem: CallDown" /tmp/gadget.log

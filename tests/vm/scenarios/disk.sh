@@ -4,26 +4,26 @@
 . /vm/lib.sh
 
 umodem-gadget disk --udc dummy_udc.1 --id 0781:5567 >/tmp/disk.out 2>/tmp/disk.log &
-wait_for "disk 0781:5567 appears" 20 is_usbdev 0781 5567
+wait_for "disk 0781:5567 appears" 30 is_usbdev 0781 5567
 D=$(usbdev 0781 5567)
 DPORT=$(basename "$D")
 DEVNUM=$(cat "$D/devnum")
-wait_for "disk is /dev/sda" 20 test -b /dev/sda
+wait_for "disk is /dev/sda" 30 test -b /dev/sda
 check "disk reads back its marker" eq "UMODEM TEST DISK" sh -c "dd if=/dev/sda bs=512 count=1 2>/dev/null | head -n 1"
 check "disk interface bound to usb-storage" eq usb-storage sh -c "basename \$(readlink $D/$DPORT:1.0/driver)"
 check "the disk's gadget logs the commands it gets" grep -q "disk0: cdb 12 " /tmp/disk.log
 
 umodem-gadget e367 --udc dummy_udc.0 >/tmp/gadget.out 2>/tmp/gadget.log &
-wait_for "12d1:1446 appears" 20 is_usbdev 12d1 1446
+wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
 if has_switcher; then
 	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
 else
 	echo "    switch: by Debian's usb_modeswitch (reference; our switcher is not in files/ yet)"
-	wait_for "usb-storage has the CD-ROM" 20 sh -c 'grep -qx 5 /sys/bus/scsi/devices/*/type'
+	wait_for "usb-storage has the CD-ROM" 30 sh -c 'grep -qx 5 /sys/bus/scsi/devices/*/type'
 	check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
 fi
-wait_for "12d1:1506 appears" 20 is_usbdev 12d1 1506
-wait_for "ttyUSB2 exists" 10 test -c /dev/ttyUSB2
+wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
+wait_for "ttyUSB2 exists" 20 test -c /dev/ttyUSB2
 sleep 2 # let any late hotplug handler act
 
 check "disk still at $DPORT" is_usbdev 0781 5567

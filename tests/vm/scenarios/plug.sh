@@ -6,7 +6,7 @@
 
 umodem-gadget e367 --udc dummy_udc.0 >/tmp/gadget.out 2>/tmp/gadget.log &
 
-wait_for "12d1:1446 appears" 20 is_usbdev 12d1 1446
+wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
 D=$(usbdev 12d1 1446)
 PORT=$(basename "$D")
 DEVNUM=$(cat "$D/devnum")
@@ -18,7 +18,7 @@ check "if0 is mass storage 08/06/50" eq "08 06 50" val "$D/$PORT:1.0/bInterfaceC
 check "if1 is mass storage 08/06/50" eq "08 06 50" val "$D/$PORT:1.1/bInterfaceClass" "$D/$PORT:1.1/bInterfaceSubClass" "$D/$PORT:1.1/bInterfaceProtocol"
 
 cdrom() { for s in /sys/bus/scsi/devices/*/; do [ "$(cat "$s/type" 2>/dev/null)" = 5 ] && echo "$s" && return 0; done; return 1; }
-wait_for "usb-storage finds a SCSI CD-ROM (INQUIRY answered)" 20 cdrom
+wait_for "usb-storage finds a SCSI CD-ROM (INQUIRY answered)" 30 cdrom
 S=$(cdrom)
 check "INQUIRY vendor HUAWEI" eq HUAWEI val "$S/vendor"
 check "INQUIRY model Mass Storage" eq "Mass Storage" val "$S/model"
@@ -33,10 +33,10 @@ else
 	check "usb_modeswitch -J (HuaweiNew) sends the message" \
 		usb_modeswitch -v 0x12d1 -p 0x1446 -J
 fi
-wait_for "12d1:1506 appears" 20 is_usbdev 12d1 1506
+wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
 if has_switcher; then
 	check "the hotplug script started umodem switch for port $PORT" grep -q "^procd: start umodem-switch.$PORT: /usr/bin/umodem switch" /tmp/procd.log
-	wait_for "umodem switch exited 0" 10 grep -q "^procd: umodem-switch.$PORT exited with 0" /tmp/procd.log
+	wait_for "umodem switch exited 0" 20 grep -q "^procd: umodem-switch.$PORT exited with 0" /tmp/procd.log
 fi
 check "gadget recognised the switch message" grep -q "switch message: CSW sent (Ok" /tmp/gadget.log
 check "12d1:1446 is gone" not is_usbdev 12d1 1446
@@ -46,7 +46,7 @@ check "1506 is a new device number" sh -c "[ $(cat "$D2/devnum") != $DEVNUM ]"
 check "1506 has 7 interfaces" eq 7 val "$D2/bNumInterfaces"
 check "1506 device class ef/02/01" eq "ef 02 01" val "$D2/bDeviceClass" "$D2/bDeviceSubClass" "$D2/bDeviceProtocol"
 
-wait_for "ttyUSB0..2 exist" 10 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /dev/ttyUSB2
+wait_for "ttyUSB0..2 exist" 20 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /dev/ttyUSB2
 check "no ttyUSB3" test ! -e /dev/ttyUSB3
 check "ttyUSB0 is if0 (modem)" eq 00 tty_iface 0
 check "ttyUSB1 is if3 (diag)" eq 03 tty_iface 1
