@@ -100,26 +100,40 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn storage_iface() -> Interface {
+/// Which bulk endpoint a storage interface lists first (the E367's if0 lists IN
+/// first, its if1 OUT first).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum First {
+    In,
+    Out,
+}
+
+fn storage_iface(first: First) -> Interface {
+    let endpoints = match first {
+        First::In => vec![BULK_IN, BULK_OUT],
+        First::Out => vec![BULK_OUT, BULK_IN],
+    };
     Interface {
         class: 8,
         subclass: 6,
         protocol: 0x50,
-        endpoints: vec![BULK_IN, BULK_OUT],
+        endpoints,
     }
 }
 
-/// Start storage function `instance` (ep1 IN, ep2 OUT) serving `lun`.
+/// Start storage function `instance` serving `lun`.
 fn start_storage(
     o: &Opts,
     instance: &str,
+    first: First,
     lun: Lun,
     switch: Option<mpsc::Sender<Cmd>>,
 ) -> std::io::Result<()> {
-    let (dir, ep0) = gadget::start_function(&o.ffs, instance, &storage_iface())?;
+    let (dir, ep0) = gadget::start_function(&o.ffs, instance, &storage_iface(first))?;
     gadget::serve_ep0(instance.to_string(), ep0, gadget::storage_setup);
-    let ep_in = gadget::open_ep(&dir, 1)?;
-    let ep_out = gadget::open_ep(&dir, 2)?;
+    let (n_in, n_out) = if first == First::In { (1, 2) } else { (2, 1) };
+    let ep_in = gadget::open_ep(&dir, n_in)?;
+    let ep_out = gadget::open_ep(&dir, n_out)?;
     gadget::serve_storage(instance.to_string(), ep_in, ep_out, lun, switch);
     Ok(())
 }
@@ -246,12 +260,14 @@ fn e367(o: &Opts) -> std::io::Result<()> {
     start_storage(
         o,
         cd_names[0],
+        First::In,
         Lun::new(Medium::CdRom, "HUAWEI", "Mass Storage", "2.31", image),
         Some(tx.clone()),
     )?;
     start_storage(
         o,
         cd_names[1],
+        First::Out,
         Lun::new(Medium::Disk, "HUAWEI", "Mass Storage", "2.31", Vec::new()),
         Some(tx.clone()),
     )?;
@@ -342,6 +358,7 @@ fn disk(o: &Opts) -> std::io::Result<()> {
     start_storage(
         o,
         "disk0",
+        First::In,
         Lun::new(Medium::Disk, "Umodem", "Test Disk", "1.0", image),
         None,
     )?;
