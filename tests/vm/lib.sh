@@ -78,6 +78,25 @@ at() {
 # has_switcher: our hotplug script for the switch is installed (files/).
 has_switcher() { ls /etc/hotplug.d/usb/*umodem* >/dev/null 2>&1 && command -v umodem >/dev/null; }
 
+# ours: the switch is ours (the default); false when the kernel command line has
+# umodem.switch=reference (run.sh: UMODEM_VM_SWITCH=reference), where init removed
+# /etc/hotplug.d/usb and Debian's usb_modeswitch does the switch instead.
+ours() { ! grep -q 'umodem\.switch=reference' /proc/cmdline; }
+
+# switch_stick: see that the plugged 12d1:1446 gets switched. Ours: the hotplug
+# script must be installed and acts by itself. Reference: once usb-storage has the
+# CD-ROM, usb_modeswitch -J (HuaweiNew).
+switch_stick() {
+	if ours; then
+		echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
+		check "our switcher is installed (files/etc/hotplug.d/usb/*umodem*, umodem)" has_switcher
+	else
+		echo "    switch: by Debian's usb_modeswitch (reference)"
+		wait_for "usb-storage has the CD-ROM" 30 sh -c 'grep -qx 5 /sys/bus/scsi/devices/*/type'
+		check "usb_modeswitch -J switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
+	fi
+}
+
 # val FILE...: the files' contents, blanks trimmed, joined by one space (sysfs pads
 # some numbers, e.g. bNumInterfaces " 2").
 val() {

@@ -7,7 +7,9 @@
 #   tests/vm/run.sh                 all scenarios in tests/vm/scenarios/
 #   tests/vm/run.sh plug disk       just these
 # Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180); UMODEM_VM_VERBOSE=1
-# puts dmesg and the guest's /tmp/*.log in the serial log also on success. Every scenario runs
+# puts dmesg and the guest's /tmp/*.log in the serial log also on success;
+# UMODEM_VM_SWITCH=reference has Debian's usb_modeswitch switch the stick instead of our
+# hotplug script and umodem switch (to tell a gadget fault from ours). Every scenario runs
 # even after a failure; the serial log of each boot is build/vm/logs/NAME.log.
 set -eu
 
@@ -162,7 +164,7 @@ for s in $SCEN; do
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
 		-display none -serial stdio -monitor none -nic none \
 		-kernel "$KERNEL" -initrd "$B/initramfs.cpio" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s umodem.verbose=${UMODEM_VM_VERBOSE:-0}" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s umodem.verbose=${UMODEM_VM_VERBOSE:-0} umodem.switch=${UMODEM_VM_SWITCH:-ours}" \
 		</dev/null >"$log" 2>&1 || true
 	dt=$(($(date +%s) - t))
 	if grep -q "^UMODEM-VM-RESULT $s PASS" "$log"; then

@@ -8,12 +8,7 @@
 NET="unshare -n pppd notty passive noauth nodetach nodefaultroute 10.64.64.64:95.209.96.115 ms-dns 80.251.201.177 ms-dns 80.251.201.178 logfile /tmp/ppp-network.log debug"
 umodem-gadget e367 --no-pin --reg-delay-ms 500 --ppp-cmd "$NET" >/tmp/gadget.out 2>/tmp/gadget.log &
 wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
-if has_switcher; then
-	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
-else
-	echo "    switch: by Debian's usb_modeswitch (reference)"
-	check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
-fi
+switch_stick
 wait_for "ttyUSB0 exists" 60 test -c /dev/ttyUSB0
 check "ttyUSB0 is if0, the modem port" eq 00 tty_iface 0
 wait_for "registered on the network" 30 sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT+CREG? | grep -q "^+CREG: 0,[15]$"'

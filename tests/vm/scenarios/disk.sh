@@ -15,13 +15,7 @@ check "the disk's gadget logs the commands it gets" grep -q "disk0: cdb 12 " /tm
 
 umodem-gadget e367 --udc dummy_udc.0 >/tmp/gadget.out 2>/tmp/gadget.log &
 wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
-if has_switcher; then
-	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
-else
-	echo "    switch: by Debian's usb_modeswitch (reference; our switcher is not in files/ yet)"
-	wait_for "usb-storage has the CD-ROM" 30 sh -c 'grep -qx 5 /sys/bus/scsi/devices/*/type'
-	check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
-fi
+switch_stick
 wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
 wait_for "ttyUSB2 exists" 20 test -c /dev/ttyUSB2
 sleep 2 # let any late hotplug handler act
@@ -34,7 +28,7 @@ check "disk never got a switch message" sh -c "! grep -q 'cdb 11 06' /tmp/disk.l
 check "disk never got a mass-storage reset" sh -c "! grep -q 'type=21 req=ff' /tmp/disk.log"
 check "disk got no remove uevent" not grep -q "^remove usb [^ ]*/$DPORT usb_device" /tmp/uevents
 check "(the uevent log does hold the disk's add)" grep -q "^add usb [^ ]*/$DPORT usb_device" /tmp/uevents
-if has_switcher; then
+if ours; then
 	check "the hotplug script started nothing for the disk's port $DPORT" not grep -q "umodem-switch.$DPORT" /tmp/procd.log
 	check "it did start the switch for the stick" grep -q "^procd: start umodem-switch.1-1:" /tmp/procd.log
 fi

@@ -1,6 +1,6 @@
 # Plug the virtual E367: it comes up as the 12d1:1446 CD-ROM, usb-storage talks to it,
-# the switch (our hotplug script if files/ has it, else Debian's usb_modeswitch as the
-# reference) makes it re-appear as 12d1:1506 on the same port, `option` binds
+# the switch (our hotplug script and umodem switch; with UMODEM_VM_SWITCH=reference,
+# Debian's usb_modeswitch) makes it re-appear as 12d1:1506 on the same port, `option` binds
 # if0/if3/if4 to ttyUSB0..2 by itself, and the ports speak as umodem-sim's E367.
 . /vm/lib.sh
 
@@ -26,15 +26,9 @@ check "INQUIRY revision 2.31" eq "2.31" val "$S/rev"
 check "gadget saw TEST UNIT READY" grep -q "cdb 00 00 00" /tmp/gadget.log
 check "gadget saw READ CAPACITY" grep -q "cdb 25 " /tmp/gadget.log
 
-if has_switcher; then
-	echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
-else
-	echo "    switch: by Debian's usb_modeswitch (reference; our switcher is not in files/ yet)"
-	check "usb_modeswitch -J (HuaweiNew) sends the message" \
-		usb_modeswitch -v 0x12d1 -p 0x1446 -J
-fi
+switch_stick
 wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
-if has_switcher; then
+if ours; then
 	check "the hotplug script started umodem switch for port $PORT" grep -q "^procd: start umodem-switch.$PORT: /usr/bin/umodem switch" /tmp/procd.log
 	wait_for "umodem switch exited 0" 20 grep -q "^procd: umodem-switch.$PORT exited with 0" /tmp/procd.log
 fi

@@ -7,15 +7,7 @@
 UMODEM_SIM_PIN=8328 umodem-gadget e367 --control /tmp/e367.ctl >/tmp/gadget.out 2>/tmp/gadget.log &
 wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
 PORT=$(basename "$(usbdev 12d1 1446)")
-switch_it() {
-	if has_switcher; then
-		echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
-	else
-		echo "    switch: by Debian's usb_modeswitch (reference)"
-		check "usb_modeswitch switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
-	fi
-}
-switch_it
+switch_stick
 wait_for "ttyUSB0..2 exist" 60 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /dev/ttyUSB2
 check "AT on ttyUSB2 answers OK" sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT | grep -qx OK'
 check "the SIM wants its PIN" sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT+CPIN? | grep -qx "+CPIN: SIM PIN"'
@@ -30,7 +22,7 @@ wait_for "remove uevent for the device" 15 grep -q "^remove usb .*/$PORT usb_dev
 echo plug >/tmp/e367.ctl
 wait_for "12d1:1446 is back" 30 is_usbdev 12d1 1446
 check "on the same port" eq "$PORT" sh -c '. /vm/lib.sh; basename $(usbdev 12d1 1446)'
-switch_it
+switch_stick
 wait_for "ttyUSB0..2 are back" 60 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /dev/ttyUSB2
 check "ttyUSB2 is if4 again" eq 04 tty_iface 2
 check "AT on ttyUSB2 answers OK after the replug" sh -c '. /vm/lib.sh; at /dev/ttyUSB2 AT | grep -qx OK'
