@@ -33,8 +33,8 @@ PKGVER := $(VERSION)-$(RELEASE)
 # Build tools pinned to the versions this was verified with.
 ZIGLANG_VERSION := 0.17.1
 ZIGBUILD_VERSION := 0.24.1
-APT_BUILD := python3 python3-pip llvm gzip tar
-APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data mobile-broadband-provider-info
+APT_BUILD := python3 python3-pip llvm gzip tar mobile-broadband-provider-info
+APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data
 
 TOP := $(CURDIR)
 TOOLS := $(TOP)/build/tools
@@ -61,6 +61,8 @@ ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
 
 OUT := $(TOP)/build/$(ARCH)-$(LINK)
 FEED := $(TOP)/bin/$(if $(filter static,$(LINK)),packages,packages-dynamic)/$(ARCH)/umodem
+# Facts for the APN table (MCC/MNC -> APN), from Debian's mobile-broadband-provider-info.
+APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.
 DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
 
@@ -93,12 +95,15 @@ feed: binary
 	@rm -rf $(OUT)/pkg && mkdir -p $(OUT)/pkg/umodem/usr/sbin $(OUT)/pkg/defaults
 	cp $(OUT)/umodem $(OUT)/pkg/umodem/usr/sbin/umodem
 	[ ! -d files ] || cp -R files/. $(OUT)/pkg/umodem/
+	mkdir -p $(OUT)/pkg/umodem/usr/share/umodem
+	python3 tools/gen-apn-table.py $(APN_XML) > $(OUT)/pkg/umodem/usr/share/umodem/apn.tsv
 	@for f in $(DEFAULTS_FILES); do \
 		if [ -e $(OUT)/pkg/umodem/$$f ]; then \
 			mkdir -p $(OUT)/pkg/defaults/$$(dirname $$f); \
 			mv $(OUT)/pkg/umodem/$$f $(OUT)/pkg/defaults/$$f; \
 		fi; \
 	done
+	find $(OUT)/pkg/umodem -type d -empty -delete
 	@rm -rf $(FEED) && mkdir -p $(FEED)
 	openwrt/mkipk.sh $(OUT)/pkg/umodem $(FEED) umodem $(PKGVER) $(ARCH) \
 		"$(DEPENDS)" \

@@ -106,3 +106,17 @@ fn probe_finds_the_port_that_answers() {
     );
     let _m = modem.join().unwrap();
 }
+
+#[test]
+fn advisory_lock_is_exclusive_and_released_on_drop() {
+    let (_m, path) = pty();
+    let a = Tty::open(&path).unwrap();
+    let b = Tty::open(&path).unwrap();
+    assert!(a.try_lock().unwrap());
+    assert!(!b.try_lock().unwrap(), "a second holder is refused");
+    drop(a);
+    assert!(
+        b.try_lock().unwrap(),
+        "free again once the holder closed it"
+    );
+}

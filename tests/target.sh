@@ -41,6 +41,12 @@ run no-such-command >/dev/null 2>&1
 rc=$?
 [ "$rc" = 2 ] && ok "runs: unknown command exits 2" || no "runs: unknown command exit $rc"
 
+# The daemon's end-to-end tests (a ubusd test peer and the virtual E367) with this
+# binary: the ubus codec in the target's byte order, AT over ptys under qemu-user.
+abs="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+check "daemon end to end (tests/daemon.rs) with this binary" \
+	env UMODEM_TEST_BIN="$abs" ${qemu:+UMODEM_TEST_RUNNER=$qemu} cargo test -q --locked --test daemon
+
 # The feed.
 [ -f "$feed/Packages" ] && [ -f "$feed/Packages.gz" ] && ok "feed index files" || no "feed index files"
 check "Packages.gz is Packages" sh -c "gzip -dc '$feed/Packages.gz' | cmp -s - '$feed/Packages'"
@@ -75,6 +81,12 @@ done
 
 # The shipped binary is the one just tested.
 ipk=$(ls "$feed"/umodem_*.ipk 2>/dev/null | head -n 1)
+tar -xzOf "$ipk" ./control.tar.gz | tar -xzOf - ./conffiles | grep -qx /etc/config/umodem &&
+	ok "ipk: /etc/config/umodem is a conffile" || no "ipk: /etc/config/umodem is not a conffile"
+tar -xzOf "$ipk" ./data.tar.gz | tar -tvzf - ./etc/init.d/umodem | grep -q '^-rwxr-xr-x' &&
+	ok "ipk: init script executable" || no "ipk: init script missing or not executable"
+tar -xzOf "$ipk" ./data.tar.gz | tar -tzf - ./usr/share/rpcd/acl.d/umodem.json >/dev/null 2>&1 &&
+	ok "ipk: rpcd ACL" || no "ipk: rpcd ACL missing"
 tar -xzOf "$ipk" ./data.tar.gz | tar -xzOf - ./usr/sbin/umodem | cmp -s - "$bin" &&
 	ok "ipk carries the tested binary" || no "ipk carries the tested binary"
 

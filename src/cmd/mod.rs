@@ -7,6 +7,8 @@ use crate::cli::Args;
 use crate::error::Result;
 use crate::out::Out;
 
+pub mod connect;
+pub mod daemon;
 pub mod info;
 pub mod ports;
 pub mod prepare;
@@ -26,6 +28,12 @@ pub struct Command {
 
 pub const COMMANDS: &[Command] = &[
     Command {
+        name: "daemon",
+        run: daemon::run,
+        help: "ubus object umodem (status, info, connect, disconnect) and umodem.* events",
+        usage: "daemon [--interval S] [--log-level LEVEL] [--stderr] [--socket PATH] [--sysfs DIR]",
+    },
+    Command {
         name: "ports",
         run: ports::run,
         help: "list USB modems, their ttys and roles (control/modem)",
@@ -42,6 +50,12 @@ pub const COMMANDS: &[Command] = &[
         run: prepare::run,
         help: "check the SIM, enter the PIN (env UMODEM_PIN) when safe, set the service mode",
         usage: "prepare [--port TTY] [--service auto|umts_only|gprs_only|umts_first|gprs_first] [--state-dir DIR] [--sysfs DIR]",
+    },
+    Command {
+        name: "connect",
+        run: connect::run,
+        help: "pppd's connect step: AT on stdin/stdout, APN (env UMODEM_APN), dial, wait for CONNECT",
+        usage: "connect [--apn APN] [--dial NUMBER] [--timeout S]",
     },
     Command {
         name: "list",

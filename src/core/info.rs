@@ -86,23 +86,37 @@ fn registration(e: &mut Engine, name: &str) -> Result<Option<at::Reg>, AtError> 
     Ok(full.or(reg))
 }
 
-/// Gather all fields. `Err` only when the modem stopped answering entirely.
-pub fn gather(e: &mut Engine, profile: Option<&Profile>) -> Result<Out, AtError> {
-    let huawei = profile.is_some_and(|p| p.hw_cpin);
-    let mut o = Out::map();
-    o.set("manufacturer", value(ask(e, "AT+CGMI", 2000)?, "+CGMI:"));
-    o.set("model", value(ask(e, "AT+CGMM", 2000)?, "+CGMM:"));
-    o.set("revision", value(ask(e, "AT+CGMR", 2000)?, "+CGMR:"));
+/// Who the modem is: manufacturer, model, revision, IMEI, IMSI, ICCID (each
+/// `None` when the modem does not say).
+pub fn identity(
+    e: &mut Engine,
+    huawei: bool,
+) -> Result<[(&'static str, Option<String>); 6], AtError> {
+    let manufacturer = value(ask(e, "AT+CGMI", 2000)?, "+CGMI:");
+    let model = value(ask(e, "AT+CGMM", 2000)?, "+CGMM:");
+    let revision = value(ask(e, "AT+CGMR", 2000)?, "+CGMR:");
     let mut imei = value(ask(e, "AT+CGSN", 2000)?, "+CGSN:").and_then(|v| at::parse_imei(&v));
     if imei.is_none() {
         imei = value(ask(e, "AT+GSN", 2000)?, "+GSN:").and_then(|v| at::parse_imei(&v));
     }
-    o.set("imei", imei);
-    o.set(
-        "imsi",
-        value(ask(e, "AT+CIMI", 2000)?, "+CIMI:").and_then(|v| at::parse_imsi(&v)),
-    );
-    o.set("iccid", iccid(e, huawei)?);
+    let imsi = value(ask(e, "AT+CIMI", 2000)?, "+CIMI:").and_then(|v| at::parse_imsi(&v));
+    Ok([
+        ("manufacturer", manufacturer),
+        ("model", model),
+        ("revision", revision),
+        ("imei", imei),
+        ("imsi", imsi),
+        ("iccid", iccid(e, huawei)?),
+    ])
+}
+
+/// Gather all fields. `Err` only when the modem stopped answering entirely.
+pub fn gather(e: &mut Engine, profile: Option<&Profile>) -> Result<Out, AtError> {
+    let huawei = profile.is_some_and(|p| p.hw_cpin);
+    let mut o = Out::map();
+    for (k, v) in identity(e, huawei)? {
+        o.set(k, v);
+    }
 
     // SIM: state (errors become names), attempts.
     let state = match pin::sim_state(e) {

@@ -1,10 +1,12 @@
 //! Pure logic: no files, sockets or sleeps; time and I/O come in through seams.
 
 pub mod at;
+pub mod connect;
 pub mod db;
 pub mod engine;
 pub mod info;
 pub mod modeswitch;
 pub mod pin;
 pub mod ports;
+pub mod status;
 pub mod usbdesc;

@@ -49,6 +49,29 @@ impl Tty {
         Ok(tty)
     }
 
+    /// The tty pppd lends its connect program on stdin (and stdout: the same
+    /// open file): used as it is, since pppd has set its mode already.
+    pub fn stdin() -> Tty {
+        Tty { fd: 0 }
+    }
+
+    /// Take the advisory lock on the port (`flock`, exclusive) without waiting:
+    /// `Ok(false)` if another umodem process holds it. Released on drop.
+    /// The daemon takes it for each poll, so it never talks across a command
+    /// that holds the lock too.
+    pub fn try_lock(&self) -> io::Result<bool> {
+        // SAFETY: fd is open; flock takes no pointers.
+        if unsafe { libc::flock(self.fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let e = last();
+        if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            Ok(false)
+        } else {
+            Err(e)
+        }
+    }
+
     fn configure(&self) -> io::Result<()> {
         // SAFETY: termios is plain data; tcgetattr fills it or fails.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };

@@ -1,0 +1,107 @@
+//! `umodem connect`: pppd's connect program. AT on the modem port pppd holds
+//! (stdin, also stdout): wake, PDP context with the APN, dial, wait for
+//! CONNECT. APN from `--apn` or env `UMODEM_APN`; one stderr line per step
+//! (pppd puts them in the log); the outcome's short code goes to the file
+//! named by env `UMODEM_STATUS`, for the netifd handler's teardown.
+
+use std::io::Write;
+
+use crate::cli::Args;
+use crate::core::connect::{
+    valid_apn, valid_number, Action, Dial, Event, Outcome, Plan, DEFAULT_NUMBER,
+};
+use crate::core::engine::{AtError, Engine};
+use crate::error::{code, Error, Result};
+use crate::hw::clock::{Clock, SystemClock};
+use crate::hw::serial::{AtTransport, Tty};
+
+/// One log line: "umodem connect: " and the pieces.
+fn say(parts: &[&str]) {
+    let mut line = String::from("umodem connect: ");
+    for p in parts {
+        line.push_str(p);
+    }
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
+    let apn = args.value("--apn").map_err(usage)?;
+    let number = args.value("--dial").map_err(usage)?;
+    let timeout: Option<u64> = args.number("--timeout").map_err(usage)?;
+    args.finish().map_err(usage)?;
+    let apn = apn
+        .or_else(|| std::env::var("UMODEM_APN").ok())
+        .filter(|a| !a.is_empty());
+    if apn.as_deref().is_some_and(|a| !valid_apn(a)) {
+        return Err(Error::with_code(
+            code::USAGE,
+            "APN may hold only letters, digits, '.', '-' and '_'",
+        ));
+    }
+    let number = number.unwrap_or_else(|| DEFAULT_NUMBER.into());
+    if !valid_number(&number) {
+        return Err(Error::with_code(
+            code::USAGE,
+            "dial number may hold only digits, '*', '#', '+' and ','",
+        ));
+    }
+    say(&[
+        "APN ",
+        apn.as_deref()
+            .unwrap_or("(none: the modem's default context)"),
+        ", number ",
+        &number,
+    ]);
+    let plan = Plan {
+        apn,
+        number,
+        dial_ms: timeout.unwrap_or(30).clamp(1, 600) * 1000,
+        reg_ms: 20_000,
+    };
+    let mut port = Tty::stdin();
+    let outcome = dial(&mut port, &SystemClock::new(), plan);
+    if let Some(path) = std::env::var_os("UMODEM_STATUS").filter(|p| !p.is_empty()) {
+        let mut line = String::from(outcome.status());
+        line.push('\n');
+        let _ = std::fs::write(path, line);
+    }
+    match outcome {
+        Outcome::Connected(_) => {
+            say(&[&outcome.describe()]);
+            Ok(())
+        }
+        o => Err(Error::with_code(o.exit_code(), o.describe())),
+    }
+}
+
+/// Run the dial sequence on `port`. Waits between registration polls read
+/// the port (URCs), so they take the clock's time, fake or real.
+pub fn dial(port: &mut dyn AtTransport, clock: &dyn Clock, plan: Plan) -> Outcome {
+    let mut e = Engine::new(port, clock);
+    let (mut d, mut action) = Dial::new(plan);
+    // Bounded: every action either ends the sequence or spends time.
+    loop {
+        let ev = match action {
+            Action::Done(o) => return o,
+            Action::Wait(ms) => match e.drain(ms) {
+                Ok(()) => Event::Waited,
+                Err(AtError::Gone(g)) => Event::Gone(g),
+                Err(AtError::Timeout) => Event::Waited,
+            },
+            Action::Send(cmd, ms) => match e.command_timeout(&cmd, ms) {
+                Ok(r) => {
+                    say(&[&cmd, " -> ", &r.result.describe()]);
+                    Event::Reply(r)
+                }
+                Err(AtError::Timeout) => {
+                    say(&[&cmd, " -> no answer"]);
+                    Event::Timeout
+                }
+                Err(AtError::Gone(g)) => Event::Gone(g),
+            },
+        };
+        action = d.step(ev, clock.now_ms());
+    }
+}

@@ -1,0 +1,581 @@
+//! What the daemon knows about each modem, and what changed: pure.
+//!
+//! The daemon feeds in three kinds of observations, each stamped with the time
+//! (ms, monotonic), and gets back the events to announce:
+//! - [`Status::set_modems`]: the modems found in sysfs (plug / unplug);
+//! - [`Status::set_reading`]: one poll of a modem's control port (SIM,
+//!   registration, operator, ...) or why it failed;
+//! - [`Status::set_links`]: the netifd interfaces with proto umodem (connection).
+//!
+//! [`Status::status`] and [`Status::info`] build the ubus answers. Nothing here
+//! holds a secret: the daemon never reads the PIN, and netifd's interface data
+//! is copied field by field, never whole.
+
+use crate::core::at::{self, Csq, Reg};
+use crate::core::engine::{AtError, Engine};
+use crate::core::pin;
+use crate::ubus::blob::{self, BlobMsg, Table};
+
+/// After an interface starts its setup, `umodem prepare` talks to the control
+/// port for a while: the daemon leaves the port alone this long.
+pub const SETUP_QUIET_MS: u64 = 60_000;
+
+/// A modem as sysfs shows it (no AT involved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// "12d1:1506"
+    pub usb: String,
+    /// USB bus/port path, e.g. "1-1": the modem's identity while plugged.
+    pub path: String,
+    pub control: Option<String>,
+    pub data: Option<String>,
+    /// (tty, role name)
+    pub ports: Vec<(String, Option<&'static str>)>,
+    /// The profile says the modem speaks Huawei's ^CPIN / ^SYSINFO.
+    pub huawei: bool,
+}
+
+/// One poll of the control port.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reading {
+    pub sim: Option<String>,
+    pub pin_attempts: Option<u8>,
+    pub puk_attempts: Option<u8>,
+    pub csq: Option<Csq>,
+    pub creg: Option<Reg>,
+    pub cgreg: Option<Reg>,
+    pub operator: Option<String>,
+    pub mcc: Option<String>,
+    pub mnc: Option<String>,
+    pub tech: Option<String>,
+}
+
+impl Reading {
+    /// "home", "roaming", "searching", ...: packet registration if known (that
+    /// is what data needs), else circuit.
+    pub fn registration(&self) -> Option<&'static str> {
+        let pick = match (&self.cgreg, &self.creg) {
+            (Some(g), Some(c)) if !g.registered() && c.registered() => c,
+            (Some(g), _) => g,
+            (None, Some(c)) => c,
+            (None, None) => return None,
+        };
+        Some(pick.stat_name())
+    }
+}
+
+/// A netifd interface using proto umodem, as `network.interface dump` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Link {
+    pub name: String,
+    pub up: bool,
+    pub pending: bool,
+    pub available: bool,
+    pub uptime: Option<u64>,
+    /// The first error code the proto handler reported (e.g. PIN_FAILED).
+    pub error: Option<String>,
+}
+
+impl Link {
+    pub fn state(&self) -> &'static str {
+        if self.up {
+            "connected"
+        } else if self.pending {
+            "connecting"
+        } else {
+            "disconnected"
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modem {
+    pub found: Found,
+    pub reading: Option<Reading>,
+    /// Identity (manufacturer, model, revision, imei, imsi, iccid), once read.
+    pub identity: Option<Table>,
+    pub last_error: Option<String>,
+    /// When the last poll ended, ms.
+    pub polled_at: Option<u64>,
+}
+
+/// Something to announce: `umodem.<name>` on ubus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: &'static str,
+    pub data: Table,
+}
+
+impl Event {
+    fn new(name: &'static str, data: Table) -> Event {
+        Event { name, data }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Status {
+    pub modems: Vec<Modem>,
+    pub links: Vec<Link>,
+    /// When some umodem interface was last seen starting its setup.
+    setup_seen: Option<u64>,
+}
+
+fn s(v: &str) -> BlobMsg {
+    BlobMsg::String(v.to_string())
+}
+
+fn put(t: &mut Table, k: &str, v: Option<BlobMsg>) {
+    if let Some(v) = v {
+        t.push((k.to_string(), v));
+    }
+}
+
+fn int(v: impl Into<i64>) -> BlobMsg {
+    let v: i64 = v.into();
+    match i32::try_from(v) {
+        Ok(i) => BlobMsg::Int32(i),
+        Err(_) => BlobMsg::Int64(v),
+    }
+}
+
+fn who(f: &Found) -> Table {
+    vec![("modem".into(), s(&f.path)), ("usb".into(), s(&f.usb))]
+}
+
+impl Status {
+    pub fn new() -> Status {
+        Status::default()
+    }
+
+    pub fn modem(&self, path: &str) -> Option<&Modem> {
+        self.modems.iter().find(|m| m.found.path == path)
+    }
+
+    /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
+    /// changed at the same path (a different stick, or one that switched mode)
+    /// counts as unplug + plug.
+    pub fn set_modems(&mut self, now: Vec<Found>) -> Vec<Event> {
+        let mut ev = Vec::new();
+        let mut old = std::mem::take(&mut self.modems);
+        for m in &old {
+            if !now
+                .iter()
+                .any(|f| f.path == m.found.path && f.usb == m.found.usb)
+            {
+                log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
+                ev.push(Event::new("unplug", who(&m.found)));
+            }
+        }
+        for f in now {
+            let same = old
+                .iter()
+                .position(|m| m.found.path == f.path && m.found.usb == f.usb);
+            let m = match same {
+                Some(i) => Modem {
+                    found: f,
+                    ..old.swap_remove(i)
+                },
+                None => {
+                    log::info!(
+                        "modem {} ({}) plugged: control {} data {}",
+                        f.path,
+                        f.usb,
+                        f.control.as_deref().unwrap_or("-"),
+                        f.data.as_deref().unwrap_or("-")
+                    );
+                    let mut d = who(&f);
+                    put(&mut d, "control", f.control.as_deref().map(s));
+                    put(&mut d, "data", f.data.as_deref().map(s));
+                    ev.push(Event::new("plug", d));
+                    Modem {
+                        found: f,
+                        reading: None,
+                        identity: None,
+                        last_error: None,
+                        polled_at: None,
+                    }
+                }
+            };
+            self.modems.push(m);
+        }
+        ev
+    }
+
+    /// The result of polling `path`'s control port at `now`.
+    pub fn set_reading(&mut self, path: &str, r: Result<Reading, String>, now: u64) -> Vec<Event> {
+        let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) else {
+            return Vec::new();
+        };
+        m.polled_at = Some(now);
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                if m.last_error.as_deref() != Some(e.as_str()) {
+                    log::warn!("modem {path}: {e}");
+                }
+                m.last_error = Some(e);
+                return Vec::new();
+            }
+        };
+        if m.last_error.take().is_some() {
+            log::info!("modem {path}: answers again");
+        }
+        let mut ev = Vec::new();
+        let old = m.reading.as_ref();
+        if old.map(|o| &o.sim) != Some(&r.sim) {
+            let st = r.sim.as_deref().unwrap_or("unknown");
+            log::info!("modem {path}: sim {st}");
+            let mut d = who(&m.found);
+            d.push(("sim".into(), s(st)));
+            put(&mut d, "pin_attempts", r.pin_attempts.map(int));
+            ev.push(Event::new("sim", d));
+        }
+        let (reg, oreg) = (r.registration(), old.and_then(Reading::registration));
+        if old.is_none() || reg != oreg || old.map(|o| &o.operator) != Some(&r.operator) {
+            let st = reg.unwrap_or("unknown");
+            log::info!(
+                "modem {path}: registration {st}, operator {}",
+                r.operator.as_deref().unwrap_or("-")
+            );
+            let mut d = who(&m.found);
+            d.push(("registration".into(), s(st)));
+            put(&mut d, "operator", r.operator.as_deref().map(s));
+            put(&mut d, "technology", r.tech.as_deref().map(s));
+            ev.push(Event::new("registration", d));
+        }
+        m.reading = Some(r);
+        ev
+    }
+
+    pub fn set_identity(&mut self, path: &str, id: Table) {
+        if let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) {
+            m.identity = Some(id);
+        }
+    }
+
+    /// The umodem interfaces netifd has now.
+    pub fn set_links(&mut self, links: Vec<Link>, now: u64) -> Vec<Event> {
+        let mut ev = Vec::new();
+        for l in &links {
+            let old = self.links.iter().find(|o| o.name == l.name);
+            if l.pending && !old.is_some_and(|o| o.pending) {
+                self.setup_seen = Some(now);
+            }
+            if old.map(Link::state) != Some(l.state()) {
+                log::info!("interface {}: {}", l.name, l.state());
+                let mut d: Table = vec![
+                    ("interface".into(), s(&l.name)),
+                    ("state".into(), s(l.state())),
+                ];
+                if let [m] = self.modems.as_slice() {
+                    d.extend(who(&m.found));
+                }
+                put(&mut d, "error", l.error.as_deref().map(s));
+                ev.push(Event::new("connection", d));
+            }
+        }
+        self.links = links;
+        ev
+    }
+
+    /// May the control port of `m` be opened now? Never when it is also the data
+    /// port while an interface is up or setting up (pppd holds it), nor during
+    /// the setup window (`umodem prepare` talks to it).
+    pub fn may_poll(&self, m: &Found, now: u64) -> Result<(), &'static str> {
+        let Some(c) = m.control.as_deref() else {
+            return Err("no AT control port");
+        };
+        let busy = self.links.iter().any(|l| l.up || l.pending);
+        if m.data.as_deref() == Some(c) && busy {
+            return Err("the control port is the PPP port, in use");
+        }
+        if self.links.iter().any(|l| l.pending)
+            && self
+                .setup_seen
+                .is_some_and(|t| now.saturating_sub(t) < SETUP_QUIET_MS)
+        {
+            return Err("interface setting up");
+        }
+        Ok(())
+    }
+
+    /// The interface that belongs to a modem: with one modem and one umodem
+    /// interface, that one; otherwise unknown.
+    fn link_of(&self) -> Option<&Link> {
+        match (self.modems.len(), self.links.as_slice()) {
+            (1, [l]) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The modem's state in one word.
+    pub fn state(&self, m: &Modem) -> &'static str {
+        if m.found.control.is_none() {
+            return "no_control_port";
+        }
+        if let Some(l) = self.link_of() {
+            if l.up {
+                return "connected";
+            }
+        }
+        let Some(r) = &m.reading else {
+            return if m.last_error.is_some() {
+                "not_responding"
+            } else {
+                "detected"
+            };
+        };
+        if m.last_error.is_some() {
+            return "not_responding";
+        }
+        match r.sim.as_deref() {
+            Some("ready") | Some("pin2") | Some("puk2") => {}
+            Some("absent") => return "no_sim",
+            Some("pin") | Some("puk") | Some("locked") => return "sim_locked",
+            _ => return "sim_error",
+        }
+        match r.registration() {
+            Some("home") | Some("roaming") => "registered",
+            Some("denied") => "registration_denied",
+            _ => "searching",
+        }
+    }
+
+    /// `ubus call umodem status`.
+    pub fn status(&self, now: u64) -> Table {
+        let link = self.link_of();
+        let modems = self
+            .modems
+            .iter()
+            .map(|m| {
+                let f = &m.found;
+                let mut t: Table = vec![
+                    ("modem".into(), s(&f.path)),
+                    ("usb".into(), s(&f.usb)),
+                    ("state".into(), s(self.state(m))),
+                ];
+                put(&mut t, "control", f.control.as_deref().map(s));
+                put(&mut t, "data", f.data.as_deref().map(s));
+                let ports = f
+                    .ports
+                    .iter()
+                    .map(|(tty, role)| {
+                        let mut p: Table = vec![("tty".into(), s(tty))];
+                        put(&mut p, "role", role.map(s));
+                        BlobMsg::Table(p)
+                    })
+                    .collect();
+                t.push(("ports".into(), BlobMsg::Array(ports)));
+                if let Some(r) = &m.reading {
+                    reading_into(&mut t, r);
+                }
+                if let Some(l) = link {
+                    t.push(("connection".into(), BlobMsg::Table(link_table(l))));
+                }
+                put(&mut t, "last_error", m.last_error.as_deref().map(s));
+                put(
+                    &mut t,
+                    "age",
+                    m.polled_at
+                        .map(|p| int((now.saturating_sub(p) / 1000) as i64)),
+                );
+                BlobMsg::Table(t)
+            })
+            .collect();
+        let links = self
+            .links
+            .iter()
+            .map(|l| BlobMsg::Table(link_table(l)))
+            .collect();
+        vec![
+            ("modems".into(), BlobMsg::Array(modems)),
+            ("interfaces".into(), BlobMsg::Array(links)),
+        ]
+    }
+
+    /// `ubus call umodem info`: identity of every modem.
+    pub fn info(&self) -> Table {
+        let modems = self
+            .modems
+            .iter()
+            .map(|m| {
+                let mut t = who(&m.found);
+                if let Some(id) = &m.identity {
+                    t.extend(id.iter().cloned());
+                }
+                BlobMsg::Table(t)
+            })
+            .collect();
+        vec![("modems".into(), BlobMsg::Array(modems))]
+    }
+}
+
+fn reading_into(t: &mut Table, r: &Reading) {
+    let mut sim: Table = Vec::new();
+    put(&mut sim, "state", r.sim.as_deref().map(s));
+    put(&mut sim, "pin_attempts", r.pin_attempts.map(int));
+    put(&mut sim, "puk_attempts", r.puk_attempts.map(int));
+    t.push(("sim".into(), BlobMsg::Table(sim)));
+    if let Some(c) = &r.csq {
+        let mut sig: Table = vec![("csq".into(), int(c.rssi))];
+        put(&mut sig, "dbm", c.dbm().map(int));
+        put(&mut sig, "percent", c.percent().map(int));
+        t.push(("signal".into(), BlobMsg::Table(sig)));
+    }
+    put(t, "registration", r.registration().map(s));
+    let mut reg: Table = Vec::new();
+    for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg)] {
+        if let Some(g) = g {
+            let mut x: Table = vec![("state".into(), s(g.stat_name()))];
+            put(&mut x, "lac", g.lac.as_deref().map(s));
+            put(&mut x, "cell", g.cell.as_deref().map(s));
+            reg.push((k.into(), BlobMsg::Table(x)));
+        }
+    }
+    if !reg.is_empty() {
+        t.push(("cells".into(), BlobMsg::Table(reg)));
+    }
+    let mut op: Table = Vec::new();
+    put(&mut op, "name", r.operator.as_deref().map(s));
+    put(&mut op, "mcc", r.mcc.as_deref().map(s));
+    put(&mut op, "mnc", r.mnc.as_deref().map(s));
+    if !op.is_empty() {
+        t.push(("operator".into(), BlobMsg::Table(op)));
+    }
+    put(t, "technology", r.tech.as_deref().map(s));
+}
+
+fn link_table(l: &Link) -> Table {
+    let mut t: Table = vec![
+        ("interface".into(), s(&l.name)),
+        ("state".into(), s(l.state())),
+        ("available".into(), BlobMsg::from(l.available)),
+    ];
+    put(&mut t, "uptime", l.uptime.map(|u| int(u as i64)));
+    put(&mut t, "error", l.error.as_deref().map(s));
+    t
+}
+
+/// The umodem interfaces in netifd's `network.interface dump` answer. Only the
+/// fields named here are read; anything else in it (data, config) is ignored.
+pub fn links_from_dump(dump: &[(String, BlobMsg)]) -> Vec<Link> {
+    let Some(BlobMsg::Array(list)) = blob::get(dump, "interface") else {
+        return Vec::new();
+    };
+    let flag = |t: &Table, k: &str| blob::get(t, k).and_then(BlobMsg::as_bool) == Some(true);
+    list.iter()
+        .filter_map(|i| match i {
+            BlobMsg::Table(t) => Some(t),
+            _ => None,
+        })
+        .filter(|t| blob::get(t, "proto").and_then(BlobMsg::as_str) == Some("umodem"))
+        .filter_map(|t| {
+            let name = blob::get(t, "interface")?.as_str()?;
+            let error = match blob::get(t, "errors") {
+                Some(BlobMsg::Array(e)) => e.iter().find_map(|x| match x {
+                    BlobMsg::Table(x) => blob::get(x, "code")?.as_str().map(clean),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            Some(Link {
+                name: clean(name),
+                up: flag(t, "up"),
+                pending: flag(t, "pending"),
+                available: flag(t, "available"),
+                uptime: blob::get(t, "uptime")
+                    .and_then(BlobMsg::as_i64)
+                    .and_then(|u| u64::try_from(u).ok()),
+                error,
+            })
+        })
+        .collect()
+}
+
+/// Names and codes from outside go into logs and events: printable, short.
+fn clean(v: &str) -> String {
+    v.chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect::<String>()
+}
+
+fn ask(e: &mut Engine, cmd: &str) -> Result<Option<at::Response>, AtError> {
+    let r = e.command_timeout(cmd, 3000)?;
+    Ok(r.result.is_ok().then_some(r))
+}
+
+/// Poll a modem's control port: SIM, attempts, signal, registration, operator,
+/// technology. A timeout ends the poll at once (a silent modem must not hold
+/// the daemon for long); an ERROR leaves that field empty.
+pub fn poll(e: &mut Engine, huawei: bool) -> Result<Reading, AtError> {
+    let mut r = Reading::default();
+    let gone = |err: crate::Error| {
+        if err.exit_code() == crate::error::code::NO_DEVICE {
+            Some(AtError::Gone(err.msg().to_string()))
+        } else if err.exit_code() == crate::error::code::MODEM_ERROR
+            && err.msg().contains("did not answer")
+        {
+            Some(AtError::Timeout)
+        } else {
+            None
+        }
+    };
+    r.sim = match pin::sim_state(e) {
+        Ok(st) => Some(st.name().to_string()),
+        Err(err) => match err.exit_code() {
+            crate::error::code::NO_SIM => Some("absent".into()),
+            crate::error::code::SIM_BUSY => Some("busy_or_failed".into()),
+            _ => match gone(err) {
+                Some(g) => return Err(g),
+                None => None,
+            },
+        },
+    };
+    if r.sim.as_deref() != Some("absent") {
+        match pin::attempts(e, huawei) {
+            Ok(a) => {
+                r.pin_attempts = a.pin;
+                r.puk_attempts = a.puk;
+            }
+            Err(err) => {
+                if let Some(g) = gone(err) {
+                    return Err(g);
+                }
+            }
+        }
+    }
+    r.csq = ask(e, "AT+CSQ")?.and_then(|x| x.fields("+CSQ:").find_map(at::parse_csq));
+    r.creg = ask(e, "AT+CREG?")?.and_then(|x| x.fields("+CREG:").find_map(at::parse_reg_answer));
+    r.cgreg = ask(e, "AT+CGREG?")?.and_then(|x| x.fields("+CGREG:").find_map(at::parse_reg_answer));
+    let numeric =
+        ask(e, "AT+COPS=3,2;+COPS?")?.and_then(|x| x.fields("+COPS:").find_map(at::parse_cops));
+    let named =
+        ask(e, "AT+COPS=3,0;+COPS?")?.and_then(|x| x.fields("+COPS:").find_map(at::parse_cops));
+    if let Some((mcc, mnc)) = numeric
+        .as_ref()
+        .and_then(|c| c.oper.as_deref())
+        .and_then(at::split_plmn)
+    {
+        r.mcc = Some(mcc);
+        r.mnc = Some(mnc);
+    }
+    r.operator = named
+        .as_ref()
+        .and_then(|c| c.oper.clone())
+        .filter(|n| at::split_plmn(n).is_none());
+    if huawei {
+        r.tech = ask(e, "AT^SYSINFO")?
+            .and_then(|x| x.fields("^SYSINFO:").find_map(at::parse_sysinfo))
+            .and_then(|si| at::sysinfo_tech(&si))
+            .map(str::to_string);
+    }
+    if r.tech.is_none() {
+        r.tech = named
+            .as_ref()
+            .or(numeric.as_ref())
+            .and_then(|c| c.act)
+            .map(|a| at::act_name(a).to_string());
+    }
+    Ok(r)
+}

@@ -1,0 +1,797 @@
+//! `umodem daemon` end to end: the real binary against the virtual E367
+//! (umodem-sim) and a test peer that plays ubusd on a unix socket. The peer
+//! speaks ubusd's side of the protocol (HELLO, ADD_OBJECT, LOOKUP, INVOKE
+//! forwarding, events) and plays netifd's `network.interface` objects.
+//! Nothing here asserts how fast anything is: waits are for conditions, with
+//! a generous limit so a broken daemon fails instead of hanging.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use umodem::ubus::blob::{self, BlobMsg, Table};
+use umodem::ubus::msg::{self, kind, status, Attr, Check, Message};
+
+const UMODEM: &str = env!("CARGO_BIN_EXE_umodem");
+const PIN: &str = "8328";
+/// The client id our test caller has on the fake bus.
+const CALLER: u32 = 0x7e57_ca11;
+const NETIFD: u32 = 0x2000_0000;
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn sim_bin() -> &'static PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let st = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "umodem-sim", "--bin", "umodem-sim"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo build -p umodem-sim");
+        assert!(st.success());
+        dir.join("umodem-sim")
+    })
+}
+
+struct Sim {
+    child: Child,
+    base: PathBuf,
+    dir: PathBuf,
+    root: PathBuf,
+}
+
+impl Sim {
+    fn start(name: &str, args: &[&str]) -> Sim {
+        let base =
+            std::env::temp_dir().join(format!("umodem-daemon-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let (dir, root) = (base.join("dev"), base.join("root"));
+        let mut child = Command::new(sim_bin())
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--sysfs")
+            .arg(&root)
+            .args(["--reg-delay-ms", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn umodem-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("ready"), "{line}");
+        Sim {
+            child,
+            base,
+            dir,
+            root,
+        }
+    }
+
+    fn ctl(&self, cmd: &str) -> String {
+        let Ok(mut s) = UnixStream::connect(self.dir.join("control")) else {
+            return String::new();
+        };
+        writeln!(s, "{cmd}").unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut r = String::new();
+        let _ = s.read_to_string(&mut r);
+        r
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+/// What the fake ubusd saw and what it should answer for netifd.
+#[derive(Default)]
+struct Seen {
+    /// (path, id, signature) of ADD_OBJECT requests, over all connections.
+    objects: Vec<(String, u32, Table)>,
+    events: Vec<(String, Table)>,
+    /// NOTIFY to subscribers: (type, data).
+    notifies: Vec<(String, Table)>,
+    /// (object path, method) the daemon called on netifd objects.
+    netifd_calls: Vec<(String, String)>,
+    /// DATA/STATUS the daemon sent to our caller.
+    replies: Vec<Message>,
+    /// Every byte the daemon wrote.
+    bytes: Vec<u8>,
+    /// What `network.interface dump` answers; None: netifd absent.
+    dump: Option<Table>,
+    connections: usize,
+    closed: bool,
+}
+
+struct Bus {
+    listener: UnixListener,
+    shared: Arc<(Mutex<Seen>, Condvar)>,
+    conn: Mutex<Option<UnixStream>>,
+    seq: Mutex<u16>,
+}
+
+impl Bus {
+    fn new(path: &Path) -> Arc<Bus> {
+        let _ = std::fs::remove_file(path);
+        Arc::new(Bus {
+            listener: UnixListener::bind(path).unwrap(),
+            shared: Arc::new((Mutex::new(Seen::default()), Condvar::new())),
+            conn: Mutex::new(None),
+            seq: Mutex::new(0),
+        })
+    }
+
+    /// Wait for the daemon to connect; greet it; serve it in a thread.
+    fn accept(self: &Arc<Bus>, client_id: u32) {
+        let (sock, _) = self.listener.accept().unwrap();
+        let w = sock.try_clone().unwrap();
+        send(&w, &Message::new(kind::HELLO, 0, client_id, vec![]));
+        *self.conn.lock().unwrap() = Some(w);
+        {
+            let mut s = self.shared.0.lock().unwrap();
+            s.connections += 1;
+            s.closed = false;
+        }
+        let bus = Arc::clone(self);
+        thread::spawn(move || bus.serve(sock));
+    }
+
+    /// Drop the connection, as a dying ubusd does.
+    fn hang_up(&self) {
+        if let Some(c) = self.conn.lock().unwrap().take() {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn serve(&self, mut sock: UnixStream) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = match sock.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            buf.extend_from_slice(&chunk[..n]);
+            self.shared
+                .0
+                .lock()
+                .unwrap()
+                .bytes
+                .extend_from_slice(&chunk[..n]);
+            while let Ok(Check::Complete(len)) = msg::check(&buf) {
+                let m = Message::parse(&buf[..len]).expect("daemon sends valid messages");
+                buf.drain(..len);
+                self.handle(m);
+            }
+        }
+        let (lock, cv) = &*self.shared;
+        lock.lock().unwrap().closed = true;
+        cv.notify_all();
+    }
+
+    fn reply(&self, m: Message) {
+        if let Some(c) = self.conn.lock().unwrap().as_ref() {
+            send(c, &m);
+        }
+    }
+
+    fn handle(&self, m: Message) {
+        let (lock, cv) = &*self.shared;
+        let (seq, peer) = (m.hdr.seq, m.hdr.peer);
+        let ok = |peer, extra: Vec<Attr>| {
+            let mut a = vec![Attr::Status(status::OK)];
+            a.extend(extra);
+            Message::new(kind::STATUS, seq, peer, a)
+        };
+        match m.hdr.kind {
+            kind::ADD_OBJECT => {
+                let mut s = lock.lock().unwrap();
+                let id = 0x1000_0000 + s.objects.len() as u32;
+                s.objects.push((
+                    m.objpath().unwrap_or("").to_string(),
+                    id,
+                    m.signature().cloned().unwrap_or_default(),
+                ));
+                drop(s);
+                let d = vec![Attr::ObjId(id), Attr::ObjType(0x4242)];
+                self.reply(Message::new(kind::DATA, seq, 0, d));
+                self.reply(ok(0, vec![]));
+            }
+            kind::LOOKUP => {
+                let path = m.objpath().unwrap_or("").to_string();
+                let s = lock.lock().unwrap();
+                let id = match (&s.dump, path.as_str()) {
+                    (None, _) => None,
+                    (Some(_), "network.interface") => Some(NETIFD),
+                    (Some(_), p) => p
+                        .strip_prefix("network.interface.")
+                        .filter(|n| ["wan", "lan"].contains(n))
+                        .map(|n| NETIFD + 1 + u32::from(n == "lan")),
+                };
+                drop(s);
+                match id {
+                    None => self.reply(Message::new(
+                        kind::STATUS,
+                        seq,
+                        0,
+                        vec![Attr::Status(status::NOT_FOUND)],
+                    )),
+                    Some(id) => {
+                        let d = vec![
+                            Attr::ObjPath(path),
+                            Attr::ObjId(id),
+                            Attr::ObjType(0x77),
+                            Attr::Signature(Vec::new()),
+                        ];
+                        self.reply(Message::new(kind::DATA, seq, 0, d));
+                        self.reply(ok(0, vec![]));
+                    }
+                }
+            }
+            kind::INVOKE if peer == msg::OBJECT_EVENT => {
+                let data = m.data().cloned().unwrap_or_default();
+                let id = blob::get(&data, "id")
+                    .and_then(BlobMsg::as_str)
+                    .unwrap_or("");
+                let body = match blob::get(&data, "data") {
+                    Some(BlobMsg::Table(t)) => t.clone(),
+                    _ => Vec::new(),
+                };
+                lock.lock().unwrap().events.push((id.to_string(), body));
+                cv.notify_all();
+                self.reply(ok(peer, vec![]));
+            }
+            kind::INVOKE if (NETIFD..=NETIFD + 2).contains(&peer) => {
+                let method = m.method().unwrap_or("").to_string();
+                let mut s = lock.lock().unwrap();
+                let path = match peer - NETIFD {
+                    0 => "network.interface",
+                    1 => "network.interface.wan",
+                    _ => "network.interface.lan",
+                };
+                s.netifd_calls.push((path.to_string(), method.clone()));
+                let dump = s.dump.clone().unwrap_or_default();
+                drop(s);
+                cv.notify_all();
+                if peer == NETIFD && method == "dump" {
+                    let d = vec![Attr::ObjId(peer), Attr::Data(dump)];
+                    self.reply(Message::new(kind::DATA, seq, peer, d));
+                }
+                self.reply(ok(peer, vec![Attr::ObjId(peer)]));
+            }
+            kind::NOTIFY => {
+                let t = m.method().unwrap_or("").to_string();
+                let data = m.data().cloned().unwrap_or_default();
+                lock.lock().unwrap().notifies.push((t, data));
+                cv.notify_all();
+            }
+            kind::DATA | kind::STATUS if peer == CALLER => {
+                lock.lock().unwrap().replies.push(m);
+                cv.notify_all();
+            }
+            _ => {}
+        }
+    }
+
+    /// Wait until `f` holds on what the bus saw.
+    fn wait<T>(&self, what: &str, f: impl Fn(&Seen) -> Option<T>) -> T {
+        let (lock, cv) = &*self.shared;
+        let end = Instant::now() + LIMIT;
+        let mut s = lock.lock().unwrap();
+        loop {
+            if let Some(v) = f(&s) {
+                return v;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "gave up waiting for {what}");
+            s = cv
+                .wait_timeout(s, left.min(Duration::from_millis(200)))
+                .unwrap()
+                .0;
+        }
+    }
+
+    fn set_dump(&self, d: Option<Table>) {
+        self.shared.0.lock().unwrap().dump = d;
+    }
+
+    fn object_id(&self) -> u32 {
+        self.wait("ADD_OBJECT", |s| s.objects.last().map(|o| o.1))
+    }
+
+    /// Send raw attributes as an INVOKE from our caller; wait for the STATUS.
+    fn invoke_attrs(&self, attrs: Vec<Attr>) -> (u32, Vec<Table>) {
+        let seq = {
+            let mut q = self.seq.lock().unwrap();
+            *q += 1;
+            *q
+        };
+        self.reply(Message::new(kind::INVOKE, seq, CALLER, attrs));
+        self.wait("the answer", |s| {
+            let mine: Vec<&Message> = s.replies.iter().filter(|m| m.hdr.seq == seq).collect();
+            let st = mine.iter().find(|m| m.hdr.kind == kind::STATUS)?.status()?;
+            let data = mine.iter().filter_map(|m| m.data().cloned()).collect();
+            Some((st, data))
+        })
+    }
+
+    fn call(&self, method: &str, args: Table) -> (u32, Vec<Table>) {
+        let obj = self.object_id();
+        self.invoke_attrs(vec![
+            Attr::ObjId(obj),
+            Attr::Method(method.into()),
+            Attr::Data(args),
+            Attr::User("root".into()),
+            Attr::Group("root".into()),
+        ])
+    }
+
+    fn events(&self, id: &str) -> Vec<Table> {
+        let s = self.shared.0.lock().unwrap();
+        s.events
+            .iter()
+            .filter(|e| e.0 == id)
+            .map(|e| e.1.clone())
+            .collect()
+    }
+}
+
+fn send(mut w: &UnixStream, m: &Message) {
+    let _ = w.write_all(&m.encode().unwrap());
+}
+
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(sim: &Sim, sock: &Path) -> Daemon {
+        let log = sim.base.join("daemon.log");
+        // UMODEM_TEST_RUNNER (e.g. qemu-mips-static) and UMODEM_TEST_BIN run
+        // another build, e.g. the mips one, against the same peer.
+        let bin = std::env::var("UMODEM_TEST_BIN").unwrap_or_else(|_| UMODEM.to_string());
+        let mut cmd = match std::env::var("UMODEM_TEST_RUNNER") {
+            Ok(r) => {
+                let mut c = Command::new(r);
+                c.arg(bin);
+                c
+            }
+            Err(_) => Command::new(bin),
+        };
+        let child = cmd
+            .args([
+                "daemon",
+                "--interval",
+                "1",
+                "--stderr",
+                "--log-level",
+                "debug",
+            ])
+            .arg("--socket")
+            .arg(sock)
+            .env("UMODEM_SYSFS", &sim.root)
+            .env("UMODEM_DEV", &sim.dir)
+            // the daemon must never use (or show) a PIN it could find
+            .env("UMODEM_PIN", PIN)
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
+    }
+
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        if std::env::var_os("UMODEM_SHOW_LOG").is_some() {
+            eprintln!("--- daemon log ---\n{log}");
+        }
+        log
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get<'a>(t: &'a Table, path: &str) -> Option<&'a BlobMsg> {
+    let mut cur = t;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        let v = blob::get(cur, p)?;
+        if parts.peek().is_none() {
+            return Some(v);
+        }
+        cur = match v {
+            BlobMsg::Table(t) => t,
+            _ => return None,
+        };
+    }
+    None
+}
+
+fn str_at<'a>(t: &'a Table, path: &str) -> Option<&'a str> {
+    get(t, path).and_then(BlobMsg::as_str)
+}
+
+/// The first modem of a status or info answer.
+fn modem0(t: &Table) -> Option<Table> {
+    match blob::get(t, "modems")? {
+        BlobMsg::Array(a) => match a.first()? {
+            BlobMsg::Table(m) => Some(m.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Call `method` until the first modem in the answer satisfies `ok`.
+fn call_until(bus: &Bus, method: &str, what: &str, ok: impl Fn(&Table) -> bool) -> Table {
+    let end = Instant::now() + LIMIT;
+    loop {
+        let (st, data) = bus.call(method, Vec::new());
+        assert_eq!(st, status::OK, "{method} status");
+        assert_eq!(data.len(), 1, "{method}: one DATA");
+        if let Some(m) = modem0(&data[0]).filter(|m| ok(m)) {
+            return m;
+        }
+        assert!(
+            Instant::now() < end,
+            "gave up waiting for {what}: {:?}",
+            data[0]
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn umodem_iface(up: bool, extra: Vec<(String, BlobMsg)>) -> BlobMsg {
+    let mut t: Table = vec![
+        ("interface".into(), BlobMsg::from("wan")),
+        ("up".into(), BlobMsg::from(up)),
+        ("pending".into(), BlobMsg::from(false)),
+        ("available".into(), BlobMsg::from(true)),
+        ("proto".into(), BlobMsg::from("umodem")),
+    ];
+    if up {
+        t.push(("uptime".into(), BlobMsg::Int32(42)));
+    }
+    t.extend(extra);
+    BlobMsg::Table(t)
+}
+
+fn dump(ifaces: Vec<BlobMsg>) -> Table {
+    vec![("interface".into(), BlobMsg::Array(ifaces))]
+}
+
+fn lan() -> BlobMsg {
+    BlobMsg::Table(vec![
+        ("interface".into(), BlobMsg::from("lan")),
+        ("up".into(), BlobMsg::from(true)),
+        ("proto".into(), BlobMsg::from("static")),
+    ])
+}
+
+#[test]
+fn registers_object_with_its_signature() {
+    let sim = Sim::start("sig", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0bad_cafe);
+    let (path, _, sig) = bus.wait("ADD_OBJECT", |s| s.objects.first().cloned());
+    assert_eq!(path, "umodem");
+    let want = msg::signature(&[
+        ("status", &[]),
+        ("info", &[]),
+        ("connect", &[("interface", blob::TYPE_STRING)]),
+        ("disconnect", &[("interface", blob::TYPE_STRING)]),
+    ]);
+    assert_eq!(sig, want);
+    d.stop();
+}
+
+#[test]
+fn status_info_events_and_connect_on_a_registered_modem() {
+    let sim = Sim::start("reg", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    bus.set_dump(Some(dump(vec![lan(), umodem_iface(false, vec![])])));
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0101);
+
+    // plug: the modem in the fake sysfs, announced once
+    let plug = bus.wait("umodem.plug", |s| {
+        s.events
+            .iter()
+            .find(|e| e.0 == "umodem.plug")
+            .map(|e| e.1.clone())
+    });
+    assert_eq!(str_at(&plug, "usb"), Some("12d1:1506"));
+    assert_eq!(str_at(&plug, "modem"), Some("1-1"));
+
+    let m = call_until(&bus, "status", "registration", |m| {
+        str_at(m, "registration") == Some("home") && get(m, "operator.name").is_some()
+    });
+    assert_eq!(str_at(&m, "usb"), Some("12d1:1506"));
+    assert_eq!(str_at(&m, "state"), Some("registered"));
+    assert!(str_at(&m, "control").unwrap().ends_with("/ttyUSB2"));
+    assert!(str_at(&m, "data").unwrap().ends_with("/ttyUSB0"));
+    assert_eq!(str_at(&m, "sim.state"), Some("ready"));
+    assert_eq!(
+        get(&m, "sim.pin_attempts").and_then(BlobMsg::as_i64),
+        Some(3)
+    );
+    let csq = get(&m, "signal.csq").and_then(BlobMsg::as_i64).unwrap();
+    assert!((0..=31).contains(&csq), "csq {csq}");
+    assert_eq!(str_at(&m, "operator.name"), Some("3 SE"));
+    assert_eq!(str_at(&m, "operator.mcc"), Some("240"));
+    assert_eq!(str_at(&m, "operator.mnc"), Some("02"));
+    assert!(str_at(&m, "technology").is_some());
+    assert_eq!(str_at(&m, "connection.interface"), Some("wan"));
+    assert_eq!(str_at(&m, "connection.state"), Some("disconnected"));
+    let ports = match get(&m, "ports") {
+        Some(BlobMsg::Array(p)) => p.len(),
+        _ => 0,
+    };
+    assert_eq!(ports, 3);
+    // only the control port was ever opened: the sim counts no session on ttyUSB0
+    let reg = bus.events("umodem.registration");
+    assert!(
+        reg.iter()
+            .any(|e| str_at(e, "registration") == Some("home")),
+        "{reg:?}"
+    );
+
+    // info: identity, read once
+    let i = call_until(&bus, "info", "identity", |m| get(m, "imei").is_some());
+    assert_eq!(str_at(&i, "model"), Some("E367"));
+    assert_eq!(str_at(&i, "manufacturer"), Some("huawei"));
+    assert_eq!(str_at(&i, "imsi"), Some("240021234567890"));
+    assert!(str_at(&i, "iccid").is_some_and(|c| c.starts_with("89")));
+
+    // unknown method, wrong argument type, not a umodem interface
+    assert_eq!(bus.call("reboot", vec![]).0, status::METHOD_NOT_FOUND);
+    let bad = vec![("interface".into(), BlobMsg::Int32(1))];
+    assert_eq!(bus.call("connect", bad).0, status::INVALID_ARGUMENT);
+    let lan_arg = vec![("interface".into(), BlobMsg::from("lan"))];
+    assert_eq!(bus.call("disconnect", lan_arg).0, status::INVALID_ARGUMENT);
+    assert!(!bus
+        .shared
+        .0
+        .lock()
+        .unwrap()
+        .netifd_calls
+        .iter()
+        .any(|c| c.0 == "network.interface.lan"));
+
+    // connect: the only umodem interface goes up
+    let (st, data) = bus.call("connect", vec![]);
+    assert_eq!(st, status::OK);
+    assert_eq!(str_at(&data[0], "interface"), Some("wan"));
+    assert!(bus
+        .shared
+        .0
+        .lock()
+        .unwrap()
+        .netifd_calls
+        .contains(&("network.interface.wan".into(), "up".into())));
+
+    // netifd says it is up: a connection event, and status shows the uptime
+    bus.set_dump(Some(dump(vec![lan(), umodem_iface(true, vec![])])));
+    let conn = bus.wait("umodem.connection connected", |s| {
+        s.events
+            .iter()
+            .find(|e| e.0 == "umodem.connection" && str_at(&e.1, "state") == Some("connected"))
+            .map(|e| e.1.clone())
+    });
+    assert_eq!(str_at(&conn, "interface"), Some("wan"));
+    let m = call_until(&bus, "status", "connected", |m| {
+        str_at(m, "state") == Some("connected")
+    });
+    assert_eq!(
+        get(&m, "connection.uptime").and_then(BlobMsg::as_i64),
+        Some(42)
+    );
+
+    let (st, _) = bus.call(
+        "disconnect",
+        vec![("interface".into(), BlobMsg::from("wan"))],
+    );
+    assert_eq!(st, status::OK);
+    assert!(bus
+        .shared
+        .0
+        .lock()
+        .unwrap()
+        .netifd_calls
+        .contains(&("network.interface.wan".into(), "down".into())));
+
+    // someone subscribes (ubusd tells the object's owner), then unplug:
+    // an event for `ubus listen` and a notification for the subscriber
+    assert!(
+        bus.shared.0.lock().unwrap().notifies.is_empty(),
+        "no subscriber yet"
+    );
+    let obj = bus.object_id();
+    let active = vec![Attr::ObjId(obj), Attr::Active(1)];
+    bus.reply(Message::new(kind::NOTIFY, 0, 0, active));
+    // the status answer comes after the daemon has read the NOTIFY
+    bus.call("status", vec![]);
+    sim.ctl("unplug");
+    let un = bus.wait("umodem.unplug", |s| {
+        s.events
+            .iter()
+            .find(|e| e.0 == "umodem.unplug")
+            .map(|e| e.1.clone())
+    });
+    assert_eq!(str_at(&un, "modem"), Some("1-1"));
+    let note = bus.wait("notify unplug", |s| {
+        s.notifies
+            .iter()
+            .find(|n| n.0 == "unplug")
+            .map(|n| n.1.clone())
+    });
+    assert_eq!(note, un);
+    let (_, data) = bus.call("status", vec![]);
+    assert!(modem0(&data[0]).is_none(), "{:?}", data[0]);
+    d.stop();
+}
+
+#[test]
+fn locked_sim_shows_attempts_and_no_pin_anywhere() {
+    let sim = Sim::start("pin", &["--pin", PIN]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    // a hostile netifd dump that carries the PIN in fields we must not copy
+    let leaky = vec![
+        (
+            "data".into(),
+            BlobMsg::Table(vec![("pincode".into(), BlobMsg::from(PIN))]),
+        ),
+        (
+            "errors".into(),
+            BlobMsg::Array(vec![BlobMsg::Table(vec![
+                ("subsystem".into(), BlobMsg::from("umodem")),
+                ("code".into(), BlobMsg::from("PIN_REQUIRED")),
+            ])]),
+        ),
+    ];
+    bus.set_dump(Some(dump(vec![umodem_iface(false, leaky)])));
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0202);
+    let m = call_until(&bus, "status", "SIM state", |m| {
+        get(m, "sim.state").is_some()
+    });
+    assert_eq!(str_at(&m, "sim.state"), Some("pin"));
+    assert_eq!(str_at(&m, "state"), Some("sim_locked"));
+    assert_eq!(
+        get(&m, "sim.pin_attempts").and_then(BlobMsg::as_i64),
+        Some(3)
+    );
+    assert_eq!(
+        get(&m, "sim.puk_attempts").and_then(BlobMsg::as_i64),
+        Some(10)
+    );
+    assert_eq!(str_at(&m, "connection.error"), Some("PIN_REQUIRED"));
+    let sim_ev = bus.events("umodem.sim");
+    assert!(
+        sim_ev.iter().any(|e| str_at(e, "sim") == Some("pin")),
+        "{sim_ev:?}"
+    );
+    let _ = bus.call("info", vec![]);
+    // the daemon never entered the PIN: the SIM still has all its attempts
+    assert!(
+        sim.ctl("status").contains("pin_left=3"),
+        "{}",
+        sim.ctl("status")
+    );
+    let bytes = bus.shared.0.lock().unwrap().bytes.clone();
+    let log = d.stop();
+    assert!(
+        log.contains("sim pin"),
+        "the log tells the SIM state: {log}"
+    );
+    let pin = PIN.as_bytes();
+    assert!(
+        !bytes.windows(pin.len()).any(|w| w == pin),
+        "PIN on the bus"
+    );
+    assert!(!log.contains(PIN), "PIN in the log: {log}");
+}
+
+#[test]
+fn reconnects_after_ubusd_restart_and_survives_hostile_calls() {
+    let sim = Sim::start("restart", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0301);
+    let first = bus.object_id();
+    call_until(&bus, "status", "a poll", |m| get(m, "sim.state").is_some());
+
+    // hostile: DATA that is not blobmsg, no method, an unknown object
+    let obj = first;
+    // DATA holding a plain blob attribute, not blobmsg
+    let raw = Attr::Raw {
+        id: msg::attr::DATA,
+        data: vec![0x01, 0, 0, 8, 0xde, 0xad, 0xbe, 0xef],
+    };
+    let (st, _) = bus.invoke_attrs(vec![Attr::ObjId(obj), Attr::Method("status".into()), raw]);
+    assert_eq!(st, status::INVALID_ARGUMENT);
+    // a frame whose body does not parse: dropped (as libubus does), daemon goes on
+    let broken = Attr::Raw {
+        id: msg::attr::DATA,
+        data: vec![0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0],
+    };
+    let m = Message::new(kind::INVOKE, 999, CALLER, vec![Attr::ObjId(obj), broken]);
+    bus.reply(m);
+    let (st, _) = bus.invoke_attrs(vec![Attr::ObjId(obj)]);
+    assert_eq!(st, status::INVALID_ARGUMENT);
+    let (st, _) = bus.invoke_attrs(vec![Attr::ObjId(obj + 77), Attr::Method("status".into())]);
+    assert_eq!(st, status::NOT_FOUND);
+    // netifd absent: connect has nothing to switch
+    assert_eq!(bus.call("connect", vec![]).0, status::NOT_FOUND);
+
+    // ubusd restarts: the connection drops, a new one comes, the object again
+    bus.hang_up();
+    bus.wait("the old connection closed", |s| s.closed.then_some(()));
+    bus.accept(0x0000_0302);
+    let (path, second, sig) = bus.wait("ADD_OBJECT again", |s| {
+        (s.objects.len() >= 2).then(|| s.objects[1].clone())
+    });
+    assert_eq!(path, "umodem");
+    assert_ne!(first, second);
+    assert_eq!(sig, bus.shared.0.lock().unwrap().objects[0].2);
+    let m = call_until(&bus, "status", "status after reconnect", |m| {
+        get(m, "sim.state").is_some()
+    });
+    assert_eq!(str_at(&m, "usb"), Some("12d1:1506"));
+    let log = d.stop();
+    assert!(log.contains("reconnected"), "{log}");
+}
+
+#[test]
+fn a_locked_control_port_is_not_polled() {
+    use umodem::hw::serial::Tty;
+    let sim = Sim::start("lock", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    // another umodem command holds the control port
+    let holder = Tty::open(&sim.dir.join("ttyUSB2")).unwrap();
+    assert!(holder.try_lock().unwrap());
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0401);
+    let end = Instant::now() + LIMIT;
+    while !std::fs::read_to_string(&d.log)
+        .unwrap_or_default()
+        .contains("busy (locked), not polled")
+    {
+        assert!(Instant::now() < end, "the daemon never saw the lock");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (_, data) = bus.call("status", vec![]);
+    let m = modem0(&data[0]).expect("the modem is listed");
+    assert!(get(&m, "sim").is_none(), "polled through the lock: {m:?}");
+    drop(holder);
+    let m = call_until(&bus, "status", "a poll once free", |m| {
+        get(m, "sim.state").is_some()
+    });
+    assert_eq!(str_at(&m, "state"), Some("registered"));
+    d.stop();
+}

@@ -1,0 +1,79 @@
+# files/etc/hotplug.d/tty/30-umodem: availability follows the modem's ttys.
+# Run: busybox ash tests/shell/hotplug-tty.test.sh (from the repo root).
+
+. tests/shell/lib/common.sh
+. tests/shell/lib/fakes.sh
+
+SCRIPT="$REPO/files/etc/hotplug.d/tty/30-umodem"
+t_setup
+t_uci
+fakes_install
+netifd_root
+export NETIFD_MAIN_DIR="$ROOT/lib/netifd" NETIFD_LOG="$T/netifd"
+
+cat >"$T/etc/config/network" <<'X'
+config interface 'lan'
+	option proto 'static'
+
+config interface 'wwan'
+	option proto 'umodem'
+
+config interface 'fixed'
+	option proto 'umodem'
+	option device '/dev/ttyUSB5'
+
+config interface 'old'
+	option proto '3g'
+	option device '/dev/ttyUSB0'
+X
+E367='modem.0.usb=12d1:1506
+modem.0.data=/dev/ttyUSB0
+modem.0.control=/dev/ttyUSB2'
+
+event() {
+	: >"$T/netifd"
+	ACTION="$1" DEVICENAME="$2" "$BB" ash "$SCRIPT"
+	t_eq "$?" 0 "$1 $2: exit 0"
+}
+
+echo "--- E367 plugged: its ttys appear"
+echo "$E367" >"$T/ports.txt"
+event add ttyUSB0
+t_has "$T/netifd" "proto_set_available wwan 1" "wwan available"
+t_hasnt "$T/netifd" "fixed" "fixed (ttyUSB5) not touched"
+t_hasnt "$T/netifd" "old" "proto 3g not touched"
+t_hasnt "$T/netifd" "lan" "lan not touched"
+t_has "$T/syslog" "wwan: ttyUSB0 added, interface available" "logged"
+
+echo "--- an unrelated serial adapter appears"
+event add ttyUSB3
+t_hasnt "$T/netifd" "proto_set_available" "no change for a tty no modem owns"
+event add ttyUSB
+t_hasnt "$T/netifd" "proto_set_available" "a name that is a prefix of a modem tty is not it"
+t_has "$T/calls" "umodem ports --no-probe" "ports asked without AT probes"
+
+echo "--- E367 unplugged"
+: >"$T/ports.txt"
+event remove ttyUSB0
+t_has "$T/netifd" "proto_set_available wwan 0" "wwan unavailable"
+
+echo "--- data port gone, control port still listed"
+echo 'modem.0.control=/dev/ttyUSB2' >"$T/ports.txt"
+event remove ttyUSB0
+t_has "$T/netifd" "proto_set_available wwan 0" "no data port: unavailable"
+
+echo "--- configured device"
+: >"$T/ports.txt"
+event add ttyUSB5
+t_has "$T/netifd" "proto_set_available fixed 1" "fixed available on its tty"
+event remove ttyUSB5
+t_has "$T/netifd" "proto_set_available fixed 0" "fixed unavailable when it goes"
+
+echo "--- not a tty we care about"
+event add ttyS0
+t_eq "$(cat "$T/netifd")" "" "ttyS0 ignored"
+ACTION=bind DEVICENAME=ttyUSB0 "$BB" ash "$SCRIPT"
+t_eq "$(cat "$T/netifd")" "" "other actions ignored"
+
+"$BB" ash -n "$SCRIPT" && t_pass "ash -n" || t_fail "ash -n"
+t_done

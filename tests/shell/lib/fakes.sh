@@ -1,0 +1,97 @@
+# Fakes of umodem and pppd for the handler tests (sourced after common.sh,
+# after t_setup). Their script lives in files under $T:
+#   ports.txt    what `umodem ports` prints (from the call FAKE_PORTS_AFTER+1 on)
+#   prepare.rc   exit status of `umodem prepare` (default 0)
+#   info.txt     what `umodem info` prints
+#   connect.rc   exit status of `umodem connect`; connect.status: what it writes
+#                to $UMODEM_STATUS, if present
+#   pppd.rc      exit status of pppd (default 0)
+# Both append their argv to $T/calls (one line per call). Secrets are never
+# written there by the fakes: `umodem prepare` only says whether UMODEM_PIN
+# equals $FAKE_PIN; pppd copies its options file to $T/optfile.copy (outside
+# every log) and its mode to $T/optfile.mode.
+
+fakes_install() {
+	t_stub umodem '
+cmd="$1"
+shift
+echo "umodem $cmd $*" >>"$T/calls"
+case "$cmd" in
+ports)
+	n=$(cat "$T/ports.n" 2>/dev/null || echo 0)
+	n=$((n + 1))
+	echo "$n" >"$T/ports.n"
+	[ "$n" -gt "${FAKE_PORTS_AFTER:-0}" ] && cat "$T/ports.txt" 2>/dev/null
+	exit 0
+	;;
+prepare)
+	if [ -z "${UMODEM_PIN+x}" ]; then
+		echo "  prepare pin unset" >>"$T/calls"
+	elif [ "$UMODEM_PIN" = "$FAKE_PIN" ]; then
+		echo "  prepare pin ok" >>"$T/calls"
+	else
+		echo "  prepare pin other" >>"$T/calls"
+	fi
+	exit "$(cat "$T/prepare.rc" 2>/dev/null || echo 0)"
+	;;
+info)
+	cat "$T/info.txt" 2>/dev/null
+	exit 0
+	;;
+connect)
+	echo "  connect env UMODEM_APN=${UMODEM_APN-<unset>} UMODEM_STATUS=${UMODEM_STATUS-<unset>}" >>"$T/calls"
+	[ -f "$T/connect.status" ] && [ -n "$UMODEM_STATUS" ] && cp "$T/connect.status" "$UMODEM_STATUS"
+	exit "$(cat "$T/connect.rc" 2>/dev/null || echo 0)"
+	;;
+esac
+exit 2'
+
+	t_stub pppd '
+echo "pppd $*" >>"$T/calls"
+conn=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	connect) shift; conn="$1" ;;
+	file)
+		shift
+		stat -c %a "$1" >"$T/optfile.mode"
+		cp "$1" "$T/optfile.copy"
+		;;
+	esac
+	shift
+done
+echo "  pppd env UMODEM_APN=${UMODEM_APN-<unset>}" >>"$T/calls"
+if [ -n "$conn" ]; then
+	sh -c "$conn"
+	echo "  pppd connect_exit $?" >>"$T/calls"
+fi
+exit "$(cat "$T/pppd.rc" 2>/dev/null || echo 0)"'
+}
+
+# Lay out a root with the handler and the netifd stand-in as on the router.
+netifd_root() {
+	ROOT="$T/root"
+	mkdir -p "$ROOT/lib/netifd/proto" "$T/run"
+	cp "$REPO/tests/shell/lib/netifd-stub.sh" "$ROOT/lib/netifd/netifd-proto.sh"
+	cp "$REPO/files/lib/netifd/proto/umodem.sh" "$ROOT/lib/netifd/proto/umodem.sh"
+}
+
+# handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
+handler() {
+	(
+		cd "$ROOT/lib/netifd/proto" &&
+			NETIFD_LOG="$T/netifd" UMODEM_RUNDIR="$T/run" UMODEM_PIN_STATE="$T/pinstate" \
+				UMODEM_APN_TABLE="$T/apn.tsv" "$BB" ash ./umodem.sh umodem "$1" "$2" "$3" ""
+	)
+}
+
+# Forget what the last scenario logged and scripted (not the run dir).
+scenario() {
+	echo "--- $*"
+	rm -f "$T/netifd" "$T/ports.txt" "$T/ports.n" "$T/prepare.rc" "$T/info.txt" "$T/connect.rc" \
+		"$T/connect.status" "$T/pppd.rc" "$T/optfile.mode" "$T/optfile.copy"
+	: >"$T/calls"
+	: >"$T/syslog"
+	: >"$T/netifd"
+	unset FAKE_PORTS_AFTER NETIFD_RUN ERROR
+}

@@ -1,0 +1,342 @@
+# Stand-in for netifd's shell library (netifd-proto.sh, utils.sh, and the parts of
+# libubox's jshn.sh a handler uses), for tests on machines without netifd.
+#
+# Installed by the tests as ROOT/lib/netifd/netifd-proto.sh, so a handler sources
+# it the way it sources the real one (`. ../netifd-proto.sh` from the proto dir).
+# It follows the documented API: the same function names, arguments, variable
+# effects and return codes; where the real library would send a message to netifd
+# over ubus, this one appends a line to $NETIFD_LOG:
+#   proto_notify_error IFACE CODE...       proto_block_restart IFACE
+#   proto_set_available IFACE 0|1          proto_kill_command IFACE [SIGNAL]
+#   proto_init_update IFNAME UP [EXT]      proto_send_update IFACE
+#   proto_setup_failed IFACE
+#   proto_run_command IFACE                then one "  argv WORD" line per word
+#                                          and one "  env NAME=VALUE" per export
+#   task_exit IFACE STATUS                 (see NETIFD_RUN below)
+#
+# proto_run_command: netifd would start the command as its child with the
+# exported variables added to its environment. With NETIFD_RUN=1 this stand-in
+# runs it in the foreground the same way (argv[0] looked up by its base name in
+# PATH, so tests can put a fake pppd there) and logs its exit status; the test
+# then plays netifd's part and runs teardown with ERROR=STATUS.
+#
+# jshn stand-in: json_load takes a flat JSON object whose values are strings,
+# numbers, booleans (loaded as 1/0, as jshn does) or arrays of those: the shape
+# of the config netifd hands a proto handler. Nested objects are refused
+# (json_load returns 1).
+
+NETIFD_MAIN_DIR="${NETIFD_MAIN_DIR:-/lib/netifd}"
+NETIFD_LOG="${NETIFD_LOG:-/dev/null}"
+
+_stub_log() {
+	echo "$*" >>"$NETIFD_LOG"
+}
+
+# --- utils.sh ---------------------------------------------------------------
+
+append() {
+	local var="$1" value="$2" sep="${3:- }"
+	eval "export -- \"$var=\${$var:+\${$var}\${value:+\$sep}}\$value\""
+}
+
+add_default_handler() {
+	case "$(type "$1" 2>/dev/null)" in
+	*function*) return ;;
+	*) eval "$1() { return; }" ;;
+	esac
+}
+
+# Option declarations, collected for `dump` as [name, blobmsg type] pairs.
+_STUB_CONFIG=
+_stub_config_add() {
+	_STUB_CONFIG="${_STUB_CONFIG:+$_STUB_CONFIG,}[\"$1\",$2]"
+}
+config_add_int() { _stub_config_add "$1" 5; }
+config_add_array() { _stub_config_add "$1" 1; }
+config_add_string() { _stub_config_add "$1" 3; }
+config_add_boolean() { _stub_config_add "$1" 7; }
+
+# --- jshn -------------------------------------------------------------------
+
+# Loaded values live in _JSV_<key>, types in _JST_<key>, key list in _JSKEYS.
+json_cleanup() {
+	local k
+	for k in $_JSKEYS; do
+		unset "_JSV_$k" "_JST_$k"
+	done
+	_JSKEYS=
+}
+
+json_init() {
+	json_cleanup
+}
+
+# Building JSON is only used for messages to netifd, which this stand-in logs
+# directly; the builders keep the API (and its return codes) and do nothing else.
+json_add_string() { :; }
+json_add_int() { :; }
+json_add_boolean() { :; }
+json_add_double() { :; }
+json_add_null() { :; }
+json_add_array() { :; }
+json_close_array() { :; }
+json_add_object() { :; }
+json_close_object() { :; }
+json_dump() { :; }
+
+_stub_json_key() {
+	echo "$1" | sed 's/[^a-zA-Z0-9_]/_/g'
+}
+
+json_load() {
+	local assignments
+	json_cleanup
+	assignments=$(printf '%s' "$1" | awk '
+		function fail(why) { print "json_load: " why > "/dev/stderr"; bad = 1; exit 1 }
+		function ws() { while (pos <= n && substr(s, pos, 1) ~ /[ \t\r\n]/) pos++ }
+		function q(v) { gsub(/\047/, "\047\\\047\047", v); return "\047" v "\047" }
+		function str(   c, out, h) {
+			if (substr(s, pos, 1) != "\"") fail("string expected at " pos)
+			pos++; out = ""
+			while (pos <= n) {
+				c = substr(s, pos, 1)
+				if (c == "\"") { pos++; return out }
+				if (c == "\\") {
+					pos++; c = substr(s, pos, 1)
+					if (c == "n") c = "\n"; else if (c == "t") c = "\t"
+					else if (c == "r") c = "\r"; else if (c == "b") c = "\b"
+					else if (c == "f") c = "\f"
+					else if (c == "u") {
+						h = substr(s, pos + 1, 4); pos += 4
+						if (h !~ /^00[0-7][0-9a-fA-F]$/) fail("non-ASCII \\u escape")
+						c = sprintf("%c", hex(substr(h, 3, 2)))
+					}
+				}
+				out = out c; pos++
+			}
+			fail("unterminated string")
+		}
+		function hex(h,   i, v) {
+			v = 0
+			for (i = 1; i <= length(h); i++)
+				v = v * 16 + index("0123456789abcdef", tolower(substr(h, i, 1))) - 1
+			return v
+		}
+		# scalar: sets T (type) and returns the value as jshn stores it
+		function scalar(   c, m) {
+			c = substr(s, pos, 1)
+			if (c == "\"") { T = "string"; return str() }
+			if (substr(s, pos, 4) == "true") { pos += 4; T = "boolean"; return 1 }
+			if (substr(s, pos, 5) == "false") { pos += 5; T = "boolean"; return 0 }
+			if (substr(s, pos, 4) == "null") { pos += 4; T = "null"; return "" }
+			if (match(substr(s, pos), /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?/)) {
+				m = substr(s, pos, RLENGTH); pos += RLENGTH
+				T = (m ~ /[.eE]/) ? "double" : "int"; return m
+			}
+			fail("unexpected " c " at " pos)
+		}
+		{ s = s (NR > 1 ? "\n" : "") $0 }
+		END {
+			if (bad) exit 1
+			n = length(s); pos = 1; ws()
+			if (substr(s, pos, 1) != "{") fail("object expected")
+			pos++; ws()
+			if (substr(s, pos, 1) == "}") { pos++; ws(); if (pos <= n) fail("trailing data"); exit 0 }
+			while (1) {
+				ws(); key = str(); ws()
+				if (substr(s, pos, 1) != ":") fail(": expected")
+				pos++; ws()
+				k = key; gsub(/[^a-zA-Z0-9_]/, "_", k)
+				if (substr(s, pos, 1) == "[") {
+					pos++; ws(); vals = ""; first = 1
+					if (substr(s, pos, 1) == "]") pos++
+					else while (1) {
+						ws(); v = scalar(); ws()
+						vals = vals (first ? "" : " ") v; first = 0
+						c = substr(s, pos, 1); pos++
+						if (c == "]") break
+						if (c != ",") fail(", or ] expected")
+					}
+					print "_JSV_" k "=" q(vals) "; _JST_" k "=array; _JSKEYS=\"$_JSKEYS " k "\""
+				} else if (substr(s, pos, 1) == "{") {
+					fail("nested objects are not supported by this stand-in")
+				} else {
+					v = scalar()
+					print "_JSV_" k "=" q(v) "; _JST_" k "=" T "; _JSKEYS=\"$_JSKEYS " k "\""
+				}
+				ws(); c = substr(s, pos, 1); pos++
+				if (c == "}") break
+				if (c != ",") fail(", or } expected")
+			}
+			ws(); if (pos <= n) fail("trailing data")
+		}') || return 1
+	eval "$assignments"
+}
+
+# json_get_var DEST KEY [DEFAULT]: DEST=value (or DEFAULT when unset or empty);
+# true if KEY exists or a default was given. Arrays give their internal handle
+# in real jshn; use json_get_values for them.
+json_get_var() {
+	local __k __v
+	__k=$(_stub_json_key "$2")
+	eval "__v=\"\${_JSV_$__k:-\$3}\""
+	export -- "$1=$__v"
+	eval "[ -n \"\${_JSV_$__k+x}\${3+x}\" ]"
+}
+
+# json_get_vars NAME[:DEFAULT]...
+json_get_vars() {
+	local _var
+	while [ "$#" -gt 0 ]; do
+		_var="$1"
+		shift
+		if [ "$_var" != "${_var#*:}" ]; then
+			json_get_var "${_var%%:*}" "${_var%%:*}" "${_var#*:}"
+		else
+			json_get_var "$_var" "$_var"
+		fi
+	done
+}
+
+json_get_type() {
+	local __k
+	__k=$(_stub_json_key "$2")
+	eval "export -- \"$1=\${_JST_$__k}\"; [ -n \"\${_JST_$__k+x}\" ]"
+}
+
+# json_get_values DEST ARRAYKEY: the array's values, space separated.
+json_get_values() {
+	local __k __t
+	unset "$1"
+	__k=$(_stub_json_key "$2")
+	eval "__t=\"\${_JST_$__k}\""
+	[ "$__t" = array ] || return 1
+	eval "export -- \"$1=\${_JSV_$__k}\""
+}
+
+json_select() {
+	# Only the flat top level exists here.
+	[ -z "$1" ] || [ "$1" = .. ]
+}
+
+# --- netifd-proto.sh ----------------------------------------------------------
+
+PROTO_DEFAULT_OPTIONS="defaultroute peerdns metric"
+
+proto_config_add_int() { config_add_int "$@"; }
+proto_config_add_string() { config_add_string "$@"; }
+proto_config_add_boolean() { config_add_boolean "$@"; }
+proto_config_add_array() { config_add_array "$@"; }
+proto_config_add_defaults() {
+	proto_config_add_boolean defaultroute
+	proto_config_add_boolean peerdns
+	proto_config_add_boolean renew
+	proto_config_add_int metric
+}
+
+proto_init_update() {
+	PROTO_DNS=
+	PROTO_IPADDR=
+	_stub_log "proto_init_update $*"
+}
+proto_add_dns_server() { append PROTO_DNS "$1"; }
+proto_add_ipv4_address() { append PROTO_IPADDR "$1/$2/$3/$4"; }
+proto_send_update() {
+	_stub_log "proto_send_update $1 ipaddr=$PROTO_IPADDR dns=$PROTO_DNS"
+}
+proto_add_data() { :; }
+proto_close_data() { :; }
+proto_set_keep() { :; }
+
+proto_export() {
+	local var="VAR${_EXPORT_VAR:-0}"
+	_EXPORT_VAR=$((${_EXPORT_VAR:-0} + 1))
+	export -- "$var=$1"
+	append _EXPORT_VARS "$var"
+}
+
+proto_run_command() {
+	local interface="$1" var a bin rc
+	shift
+	_stub_log "proto_run_command $interface"
+	for a in "$@"; do
+		_stub_log "  argv $a"
+	done
+	for var in $_EXPORT_VARS; do
+		eval "_stub_log \"  env \${$var}\""
+	done
+	[ "$NETIFD_RUN" = 1 ] || return 0
+	bin=$(command -v "${1##*/}") || {
+		_stub_log "task_exit $interface 127"
+		return 0
+	}
+	shift
+	(
+		for var in $_EXPORT_VARS; do
+			eval "export -- \"\${$var}\""
+		done
+		exec "$bin" "$@"
+	) </dev/null
+	rc=$?
+	_stub_log "task_exit $interface $rc"
+}
+
+proto_kill_command() {
+	_stub_log "proto_kill_command $*"
+}
+
+proto_notify_error() {
+	_stub_log "proto_notify_error $*"
+}
+
+proto_block_restart() {
+	_stub_log "proto_block_restart $1"
+}
+
+proto_set_available() {
+	_stub_log "proto_set_available $1 $2"
+}
+
+proto_setup_failed() {
+	_stub_log "proto_setup_failed $1"
+}
+
+init_proto() {
+	proto="$1"
+	shift
+	cmd="$1"
+	shift
+	case "$cmd" in
+	dump)
+		add_protocol() {
+			no_device=0
+			no_device_config=0
+			no_proto_task=0
+			available=0
+			renew_handler=0
+			add_default_handler "proto_$1_init_config"
+			_STUB_CONFIG=
+			eval "proto_$1_init_config"
+			echo "{\"name\":\"$1\",\"config\":[$_STUB_CONFIG],\"no-device\":$no_device,\"available\":$available,\"no-proto-task\":$no_proto_task}"
+		}
+		;;
+	setup | teardown | renew)
+		interface="$1"
+		shift
+		data="$1"
+		shift
+		ifname="$1"
+		shift
+		add_protocol() {
+			[ "$proto" = "$1" ] || return 0
+			json_load "$data" || {
+				_stub_log "bad_config $interface"
+				return 1
+			}
+			_stub_log "$cmd $interface"
+			eval "proto_$1_$cmd \"\$interface\" \"\$ifname\""
+			_stub_log "${cmd}_return $interface $?"
+		}
+		;;
+	esac
+}

@@ -1,0 +1,207 @@
+# The netifd handler files/lib/netifd/proto/umodem.sh against a stand-in of
+# netifd's shell API (tests/shell/lib/netifd-stub.sh) and fake umodem/pppd.
+# Run: busybox ash tests/shell/netifd-proto.test.sh (from the repo root).
+
+. tests/shell/lib/common.sh
+. tests/shell/lib/fakes.sh
+
+t_setup
+fakes_install
+netifd_root
+
+PIN=8328
+PASS='s3cr"t\pw'
+export FAKE_PIN="$PIN"
+PORTS='modem.0.usb=12d1:1506
+modem.0.path=1-1
+modem.0.data=/dev/ttyUSB0
+modem.0.control=/dev/ttyUSB2'
+BASE='"apn":"internet.example","pincode":"8328","maxwait":2'
+
+# No secret may reach an argv, the netifd log or syslog.
+no_secrets() {
+	for f in "$T/netifd" "$T/calls" "$T/syslog"; do
+		t_hasnt "$f" "$PIN" "$1: PIN not in ${f##*/}"
+		t_hasnt "$f" 's3cr' "$1: password not in ${f##*/}"
+	done
+}
+
+scenario dump
+out=$(cd "$ROOT/lib/netifd/proto" && "$BB" ash ./umodem.sh '' dump)
+for o in device:device apn service pincode dialnumber username password auth delay \
+	maxwait keepalive demand mtu ipv6 pppd_options dns peerdns bogus_dns dns_retries; do
+	case "$out" in *"[\"$o\","*) t_pass "dump declares $o" ;; *) t_fail "dump lacks $o: $out" ;; esac
+done
+case "$out" in *'"name":"umodem"'*'"no-device":1,"available":1'*) t_pass "dump: no device, available" ;;
+*) t_fail "dump flags: $out" ;; esac
+
+scenario success
+echo "$PORTS" >"$T/ports.txt"
+export NETIFD_RUN=1
+handler setup wwan "{$BASE,\"username\":\"bob\",\"password\":\"$(echo "$PASS" | sed 's/[\\"]/\\&/g')\",\"auth\":\"chap\",\"service\":\"umts_only\"}"
+t_has "$T/calls" "umodem prepare --port /dev/ttyUSB2 --service umts_only --state-dir $T/pinstate" "prepare on the control port"
+t_has "$T/calls" "prepare pin ok" "PIN reaches prepare by environment"
+t_has "$T/netifd" "proto_run_command wwan" "pppd started"
+t_has "$T/netifd" "  argv /usr/sbin/pppd" "argv0 is pppd"
+t_has "$T/netifd" "  argv umodem connect --dial '*99***1#'" "connect step with default number"
+t_has "$T/netifd" "  argv /dev/ttyUSB0" "pppd on the data port"
+t_has "$T/netifd" "  argv /lib/netifd/ppp-up" "ppp-up hook"
+t_has "$T/netifd" "  argv refuse-pap" "auth chap refuses pap"
+t_has "$T/netifd" "  env UMODEM_APN=internet.example" "APN by environment"
+t_has "$T/netifd" "  argv $T/run/wwan.pppd" "options file given with file"
+t_hasnt "$T/netifd" "proto_notify_error" "no error on success"
+t_has "$T/calls" "  connect env UMODEM_APN=internet.example UMODEM_STATUS=$T/run/wwan.connect" "pppd passes the APN on to connect"
+t_eq "$(cat "$T/optfile.mode")" 600 "options file is 0600"
+t_eq "$(cat "$T/optfile.copy")" "user \"bob\"
+password \"s3cr\\\"t\\\\pw\"" "options file holds quoted user and password"
+t_has "$T/netifd" "task_exit wwan 0" "task ran"
+t_has "$T/syslog" "using the configured apn 'internet.example'" "APN choice logged"
+no_secrets success
+
+scenario "teardown after ifdown"
+handler teardown wwan "{$BASE}"
+t_has "$T/netifd" "proto_kill_command wwan" "teardown kills pppd"
+t_hasnt "$T/netifd" "proto_notify_error" "plain teardown reports no error"
+[ -e "$T/run/wwan.pppd" ] && t_fail "options file left behind" || t_pass "options file removed"
+
+# Each exit code of `umodem prepare`: the error netifd shows, and whether
+# netifd may retry (block) or must wait for the modem (unavailable).
+for c in "2 INVALID_OPTIONS block" "10 NO_DEVICE avail0" "11 NO_SIM block" \
+	"12 PIN_REQUIRED block" "13 PIN_FAILED block" "14 PIN_ATTEMPTS_LOW block" \
+	"15 PUK_REQUIRED block" "16 SIM_FAILURE retry" "17 MODEM_ERROR retry" "1 PREPARE_FAILED retry"; do
+	set -- $c
+	scenario "prepare exits $1"
+	rm -f "$T/run/wwan.fails"
+	echo "$PORTS" >"$T/ports.txt"
+	echo "$1" >"$T/prepare.rc"
+	handler setup wwan "{$BASE}"
+	t_has "$T/netifd" "proto_notify_error wwan $2" "exit $1 -> $2"
+	t_hasnt "$T/netifd" "proto_run_command" "exit $1: no pppd"
+	case "$3" in
+	block) t_has "$T/netifd" "proto_block_restart wwan" "exit $1 blocks restart" ;;
+	*) t_hasnt "$T/netifd" "proto_block_restart" "exit $1 lets netifd retry" ;;
+	esac
+	case "$3" in
+	avail0) t_has "$T/netifd" "proto_set_available wwan 0" "exit $1 marks unavailable" ;;
+	*) t_hasnt "$T/netifd" "proto_set_available" "exit $1 keeps availability" ;;
+	esac
+	no_secrets "exit $1"
+done
+
+scenario "retries back off"
+echo "$PORTS" >"$T/ports.txt"
+echo 17 >"$T/prepare.rc"
+handler setup wwan "{$BASE}"
+t_has "$T/calls" "sleep 5" "second try waits 5 s"
+echo 12 >"$T/run/wwan.fails"
+handler setup wwan "{$BASE}"
+t_has "$T/calls" "sleep 60" "wait is capped at 60 s"
+t_hasnt "$T/calls" "sleep 65" "never longer"
+rm -f "$T/run/wwan.fails"
+
+scenario "no modem"
+handler setup wwan "{$BASE}"
+t_has "$T/netifd" "proto_notify_error wwan NO_DEVICE" "NO_DEVICE"
+t_has "$T/netifd" "proto_set_available wwan 0" "unavailable"
+t_eq "$(grep -c '^sleep 1$' "$T/calls")" 2 "waited maxwait=2 polls"
+t_hasnt "$T/calls" "umodem prepare" "prepare not run"
+
+scenario "modem appears just as the wait runs out"
+echo "$PORTS" >"$T/ports.txt"
+export FAKE_PORTS_AFTER=3
+handler setup wwan "{$BASE}"
+t_has "$T/netifd" "proto_notify_error wwan NO_DEVICE" "gave up waiting"
+t_eq "$(grep proto_set_available "$T/netifd" | tr '\n' ' ')" "proto_set_available wwan 0 proto_set_available wwan 1 " "but marks it available again"
+
+scenario "modem appears while waiting"
+echo "$PORTS" >"$T/ports.txt"
+export FAKE_PORTS_AFTER=1
+handler setup wwan "{$BASE}"
+t_has "$T/netifd" "proto_run_command wwan" "pppd started once the modem is there"
+t_eq "$(grep -c '^umodem ports' "$T/calls")" 2 "polled twice"
+
+scenario "device option, present"
+mkdir -p "$T/dev"
+: >"$T/dev/ttyUSB7"
+handler setup wwan "{$BASE,\"device\":\"$T/dev/ttyUSB7\"}"
+t_has "$T/calls" "umodem prepare --port $T/dev/ttyUSB7" "prepare on the configured device"
+t_has "$T/netifd" "  argv $T/dev/ttyUSB7" "pppd on the configured device"
+
+scenario "device option, absent"
+echo "$PORTS" >"$T/ports.txt"
+handler setup wwan "{$BASE,\"device\":\"$T/dev/ttyUSB9\"}"
+t_has "$T/netifd" "proto_notify_error wwan NO_DEVICE" "missing configured device: NO_DEVICE"
+t_has "$T/netifd" "proto_set_available wwan 0" "missing configured device: unavailable"
+
+scenario "APN from the SIM"
+echo "$PORTS" >"$T/ports.txt"
+printf 'modem.0.sim.imsi=240021234567890\n' >"$T/info.txt"
+printf '24001\tonline.telia.se\n24002\tbredband.tre.se\n310410\tbroadband\tu\tp\n' >"$T/apn.tsv"
+handler setup wwan '{"pincode":"8328","maxwait":1}'
+t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN taken from the table"
+t_has "$T/syslog" "using 'bredband.tre.se', the provider table's entry for network 24002" "choice logged with reason"
+t_hasnt "$T/netifd" "  argv file" "no credentials: no options file"
+
+scenario "APN from the SIM, 3-digit MNC with credentials"
+echo "$PORTS" >"$T/ports.txt"
+printf 'modem.0.sim.imsi=310410123456789\n' >"$T/info.txt"
+NETIFD_RUN=1 handler setup wwan '{"maxwait":1}'
+t_has "$T/netifd" "  env UMODEM_APN=broadband" "6-digit MCCMNC matched"
+t_eq "$(cat "$T/optfile.copy" 2>/dev/null)" 'user "u"
+password "p"' "table credentials go to the options file"
+
+scenario "unknown network"
+echo "$PORTS" >"$T/ports.txt"
+printf 'modem.0.sim.imsi=999991234567890\n' >"$T/info.txt"
+handler setup wwan '{"maxwait":1}'
+t_hasnt "$T/netifd" "UMODEM_APN" "no APN exported"
+t_has "$T/syslog" "none known for this SIM" "logged why"
+t_has "$T/netifd" "proto_run_command wwan" "still dials"
+
+scenario "hostile options"
+echo "$PORTS" >"$T/ports.txt"
+handler setup wwan "{$BASE,\"dialnumber\":\"*99#'; reboot; '\"}"
+t_has "$T/netifd" "proto_notify_error wwan INVALID_OPTIONS" "bad dial number refused"
+t_has "$T/netifd" "proto_block_restart wwan" "and not retried"
+handler setup wwan "{$BASE,\"maxwait\":\"\$(reboot)\"}"
+t_hasnt "$T/calls" "reboot" "nothing from the config executed"
+handler setup wwan '{"apn": "x", "pincode": ' 2>"$T/stderr"
+t_has "$T/stderr" "json_load:" "parse error reported"
+t_has "$T/netifd" "bad_config wwan" "malformed config JSON refused"
+
+scenario "teardown after pppd exits"
+for c in "8 NO_CARRIER NO_CARRIER" "8 - CONNECT_FAILED" "8 \$(reboot) CONNECT_FAILED" "2 - INVALID_OPTIONS" "11 - AUTH_FAILED" \
+	"7 - NO_DEVICE" "16 - LINK_LOST"; do
+	set -- $c
+	: >"$T/netifd"
+	rm -f "$T/run/wwan.connect"
+	[ "$2" = - ] || echo "$2" >"$T/run/wwan.connect"
+	ERROR="$1" handler teardown wwan "{$BASE}"
+	t_has "$T/netifd" "proto_notify_error wwan $3" "pppd status $1 -> $3"
+	t_has "$T/netifd" "proto_kill_command wwan" "pppd status $1: killed"
+	case "$3" in
+	INVALID_OPTIONS) t_has "$T/netifd" "proto_block_restart wwan" "status $1 blocks" ;;
+	*) t_hasnt "$T/netifd" "proto_block_restart" "status $1 may retry" ;;
+	esac
+done
+
+scenario "a connect failure in the full chain"
+echo "$PORTS" >"$T/ports.txt"
+rm -f "$T/run/wwan.fails"
+echo 20 >"$T/connect.rc"
+echo NO_CARRIER >"$T/connect.status"
+echo 8 >"$T/pppd.rc"
+NETIFD_RUN=1 handler setup wwan "{$BASE}"
+t_has "$T/calls" "pppd connect_exit 20" "connect step failed"
+t_has "$T/netifd" "task_exit wwan 8" "pppd gave up"
+ERROR=8 handler teardown wwan "{$BASE}"
+t_has "$T/netifd" "proto_notify_error wwan NO_CARRIER" "netifd learns NO_CARRIER"
+t_eq "$(cat "$T/run/wwan.fails")" 1 "counted as a quick failure"
+no_secrets "chain"
+
+for f in files/lib/netifd/proto/umodem.sh tests/shell/lib/netifd-stub.sh \
+	tests/shell/lib/common.sh tests/shell/lib/fakes.sh "$0"; do
+	"$BB" ash -n "$REPO/$f" 2>&1 && t_pass "ash -n $f" || t_fail "ash -n $f"
+done
+
+t_done

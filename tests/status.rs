@@ -1,0 +1,238 @@
+//! core::status, pure: events from sysfs/poll/netifd changes, the port rules,
+//! and what is copied out of netifd's dump.
+
+use umodem::core::at::{Csq, Reg};
+use umodem::core::status::{links_from_dump, Found, Link, Reading, Status, SETUP_QUIET_MS};
+use umodem::ubus::blob::{self, BlobMsg, Table};
+
+fn e367(path: &str) -> Found {
+    Found {
+        usb: "12d1:1506".into(),
+        path: path.into(),
+        control: Some("/dev/ttyUSB2".into()),
+        data: Some("/dev/ttyUSB0".into()),
+        ports: vec![
+            ("/dev/ttyUSB0".into(), Some("modem")),
+            ("/dev/ttyUSB1".into(), None),
+            ("/dev/ttyUSB2".into(), Some("control")),
+        ],
+        huawei: true,
+    }
+}
+
+fn reg(stat: u8) -> Option<Reg> {
+    Some(Reg {
+        stat,
+        lac: None,
+        cell: None,
+        act: None,
+    })
+}
+
+fn reading(stat: u8) -> Reading {
+    Reading {
+        sim: Some("ready".into()),
+        pin_attempts: Some(3),
+        puk_attempts: Some(10),
+        csq: Some(Csq { rssi: 18, ber: 99 }),
+        creg: reg(stat),
+        cgreg: reg(stat),
+        operator: (stat == 1).then(|| "3 SE".to_string()),
+        mcc: None,
+        mnc: None,
+        tech: None,
+    }
+}
+
+fn names(ev: &[umodem::core::status::Event]) -> Vec<&str> {
+    ev.iter().map(|e| e.name).collect()
+}
+
+fn str_of<'a>(t: &'a Table, k: &str) -> Option<&'a str> {
+    blob::get(t, k).and_then(BlobMsg::as_str)
+}
+
+#[test]
+fn plug_once_unplug_once_and_a_new_stick_at_the_same_port() {
+    let mut s = Status::new();
+    assert_eq!(names(&s.set_modems(vec![e367("1-1")])), ["plug"]);
+    assert!(s.set_modems(vec![e367("1-1")]).is_empty());
+    let mut other = e367("1-1");
+    other.usb = "19d2:0031".into();
+    let ev = s.set_modems(vec![other]);
+    assert_eq!(names(&ev), ["unplug", "plug"]);
+    assert_eq!(str_of(&ev[0].data, "usb"), Some("12d1:1506"));
+    assert_eq!(str_of(&ev[1].data, "usb"), Some("19d2:0031"));
+    assert_eq!(names(&s.set_modems(vec![])), ["unplug"]);
+    assert!(s.modems.is_empty());
+}
+
+#[test]
+fn registration_and_sim_events_only_on_change() {
+    let mut s = Status::new();
+    s.set_modems(vec![e367("1-1")]);
+    let ev = s.set_reading("1-1", Ok(reading(2)), 1000);
+    assert_eq!(names(&ev), ["sim", "registration"]);
+    assert_eq!(str_of(&ev[1].data, "registration"), Some("searching"));
+    assert!(s.set_reading("1-1", Ok(reading(2)), 2000).is_empty());
+    let ev = s.set_reading("1-1", Ok(reading(1)), 3000);
+    assert_eq!(names(&ev), ["registration"]);
+    assert_eq!(str_of(&ev[0].data, "operator"), Some("3 SE"));
+    assert_eq!(s.state(&s.modems[0]), "registered");
+    // a failed poll keeps the last reading and says why
+    assert!(s
+        .set_reading("1-1", Err("no answer from the modem".into()), 4000)
+        .is_empty());
+    assert_eq!(s.state(&s.modems[0]), "not_responding");
+    let st = s.status(9000);
+    let BlobMsg::Array(ms) = blob::get(&st, "modems").unwrap() else {
+        panic!()
+    };
+    let BlobMsg::Table(m) = &ms[0] else { panic!() };
+    assert_eq!(str_of(m, "last_error"), Some("no answer from the modem"));
+    assert_eq!(blob::get(m, "age").and_then(BlobMsg::as_i64), Some(5));
+    // unknown modem: nothing happens
+    assert!(s.set_reading("9-9", Ok(reading(1)), 5000).is_empty());
+}
+
+#[test]
+fn the_ppp_port_and_the_setup_window_are_left_alone() {
+    let mut s = Status::new();
+    let mut single = e367("1-1");
+    single.control = single.data.clone();
+    s.set_modems(vec![single.clone()]);
+    assert!(s.may_poll(&single, 0).is_ok());
+    let up = Link {
+        name: "wan".into(),
+        up: true,
+        available: true,
+        ..Link::default()
+    };
+    s.set_links(vec![up], 0);
+    assert!(
+        s.may_poll(&single, 0).is_err(),
+        "shared port while pppd runs"
+    );
+    // a separate control port may be polled while the link is up
+    assert!(s.may_poll(&e367("1-1"), 0).is_ok());
+    // setup starts: prepare owns the control port for a while
+    let pending = Link {
+        name: "wan".into(),
+        pending: true,
+        ..Link::default()
+    };
+    let ev = s.set_links(vec![pending.clone()], 100_000);
+    assert_eq!(names(&ev), ["connection"]);
+    assert_eq!(str_of(&ev[0].data, "state"), Some("connecting"));
+    assert!(s.may_poll(&e367("1-1"), 100_000).is_err());
+    s.set_links(vec![pending], 100_000 + SETUP_QUIET_MS - 1);
+    assert!(s
+        .may_poll(&e367("1-1"), 100_000 + SETUP_QUIET_MS - 1)
+        .is_err());
+    assert!(s.may_poll(&e367("1-1"), 100_000 + SETUP_QUIET_MS).is_ok());
+    let mut none = e367("1-2");
+    none.control = None;
+    assert!(s.may_poll(&none, 0).is_err());
+}
+
+#[test]
+fn dump_reading_takes_only_umodem_interfaces_and_named_fields() {
+    let iface = |name: &str, proto: &str| {
+        BlobMsg::Table(vec![
+            ("interface".into(), BlobMsg::from(name)),
+            ("up".into(), BlobMsg::from(true)),
+            ("uptime".into(), BlobMsg::Int32(77)),
+            ("proto".into(), BlobMsg::from(proto)),
+            (
+                "data".into(),
+                BlobMsg::Table(vec![("password".into(), BlobMsg::from("s3cret"))]),
+            ),
+            (
+                "errors".into(),
+                BlobMsg::Array(vec![BlobMsg::Table(vec![(
+                    "code".into(),
+                    BlobMsg::from("PIN\nFAILED"),
+                )])]),
+            ),
+        ])
+    };
+    let dump: Table = vec![(
+        "interface".into(),
+        BlobMsg::Array(vec![
+            iface("lan", "static"),
+            iface("wwan", "umodem"),
+            BlobMsg::from("junk"),
+            BlobMsg::Table(vec![("proto".into(), BlobMsg::from("umodem"))]),
+        ]),
+    )];
+    let links = links_from_dump(&dump);
+    assert_eq!(
+        links,
+        [Link {
+            name: "wwan".into(),
+            up: true,
+            pending: false,
+            available: false,
+            uptime: Some(77),
+            error: Some("PINFAILED".into()),
+        }]
+    );
+    assert!(links_from_dump(&[]).is_empty());
+    let mut s = Status::new();
+    s.set_links(links, 0);
+    let st = format!("{:?}", s.status(0));
+    assert!(!st.contains("s3cret"));
+}
+
+/// The fuzz target's deterministic cousin: a netifd dump, encoded, then mutated
+/// byte by byte; whatever still decodes goes through the status without a panic.
+#[test]
+fn mutated_dumps_never_panic() {
+    use umodem::ubus::msg::{kind, Attr, Message};
+    let iface = BlobMsg::Table(vec![
+        ("interface".into(), BlobMsg::from("wwan")),
+        ("up".into(), BlobMsg::from(true)),
+        ("pending".into(), BlobMsg::from(false)),
+        ("uptime".into(), BlobMsg::Int64(1 << 40)),
+        ("proto".into(), BlobMsg::from("umodem")),
+        (
+            "errors".into(),
+            BlobMsg::Array(vec![BlobMsg::Table(vec![(
+                "code".into(),
+                BlobMsg::from("NO_DEVICE"),
+            )])]),
+        ),
+    ]);
+    let dump: Table = vec![("interface".into(), BlobMsg::Array(vec![iface]))];
+    let mut bytes = Vec::new();
+    blob::put_table(&mut bytes, &dump).unwrap();
+    assert_eq!(
+        links_from_dump(&blob::decode_table(&bytes).unwrap()).len(),
+        1
+    );
+    let mut x: u32 = 0x2545_f491;
+    let mut decoded = 0;
+    for _ in 0..20_000 {
+        let mut b = bytes.clone();
+        for _ in 0..1 + (x % 4) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let i = x as usize % b.len();
+            b[i] ^= (x >> 8) as u8 | 1;
+        }
+        let Ok(t) = blob::decode_table(&b) else {
+            continue;
+        };
+        decoded += 1;
+        let mut s = Status::new();
+        s.set_links(links_from_dump(&t), 0);
+        let m = Message::new(kind::DATA, 1, 1, vec![Attr::Data(s.status(1))]);
+        let enc = m.encode().unwrap();
+        assert!(Message::parse(&enc).is_ok());
+    }
+    assert!(
+        decoded > 100,
+        "the mutations must reach the reader ({decoded})"
+    );
+}
