@@ -34,7 +34,7 @@ PKGVER := $(VERSION)-$(RELEASE)
 ZIGLANG_VERSION := 0.17.1
 ZIGBUILD_VERSION := 0.24.1
 APT_BUILD := python3 python3-pip llvm gzip tar mobile-broadband-provider-info
-APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data
+APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt libusb-1.0-0-dev pkg-config
 
 TOP := $(CURDIR)
 TOOLS := $(TOP)/build/tools
@@ -53,9 +53,10 @@ DEPENDS := kmod-usb-serial-option, ppp
 ifeq ($(LINK),dynamic)
 DEPENDS := libc, $(DEPENDS)
 endif
-# USB backend of `umodem switch`: rusb with libusb built in (usb-vendored, +159 KB on
-# mips_24kc) or the direct usbfs backend (usb-usbfs, +13 KB). See README/issue 4.
-USB ?= usb-vendored
+# USB backend of `umodem switch`: the direct usbfs backend (usb-usbfs, +13 KB on
+# mips_24kc, tested on a real kernel by `make vm-test`) or rusb with libusb built in
+# (usb-vendored, +159 KB). See README.
+USB ?= usb-usbfs
 CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
 ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
 
@@ -66,7 +67,7 @@ APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.
 DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
 
-.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean db check-db
+.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean db check-db vm-test
 all: feed
 
 deps:
@@ -130,6 +131,7 @@ size:
 test: feed
 	@$(TOP)/openwrt/ensure-deps.sh $(APT_TEST)
 	cargo test --locked --workspace
+	cargo check --locked -q -p umodem --no-default-features --features usb-rusb
 	tests/shell/run
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
 
@@ -143,6 +145,11 @@ db:
 
 check-db:
 	tools/gen-db.sh --check
+
+# Boots Debian's kernel under QEMU (TCG) with a virtual E367 on dummy_hcd: see tests/vm.
+vm-test:
+	@$(TOP)/openwrt/ensure-deps.sh $(APT_TEST)
+	tests/vm/run.sh
 
 clean:
 	rm -rf build/*-static build/*-dynamic bin target
