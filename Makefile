@@ -97,7 +97,7 @@ feed: binary
 	cp $(OUT)/umodem $(OUT)/pkg/umodem/usr/sbin/umodem
 	[ ! -d files ] || cp -R files/. $(OUT)/pkg/umodem/
 	mkdir -p $(OUT)/pkg/umodem/usr/share/umodem
-	python3 tools/gen-apn-table.py $(APN_XML) > $(OUT)/pkg/umodem/usr/share/umodem/apn.tsv
+	python3 openwrt/tools/gen-apn-table.py $(APN_XML) > $(OUT)/pkg/umodem/usr/share/umodem/apn.tsv
 	@for f in $(DEFAULTS_FILES); do \
 		if [ -e $(OUT)/pkg/umodem/$$f ]; then \
 			mkdir -p $(OUT)/pkg/defaults/$$(dirname $$f); \
@@ -136,15 +136,15 @@ test: feed
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
 
 bench:
-	@for b in bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
+	@for b in tests/bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
 
 # The mode-switch database, generated from Debian's usb-modeswitch-data (committed;
 # `make check-db` proves the committed file is what the generator makes).
 db:
-	tools/gen-db.sh
+	openwrt/tools/gen-db.sh
 
 check-db:
-	tools/gen-db.sh --check
+	openwrt/tools/gen-db.sh --check
 
 # Boots Debian's kernel under QEMU (TCG) with a virtual E367 on dummy_hcd: see tests/vm.
 vm-test:

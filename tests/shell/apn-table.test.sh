@@ -1,4 +1,4 @@
-# tools/gen-apn-table.py (build-time APN table) and the handler's lookup.
+# openwrt/tools/gen-apn-table.py (build-time APN table) and the handler's lookup.
 # Run: busybox ash tests/shell/apn-table.test.sh (from the repo root; needs python3,
 # as the build does).
 
@@ -11,7 +11,7 @@ t_setup
 }
 
 TAB=$(printf '\t')
-"$PY" "$REPO/tools/gen-apn-table.py" "$REPO/tests/fixtures/apn/serviceproviders.xml" >"$T/apn.tsv"
+"$PY" "$REPO/openwrt/tools/gen-apn-table.py" "$REPO/tests/fixtures/apn/serviceproviders.xml" >"$T/apn.tsv"
 t_eq "$?" 0 "generator runs"
 t_eq "$(cat "$T/apn.tsv")" "00101${TAB}web.host.example${TAB}user one${TAB}pw
 00102${TAB}web.host.example${TAB}user one${TAB}pw
@@ -37,7 +37,7 @@ lookup '' >/dev/null && t_fail "empty IMSI accepted" || t_pass "empty IMSI refus
 # The real data, when installed (Debian: mobile-broadband-provider-info).
 REAL=/usr/share/mobile-broadband-provider-info/serviceproviders.xml
 if [ -r "$REAL" ]; then
-	"$PY" "$REPO/tools/gen-apn-table.py" "$REAL" >"$T/real.tsv"
+	"$PY" "$REPO/openwrt/tools/gen-apn-table.py" "$REAL" >"$T/real.tsv"
 	t_eq "$?" 0 "generator runs on the real data"
 	t_eq "$(awk -F '\t' 'NF < 2 || NF > 4 || $1 !~ /^[0-9][0-9][0-9][0-9][0-9][0-9]?$/ || $2 == ""' "$T/real.tsv")" "" "every row well formed"
 	t_eq "$(cut -f1 "$T/real.tsv" | sort | uniq -d)" "" "one row per network"

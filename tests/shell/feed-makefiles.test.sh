@@ -19,4 +19,9 @@ for dep in kmod-usb-serial-option ppp; do
 	grep -q "+$dep" openwrt/umodem/Makefile || { echo "SDK Makefile lacks +$dep"; fail=1; }
 	grep -q "^DEPENDS := .*$dep" Makefile || { echo "Makefile lacks $dep"; fail=1; }
 done
+# The SDK copies every workspace member, or cargo cannot read the manifest there.
+for m in $(sed -n 's/^members = \[\(.*\)\]/\1/p' Cargo.toml | tr -d '",'); do
+	[ "$m" = "." ] && continue
+	grep -q "$m\|$(basename "$m")" openwrt/umodem/Makefile || { echo "SDK Makefile does not copy workspace member $m"; fail=1; }
+done
 exit $fail

@@ -2,7 +2,7 @@
 //!
 //! Reads the device files of Debian's usb-modeswitch-data package (one
 //! `key=value` file per device, named `vvvv:pppp` or `vvvv:pppp:uMa=...`), applies
-//! our own additions (`tools/dbgen/extra.conf`) and writes one JSON document in the
+//! our own additions (`openwrt/tools/dbgen/extra.conf`) and writes one JSON document in the
 //! format of OpenWrt's `/etc/usb-mode.json` (a `messages` list and a `devices` table
 //! of match objects), extended with the switching methods that format lacks.
 //!

@@ -2,7 +2,7 @@
 # Benchmark: port detection and `umodem info` against the virtual E367, and,
 # side by side in the same run, Debian's `gcom info` (package comgt) on the
 # same PCUI port. Prints mean wall time per run and the info ratio.
-# usage: bench/at.sh [RUNS]     (from the repo root; `make bench` runs it)
+# usage: tests/bench/at.sh [RUNS]     (from the repo root; `make bench` runs it)
 set -e
 RUNS=${1:-5}
 cargo build -q --release -p umodem -p umodem-sim

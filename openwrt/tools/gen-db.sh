@@ -1,10 +1,10 @@
 #!/bin/sh
 # Regenerate files/usr/share/umodem/usb-mode.json from Debian's usb-modeswitch-data.
-#   tools/gen-db.sh          write the file
-#   tools/gen-db.sh --check  fail if the committed file differs from a fresh build
+#   openwrt/tools/gen-db.sh          write the file
+#   openwrt/tools/gen-db.sh --check  fail if the committed file differs from a fresh build
 # Needs the Debian package usb-modeswitch-data (apt-get install usb-modeswitch-data).
 set -e
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=files/usr/share/umodem/usb-mode.json
 pack=${USB_MODESWITCH_PACK:-/usr/share/usb_modeswitch/configPack.tar.gz}
 if [ ! -f "$pack" ]; then
@@ -13,9 +13,9 @@ if [ ! -f "$pack" ]; then
 fi
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-cargo run -q -p umodem-dbgen -- --pack "$pack" --extra tools/dbgen/extra.conf "$@" >"$tmp"
+cargo run -q -p umodem-dbgen -- --pack "$pack" --extra openwrt/tools/dbgen/extra.conf "$@" >"$tmp"
 if [ "$1" = "--check" ]; then
-	cmp -s "$tmp" "$out" || { echo "gen-db: $out is stale: run tools/gen-db.sh" >&2; exit 1; }
+	cmp -s "$tmp" "$out" || { echo "gen-db: $out is stale: run openwrt/tools/gen-db.sh" >&2; exit 1; }
 	echo "gen-db: $out is up to date"
 else
 	mkdir -p "$(dirname "$out")"

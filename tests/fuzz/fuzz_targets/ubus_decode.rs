@@ -1,7 +1,7 @@
 //! Fuzz the ubus framing and blob/blobmsg decoder: any bytes, no panic; whatever
 //! parses must encode and parse back to the same bytes (canonical form).
 //!
-//! cargo fuzz run ubus_decode   (seed corpus: the recorded vectors, see fuzz/README.md)
+//! cargo fuzz run --fuzz-dir tests/fuzz ubus_decode   (see tests/fuzz/README.md)
 
 #![no_main]
 

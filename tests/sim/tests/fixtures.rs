@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 fn committed(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/sysfs")
+        .join("../fixtures/sysfs")
         .join(name)
 }
 
@@ -55,7 +55,7 @@ fn committed_trees_match_the_generator() {
         assert!(!stored.is_empty(), "{name}: no committed tree");
         assert_eq!(
             stored, fresh,
-            "{name}: regenerate with umodem-sim sysfs-fixture (see sim/README.md)"
+            "{name}: regenerate with umodem-sim sysfs-fixture (see tests/sim/README.md)"
         );
     }
 }
