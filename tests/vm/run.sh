@@ -126,9 +126,9 @@ done | sort -u | while read -r lib; do
 done
 cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/" 2>/dev/null || { mkdir -p "$R/usr/share"; cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/"; }
 # Ours: binaries, the router's files, the guest side of the harness.
-for b in umodem umodem-gadget; do
-	strip -o "$R/usr/bin/$b" "$BIN/$b"
-done
+# umodem where the package puts it (/usr/sbin), the gadget beside the harness.
+strip -o "$R/usr/sbin/umodem" "$BIN/umodem"
+strip -o "$R/usr/bin/umodem-gadget" "$BIN/umodem-gadget"
 [ -d "$ROOT/files" ] && cp -r "$ROOT/files/." "$R/"
 # OpenWrt's procd.sh is not ours to ship: a stand-in (tests/vm/procd.sh) takes its place.
 if [ ! -f "$R/lib/functions/procd.sh" ]; then

@@ -29,7 +29,7 @@ check "gadget saw READ CAPACITY" grep -q "cdb 25 " /tmp/gadget.log
 switch_stick
 wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
 if ours; then
-	check "the hotplug script started umodem switch for port $PORT" grep -q "^procd: start umodem-switch.$PORT: /usr/bin/umodem switch" /tmp/procd.log
+	check "the hotplug script started umodem switch for port $PORT" grep -q "^procd: start umodem-switch.$PORT: /usr/sbin/umodem switch" /tmp/procd.log
 	wait_for "umodem switch exited 0" 20 grep -q "^procd: umodem-switch.$PORT exited with 0" /tmp/procd.log
 fi
 check "gadget recognised the switch message" grep -q "switch message: CSW sent (Ok" /tmp/gadget.log
