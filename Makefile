@@ -46,11 +46,11 @@ LINKFLAGS := -C target-feature=+crt-static -C link-self-contained=no
 else
 LINKFLAGS := -C target-feature=-crt-static -C link-self-contained=no -C link-arg=-dynamic
 endif
-RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
-	$(ldflags_$(ARCH))
 # On arm the linker aligns segments to 64 KiB by default: the padding more than doubled
 # the file (105,176 B -> 43,736 B for the same code with 4 KiB pages, which Linux uses).
 ldflags_arm_cortex-a7_neon-vfpv4 := -C link-arg=-Wl,-z,max-page-size=4096
+RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
+	$(ldflags_$(ARCH))
 # Router packages umodem needs (names as in OpenWrt's package/kernel/linux/modules/usb.mk
 # and package/network/services/ppp).
 DEPENDS := kmod-usb-serial-option, ppp
