@@ -3,86 +3,23 @@
 //! The sim's fake sysfs stands in for /sys and UMODEM_DEV maps /dev/ttyUSBn
 //! to the sim's pty links. Nothing here asserts how fast anything is.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
+mod simrig;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Output};
+
+use simrig::Sim;
 
 const UMODEM: &str = env!("CARGO_BIN_EXE_umodem");
 
-/// The sim binary, built once per test run (a workspace member, not a
-/// dependency of this package, so cargo does not build it for us).
-fn sim_bin() -> &'static PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let st = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "umodem-sim", "--bin", "umodem-sim"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p umodem-sim");
-        assert!(st.success());
-        dir.join("umodem-sim")
-    })
+/// umodem against the sim (its sysfs, its ports); `prepare` keeps its state
+/// in the sim's temp dir.
+trait AtSim {
+    fn umodem(&self, args: &[&str], pin: Option<&str>) -> Output;
+    fn prepare(&self, pin: Option<&str>, extra: &[&str]) -> (i32, String);
 }
 
-struct Sim {
-    child: Child,
-    dir: PathBuf,
-    root: PathBuf,
-    state: PathBuf,
-}
-
-impl Sim {
-    fn start(name: &str, args: &[&str]) -> Sim {
-        let base =
-            std::env::temp_dir().join(format!("umodem-at-sim-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(&base).unwrap();
-        let (dir, root, state) = (base.join("dev"), base.join("root"), base.join("state"));
-        let mut child = Command::new(sim_bin())
-            .arg("--dir")
-            .arg(&dir)
-            .arg("--sysfs")
-            .arg(&root)
-            .args(["--reg-delay-ms", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn umodem-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "{line}");
-        Sim {
-            child,
-            dir,
-            root,
-            state,
-        }
-    }
-
-    fn ctl(&self, cmd: &str) -> String {
-        let mut s = UnixStream::connect(self.dir.join("control")).expect("control socket");
-        writeln!(s, "{cmd}").unwrap();
-        s.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut r = String::new();
-        s.read_to_string(&mut r).unwrap();
-        r
-    }
-
-    /// A value from the sim's `status` line.
-    fn status(&self, key: &str) -> String {
-        let s = self.ctl("status");
-        s.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .unwrap_or_else(|| panic!("no {key} in {s}"))
-            .to_string()
-    }
-
+impl AtSim for Sim {
     fn umodem(&self, args: &[&str], pin: Option<&str>) -> Output {
         let mut c = Command::new(UMODEM);
         c.args(args)
@@ -96,7 +33,7 @@ impl Sim {
     }
 
     fn prepare(&self, pin: Option<&str>, extra: &[&str]) -> (i32, String) {
-        let st = self.state.to_string_lossy().into_owned();
+        let st = self.base.join("state").to_string_lossy().into_owned();
         let mut args = vec!["prepare", "--state-dir", st.as_str()];
         args.extend_from_slice(extra);
         let o = self.umodem(&args, pin);
@@ -104,16 +41,6 @@ impl Sim {
             o.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(base) = self.dir.parent() {
-            let _ = std::fs::remove_dir_all(base);
-        }
     }
 }
 
@@ -341,7 +268,7 @@ fn two_modems_renumbered_info_finds_the_live_e367() {
     // The two-modems tree puts the E367 on ttyUSB3..5 (a ZTE took 0..2).
     // Point those names at the sim's ptys: same stick, other numbers.
     let s = Sim::start("two", &["--no-pin"]);
-    let dev = s.dir.parent().unwrap().join("dev2");
+    let dev = s.base.join("dev2");
     std::fs::create_dir_all(&dev).unwrap();
     for (n, to) in [(3, 0), (4, 1), (5, 2)] {
         std::os::unix::fs::symlink(

@@ -3,79 +3,32 @@
 //! umodem-sim. Success, NO CARRIER, ERROR, BUSY, no answer, and the modem
 //! unplugged mid-dial. No assertion on how long anything takes.
 
+mod simrig;
+
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use simrig::Sim;
 use umodem::hw::serial::Tty;
 
 const UMODEM: &str = env!("CARGO_BIN_EXE_umodem");
 
-fn sim_bin() -> &'static PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let st = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "umodem-sim", "--bin", "umodem-sim"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p umodem-sim");
-        assert!(st.success());
-        dir.join("umodem-sim")
-    })
+/// The sim as these tests want it: SIM ready, no ^BOOT noise on the ports.
+fn start(name: &str, args: &[&str]) -> Sim {
+    let mut all = vec!["--no-pin", "--boot-interval-ms", "0"];
+    all.extend_from_slice(args);
+    Sim::start(name, &all)
 }
 
-struct Sim {
-    child: Child,
-    base: PathBuf,
-    dir: PathBuf,
+/// `umodem connect` on the sim's modem port.
+trait ConnectSim {
+    fn connect(&self, args: &[&str], apn_env: Option<&str>) -> (Child, Tty, PathBuf);
 }
 
-impl Sim {
-    fn start(name: &str, args: &[&str]) -> Sim {
-        let base =
-            std::env::temp_dir().join(format!("umodem-connect-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(&base).unwrap();
-        let dir = base.join("dev");
-        let mut child = Command::new(sim_bin())
-            .arg("--dir")
-            .arg(&dir)
-            .args(["--no-pin", "--reg-delay-ms", "0", "--boot-interval-ms", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn umodem-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "{line}");
-        Sim { child, base, dir }
-    }
-
-    fn ctl(&self, cmd: &str) -> String {
-        let mut s = UnixStream::connect(self.dir.join("control")).expect("control socket");
-        writeln!(s, "{cmd}").unwrap();
-        s.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut r = String::new();
-        s.read_to_string(&mut r).unwrap();
-        r
-    }
-
-    fn status(&self, key: &str) -> String {
-        let s = self.ctl("status");
-        s.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .unwrap_or_else(|| panic!("no {key} in {s}"))
-            .to_string()
-    }
-
+impl ConnectSim for Sim {
     /// Start `umodem connect ARGS` with the modem port on stdin/stdout, as pppd
     /// does. Returns the child and the raw-mode handle (keep it open).
     fn connect(&self, args: &[&str], apn_env: Option<&str>) -> (Child, Tty, PathBuf) {
@@ -102,14 +55,6 @@ impl Sim {
     }
 }
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.base);
-    }
-}
-
 /// Exit code, stderr and status file of a finished connect (bounded wait: a
 /// hung child fails the test instead of hanging it).
 fn finish(mut c: Child, status: &PathBuf) -> (i32, String, String) {
@@ -132,7 +77,7 @@ fn finish(mut c: Child, status: &PathBuf) -> (i32, String, String) {
 
 #[test]
 fn connects_with_the_apn_from_the_environment() {
-    let s = Sim::start("ok", &["--apn", "bredband.tre.se"]);
+    let s = start("ok", &["--apn", "bredband.tre.se"]);
     let (c, _raw, st) = s.connect(&[], Some("bredband.tre.se"));
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 0, "{err}");
@@ -147,7 +92,7 @@ fn connects_with_the_apn_from_the_environment() {
 
 #[test]
 fn wrong_apn_gives_no_carrier() {
-    let s = Sim::start("apn", &["--apn", "bredband.tre.se"]);
+    let s = start("apn", &["--apn", "bredband.tre.se"]);
     let (c, _raw, st) = s.connect(&["--apn", "wrong.example"], None);
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 20, "{err}");
@@ -157,7 +102,7 @@ fn wrong_apn_gives_no_carrier() {
 
 #[test]
 fn refused_call_is_no_carrier() {
-    let s = Sim::start("refuse", &["--fault", "refuse"]);
+    let s = start("refuse", &["--fault", "refuse"]);
     let (c, _raw, st) = s.connect(&["--dial", "*99#"], None);
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 20, "{err}");
@@ -167,7 +112,7 @@ fn refused_call_is_no_carrier() {
 
 #[test]
 fn dial_error_is_error() {
-    let s = Sim::start("error", &["--fault", "dial-error"]);
+    let s = start("error", &["--fault", "dial-error"]);
     let (c, _raw, st) = s.connect(&[], Some("internet"));
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 21, "{err}");
@@ -176,7 +121,7 @@ fn dial_error_is_error() {
 
 #[test]
 fn busy_is_busy() {
-    let s = Sim::start("busy", &["--fault", "dial-busy"]);
+    let s = start("busy", &["--fault", "dial-busy"]);
     let (c, _raw, st) = s.connect(&[], None);
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 24, "{err}");
@@ -185,7 +130,7 @@ fn busy_is_busy() {
 
 #[test]
 fn silent_modem_times_out() {
-    let s = Sim::start("silence", &["--fault", "silence"]);
+    let s = start("silence", &["--fault", "silence"]);
     let (c, _raw, st) = s.connect(&[], None);
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 22, "{err}");
@@ -194,7 +139,7 @@ fn silent_modem_times_out() {
 
 #[test]
 fn no_connect_within_timeout() {
-    let s = Sim::start("slow", &["--dial-delay-ms", "600000"]);
+    let s = start("slow", &["--dial-delay-ms", "600000"]);
     let (c, _raw, st) = s.connect(&["--timeout", "2"], None);
     let (code, err, status) = finish(c, &st);
     assert_eq!(code, 22, "{err}");
@@ -204,7 +149,7 @@ fn no_connect_within_timeout() {
 
 #[test]
 fn modem_unplugged_while_dialling() {
-    let s = Sim::start("unplug", &["--dial-delay-ms", "600000"]);
+    let s = start("unplug", &["--dial-delay-ms", "600000"]);
     let (mut c, _raw, st) = s.connect(&[], None);
     // Unplug once connect reports it is past registration, i.e. dialling.
     let mut err = BufReader::new(c.stderr.take().unwrap());
@@ -233,7 +178,7 @@ fn modem_unplugged_while_dialling() {
 
 #[test]
 fn hostile_apn_never_reaches_the_modem() {
-    let s = Sim::start("hostile", &[]);
+    let s = start("hostile", &[]);
     let (c, _raw, st) = s.connect(&[], Some("x\",\"y\"\rATH"));
     let (code, err, _) = finish(c, &st);
     assert_eq!(code, 2, "{err}");

@@ -5,14 +5,17 @@
 //! Nothing here asserts how fast anything is: waits are for conditions, with
 //! a generous limit so a broken daemon fails instead of hanging.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod simrig;
+
+use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::process::{Child, Command};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use simrig::Sim;
 use umodem::ubus::blob::{self, BlobMsg, Table};
 use umodem::ubus::msg::{self, kind, status, Attr, Check, Message};
 
@@ -22,78 +25,6 @@ const PIN: &str = "8328";
 const CALLER: u32 = 0x7e57_ca11;
 const NETIFD: u32 = 0x2000_0000;
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn sim_bin() -> &'static PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let st = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "umodem-sim", "--bin", "umodem-sim"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p umodem-sim");
-        assert!(st.success());
-        dir.join("umodem-sim")
-    })
-}
-
-struct Sim {
-    child: Child,
-    base: PathBuf,
-    dir: PathBuf,
-    root: PathBuf,
-}
-
-impl Sim {
-    fn start(name: &str, args: &[&str]) -> Sim {
-        let base =
-            std::env::temp_dir().join(format!("umodem-daemon-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(&base).unwrap();
-        let (dir, root) = (base.join("dev"), base.join("root"));
-        let mut child = Command::new(sim_bin())
-            .arg("--dir")
-            .arg(&dir)
-            .arg("--sysfs")
-            .arg(&root)
-            .args(["--reg-delay-ms", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn umodem-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "{line}");
-        Sim {
-            child,
-            base,
-            dir,
-            root,
-        }
-    }
-
-    fn ctl(&self, cmd: &str) -> String {
-        let Ok(mut s) = UnixStream::connect(self.dir.join("control")) else {
-            return String::new();
-        };
-        writeln!(s, "{cmd}").unwrap();
-        s.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut r = String::new();
-        let _ = s.read_to_string(&mut r);
-        r
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.base);
-    }
-}
 
 /// What the fake ubusd saw and what it should answer for netifd.
 #[derive(Default)]
@@ -696,11 +627,7 @@ fn locked_sim_shows_attempts_and_no_pin_anywhere() {
     );
     let _ = bus.call("info", vec![]);
     // the daemon never entered the PIN: the SIM still has all its attempts
-    assert!(
-        sim.ctl("status").contains("pin_left=3"),
-        "{}",
-        sim.ctl("status")
-    );
+    assert_eq!(sim.status("pin_left"), "3");
     let bytes = bus.shared.0.lock().unwrap().bytes.clone();
     let log = d.stop();
     assert!(
