@@ -25,6 +25,21 @@ fn hw_cpin(state: &str, pin: u8) -> Turn {
     )
 }
 
+/// A SIM that wants its PIN, `left` attempts to go.
+fn locked(left: u8) -> Vec<Turn> {
+    vec![cpin("SIM PIN"), hw_cpin("SIM PIN", left)]
+}
+
+/// A SIM that wants its PIN, `left` attempts to go, and takes `pin`.
+fn unlocks(pin: &str, left: u8) -> Vec<Turn> {
+    let mut v = locked(left);
+    v.push(turn(
+        &format!("AT+CPIN=\"{pin}\"\r"),
+        &[bytes("\r\nOK\r\n")],
+    ));
+    v
+}
+
 fn pin_sent(m: &FakeModem) -> usize {
     m.written
         .iter()
@@ -60,14 +75,7 @@ fn ready_sim_needs_nothing() {
 fn right_pin_is_sent_once_and_accepted() {
     let mut s = MemStore::default();
     let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            cpin("SIM PIN"),
-            hw_cpin("SIM PIN", 3),
-            turn("AT+CPIN=\"8328\"\r", &[bytes("\r\nOK\r\n")]),
-        ],
-    );
+    let mut m = FakeModem::new(clock.clone(), unlocks("8328", 3));
     let mut e = Engine::new(&mut m, &clock);
     assert_eq!(
         unlock(&mut e, Some("8328"), Some(ICCID), &mut s, true),
@@ -95,34 +103,18 @@ fn wrong_pin_costs_one_attempt_and_is_never_sent_again() {
     assert_eq!(pin_sent(&m), 1);
     assert_eq!(s.get(&key(Some(ICCID), "1111")), Some(Memo::Rejected));
     // Next run (2 attempts left, still >= 2): the same PIN is refused unsent.
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 2)],
-        Some("1111"),
-        &mut s,
-    );
+    let (c, m) = go(locked(2), Some("1111"), &mut s);
     assert_eq!(c, code::PIN_FAILED);
     assert_eq!(pin_sent(&m), 0);
     // A new PIN in the config is a new key: it may be tried.
-    let (c, m) = go(
-        vec![
-            cpin("SIM PIN"),
-            hw_cpin("SIM PIN", 2),
-            turn("AT+CPIN=\"8328\"\r", &[bytes("\r\nOK\r\n")]),
-        ],
-        Some("8328"),
-        &mut s,
-    );
+    let (c, m) = go(unlocks("8328", 2), Some("8328"), &mut s);
     assert_eq!((c, pin_sent(&m)), (0, 1));
 }
 
 #[test]
 fn one_attempt_left_sends_nothing() {
     let mut s = MemStore::default();
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 1)],
-        Some("8328"),
-        &mut s,
-    );
+    let (c, m) = go(locked(1), Some("8328"), &mut s);
     assert_eq!(c, code::PIN_ATTEMPTS_LOW);
     assert_eq!(pin_sent(&m), 0);
 }
@@ -212,11 +204,7 @@ fn no_record_no_pin() {
         read_only: true,
         ..Default::default()
     };
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 3)],
-        Some("8328"),
-        &mut s,
-    );
+    let (c, m) = go(locked(3), Some("8328"), &mut s);
     assert_eq!(c, code::MODEM_ERROR);
     assert_eq!(pin_sent(&m), 0);
 }
@@ -237,11 +225,7 @@ fn lost_answer_is_settled_by_the_attempt_count() {
     assert_eq!((c, pin_sent(&m)), (code::NO_DEVICE, 1));
     assert_eq!(s.get(&key(Some(ICCID), "1111")), Some(Memo::Pending(3)));
     // Run 2: attempts fell to 2, so it was rejected: not sent again.
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 2)],
-        Some("1111"),
-        &mut s,
-    );
+    let (c, m) = go(locked(2), Some("1111"), &mut s);
     assert_eq!((c, pin_sent(&m)), (code::PIN_FAILED, 0));
     assert_eq!(s.get(&key(Some(ICCID), "1111")), Some(Memo::Rejected));
 
@@ -249,15 +233,7 @@ fn lost_answer_is_settled_by_the_attempt_count() {
     let mut s = MemStore::default();
     s.put(&key(Some(ICCID), "8328"), Some(Memo::Pending(3)))
         .unwrap();
-    let (c, m) = go(
-        vec![
-            cpin("SIM PIN"),
-            hw_cpin("SIM PIN", 3),
-            turn("AT+CPIN=\"8328\"\r", &[bytes("\r\nOK\r\n")]),
-        ],
-        Some("8328"),
-        &mut s,
-    );
+    let (c, m) = go(unlocks("8328", 3), Some("8328"), &mut s);
     assert_eq!((c, pin_sent(&m)), (0, 1));
 }
 
@@ -293,11 +269,7 @@ fn rejection_survives_a_restart_on_disk_without_the_pin() {
     assert_eq!(mode & 0o077, 0, "pin-state must be private");
     // A new process (new store from disk) refuses to send it.
     let mut s = FileStore::open(&dir).unwrap();
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 2)],
-        Some("4711"),
-        &mut s,
-    );
+    let (c, m) = go(locked(2), Some("4711"), &mut s);
     assert_eq!((c, pin_sent(&m)), (code::PIN_FAILED, 0));
     // Another SIM with the same PIN is a different key.
     assert_ne!(
@@ -314,25 +286,13 @@ fn a_second_run_at_the_same_time_sends_no_pin() {
     let first = FileStore::open(&dir).unwrap();
     // While the first run holds the record, a second one may not send.
     let mut second = FileStore::open_wait(&dir, 0).unwrap();
-    let (c, m) = go(
-        vec![cpin("SIM PIN"), hw_cpin("SIM PIN", 3)],
-        Some("8328"),
-        &mut second,
-    );
+    let (c, m) = go(locked(3), Some("8328"), &mut second);
     assert_eq!((c, pin_sent(&m)), (code::MODEM_ERROR, 0));
     drop(second);
     drop(first);
     // Once it is done, the next run may.
     let mut third = FileStore::open_wait(&dir, 0).unwrap();
-    let (c, m) = go(
-        vec![
-            cpin("SIM PIN"),
-            hw_cpin("SIM PIN", 3),
-            turn("AT+CPIN=\"8328\"\r", &[bytes("\r\nOK\r\n")]),
-        ],
-        Some("8328"),
-        &mut third,
-    );
+    let (c, m) = go(unlocks("8328", 3), Some("8328"), &mut third);
     assert_eq!((c, pin_sent(&m)), (0, 1));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,7 +4,7 @@
 use umodem::cmd::connect::dial;
 use umodem::core::at::Final;
 use umodem::core::connect::{valid_apn, valid_number, Outcome, Plan, Stage};
-use umodem::hw::clock::{Clock, FakeClock};
+use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{bytes, turn, Chunk, FakeModem, Turn};
 
 fn plan(apn: Option<&str>) -> Plan {
@@ -24,11 +24,16 @@ fn registered() -> Turn {
     turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,1\r\n\r\nOK\r\n")])
 }
 
-/// Dial; also the fake time it took (registration waits move the clock).
-fn run(m: &mut FakeModem, clock: &FakeClock, p: Plan) -> (Outcome, u64) {
-    let start = clock.now_ms();
-    let o = dial(m, clock, p);
-    (o, clock.now_ms() - start)
+/// A scripted modem that plays `turns`, on fake time of its own.
+fn modem(turns: Vec<Turn>) -> FakeModem {
+    FakeModem::new(FakeClock::new(), turns)
+}
+
+/// Dial `p` on `m` (at its clock); the outcome, and the modem for its checks.
+fn run(mut m: FakeModem, p: Plan) -> (Outcome, FakeModem) {
+    let clock = m.clock.clone();
+    let o = dial(&mut m, &clock, p);
+    (o, m)
 }
 
 fn done(m: &FakeModem) {
@@ -42,22 +47,18 @@ fn done(m: &FakeModem) {
 
 #[test]
 fn connects_with_apn() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            // echo still on at first: the engine skips it
-            turn("AT\r", &[bytes("AT\r\r\nOK\r\n")]),
-            ok("ATE0"),
-            registered(),
-            ok("AT+CGDCONT=1,\"IP\",\"bredband.tre.se\""),
-            turn(
-                "ATD*99***1#\r",
-                &[Chunk::Silence(800), bytes("\r\nCONNECT 7200000\r\n")],
-            ),
-        ],
-    );
-    let (o, _) = run(&mut m, &clock, plan(Some("bredband.tre.se")));
+    let m = modem(vec![
+        // echo still on at first: the engine skips it
+        turn("AT\r", &[bytes("AT\r\r\nOK\r\n")]),
+        ok("ATE0"),
+        registered(),
+        ok("AT+CGDCONT=1,\"IP\",\"bredband.tre.se\""),
+        turn(
+            "ATD*99***1#\r",
+            &[Chunk::Silence(800), bytes("\r\nCONNECT 7200000\r\n")],
+        ),
+    ]);
+    let (o, m) = run(m, plan(Some("bredband.tre.se")));
     assert_eq!(o, Outcome::Connected(Some("7200000".into())));
     assert_eq!(o.exit_code(), 0);
     done(&m);
@@ -65,56 +66,47 @@ fn connects_with_apn() {
 
 #[test]
 fn without_apn_no_context_is_set() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            ok("AT"),
-            ok("ATE0"),
-            registered(),
-            turn("ATD*99#\r", &[bytes("\r\nCONNECT\r\n")]),
-        ],
-    );
+    let m = modem(vec![
+        ok("AT"),
+        ok("ATE0"),
+        registered(),
+        turn("ATD*99#\r", &[bytes("\r\nCONNECT\r\n")]),
+    ]);
     let mut p = plan(None);
     p.number = "*99#".into();
-    let (o, _) = run(&mut m, &clock, p);
+    let (o, m) = run(m, p);
     assert_eq!(o, Outcome::Connected(None));
     done(&m);
 }
 
 #[test]
 fn waits_for_registration_then_dials() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            ok("AT"),
-            ok("ATE0"),
-            turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,2\r\n\r\nOK\r\n")]),
-            turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,2\r\n\r\nOK\r\n")]),
-            turn(
-                "AT+CREG?\r",
-                &[bytes("\r\n+CREG: 0,5,\"00C3\",\"0000E1F2\"\r\n\r\nOK\r\n")],
-            ),
-            ok("AT+CGDCONT=1,\"IP\",\"internet\""),
-            turn("ATD*99***1#\r", &[bytes("\r\nCONNECT\r\n")]),
-        ],
-    );
-    let (o, _) = run(&mut m, &clock, plan(Some("internet")));
+    let m = modem(vec![
+        ok("AT"),
+        ok("ATE0"),
+        turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,2\r\n\r\nOK\r\n")]),
+        turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,2\r\n\r\nOK\r\n")]),
+        turn(
+            "AT+CREG?\r",
+            &[bytes("\r\n+CREG: 0,5,\"00C3\",\"0000E1F2\"\r\n\r\nOK\r\n")],
+        ),
+        ok("AT+CGDCONT=1,\"IP\",\"internet\""),
+        turn("ATD*99***1#\r", &[bytes("\r\nCONNECT\r\n")]),
+    ]);
+    let (o, m) = run(m, plan(Some("internet")));
     assert_eq!(o, Outcome::Connected(None));
     done(&m);
 }
 
 #[test]
 fn registration_wait_is_bounded() {
-    let clock = FakeClock::new();
     let mut turns = vec![ok("AT"), ok("ATE0")];
     for _ in 0..6 {
         turns.push(turn("AT+CREG?\r", &[bytes("\r\n+CREG: 0,2\r\n\r\nOK\r\n")]));
     }
     turns.push(turn("ATD*99***1#\r", &[bytes("\r\nNO CARRIER\r\n")]));
-    let mut m = FakeModem::new(clock.clone(), turns);
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let m = modem(turns);
+    let (o, m) = run(m, plan(None));
     assert_eq!(o, Outcome::NoCarrier);
     assert_eq!(o.exit_code(), 20);
     assert_eq!(o.status(), "NO_CARRIER");
@@ -162,9 +154,7 @@ fn dial_failures_map_to_exit_codes() {
         ),
     ];
     for (reply, want, code, status) in cases {
-        let clock = FakeClock::new();
-        let mut m = FakeModem::new(clock.clone(), to_dial(bytes(reply)));
-        let (o, _) = run(&mut m, &clock, plan(None));
+        let (o, m) = run(modem(to_dial(bytes(reply))), plan(None));
         assert_eq!(&o, want, "{reply:?}");
         assert_eq!(o.exit_code(), *code);
         assert_eq!(o.status(), *status);
@@ -174,15 +164,11 @@ fn dial_failures_map_to_exit_codes() {
 
 #[test]
 fn dial_timeout_and_modem_gone() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(clock.clone(), to_dial(Chunk::Silence(40_000)));
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let (o, _) = run(modem(to_dial(Chunk::Silence(40_000))), plan(None));
     assert_eq!(o, Outcome::Timeout(Stage::Dial));
     assert_eq!(o.exit_code(), 22);
 
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(clock.clone(), to_dial(Chunk::Gone));
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let (o, _) = run(modem(to_dial(Chunk::Gone)), plan(None));
     assert!(matches!(o, Outcome::Gone(_)), "{o:?}");
     assert_eq!(o.exit_code(), 23);
     assert_eq!(o.status(), "MODEM_GONE");
@@ -190,47 +176,37 @@ fn dial_timeout_and_modem_gone() {
 
 #[test]
 fn silent_modem_gets_three_tries_then_timeout() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(clock.clone(), vec![]);
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let (o, m) = run(modem(vec![]), plan(None));
     assert_eq!(o, Outcome::Timeout(Stage::Hello));
     assert_eq!(m.written, vec![b"AT\r".to_vec(); 3]);
 }
 
 #[test]
 fn a_call_still_up_is_hung_up_first() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            turn("AT\r", &[bytes("\r\nNO CARRIER\r\n")]),
-            ok("ATH"),
-            ok("ATE0"),
-            registered(),
-            turn("ATD*99***1#\r", &[bytes("\r\nCONNECT\r\n")]),
-        ],
-    );
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let m = modem(vec![
+        turn("AT\r", &[bytes("\r\nNO CARRIER\r\n")]),
+        ok("ATH"),
+        ok("ATE0"),
+        registered(),
+        turn("ATD*99***1#\r", &[bytes("\r\nCONNECT\r\n")]),
+    ]);
+    let (o, m) = run(m, plan(None));
     assert_eq!(o, Outcome::Connected(None));
     done(&m);
 }
 
 #[test]
 fn apn_refused() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            ok("AT"),
-            ok("ATE0"),
-            registered(),
-            turn(
-                "AT+CGDCONT=1,\"IP\",\"x\"\r",
-                &[bytes("\r\n+CME ERROR: 4\r\n")],
-            ),
-        ],
-    );
-    let (o, _) = run(&mut m, &clock, plan(Some("x")));
+    let m = modem(vec![
+        ok("AT"),
+        ok("ATE0"),
+        registered(),
+        turn(
+            "AT+CGDCONT=1,\"IP\",\"x\"\r",
+            &[bytes("\r\n+CME ERROR: 4\r\n")],
+        ),
+    ]);
+    let (o, m) = run(m, plan(Some("x")));
     assert_eq!(o, Outcome::Refused(Stage::Apn, Final::CmeError(4)));
     assert_eq!(o.exit_code(), 21);
     assert_eq!(o.status(), "APN_REFUSED");
@@ -239,23 +215,19 @@ fn apn_refused() {
 
 #[test]
 fn garbage_and_urcs_do_not_confuse_the_dial() {
-    let clock = FakeClock::new();
-    let mut m = FakeModem::new(
-        clock.clone(),
-        vec![
-            ok("AT"),
-            ok("ATE0"),
-            registered(),
-            turn(
-                "ATD*99***1#\r",
-                &[Chunk::Bytes(
-                    b"\r\n^BOOT:1234,0,0,0,72\r\n\x00\xff\r\n^RSSI:17\r\nCONNECT\r\n".to_vec(),
-                )],
-            ),
-        ],
-    );
+    let mut m = modem(vec![
+        ok("AT"),
+        ok("ATE0"),
+        registered(),
+        turn(
+            "ATD*99***1#\r",
+            &[Chunk::Bytes(
+                b"\r\n^BOOT:1234,0,0,0,72\r\n\x00\xff\r\n^RSSI:17\r\nCONNECT\r\n".to_vec(),
+            )],
+        ),
+    ]);
     m.preload(Chunk::Bytes(b"\x7e\xff\x7d\x23garbage".to_vec()));
-    let (o, _) = run(&mut m, &clock, plan(None));
+    let (o, m) = run(m, plan(None));
     assert_eq!(o, Outcome::Connected(None));
     done(&m);
 }
@@ -303,8 +275,7 @@ fn random_modem_output_always_ends() {
     };
     let mut seen = [false; 25];
     for _ in 0..3000 {
-        let clock = FakeClock::new();
-        let mut m = FakeModem::new(clock.clone(), vec![]);
+        let mut m = modem(vec![]);
         for _ in 0..(next() % 24) {
             let r = next();
             m.preload(match r % 10 {
@@ -313,7 +284,7 @@ fn random_modem_output_always_ends() {
                 _ => Chunk::Bytes(PIECES[(r >> 8) as usize % PIECES.len()].to_vec()),
             });
         }
-        let (o, _) = run(&mut m, &clock, plan(Some("internet")));
+        let (o, _) = run(m, plan(Some("internet")));
         let code = o.exit_code();
         assert!(matches!(code, 0 | 20..=24), "{o:?}");
         seen[code as usize] = true;

@@ -9,6 +9,7 @@ use umodem::core::db::DeviceStrings;
 use umodem::core::modeswitch::{self, HUAWEI_NEW};
 use umodem::hw::usb::{switch_device, Outcome, SwitchOpts, Trace};
 use umodem::out::Out;
+use umodem::Result;
 use usbfake::*;
 
 fn e367_stick(port: &str) -> Stick {
@@ -24,6 +25,15 @@ fn e367_stick(port: &str) -> Stick {
 
 fn opts() -> SwitchOpts {
     SwitchOpts::default()
+}
+
+/// Switch the E367 in storage mode on 1-1 with the shipped database's entry.
+fn switch_e367(bus: &mut FakeUsb, o: SwitchOpts) -> Result<Outcome> {
+    let db = shipped_db();
+    let (_, e) = db
+        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
+        .expect("12d1:1446 in the database");
+    switch_device(bus, &e367_storage("1-1"), e, &db, o, &mut Trace::default())
 }
 
 #[test]
@@ -111,10 +121,6 @@ fn the_write_ups_older_message_works_as_a_generic_entry() {
 
 #[test]
 fn a_stick_that_ignores_the_message_is_reported_within_the_timeout() {
-    let db = shipped_db();
-    let (_, e) = db
-        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
-        .unwrap();
     let mut stick = e367_stick("1-1");
     stick.trigger = Trigger::Never;
     let mut bus = FakeUsb::new(vec![stick]);
@@ -122,15 +128,7 @@ fn a_stick_that_ignores_the_message_is_reported_within_the_timeout() {
         timeout_ms: 5000,
         poll_ms: 250,
     };
-    let err = switch_device(
-        &mut bus,
-        &e367_storage("1-1"),
-        e,
-        &db,
-        o,
-        &mut Trace::default(),
-    )
-    .unwrap_err();
+    let err = switch_e367(&mut bus, o).unwrap_err();
     assert!(err.msg().contains("did not react"), "{}", err.msg());
     assert!(err.msg().contains("within 5 s"), "{}", err.msg());
     // Bounded: it polled for the timeout, plus the 50 ms settle in the plan.
@@ -139,22 +137,10 @@ fn a_stick_that_ignores_the_message_is_reported_within_the_timeout() {
 
 #[test]
 fn a_stick_that_leaves_and_never_returns_is_reported() {
-    let db = shipped_db();
-    let (_, e) = db
-        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
-        .unwrap();
     let mut stick = e367_stick("1-1");
     stick.next = None;
     let mut bus = FakeUsb::new(vec![stick]);
-    let err = switch_device(
-        &mut bus,
-        &e367_storage("1-1"),
-        e,
-        &db,
-        opts(),
-        &mut Trace::default(),
-    )
-    .unwrap_err();
+    let err = switch_e367(&mut bus, opts()).unwrap_err();
     assert!(
         err.msg()
             .contains("left the bus but nothing came back on its port"),
@@ -165,36 +151,19 @@ fn a_stick_that_leaves_and_never_returns_is_reported() {
 
 #[test]
 fn coming_back_in_storage_mode_is_a_failure() {
-    let db = shipped_db();
-    let (_, e) = db
-        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
-        .unwrap();
     let mut stick = e367_stick("1-1");
     stick.next = Some(e367_storage("1-1"));
     let mut bus = FakeUsb::new(vec![stick]);
-    let err = switch_device(
-        &mut bus,
-        &e367_storage("1-1"),
-        e,
-        &db,
-        opts(),
-        &mut Trace::default(),
-    )
-    .unwrap_err();
+    let err = switch_e367(&mut bus, opts()).unwrap_err();
     assert!(err.msg().contains("same (storage) mode"), "{}", err.msg());
 }
 
 #[test]
 fn a_device_that_vanishes_mid_message_stops_the_plan_quietly_and_still_succeeds() {
-    let db = shipped_db();
-    let (_, e) = db
-        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
-        .unwrap();
     let mut stick = e367_stick("1-1");
     stick.vanish_ms = 0; // gone right after the CBW: the CSW read finds no device
     let mut bus = FakeUsb::new(vec![stick]);
-    let mut t = Trace::default();
-    let out = switch_device(&mut bus, &e367_storage("1-1"), e, &db, opts(), &mut t).unwrap();
+    let out = switch_e367(&mut bus, opts()).unwrap();
     assert!(matches!(out, Outcome::Switched { .. }));
     assert!(
         !bus.calls.contains(&Call::Release(0)),
@@ -275,21 +244,9 @@ fn the_port_path_selects_one_of_two_identical_sticks() {
 
 #[test]
 fn open_failure_names_the_device_and_the_cause() {
-    let db = shipped_db();
     let mut bus = FakeUsb::new(vec![e367_stick("1-1")]);
     bus.open_error = Some(umodem::hw::usb::UsbError::Access);
-    let (_, e) = db
-        .lookup(0x12d1, 0x1446, &DeviceStrings::default())
-        .unwrap();
-    let err = switch_device(
-        &mut bus,
-        &e367_storage("1-1"),
-        e,
-        &db,
-        opts(),
-        &mut Trace::default(),
-    )
-    .unwrap_err();
+    let err = switch_e367(&mut bus, opts()).unwrap_err();
     assert!(
         err.msg()
             .contains("12d1:1446 on 1-1: cannot open: access denied (run as root)"),

@@ -74,17 +74,36 @@ fn ctl_in(rt: u8, req: u8, value: u16, index: u16, len: u16) -> Call {
     }
 }
 
+fn detach(iface: u8) -> Call {
+    Call::Detach {
+        iface,
+        was_bound: true,
+    }
+}
+
+/// The stick switches when `data` comes on bulk OUT `ep`.
+fn on_bulk(ep: u8, data: Vec<u8>) -> Trigger {
+    Trigger::Bulk { ep, data }
+}
+
+/// The stick switches on this control request.
+fn on_control(rt: u8, req: u8, value: u16) -> Trigger {
+    Trigger::Control { rt, req, value }
+}
+
+/// Switch a stick that switches on `trigger`, with the one-device database of
+/// `messages` and `entry`: it must report Switched. Returns the calls up to the
+/// close.
+fn switch(messages: &[&str], entry: &str, trigger: Trigger) -> Vec<Call> {
+    let d = db(messages, entry);
+    let (r, bus) = run(&d, stick(trigger));
+    assert!(switched(&r), "{entry}: {r:?}");
+    bus.until_close()
+}
+
 /// The generic message sequence around `msgs` on (out, in) of interface `i`.
 fn message_calls(i: u8, out: u8, inp: u8, msgs: &[Vec<u8>], csw: bool) -> Vec<Call> {
-    let mut v = vec![
-        open(),
-        Call::Detach {
-            iface: i,
-            was_bound: true,
-        },
-        Call::Claim(i),
-        Call::ClearHalt(out),
-    ];
+    let mut v = vec![open(), detach(i), Call::Claim(i), Call::ClearHalt(out)];
     for m in msgs {
         v.push(Call::BulkOut {
             ep: out,
@@ -106,10 +125,6 @@ fn message_calls(i: u8, out: u8, inp: u8, msgs: &[Vec<u8>], csw: bool) -> Vec<Ca
 
 #[test]
 fn standard_eject_sends_removal_and_eject_for_lun_0_and_1_with_csw_reads() {
-    let d = db(
-        &[],
-        r#"{"t_vendor":4660,"t_product":[39321],"mode":"StandardEject"}"#,
-    );
     let msgs: Vec<Vec<u8>> = [
         "5553424387654321000000000000061e000000000000000000000000000000",
         "5553424397654321000000000000061b000000020000000000000000000000",
@@ -119,28 +134,19 @@ fn standard_eject_sends_removal_and_eject_for_lun_0_and_1_with_csw_reads() {
     .iter()
     .map(|m| hexb(m))
     .collect();
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: msgs[3].clone(),
-        }),
+    let calls = switch(
+        &[],
+        r#"{"t_vendor":4660,"t_product":[39321],"mode":"StandardEject"}"#,
+        on_bulk(0x01, msgs[3].clone()),
     );
-    assert!(switched(&r), "{r:?}");
-    assert_eq!(bus.until_close(), message_calls(0, 0x01, 0x81, &msgs, true));
+    assert_eq!(calls, message_calls(0, 0x01, 0x81, &msgs, true));
 }
 
 #[test]
 fn standard_eject_with_an_extra_message_sends_it_last() {
     let extra = "5553424308306384c000000080000671030000000000000000000000000000";
     let d = db(&[extra], r#"{"mode":"StandardEject","msg":[0]}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: hexb(extra),
-        }),
-    );
+    let (r, bus) = run(&d, stick(on_bulk(0x01, hexb(extra))));
     assert!(switched(&r), "{r:?}");
     let outs: Vec<&Call> = bus
         .calls
@@ -164,20 +170,13 @@ fn generic_sends_up_to_three_messages_to_given_endpoints() {
         "55534243123456780000000000000601000000000000000000000000000000",
         "5553424312345679000000000000061b000000020000000000000000000000",
     ];
-    let d = db(
+    let msgs: Vec<Vec<u8>> = m.iter().map(|x| hexb(x)).collect();
+    let calls = switch(
         &m,
         r#"{"msg":[0,1,2],"msg_endpoint":1,"response_endpoint":129}"#,
+        on_bulk(0x01, msgs[2].clone()),
     );
-    let msgs: Vec<Vec<u8>> = m.iter().map(|x| hexb(x)).collect();
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: msgs[2].clone(),
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
-    assert_eq!(bus.until_close(), message_calls(0, 0x01, 0x81, &msgs, true));
+    assert_eq!(calls, message_calls(0, 0x01, 0x81, &msgs, true));
 }
 
 #[test]
@@ -185,10 +184,7 @@ fn generic_finds_endpoints_of_the_configured_interface_from_descriptors() {
     // Interface 1 of the E367 layout: bulk OUT 0x02, bulk IN 0x82.
     let m = "55534243123456780000000000000011062000000100000000000000000000";
     let d = db(&[m], r#"{"msg":[0],"interface":1}"#);
-    let mut s = stick(Trigger::Bulk {
-        ep: 0x02,
-        data: hexb(m),
-    });
+    let mut s = stick(on_bulk(0x02, hexb(m)));
     let mut dev = e367_storage("2-1");
     dev.vid = 0x1234;
     dev.pid = 0x5678;
@@ -206,24 +202,12 @@ fn generic_finds_endpoints_of_the_configured_interface_from_descriptors() {
 fn generic_non_storage_message_reads_a_response_only_when_asked() {
     let m = "0102030405";
     let d = db(&[m], r#"{"msg":[0],"response":true}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: hexb(m),
-        }),
-    );
+    let (r, bus) = run(&d, stick(on_bulk(0x01, hexb(m))));
     assert!(switched(&r), "{r:?}");
     assert!(bus.calls.contains(&Call::BulkIn { ep: 0x81, len: 5 }));
 
     let d = db(&[m], r#"{"msg":[0]}"#);
-    let (_, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: hexb(m),
-        }),
-    );
+    let (_, bus) = run(&d, stick(on_bulk(0x01, hexb(m))));
     assert!(!bus.calls.iter().any(|c| matches!(c, Call::BulkIn { .. })));
 }
 
@@ -231,13 +215,7 @@ fn generic_non_storage_message_reads_a_response_only_when_asked() {
 fn release_delay_and_wait_before_are_honoured() {
     let m = "55534243123456780000000000000601000000000000000000000000000000";
     let d = db(&[m], r#"{"msg":[0],"release_delay":4000,"wait":3}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: hexb(m),
-        }),
-    );
+    let (r, bus) = run(&d, stick(on_bulk(0x01, hexb(m))));
     assert!(switched(&r), "{r:?}");
     assert_eq!(bus.calls[0], Call::Sleep(3000), "WaitBefore before opening");
     let i = bus
@@ -264,17 +242,9 @@ fn huawei_new_alt_and_option_send_their_fixed_messages() {
             "55534243123456780000000000000601000000000000000000000000000000",
         ),
     ] {
-        let d = db(&[], &format!(r#"{{"mode":"{mode}"}}"#));
-        let (r, bus) = run(
-            &d,
-            stick(Trigger::Bulk {
-                ep: 0x01,
-                data: hexb(msg),
-            }),
-        );
-        assert!(switched(&r), "{mode}: {r:?}");
+        let entry = format!(r#"{{"mode":"{mode}"}}"#);
         assert_eq!(
-            bus.until_close(),
+            switch(&[], &entry, on_bulk(0x01, hexb(msg))),
             message_calls(0, 0x01, 0x81, &[hexb(msg)], true),
             "{mode}"
         );
@@ -283,135 +253,58 @@ fn huawei_new_alt_and_option_send_their_fixed_messages() {
 
 #[test]
 fn huawei_old_mode_is_set_feature_1_on_the_device() {
-    let d = db(&[], r#"{"mode":"Huawei"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0x00,
-            req: 0x03,
-            value: 1,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"Huawei"}"#, on_control(0x00, 0x03, 1)),
         vec![open(), ctl_out(0x00, 0x03, 1, 0, &[]), Call::Close]
     );
 }
 
 #[test]
 fn sierra_and_sequans_are_vendor_requests_0x0b() {
-    let d = db(&[], r#"{"mode":"Sierra"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0x40,
-            req: 0x0b,
-            value: 1,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"Sierra"}"#, on_control(0x40, 0x0b, 1)),
         vec![open(), ctl_out(0x40, 0x0b, 1, 0, &[]), Call::Close]
     );
 
-    let d = db(&[], r#"{"mode":"Sequans"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0x40,
-            req: 0x0b,
-            value: 2,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"Sequans"}"#, on_control(0x40, 0x0b, 2)),
         vec![open(), ctl_out(0x40, 0x0b, 2, 0, &[]), Call::Close]
     );
 }
 
 #[test]
 fn qisda_sends_its_16_byte_vendor_request() {
-    let d = db(&[], r#"{"mode":"Qisda"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0x40,
-            req: 0x04,
-            value: 0,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     let data = hexb("058c0408a0ee20005c01040898cdeabf");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"Qisda"}"#, on_control(0x40, 0x04, 0)),
         vec![open(), ctl_out(0x40, 0x04, 0, 0, &data), Call::Close]
     );
 }
 
 #[test]
 fn quanta_and_kobil_are_vendor_in_requests() {
-    let d = db(&[], r#"{"mode":"Quanta"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0xc0,
-            req: 0xff,
-            value: 0,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"Quanta"}"#, on_control(0xc0, 0xff, 0)),
         vec![open(), ctl_in(0xc0, 0xff, 0, 0, 0), Call::Close]
     );
 
-    let d = db(&[], r#"{"mode":"Kobil"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0xc0,
-            req: 0x88,
-            value: 0,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
-        vec![
-            open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
-            ctl_in(0xc0, 0x88, 0, 0, 8),
-            Call::Close
-        ]
+        switch(&[], r#"{"mode":"Kobil"}"#, on_control(0xc0, 0x88, 0)),
+        vec![open(), detach(0), ctl_in(0xc0, 0x88, 0, 0, 8), Call::Close]
     );
 }
 
 #[test]
 fn blackberry_sends_two_vendor_in_requests() {
-    let d = db(&[], r#"{"mode":"Blackberry"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0xc0,
-            req: 0xa9,
-            value: 0x0e,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(
+            &[],
+            r#"{"mode":"Blackberry"}"#,
+            on_control(0xc0, 0xa9, 0x0e)
+        ),
         vec![
             open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
+            detach(0),
             ctl_in(0xc0, 0xb1, 0, 0, 8),
             ctl_in(0xc0, 0xa9, 0x0e, 0, 2),
             Call::Close
@@ -421,24 +314,15 @@ fn blackberry_sends_two_vendor_in_requests() {
 
 #[test]
 fn pantech_sends_its_mode_value_or_waits_for_the_auto_switch() {
-    let d = db(&[], r#"{"mode":"Pantech","modeval":4}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0x40,
-            req: 0x70,
-            value: 4,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(
+            &[],
+            r#"{"mode":"Pantech","modeval":4}"#,
+            on_control(0x40, 0x70, 4)
+        ),
         vec![
             open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
+            detach(0),
             ctl_out(0x40, 0x70, 4, 0, &[]),
             Call::Close
         ]
@@ -455,24 +339,11 @@ fn pantech_sends_its_mode_value_or_waits_for_the_auto_switch() {
 
 #[test]
 fn gct_claims_and_sends_two_class_requests_to_the_interface() {
-    let d = db(&[], r#"{"mode":"GCT"}"#);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Control {
-            rt: 0xa1,
-            req: 0xfe,
-            value: 0,
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
+        switch(&[], r#"{"mode":"GCT"}"#, on_control(0xa1, 0xfe, 0)),
         vec![
             open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
+            detach(0),
             Call::Claim(0),
             ctl_in(0xa1, 0xa0, 0, 0, 1),
             ctl_in(0xa1, 0xfe, 0, 0, 1),
@@ -509,10 +380,7 @@ fn sony_sends_twice_around_its_own_re_enumeration() {
         ops,
         vec![
             open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
+            detach(0),
             ctl_in(0xc0, 0x11, 2, 0, 3),
             Call::Close,
             Call::Open { bus: 2, address: 3 },
@@ -525,18 +393,13 @@ fn sony_sends_twice_around_its_own_re_enumeration() {
 
 #[test]
 fn mobile_action_runs_the_sniffed_interrupt_conversation() {
-    let d = db(&[], r#"{"mode":"MobileAction"}"#);
     let last = vec![0x32, 0x07, 0xfe, 0xf0, 0x29, 0xb9, 0x3a, 0xf0];
     // This fake cable switches on the last interrupt message.
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x02,
-            data: last.clone(),
-        }),
+    let c = switch(
+        &[],
+        r#"{"mode":"MobileAction"}"#,
+        on_bulk(0x02, last.clone()),
     );
-    assert!(switched(&r), "{r:?}");
-    let c = bus.until_close();
     let set_report = ctl_out(0x21, 0x09, 0x0300, 0, &hexb("b004000002902686"));
     assert_eq!(c[1], set_report);
     assert_eq!(c[2], set_report);
@@ -560,17 +423,8 @@ fn mobile_action_runs_the_sniffed_interrupt_conversation() {
 
 #[test]
 fn cisco_sends_eleven_storage_commands_each_with_a_csw() {
-    let d = db(&[], r#"{"mode":"Cisco"}"#);
     let last = hexb(modeswitch::CISCO[10]);
-    let (r, bus) = run(
-        &d,
-        stick(Trigger::Bulk {
-            ep: 0x01,
-            data: last.clone(),
-        }),
-    );
-    assert!(switched(&r), "{r:?}");
-    let c = bus.until_close();
+    let c = switch(&[], r#"{"mode":"Cisco"}"#, on_bulk(0x01, last));
     let outs: Vec<&Call> = c
         .iter()
         .filter(|x| matches!(x, Call::BulkOut { ep: 0x01, .. }))
@@ -592,13 +446,7 @@ fn cisco_sends_eleven_storage_commands_each_with_a_csw() {
         c.contains(&Call::Sleep(2000)),
         "Cisco holds the interface 2 s"
     );
-    assert_eq!(
-        c[1],
-        Call::Detach {
-            iface: 0,
-            was_bound: true
-        }
-    );
+    assert_eq!(c[1], detach(0));
 }
 
 fn two_config_device() -> UsbDevice {
@@ -628,14 +476,8 @@ fn mbim_picks_the_configuration_with_an_mbim_interface() {
         bus.until_close(),
         vec![
             open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
-            Call::Detach {
-                iface: 1,
-                was_bound: true
-            },
+            detach(0),
+            detach(1),
             Call::SetConfig(2),
             Call::Close
         ]
@@ -717,19 +559,9 @@ fn an_unknown_method_is_a_clear_error_and_touches_nothing() {
 
 #[test]
 fn detach_storage_only_detaches() {
-    let d = db(&[], r#"{"detach_storage":true}"#);
-    let (r, bus) = run(&d, stick(Trigger::Never));
-    assert!(switched(&r), "{r:?}");
     assert_eq!(
-        bus.until_close(),
-        vec![
-            open(),
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
-            Call::Close
-        ]
+        switch(&[], r#"{"detach_storage":true}"#, Trigger::Never),
+        vec![open(), detach(0), Call::Close]
     );
 }
 
