@@ -46,7 +46,12 @@ LINKFLAGS := -C target-feature=+crt-static -C link-self-contained=no
 else
 LINKFLAGS := -C target-feature=-crt-static -C link-self-contained=no -C link-arg=-dynamic
 endif
-RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none
+# Size: no panic machinery (immediate-abort), no file/line strings (location-detail), and
+# no unwind tables (nothing unwinds; saves ~20 KB of .eh_frame on mips).
+RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
+	-Cforce-unwind-tables=no
+# std built for size (smaller formatting and collection paths; same behaviour).
+BUILD_STD := -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 # Router packages umodem needs (names as in OpenWrt's package/kernel/linux/modules/usb.mk
 # and package/network/services/ppp).
 DEPENDS := kmod-usb-serial-option, ppp
@@ -82,7 +87,7 @@ binary: tools
 	$(ZIGENV) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) \
 		RUSTFLAGS="$(RUSTFLAGS_TARGET)" \
 		cargo zigbuild --locked --release --target $(TRIPLE) \
-		-Zbuild-std=std,panic_abort -p umodem --bin umodem
+		$(BUILD_STD) -p umodem --bin umodem
 	@mkdir -p $(OUT)
 	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
 		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
