@@ -6,7 +6,9 @@
 #   make test            host tests, shell tests under busybox ash, the mips binary
 #                        under qemu-mips-static, and checks of the feed itself
 #   make size            size report for every arch built so far
-#   make LINK=dynamic    link against the router's musl libc.so (smaller; see README)
+#   make LINK=dynamic    link against the router's musl libc.so (smaller; see README);
+#                        make test LINK=dynamic runs it on a musl loader built from
+#                        Debian's musl source (tests/musl-loader.sh, mips/mipsel only)
 #
 # On a fresh Debian 12 machine the first run installs what is missing: the apt packages
 # in APT_BUILD/APT_TEST (only when run as root; otherwise it prints the command),
@@ -132,10 +134,15 @@ test: feed
 	@$(TOP)/openwrt/ensure-deps.sh $(APT_TEST)
 	cargo test --locked --workspace
 	tests/shell/run
+ifeq ($(LINK),dynamic)
+	tests/musl-loader.sh $(ARCH) $(TOP)/build/musl-root-$(ARCH)
+	QEMU_LD_PREFIX=$(TOP)/build/musl-root-$(ARCH) tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
+else
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
+endif
 
 bench:
 	@for b in bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done
 
 clean:
-	rm -rf build/*-static build/*-dynamic bin target
+	rm -rf build/*-static build/*-dynamic build/musl-* bin target
