@@ -135,8 +135,22 @@ if [ ! -f "$R/lib/functions/procd.sh" ]; then
 	mkdir -p "$R/lib/functions"
 	cp "$ROOT/tests/vm/procd.sh" "$R/lib/functions/procd.sh"
 fi
+# netifd's shell library and the bits of OpenWrt around it are not ours either: the
+# shell tests' netifd stand-in and tests/vm/openwrt/ (ppp-up, ppp-down, uci, ifup,
+# ifdown) take their place, where files/ brings none.
+if [ ! -f "$R/lib/netifd/netifd-proto.sh" ]; then
+	mkdir -p "$R/lib/netifd"
+	cp "$ROOT/tests/shell/lib/netifd-stub.sh" "$R/lib/netifd/netifd-proto.sh"
+fi
+# Debian's pppd lacks OpenWrt's ipv6-up-script option: tests/vm/openwrt/usr/sbin/pppd
+# drops it and runs Debian's from here.
+mkdir -p "$R/usr/lib/pppd-debian"
+mv "$R/usr/sbin/pppd" "$R/usr/lib/pppd-debian/pppd"
+(cd "$ROOT/tests/vm/openwrt" && find . -type f) | while read -r f; do
+	[ -e "$R/$f" ] || { mkdir -p "$R/$(dirname "$f")" && cp -p "$ROOT/tests/vm/openwrt/$f" "$R/$f"; }
+done
 cp "$ROOT/tests/vm/init" "$R/init"
-cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
+cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/netifd.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
 mkdir -p "$R/vm/scenarios"
 cp "$ROOT"/tests/vm/scenarios/*.sh "$R/vm/scenarios/"
 chmod 755 "$R/init"
