@@ -83,6 +83,17 @@ has_switcher() { ls /etc/hotplug.d/usb/*umodem* >/dev/null 2>&1 && command -v um
 # /etc/hotplug.d/usb and Debian's usb_modeswitch does the switch instead.
 ours() { ! grep -q 'umodem\.switch=reference' /proc/cmdline; }
 
+# hotplug_hold / hotplug_release: keep hotplug.d scripts from acting on new uevents
+# (they are recorded), then run them for the recorded ones in order.
+hotplug_hold() { : >/tmp/hotplug.hold; }
+hotplug_release() {
+	rm -f /tmp/hotplug.hold
+	for f in $(ls /tmp/hotplug.held.* 2>/dev/null); do
+		(set -a; . "$f"; set +a; /vm/hotplug)
+		rm -f "$f"
+	done
+}
+
 # switch_stick: see that the plugged 12d1:1446 gets switched. Ours: the hotplug
 # script must be installed and acts by itself. Reference: once usb-storage has the
 # CD-ROM, usb_modeswitch -J (HuaweiNew).

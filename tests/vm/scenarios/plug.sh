@@ -4,6 +4,9 @@
 # if0/if3/if4 to ttyUSB0..2 by itself, and the ports speak as umodem-sim's E367.
 . /vm/lib.sh
 
+# Our hotplug script would switch the stick at once, racing usb-storage's INQUIRY:
+# hold it until the CD-ROM phase has been looked at.
+ours && hotplug_hold
 umodem-gadget e367 --udc dummy_udc.0 >/tmp/gadget.out 2>/tmp/gadget.log &
 
 wait_for "12d1:1446 appears" 30 is_usbdev 12d1 1446
@@ -26,6 +29,7 @@ check "INQUIRY revision 2.31" eq "2.31" val "$S/rev"
 check "gadget saw TEST UNIT READY" grep -q "cdb 00 00 00" /tmp/gadget.log
 check "gadget saw READ CAPACITY" grep -q "cdb 25 " /tmp/gadget.log
 
+ours && hotplug_release
 switch_stick
 wait_for "12d1:1506 appears" 60 is_usbdev 12d1 1506
 if ours; then
