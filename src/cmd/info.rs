@@ -1,12 +1,11 @@
 //! `umodem info`: identity, SIM, signal, registration, operator of a modem.
 
 use crate::cli::Args;
-use crate::cmd::ports::control_port;
+use crate::cmd::ports::open_control;
 use crate::core::engine::{AtError, Engine};
 use crate::core::info;
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::serial::Tty;
 use crate::hw::sysfs::SysfsRoot;
 
 pub fn at_error(e: AtError) -> Error {
@@ -50,14 +49,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let root = SysfsRoot::from_args(args.value("--sysfs")?);
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
-    let (path, profile) = control_port(port, &root)?;
-    log::info!("info on {}", path.display());
-    let mut tty = Tty::open(&path).map_err(|e| {
-        Error::with_code(
-            code::NO_DEVICE,
-            format!("cannot open {}: {e}", path.display()),
-        )
-    })?;
+    let (path, profile, mut tty) = open_control(port, &root, "info")?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
     hello(&mut e)?;

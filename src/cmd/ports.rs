@@ -8,9 +8,9 @@ use crate::cli::Args;
 use crate::core::ports::{self, Modem, Profile};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::serial::Tty;
 use crate::hw::sysfs::SysfsRoot;
 use crate::out::Out;
+use crate::hw::serial::Tty;
 
 /// Short: a PCUI answers `AT` in a few ms; a diagnostics port never does.
 pub const PROBE_MS: u64 = 1000;
@@ -170,6 +170,24 @@ pub fn detect(root: &SysfsRoot, probe_at: bool, early: bool) -> Vec<Modem> {
 
 /// The control port to talk to: `--port` if given, else the first modem's
 /// (by USB path) confirmed control port. With its profile, if known.
+/// The control port (`--port` or found in sysfs), opened: what `info` and `prepare`
+/// both start with. `what` names the command in the log line.
+pub fn open_control(
+    port: Option<String>,
+    root: &SysfsRoot,
+    what: &str,
+) -> Result<(PathBuf, Option<&'static Profile>, Tty)> {
+    let (path, profile) = control_port(port, root)?;
+    log::info!("{what} on {}", path.display());
+    let tty = Tty::open(&path).map_err(|e| {
+        Error::with_code(
+            code::NO_DEVICE,
+            format!("cannot open {}: {e}", path.display()),
+        )
+    })?;
+    Ok((path, profile, tty))
+}
+
 pub fn control_port(
     port: Option<String>,
     root: &SysfsRoot,

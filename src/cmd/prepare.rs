@@ -3,12 +3,11 @@
 
 use crate::cli::Args;
 use crate::cmd::info::{at_error, hello};
-use crate::cmd::ports::control_port;
+use crate::cmd::ports::open_control;
 use crate::core::engine::Engine;
 use crate::core::{info, pin};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::serial::Tty;
 use crate::hw::state::{FileStore, DEFAULT_DIR};
 use crate::hw::sysfs::SysfsRoot;
 
@@ -36,14 +35,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut store =
         FileStore::open(&state_dir).map_err(|e| Error::with_code(code::MODEM_ERROR, e.msg()))?;
 
-    let (path, profile) = control_port(port, &root)?;
-    log::info!("prepare on {}", path.display());
-    let mut tty = Tty::open(&path).map_err(|e| {
-        Error::with_code(
-            code::NO_DEVICE,
-            format!("cannot open {}: {e}", path.display()),
-        )
-    })?;
+    let (_, profile, mut tty) = open_control(port, &root, "prepare")?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
     hello(&mut e)?;
