@@ -16,6 +16,13 @@ cargo build -q --bin umodem && cargo build -q -p umodem-sim --bin umodem-sim || 
 
 t_setup
 netifd_root
+t_uci
+# The PIN is configured in uci, where the handler reads it: never in netifd's JSON.
+: >"$T/etc/config/network"
+uci set network.wwan=interface
+uci set network.wwan.proto=umodem
+uci set network.wwan.pincode=8328
+uci commit network
 ln -s "$BIN/umodem" "$T/stub/umodem"
 # pppd: record argv, raw mode on the port, connect step on stdin/stdout.
 t_stub pppd '
@@ -72,7 +79,7 @@ export FAKE_STATUS="$BIN/umodem-sim ctl $T/sim/dev status"
 
 sc "PIN, APN from the SIM, dial: online"
 sim_start --pin 8328 --apn bredband.tre.se
-handler setup wwan '{"pincode":"8328","maxwait":5}'
+handler setup wwan '{"maxwait":5}'
 t_has "$T/netifd" "  argv $T/sim/dev/ttyUSB0" "pppd on the modem port found in sysfs"
 t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN from the IMSI"
 t_has "$T/syslog" "network 24002" "APN choice logged"
@@ -83,20 +90,23 @@ t_has "$T/calls" " data=true " "modem in data mode while pppd holds the port"
 t_hasnt "$T/netifd" "proto_notify_error" "no error"
 t_hasnt "$T/netifd" "8328" "PIN not in any argv or env netifd saw"
 t_hasnt "$T/calls" "8328" "PIN not in recorded argv"
+t_hasnt "$T/handler.argv" "8328" "PIN not in the handler's argv (netifd's JSON)"
 t_hasnt "$T/connect.log" "8328" "PIN not in the connect log"
 t_hasnt "$T/syslog" "8328" "PIN not in syslog"
 
 sc "wrong PIN: refused once, never sent again"
 sim_start --pin 1111
-handler setup wwan '{"pincode":"8328","maxwait":5}'
+handler setup wwan '{"maxwait":5}'
 t_has "$T/netifd" "proto_notify_error wwan PIN_FAILED" "PIN_FAILED"
 t_has "$T/netifd" "proto_block_restart wwan" "restart blocked"
 left=$(sim_ctl status | tr ' ' '\n' | sed -n 's/^pin_left=//p')
 t_eq "$left" 2 "one attempt spent"
 : >"$T/netifd"
-handler setup wwan '{"pincode":"8328","maxwait":5}'
+handler setup wwan '{"maxwait":5}'
 t_has "$T/netifd" "proto_notify_error wwan PIN_FAILED" "second setup: PIN_FAILED"
 t_eq "$(sim_ctl status | tr ' ' '\n' | sed -n 's/^pin_left=//p')" 2 "the same PIN is not sent again"
+uci delete network.wwan.pincode
+uci commit network
 
 sc "no PIN configured"
 sim_start --pin 1111

@@ -8,6 +8,7 @@
 t_setup
 fakes_install
 netifd_root
+t_uci
 
 PIN=8328
 PASS='s3cr"t\pw'
@@ -16,11 +17,17 @@ PORTS='modem.0.usb=12d1:1506
 modem.0.path=1-1
 modem.0.data=/dev/ttyUSB0
 modem.0.control=/dev/ttyUSB2'
-BASE='"apn":"internet.example","pincode":"8328","maxwait":2'
+BASE='"apn":"internet.example","maxwait":2'
+# The secrets live in uci only: netifd's JSON (the handler's argv) never has them.
+: >"$T/etc/config/network"
+uci set network.wwan=interface
+uci set network.wwan.proto=umodem
+uci set network.wwan.pincode="$PIN"
+uci commit network
 
-# No secret may reach an argv, the netifd log or syslog.
+# No secret may reach an argv (the handler's own included), the netifd log or syslog.
 no_secrets() {
-	for f in "$T/netifd" "$T/calls" "$T/syslog"; do
+	for f in "$T/netifd" "$T/calls" "$T/handler.argv" "$T/syslog"; do
 		t_hasnt "$f" "$PIN" "$1: PIN not in ${f##*/}"
 		t_hasnt "$f" 's3cr' "$1: password not in ${f##*/}"
 	done
@@ -28,9 +35,13 @@ no_secrets() {
 
 scenario dump
 out=$(cd "$ROOT/lib/netifd/proto" && "$BB" ash ./umodem.sh '' dump)
-for o in device:device apn service pincode dialnumber username password auth delay \
+for o in device:device apn service dialnumber username auth delay \
 	maxwait keepalive demand mtu ipv6 pppd_options dns peerdns bogus_dns dns_retries; do
 	case "$out" in *"[\"$o\","*) t_pass "dump declares $o" ;; *) t_fail "dump lacks $o: $out" ;; esac
+done
+for o in pincode password; do
+	case "$out" in *"\"$o\""*) t_fail "dump declares $o (netifd would pass it in argv): $out" ;;
+	*) t_pass "dump does not declare $o" ;; esac
 done
 case "$out" in *'"name":"umodem"'*'"no-device":1,"available":1'*) t_pass "dump: no device, available" ;;
 *) t_fail "dump flags: $out" ;; esac
@@ -38,7 +49,11 @@ case "$out" in *'"name":"umodem"'*'"no-device":1,"available":1'*) t_pass "dump: 
 scenario success
 echo "$PORTS" >"$T/ports.txt"
 export NETIFD_RUN=1
-handler setup wwan "{$BASE,\"username\":\"bob\",\"password\":\"$(echo "$PASS" | sed 's/[\\"]/\\&/g')\",\"auth\":\"chap\",\"service\":\"umts_only\"}"
+uci set network.wwan.password="$PASS"
+uci commit network
+handler setup wwan "{$BASE,\"username\":\"bob\",\"auth\":\"chap\",\"service\":\"umts_only\"}"
+t_hasnt "$T/handler.argv" "$PIN" "PIN not in the handler's argv (netifd's JSON)"
+t_hasnt "$T/handler.argv" 's3cr' "password not in the handler's argv (netifd's JSON)"
 t_has "$T/calls" "umodem prepare --port /dev/ttyUSB2 --service umts_only --state-dir $T/pinstate" "prepare on the control port"
 t_has "$T/calls" "prepare pin ok" "PIN reaches prepare by environment"
 t_has "$T/netifd" "proto_run_command wwan" "pppd started"
@@ -57,6 +72,8 @@ password \"s3cr\\\"t\\\\pw\"" "options file holds quoted user and password"
 t_has "$T/netifd" "task_exit wwan 0" "task ran"
 t_has "$T/syslog" "using the configured apn 'internet.example'" "APN choice logged"
 no_secrets success
+uci delete network.wwan.password
+uci commit network
 
 scenario "teardown after ifdown"
 handler teardown wwan "{$BASE}"
@@ -137,7 +154,7 @@ scenario "APN from the SIM"
 echo "$PORTS" >"$T/ports.txt"
 printf 'modem.0.sim.imsi=240021234567890\n' >"$T/info.txt"
 printf '24001\tonline.telia.se\n24002\tbredband.tre.se\n310410\tbroadband\tu\tp\n' >"$T/apn.tsv"
-handler setup wwan '{"pincode":"8328","maxwait":1}'
+handler setup wwan '{"maxwait":1}'
 t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN taken from the table"
 t_has "$T/syslog" "using 'bredband.tre.se', the provider table's entry for network 24002" "choice logged with reason"
 t_hasnt "$T/netifd" "  argv file" "no credentials: no options file"
@@ -165,7 +182,7 @@ t_has "$T/netifd" "proto_notify_error wwan INVALID_OPTIONS" "bad dial number ref
 t_has "$T/netifd" "proto_block_restart wwan" "and not retried"
 handler setup wwan "{$BASE,\"maxwait\":\"\$(reboot)\"}"
 t_hasnt "$T/calls" "reboot" "nothing from the config executed"
-handler setup wwan '{"apn": "x", "pincode": ' 2>"$T/stderr"
+handler setup wwan '{"apn": "x", "maxwait": ' 2>"$T/stderr"
 t_has "$T/stderr" "json_load:" "parse error reported"
 t_has "$T/netifd" "bad_config wwan" "malformed config JSON refused"
 

@@ -76,6 +76,8 @@ out=$(uci -q get test.named.nope 2>&1)
 t_eq "$?:$out" "1:" "-q: silent"
 uci set test.named.plain=changed
 t_eq "$(uci get test.named.plain)" changed "set seen before commit"
+uci set 'test.named.bs=a\tb"c'
+t_eq "$(uci get test.named.bs)" 'a\tb"c' "set keeps backslashes and quotes"
 grep -q "option plain value" "$T/etc/config/test" && t_pass "file unchanged before commit" || t_fail "set wrote the file"
 uci set test.nosuch.opt=1 2>/dev/null && t_fail "option on missing section accepted" || t_pass "option needs its section"
 name=$(uci add test other)

@@ -77,7 +77,9 @@ netifd_root() {
 }
 
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
+# Its argv (what netifd would show in /proc/PID/cmdline) goes to $T/handler.argv.
 handler() {
+	echo "./umodem.sh umodem $1 $2 $3" >>"$T/handler.argv"
 	(
 		cd "$ROOT/lib/netifd/proto" &&
 			NETIFD_LOG="$T/netifd" UMODEM_RUNDIR="$T/run" UMODEM_PIN_STATE="$T/pinstate" \
@@ -91,6 +93,7 @@ scenario() {
 	rm -f "$T/netifd" "$T/ports.txt" "$T/ports.n" "$T/prepare.rc" "$T/info.txt" "$T/connect.rc" \
 		"$T/connect.status" "$T/pppd.rc" "$T/optfile.mode" "$T/optfile.copy"
 	: >"$T/calls"
+	: >"$T/handler.argv"
 	: >"$T/syslog"
 	: >"$T/netifd"
 	unset FAKE_PORTS_AFTER NETIFD_RUN ERROR

@@ -109,7 +109,8 @@ uci_run() {
 	else
 		st=$(uci_state "$2")
 	fi
-	out=$(awk -v op="$1" -v cfg="$2" -v path="$3" -v val="$4" -v ext="$ext" -v newf="$st.new" '
+	# VALUE by environment: awk -v would turn its backslashes into escapes.
+	out=$(UCI_STUB_VAL="$4" awk -v op="$1" -v cfg="$2" -v path="$3" -v ext="$ext" -v newf="$st.new" '
 	function q(v) { gsub(/\047/, "\047\\\047\047", v); return "\047" v "\047" }
 	function lq(v) { return (v ~ /[ \t\r\n]/) ? q(v) : v }
 	# resolve a section reference to its name ("" if none)
@@ -165,6 +166,7 @@ uci_run() {
 	$1 == "S" { addsec($2, $3, $4 + 0) }
 	$1 == "O" || $1 == "L" { addopt($2, $3, $1, $4) }
 	END {
+		val = ENVIRON["UCI_STUB_VAL"]
 		np = split(path, p, ".")
 		s = (np >= 1) ? sect(p[1]) : ""
 		o = (np >= 2) ? p[2] : ""

@@ -11,8 +11,9 @@ wait_for "ttyUSB0..2 exist" 60 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /de
 check "the stick has no SIM" sh -c '. /vm/netifd.sh; sim_status /tmp/e367.ctl | grep -q " sim=absent "'
 
 echo "network.wan=interface
-network.wan.proto='umodem'" >/tmp/uci
-netifd_up wan '{"apn":"bredband.tre.se","pincode":"8328","maxwait":30}' >/tmp/netifd-run.log 2>&1 &
+network.wan.proto='umodem'
+network.wan.pincode='8328'" >/tmp/uci
+netifd_up wan '{"apn":"bredband.tre.se","maxwait":30}' >/tmp/netifd-run.log 2>&1 &
 wait_for "the netifd loop ended" 90 grep -qx "netifd-loop wan ended" /tmp/netifd.log
 check "setup reported NO_SIM" grep -qx "proto_notify_error wan NO_SIM" /tmp/netifd.log
 check "setup blocked the restart" grep -qx "proto_block_restart wan" /tmp/netifd.log

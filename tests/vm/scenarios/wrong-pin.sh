@@ -13,8 +13,9 @@ wait_for "ttyUSB0..2 exist" 60 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /de
 check "the SIM has 3 attempts before setup" eq 3 pin_left /tmp/e367.ctl
 
 echo "network.wan=interface
-network.wan.proto='umodem'" >/tmp/uci
-CFG='{"apn":"bredband.tre.se","pincode":"8328","maxwait":30}'
+network.wan.proto='umodem'
+network.wan.pincode='8328'" >/tmp/uci
+CFG='{"apn":"bredband.tre.se","maxwait":30}'
 netifd_up wan "$CFG" >/tmp/netifd-run.log 2>&1 &
 wait_for "the netifd loop ended" 90 grep -qx "netifd-loop wan ended" /tmp/netifd.log
 check "setup reported PIN_FAILED" grep -qx "proto_notify_error wan PIN_FAILED" /tmp/netifd.log

@@ -5,8 +5,10 @@
 # option is understood. setup finds the modem (`umodem ports`), checks the SIM and
 # unlocks it (`umodem prepare`, PIN in the environment), then hands the port to
 # pppd, whose connect step is `umodem connect`. Secrets never reach an argv:
-# the PIN goes by environment to `umodem prepare`, the PPP username/password by a
-# 0600 options file that pppd reads with `file`.
+# pincode and password are not declared options (netifd would put them in the
+# handler's argv) but read from uci by setup; the PIN goes by environment to
+# `umodem prepare`, the PPP username/password by a 0600 options file that pppd
+# reads with `file`.
 #
 # Restart policy (netifd restarts a failed setup at once, without end):
 # - faults only a person can fix (PIN, PUK, no SIM, bad options) call
@@ -36,14 +38,14 @@ UMODEM_APN_TABLE="${UMODEM_APN_TABLE:-/usr/share/umodem/apn.tsv}"
 proto_umodem_init_config() {
 	no_device=1
 	available=1
-	# the options of proto 3g (and its ppp base) ...
+	# the options of proto 3g (and its ppp base) ... but not pincode and
+	# password: netifd passes every declared option to setup in its argv
+	# (/proc/PID/cmdline, readable by anyone), so setup reads those two from uci.
 	proto_config_add_string "device:device"
 	proto_config_add_string apn
 	proto_config_add_string service
-	proto_config_add_string pincode
 	proto_config_add_string dialnumber
 	proto_config_add_string username
-	proto_config_add_string password
 	proto_config_add_string auth
 	proto_config_add_int delay
 	proto_config_add_int maxwait
@@ -169,8 +171,11 @@ proto_umodem_setup() {
 	local ipv6_opt=
 	local i
 
-	json_get_vars device apn service pincode dialnumber username password auth \
+	json_get_vars device apn service dialnumber username auth \
 		delay maxwait keepalive demand mtu ipv6 pppd_options
+	# Secrets from uci, not from netifd's JSON (see proto_umodem_init_config).
+	pincode=$(uci -q get "network.$interface.pincode" 2>/dev/null)
+	password=$(uci -q get "network.$interface.password" 2>/dev/null)
 
 	for i in "$delay" "$maxwait" "$demand" "$mtu"; do
 		case "$i" in *[!0-9]*)
