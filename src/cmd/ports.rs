@@ -8,9 +8,9 @@ use crate::cli::Args;
 use crate::core::ports::{self, Modem, Profile};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
+use crate::hw::serial::Tty;
 use crate::hw::sysfs::SysfsRoot;
 use crate::out::Out;
-use crate::hw::serial::Tty;
 
 /// Short: a PCUI answers `AT` in a few ms; a diagnostics port never does.
 pub const PROBE_MS: u64 = 1000;

@@ -46,23 +46,17 @@ event() { # event ACTION DEVTYPE DEVPATH PRODUCT
 
 HUB=/devices/platform/ehci-platform/usb1/1-1
 
-event add usb_device "$HUB/1-1.1" 12d1/1446/0
-expect "E367 in storage mode is handed to procd as a one-shot instance per port" "umodem db lookup 12d1:1446
-open_service umodem-switch
-open_instance 1-1.1
-set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
-set_param stderr 1
-close_instance
-close_service add"
+handed() { # handed PORT VID:PID: the calls for a device looked up and handed to procd
+	printf '%s\n' "umodem db lookup $2" "open_service umodem-switch" "open_instance $1" \
+		"set_param command /usr/sbin/umodem switch --port-path $1 --device $2" \
+		"set_param stderr 1" "close_instance" "close_service add"
+}
 
 event add usb_device "$HUB/1-1.1" 12d1/1446/0
-expect "the same event again (coldplug replay) asks for the same instance" "umodem db lookup 12d1:1446
-open_service umodem-switch
-open_instance 1-1.1
-set_param command /usr/sbin/umodem switch --port-path 1-1.1 --device 12d1:1446
-set_param stderr 1
-close_instance
-close_service add"
+expect "E367 in storage mode is handed to procd as a one-shot instance per port" "$(handed 1-1.1 12d1:1446)"
+
+event add usb_device "$HUB/1-1.1" 12d1/1446/0
+expect "the same event again (coldplug replay) asks for the same instance" "$(handed 1-1.1 12d1:1446)"
 
 event add usb_device "$HUB/1-1.2" 781/5567/100
 expect "a USB disk on the same hub: looked up, never handed on" "umodem db lookup 0781:5567"
@@ -71,13 +65,7 @@ event add usb_device "$HUB/1-1.1" 12d1/1506/0
 expect "the E367 back in modem mode: nothing to do" "umodem db lookup 12d1:1506"
 
 event add usb_device "/devices/platform/ehci-platform/usb1/1-2" 5c6/1000/0
-expect "ids are zero-padded" "umodem db lookup 05c6:1000
-open_service umodem-switch
-open_instance 1-2
-set_param command /usr/sbin/umodem switch --port-path 1-2 --device 05c6:1000
-set_param stderr 1
-close_instance
-close_service add"
+expect "ids are zero-padded" "$(handed 1-2 05c6:1000)"
 
 event add usb_interface "$HUB/1-1.1/1-1.1:1.0" 12d1/1446/0
 expect "interface events are ignored" ""

@@ -1478,48 +1478,38 @@ impl Modem {
 
     // ----- unsolicited reports -----
 
+    /// An unsolicited +CREG/+CGREG on every AT port that asked for it (`n` 1, or
+    /// 2 with LAC and cell while registered); never on the modem port in data mode.
+    fn reg_urc(&mut self, name: &str, reg: Reg, n_of: fn(&AtPort) -> u8) {
+        for port in [PortId::Modem, PortId::Pcui] {
+            if port == PortId::Modem && self.mode == DataMode::Data {
+                continue;
+            }
+            let n = n_of(&self.ports[port.idx()]);
+            if n >= 1 {
+                let mut s = format!("\r\n{name}: {}", reg as u8);
+                if n == 2 && matches!(reg, Reg::Home | Reg::Roaming) {
+                    s.push_str(&format!(
+                        ",\"{:04X}\",\"{:08X}\"",
+                        self.cfg.lac, self.cfg.ci
+                    ));
+                }
+                s.push_str("\r\n");
+                self.emit_raw(port, s.as_bytes());
+            }
+        }
+    }
+
     fn urcs(&mut self, now: u64) {
         let huawei = self.curc == 1;
         let reg = self.reg(now);
         if reg != self.last_reg {
             self.last_reg = reg;
-            for port in [PortId::Modem, PortId::Pcui] {
-                if port == PortId::Modem && self.mode == DataMode::Data {
-                    continue;
-                }
-                let n = self.ports[port.idx()].creg;
-                if n >= 1 {
-                    let mut s = format!("\r\n+CREG: {}", reg as u8);
-                    if n == 2 && matches!(reg, Reg::Home | Reg::Roaming) {
-                        s.push_str(&format!(
-                            ",\"{:04X}\",\"{:08X}\"",
-                            self.cfg.lac, self.cfg.ci
-                        ));
-                    }
-                    s.push_str("\r\n");
-                    self.emit_raw(port, s.as_bytes());
-                }
-            }
+            self.reg_urc("+CREG", reg, |p| p.creg);
         }
         if reg != self.last_cgreg {
             self.last_cgreg = reg;
-            for port in [PortId::Modem, PortId::Pcui] {
-                if port == PortId::Modem && self.mode == DataMode::Data {
-                    continue;
-                }
-                let n = self.ports[port.idx()].cgreg;
-                if n >= 1 {
-                    let mut s = format!("\r\n+CGREG: {}", reg as u8);
-                    if n == 2 && matches!(reg, Reg::Home | Reg::Roaming) {
-                        s.push_str(&format!(
-                            ",\"{:04X}\",\"{:08X}\"",
-                            self.cfg.lac, self.cfg.ci
-                        ));
-                    }
-                    s.push_str("\r\n");
-                    self.emit_raw(port, s.as_bytes());
-                }
-            }
+            self.reg_urc("+CGREG", reg, |p| p.cgreg);
         }
         let mut lines: Vec<String> = Vec::new();
         let simst = self.sim_state_code(now);
