@@ -1,7 +1,11 @@
 # umodem: build the OpenWrt feed and run the tests.
 #
-#   make                 cross-build umodem for mips_24kc and write the opkg feed
-#                        bin/packages/mips_24kc/umodem/{*.ipk,Packages,Packages.gz}
+#   make                 cross-build umodem for mips_24kc and write the signed feed
+#                        bin/packages/mips_24kc/umodem/: *.ipk + Packages(.gz,.sig) for
+#                        opkg (OpenWrt 24.10), *.apk + packages.adb for apk (25.12),
+#                        and the public keys umodem-feed.pub (usign), umodem-feed.pem (apk)
+#   make KEY_DIR=DIR     sign with a fleet's own keys (key-build + private-key.pem, as in
+#                        an OpenWrt buildroot); by default keys/ (made on the first build)
 #   make ARCH=x86_64     the same for another OpenWrt arch (see ARCHES below)
 #   make test            host tests, shell tests under busybox ash, the mips binary
 #                        under qemu-mips-static, and checks of the feed itself
@@ -36,7 +40,8 @@ PKGVER := $(VERSION)-$(RELEASE)
 ZIGLANG_VERSION := 0.17.1
 ZIGBUILD_VERSION := 0.24.1
 APT_BUILD := python3 python3-pip llvm gzip tar mobile-broadband-provider-info
-APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt libusb-1.0-0-dev pkg-config
+APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt libusb-1.0-0-dev pkg-config \
+	signify-openbsd openssl
 
 TOP := $(CURDIR)
 TOOLS := $(TOP)/build/tools
@@ -77,7 +82,19 @@ APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.
 DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
 
-.PHONY: all feed deps tools binary test test-host test-shell test-target size bench clean db check-db vm-test
+# The feed's signing keys: usign (Packages.sig) and ECDSA P-256 (packages.adb). Made in
+# keys/ (gitignored) on the first build; KEY_DIR=... takes a fleet's own, never made.
+ifeq ($(origin KEY_DIR),undefined)
+KEY_DIR := $(TOP)/keys
+KEY_CREATE := --create
+endif
+# The host tool that writes the .apk files and packages.adb and signs both indexes.
+FEEDTOOL := $(TOP)/target/debug/umodem-feed
+# Packs one payload tree as .ipk and .apk into the staged feed: one line per package.
+STAGE := $(OUT)/feed
+PACK = UMODEM_FEED=$(FEEDTOOL) openwrt/mkpkg.sh
+
+.PHONY: all feed feedtool deps tools binary test test-host test-shell test-target size bench clean db check-db vm-test
 all: feed
 
 deps:
@@ -102,8 +119,13 @@ binary: tools
 	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
 		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
 
-feed: binary
-	@rm -rf $(OUT)/pkg && mkdir -p $(OUT)/pkg/umodem/usr/sbin $(OUT)/pkg/defaults
+feedtool:
+	cargo build --locked -q -p umodem-feed
+
+# The feed is staged in build/ and moved to bin/ only when complete and signed: a failed
+# build leaves no feed (and no stale one) in bin/.
+feed: binary feedtool
+	@rm -rf $(FEED) $(STAGE) $(OUT)/pkg && mkdir -p $(OUT)/pkg/umodem/usr/sbin $(OUT)/pkg/defaults $(STAGE)
 	cp $(OUT)/umodem $(OUT)/pkg/umodem/usr/sbin/umodem
 	[ ! -d files ] || cp -R files/. $(OUT)/pkg/umodem/
 	mkdir -p $(OUT)/pkg/umodem/usr/share/umodem
@@ -115,21 +137,18 @@ feed: binary
 		fi; \
 	done
 	find $(OUT)/pkg/umodem -type d -empty -delete
-	@rm -rf $(FEED) && mkdir -p $(FEED)
-	openwrt/mkipk.sh $(OUT)/pkg/umodem $(FEED) umodem $(PKGVER) $(ARCH) \
-		"$(DEPENDS)" \
+	$(PACK) $(OUT)/pkg/umodem $(STAGE) umodem $(PKGVER) $(ARCH) "$(DEPENDS)" \
 		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status."
-	openwrt/mkipk.sh $(OUT)/pkg/defaults $(FEED) umodem-defaults-tl-wr1043nd $(PKGVER) all \
-		"umodem" \
+	$(PACK) $(OUT)/pkg/defaults $(STAGE) umodem-defaults-tl-wr1043nd $(PKGVER) all "umodem" \
 		"Defaults for a TP-Link TL-WR1043ND with a Huawei E367: a wwan interface in the wan zone."
-	openwrt/mkindex.sh $(FEED)
+	UMODEM_FEED=$(FEEDTOOL) openwrt/mkindex.sh $(STAGE) $(KEY_DIR) $(KEY_CREATE)
+	@mkdir -p $(dir $(FEED)) && mv $(STAGE) $(FEED)
 	@$(MAKE) --no-print-directory size-one ARCH=$(ARCH) LINK=$(LINK)
 
-# One line per artefact: what users feel on their flash.
+# What users feel on their flash: the binary, then per package the download and the
+# installed size for each package manager (openwrt/size.sh: one column per figure).
 size-one:
-	@printf '%-26s %-7s binary %7s B' $(ARCH) $(LINK) $$(stat -c %s $(OUT)/umodem)
-	@awk -F': ' '/^Package:/{p=$$2} /^Installed-Size:/{i=$$2} /^Size:/{printf "  | %s ipk %s B, installed %s B", p, $$2, i}' $(FEED)/Packages
-	@echo
+	@UMODEM_FEED=$(FEEDTOOL) openwrt/size.sh $(ARCH) $(LINK) $(OUT)/umodem $(FEED)
 
 size:
 	@for d in build/*-static build/*-dynamic; do \
@@ -149,6 +168,7 @@ ifeq ($(LINK),dynamic)
 else
 	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
 endif
+	UMODEM_FEED=$(FEEDTOOL) KEY_DIR=$(KEY_DIR) tests/feed.sh $(FEED) $(LINK)
 
 bench:
 	@for b in tests/bench/*.sh; do [ -f "$$b" ] && busybox ash "$$b" || exit 1; done

@@ -52,16 +52,19 @@ if [ -d "$root/etc/config" ]; then
 	[ -s "$work/CONTROL/conffiles" ] || rm "$work/CONTROL/conffiles"
 fi
 
-# The maintainer scripts every OpenWrt package carries: default_postinst runs the
-# package's uci-defaults and enables its init scripts on a live system.
+# The maintainer scripts every OpenWrt package carries (as include/package-pack.mk
+# writes them): default_postinst runs the package's uci-defaults and enables its init
+# scripts on a live system; both do nothing in a root without OpenWrt's functions.sh.
 cat > "$work/CONTROL/postinst" <<'SH'
 #!/bin/sh
 [ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0
+[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
 . ${IPKG_INSTROOT}/lib/functions.sh
 default_postinst $0 $@
 SH
 cat > "$work/CONTROL/prerm" <<'SH'
 #!/bin/sh
+[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
 . ${IPKG_INSTROOT}/lib/functions.sh
 default_prerm $0 $@
 SH
@@ -74,5 +77,6 @@ echo "2.0" > "$work/debian-binary"
 chmod 0644 "$work/debian-binary" "$work/data.tar.gz" "$work/control.tar.gz"
 mkdir -p "$out"
 ipk="$out/${name}_${version}_${arch}.ipk"
-(cd "$work" && tarc ./debian-binary ./data.tar.gz ./control.tar.gz) | gzip -n -9 > "$ipk"
+(cd "$work" && tarc ./debian-binary ./data.tar.gz ./control.tar.gz) | gzip -n -9 > "$work/ipk"
+mv "$work/ipk" "$ipk"
 echo "packed $ipk"

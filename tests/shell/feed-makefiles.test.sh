@@ -22,6 +22,21 @@ done
 # The SDK copies every workspace member, or cargo cannot read the manifest there.
 for m in $(sed -n 's/^members = \[\(.*\)\]/\1/p' Cargo.toml | tr -d '",'); do
 	[ "$m" = "." ] && continue
-	grep -q "$m\|$(basename "$m")" openwrt/umodem/Makefile || { echo "SDK Makefile does not copy workspace member $m"; fail=1; }
+	grep -q "(UMODEM_TOP)/$m" openwrt/umodem/Makefile || { echo "SDK Makefile does not copy workspace member $m"; fail=1; }
+done
+# One Makefile for both SDKs: 24.10 packs it with ipkg-build (opkg), 25.12 with apk mkpkg.
+# Nothing opkg-only (control files, ipkg scripts, opkg calls); values apk accepts.
+for mk in openwrt/*/Makefile; do
+	if grep -n -i -E 'opkg|ipkg-build|CONTROL/|IPKG_|/usr/lib/opkg|\.ipk' "$mk"; then
+		echo "$mk: opkg-only lines (above): the 25.12 SDK packs apk"; fail=1
+	fi
+	r=$(sed -n 's/^PKG_RELEASE:=//p' "$mk")
+	case "$r" in ''|*[!0-9]*) echo "$mk: PKG_RELEASE '$r' is not a number (apk's -rN)"; fail=1 ;; esac
+	v=$(sed -n 's/^PKG_VERSION:=//p' "$mk")
+	echo "$v" | grep -qE '^[0-9]+(\.[0-9]+)*$' || { echo "$mk: PKG_VERSION '$v' is not an apk version"; fail=1; }
+	# OpenWrt's apk refuses descriptions over 256 bytes; the SDK joins the lines with spaces.
+	d=$(awk '/^define Package\/.*\/description/{on=1; next} /^endef/{on=0} on' "$mk" | sed 's/^[[:space:]]*//' | tr '\n' ' ' | sed 's/ $//')
+	[ "${#d}" -le 256 ] || { echo "$mk: description is ${#d} bytes (apk: at most 256)"; fail=1; }
+	[ -n "$d" ] || { echo "$mk: no description"; fail=1; }
 done
 exit $fail

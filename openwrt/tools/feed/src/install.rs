@@ -169,7 +169,8 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
     let bytes = read(&path)?;
     let p = Package::read(&bytes).map_err(|e| e.at(&fname))?;
     if Some(bytes.len() as u64) != info.int("file-size") {
-        return Err(Error::new(format!("{fname}: {} bytes, the index says {:?}: not the indexed file", bytes.len(), info.int("file-size"))));
+        let want = info.int("file-size").map(|n| n.to_string()).unwrap_or_else(|| "nothing".into());
+        return Err(Error::new(format!("{fname}: {} bytes, the index says {want}: not the indexed file", bytes.len())));
     }
     if Some(hex(&p.identity()).as_str()) != info.str("hashes") {
         return Err(Error::new(format!("{fname}: its metadata's SHA-256 is not the one the signed index holds: the package was changed")));
