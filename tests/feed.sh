@@ -11,17 +11,7 @@ feed=$(cd "$1" && pwd) link=$2
 tool=${UMODEM_FEED:?}
 keydir=${KEY_DIR:?}
 vec="$(pwd)/../shared/vectors/apk"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # check NAME COMMAND...: passes when COMMAND succeeds
-	name=$1; shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
-}
-refuse() { # refuse NAME COMMAND...: passes when COMMAND fails
-	name=$1; shift
-	if "$@" >/dev/null 2>&1; then no "$name (accepted)"; else ok "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -188,6 +178,19 @@ for f in packages.adb Packages.sig umodem-feed.pub umodem-feed.pem; do
 	cmp -s "$feed/$f" "$tmp/again/$f" && ok "$f: same bytes when signed again" || no "$f differs when signed again"
 done
 
+# A fleet's own keys, made by the independent tools (signify -G, openssl ecparam), as
+# an OpenWrt buildroot holds them: KEY_DIR=... signs with them.
+mkdir -p "$tmp/fleet" "$tmp/fleetfeed" && cp "$feed"/*.ipk "$feed"/*.apk "$tmp/fleetfeed/"
+signify-openbsd -G -n -p "$tmp/fleet/s.pub" -s "$tmp/fleet/s.sec" >/dev/null 2>&1 || no "signify -G"
+mv "$tmp/fleet/s.pub" "$tmp/fleet/key-build.pub" && mv "$tmp/fleet/s.sec" "$tmp/fleet/key-build"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/fleet/private-key.pem" 2>/dev/null || no "openssl ecparam"
+openssl ec -in "$tmp/fleet/private-key.pem" -pubout -out "$tmp/fleet/public-key.pem" 2>/dev/null
+check "mkindex.sh signs with a fleet's KEY_DIR" env UMODEM_FEED="$tool" openwrt/mkindex.sh "$tmp/fleetfeed" "$tmp/fleet"
+check "fleet key: signify verifies Packages.sig with the fleet's own public key" \
+	signify-openbsd -V -q -p "$tmp/fleet/key-build.pub" -m "$tmp/fleetfeed/Packages" -x "$tmp/fleetfeed/Packages.sig"
+split "$tmp/fleetfeed/packages.adb" "$tmp/fleetsig"
+check "fleet key: openssl verifies packages.adb with the fleet's own public key" osslverify "$tmp/fleetsig" "$tmp/fleet/public-key.pem"
+
 # Bad input: a clear error and no partial feed.
 stage="$tmp/stage" && mkdir -p "$stage" && cp "$feed"/*.ipk "$feed"/*.apk "$stage/"
 out=$(UMODEM_FEED=$tool openwrt/mkindex.sh "$stage" "$tmp/no-such-keys" 2>&1) && no "mkindex without keys succeeded" ||
@@ -212,5 +215,4 @@ mkdir -p "$tmp/good/etc/config" && echo "config x" > "$tmp/good/etc/config/t"
 pack "$tmp/good" "$tmp/out-a" >/dev/null && pack "$tmp/good" "$tmp/out-b" >/dev/null
 cmp -s "$tmp/out-a/t-1.0.0-r1.apk" "$tmp/out-b/t-1.0.0-r1.apk" && ok "apk bytes reproducible" || no "apk bytes differ between two packs"
 
-echo "feed $(basename "$(dirname "$feed")") $link: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done "feed $(basename "$(dirname "$feed")") $link"

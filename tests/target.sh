@@ -4,13 +4,7 @@
 # Usage: tests/target.sh ARCH STRIPPED_BINARY FEEDDIR
 # Prints one line per check and a closing "N passed, N failed" line.
 arch=$1 bin=$2 feed=$3
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-no() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # check NAME COMMAND...: passes when COMMAND succeeds
-	name=$1; shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 case $arch in
 	mips_24kc) class=1 data=2 machine=8 qemu=qemu-mips-static ;;
@@ -102,5 +96,4 @@ tar -xzOf "$tmp/a/t_1-1_$arch.ipk" ./control.tar.gz | tar -xzOf - ./control | gr
 	no "empty depends left out" || ok "empty depends left out"
 rm -rf "$tmp"
 
-echo "target $arch: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done "target $arch"

@@ -32,6 +32,39 @@ impl Package {
         sha256(&self.container.adb)
     }
 
+    /// Every regular file's bytes by (path index, file index), each checked against
+    /// the size and SHA-256 the metadata gives it.
+    pub fn checked_files(&self) -> Result<std::collections::BTreeMap<(u32, u32), &[u8]>, Error> {
+        let mut data = std::collections::BTreeMap::new();
+        for b in self.container.data() {
+            if b.payload.len() < 8 {
+                return Err(Error::new("a data block is too short"));
+            }
+            let w = |i: usize| u32::from_le_bytes(b.payload[i..i + 4].try_into().unwrap_or([0; 4]));
+            data.insert((w(0), w(4)), &b.payload[8..]);
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for (i, dir) in self.tree.list("paths").iter().enumerate() {
+            for (j, f) in dir.list("files").iter().enumerate() {
+                if f.get("target").is_some() {
+                    continue;
+                }
+                let key = (i as u32 + 1, j as u32 + 1);
+                let size = f.int("size").unwrap_or(0) as usize;
+                let body: &[u8] = if size == 0 { &[] } else { data.get(&key).copied().unwrap_or(&[]) };
+                if body.len() != size || Some(schema::hex(&sha256(body)).as_str()) != f.str("hash") {
+                    return Err(Error::new(format!(
+                        "/{}/{}: the bytes do not match the hash: the package was changed or damaged",
+                        dir.str("name").unwrap_or(""),
+                        f.str("name").unwrap_or("")
+                    )));
+                }
+                out.insert(key, body);
+            }
+        }
+        Ok(out)
+    }
+
     /// `NAME-VERSION.apk`, where apk looks for it next to the index.
     pub fn file_name(&self) -> String {
         format!("{}-{}.apk", self.info.str("name").unwrap_or(""), self.info.str("version").unwrap_or(""))

@@ -7,12 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
-use crate::adb::BLOCK_DATA;
 use crate::index::{read_index, Package};
 use crate::keys::EcPublic;
 use crate::pkg::parse_dep;
 use crate::schema::{hex, Node};
-use crate::{read, sha256, Error};
+use crate::{read, Error};
 
 /// Compares two apk-style versions (`1.2.3-r4`): numeric parts, then the release.
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
@@ -175,15 +174,7 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
     if Some(hex(&p.identity()).as_str()) != info.str("hashes") {
         return Err(Error::new(format!("{fname}: its metadata's SHA-256 is not the one the signed index holds: the package was changed")));
     }
-    let mut data: BTreeMap<(u32, u32), &[u8]> = BTreeMap::new();
-    for b in p.container.blocks.iter().filter(|b| b.kind == BLOCK_DATA) {
-        if b.payload.len() < 8 {
-            return Err(Error::new(format!("{fname}: a data block is too short")));
-        }
-        let pi = u32::from_le_bytes(b.payload[0..4].try_into().unwrap_or([0; 4]));
-        let fi = u32::from_le_bytes(b.payload[4..8].try_into().unwrap_or([0; 4]));
-        data.insert((pi, fi), &b.payload[8..]);
-    }
+    let data = p.checked_files().map_err(|e| e.at(&fname))?;
     let mut files = Vec::new();
     for (i, dir) in p.tree.list("paths").iter().enumerate() {
         let dname = dir.str("name").unwrap_or("");
@@ -208,11 +199,7 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
                 let _ = std::fs::remove_file(&out);
                 std::os::unix::fs::symlink(target, &out).map_err(|e| Error::new(format!("cannot link {}: {e}", out.display())))?;
             } else {
-                let size = f.int("size").unwrap_or(0) as usize;
-                let body: &[u8] = if size == 0 { &[] } else { data.get(&(i as u32 + 1, j as u32 + 1)).copied().unwrap_or(&[]) };
-                if body.len() != size || Some(hex(&sha256(body)).as_str()) != f.str("hash") {
-                    return Err(Error::new(format!("{fname}: /{rel}: the file's bytes do not match its hash: the package is damaged")));
-                }
+                let body = data.get(&(i as u32 + 1, j as u32 + 1)).copied().unwrap_or(&[]);
                 crate::write_atomic(&out, body, 0o644)?;
                 set_mode(&out, f.get("acl").and_then(|a| a.int("mode")).unwrap_or(0o644) as u32)?;
             }

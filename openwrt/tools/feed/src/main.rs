@@ -315,37 +315,8 @@ fn verify(path: &Path, keys: &[EcPublic]) -> Result<(), Error> {
     }
     if c.schema == adb::SCHEMA_PACKAGE {
         let p = index::Package::read(&read(path)?)?;
-        check_package_files(&p).map_err(|e| e.at(path.display()))?;
+        p.checked_files().map_err(|e| e.at(path.display()))?;
     }
     println!("{}: OK{}", path.display(), if signed { " (signature)" } else { "" });
-    Ok(())
-}
-
-fn check_package_files(p: &index::Package) -> Result<(), Error> {
-    use std::collections::BTreeMap;
-    let mut data: BTreeMap<(u32, u32), &[u8]> = BTreeMap::new();
-    for b in p.container.data() {
-        if b.payload.len() < 8 {
-            return Err(Error::new("a data block is too short"));
-        }
-        let w = |i: usize| u32::from_le_bytes(b.payload[i..i + 4].try_into().unwrap_or([0; 4]));
-        data.insert((w(0), w(4)), &b.payload[8..]);
-    }
-    for (i, dir) in p.tree.list("paths").iter().enumerate() {
-        for (j, f) in dir.list("files").iter().enumerate() {
-            if f.get("target").is_some() {
-                continue;
-            }
-            let size = f.int("size").unwrap_or(0) as usize;
-            let body: &[u8] = if size == 0 { &[] } else { data.get(&(i as u32 + 1, j as u32 + 1)).copied().unwrap_or(&[]) };
-            if body.len() != size || Some(hex(&umodem_feed::sha256(body)).as_str()) != f.str("hash") {
-                return Err(Error::new(format!(
-                    "{}/{}: the bytes do not match the hash: the package was changed or damaged",
-                    dir.str("name").unwrap_or(""),
-                    f.str("name").unwrap_or("")
-                )));
-            }
-        }
-    }
     Ok(())
 }
