@@ -77,6 +77,21 @@ if [ -d "$vec" ]; then
 else
 	no "no reference vectors at $vec"
 fi
+# Our writer, given tree/hello and COMMANDS.txt's metadata: re-deflated with zlib (as
+# apk-tools does: level 9, raw), the file is the real tool's, byte for byte.
+if [ -d "$vec" ]; then
+	SOURCE_DATE_EPOCH=1700000000 "$tool" mkapk --raw "$vec/tree/hello/ipkg" "$tmp/hello" --name hello --version 1.0.0-r1 \
+		--description "Test package hello for apk v3 format checks" --arch mips_24kc --license GPL-2.0-only \
+		--origin feeds/test/hello --url https://openwrt.org/ --maintainer "Test Maintainer <test@example.invalid>" \
+		--script "post-install:$vec/tree/hello/apk/post-install" --script "post-upgrade:$vec/tree/hello/apk/post-upgrade" \
+		--script "pre-deinstall:$vec/tree/hello/apk/pre-deinstall" >/dev/null
+	python3 -c "
+import sys, zlib
+d = open(sys.argv[1], 'rb').read(); c = zlib.compressobj(9, zlib.DEFLATED, -15, 8)
+sys.stdout.buffer.write(b'ADBd' + c.compress(zlib.decompress(d[4:], -15)) + c.flush())" "$tmp/hello/hello-1.0.0-r1.apk" > "$tmp/hello.apk"
+	cmp -s "$tmp/hello.apk" "$vec/unsigned/hello-1.0.0-r1.apk" &&
+		ok "our hello-1.0.0-r1.apk, deflated by zlib, is apk-tools' file byte for byte" || no "our hello apk differs from apk-tools'"
+fi
 split "$feed/packages.adb" "$tmp/ours"
 check "openssl verifies our packages.adb signature" osslverify "$tmp/ours" "$feed/umodem-feed.pem"
 [ "$(od -An -tx1 -j2 -N16 "$tmp/ours/sighdr.bin" | tr -d ' \n')" = "$(keyid "$feed/umodem-feed.pem")" ] &&
