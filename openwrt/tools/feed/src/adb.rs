@@ -251,7 +251,7 @@ impl<'a> Adb<'a> {
             return None;
         }
         let n = self.u32_at(v, 0)? as usize;
-        if n == 0 {
+        if n == 0 || n > self.buf.len() / 4 {
             return None;
         }
         let mut out = Vec::with_capacity(n - 1);

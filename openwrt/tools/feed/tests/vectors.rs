@@ -257,3 +257,34 @@ fn index_hashes_are_the_packages_adb_blocks() {
         assert_eq!(p.int("file-size").unwrap(), bytes.len() as u64, "{name}");
     }
 }
+
+/// Damaged input gives an error, never a crash: every truncation of a package and an
+/// index, and every single-byte change of their inflated ADB block.
+#[test]
+fn damaged_files_give_errors() {
+    for f in ["signed/hello-modem-1.0.0-r1.apk", "signed/packages.adb"] {
+        let file = read(f);
+        let mut refused = 0;
+        for n in (0..file.len()).step_by(7) {
+            let p = Package::read(&file[..n]);
+            let i = index::read_index(&file[..n]);
+            if p.is_err() && i.is_err() {
+                refused += 1;
+            }
+        }
+        // Most cuts break the stream (a cut at a block boundary may leave a valid file).
+        assert!(refused * 10 > file.len() / 7 * 9, "{f}: only {refused} truncations refused");
+        let raw = inflated(&file);
+        for i in 8..raw.len().min(1200) {
+            let mut bad = raw.clone();
+            bad[i] ^= 0xff;
+            if let Ok(c) = adb::parse(&bad) {
+                if let Ok(db) = c.adb() {
+                    let _ = schema::decode_root(&db, c.schema);
+                }
+            }
+        }
+    }
+    assert!(adb::decompress(b"not an apk").is_err());
+    assert!(adb::parse(b"ADB.pckg\x10\x00\x00\x00").is_err());
+}
