@@ -57,7 +57,7 @@ impl Writer {
     }
 
     fn raw(&mut self, bytes: &[u8], align: usize) -> usize {
-        while self.buf.len() % align != 0 {
+        while !self.buf.len().is_multiple_of(align) {
             self.buf.push(0);
         }
         let offs = self.buf.len();
@@ -366,7 +366,7 @@ pub fn push_block(out: &mut Vec<u8>, kind: u32, payload: &[u8]) {
     let size = 4 + payload.len();
     out.extend_from_slice(&((kind << 30) + size as u32).to_le_bytes());
     out.extend_from_slice(payload);
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
 }

@@ -74,7 +74,9 @@ impl Package {
 /// Writes an index of `files` (file name, bytes), in that order, sorted as apk sorts.
 pub fn write_index(files: &[(String, Vec<u8>)], key: Option<&EcKey>) -> Result<Vec<u8>, Error> {
     let mut w = Writer::new();
-    let mut pkgs: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, u32)> = Vec::new();
+    // (name, version, identity, value): sorted as apk sorts the index's packages.
+    type Entry = (Vec<u8>, Vec<u8>, Vec<u8>, u32);
+    let mut pkgs: Vec<Entry> = Vec::new();
     for (fname, bytes) in files {
         let p = Package::read(bytes).map_err(|e| e.at(fname))?;
         let base = fname.rsplit('/').next().unwrap_or(fname);

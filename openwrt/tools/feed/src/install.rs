@@ -160,6 +160,19 @@ fn safe_rel(p: &str) -> Result<&str, Error> {
     }
 }
 
+/// Refuses a directory path that passes through a symlink already in the root (a
+/// package's link must not carry another package's files outside the root).
+fn no_links(root: &Path, rel: &str) -> Result<(), Error> {
+    let mut p = root.to_path_buf();
+    for c in Path::new(rel).components() {
+        p.push(c);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::new(format!("/{rel} passes through the link {}: refused", p.display())));
+        }
+    }
+    Ok(())
+}
+
 fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error> {
     let name = info.str("name").unwrap_or("").to_string();
     let version = info.str("version").unwrap_or("").to_string();
@@ -179,6 +192,7 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
     for (i, dir) in p.tree.list("paths").iter().enumerate() {
         let dname = dir.str("name").unwrap_or("");
         let drel = if dname.is_empty() { "" } else { safe_rel(dname)? };
+        no_links(root, drel)?;
         let dpath = if drel.is_empty() { root.to_path_buf() } else { root.join(drel) };
         let mode = dir.get("acl").and_then(|a| a.int("mode")).unwrap_or(0o755) as u32;
         std::fs::create_dir_all(&dpath).map_err(|e| Error::new(format!("cannot create {}: {e}", dpath.display())))?;
@@ -216,7 +230,7 @@ fn set_mode(p: &Path, mode: u32) -> Result<(), Error> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
