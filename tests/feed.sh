@@ -164,7 +164,7 @@ out=$("$tool" install "$root" "$feed" --key "$feed/umodem-feed.pem" $have umodem
 	ok "install umodem-defaults-tl-wr1043nd pulls umodem: $(echo $out)" || no "install: $out"
 grep -qx "P:umodem" "$root/lib/apk/db/installed" && ok "umodem installed as a dependency" || no "umodem not installed"
 # shellcheck disable=SC2086
-out=$("$tool" install "$tmp/r3" "$feed" --key "$feed/umodem-feed.pem" --have kmod-usb-serial-option umodem 2>&1) &&
+out=$("$tool" install "$tmp/r3" "$feed" --key "$feed/umodem-feed.pem" --have kmod-usb-serial-option --have libc umodem 2>&1) &&
 	no "install without ppp on the router" || { echo "$out" | grep -q 'needs ppp' && ok "no ppp: $out" || no "no ppp: $out"; }
 if [ "$link" = dynamic ]; then
 	out=$("$tool" install "$tmp/r4" "$feed" --key "$feed/umodem-feed.pem" --have kmod-usb-serial-option --have ppp umodem 2>&1) &&
