@@ -150,6 +150,25 @@ pub fn init(level: LevelFilter, stderr: bool) {
     }
 }
 
+/// Set up logging from the options every command takes (`--log-level LEVEL`,
+/// `--stderr`; both removed from `args`). Default level: info, or warn when
+/// stderr is a terminal (a person reads the command's own output there).
+pub fn from_args(args: &mut crate::cli::Args) -> crate::Result<()> {
+    let stderr = args.flag("--stderr");
+    let level = match args.value("--log-level")? {
+        Some(l) => parse_level(&l).ok_or_else(|| {
+            crate::Error::with_code(
+                crate::error::code::USAGE,
+                format!("--log-level '{l}': one of error, warn, info, debug, off"),
+            )
+        })?,
+        None if std::io::stderr().is_terminal() => LevelFilter::Warn,
+        None => LevelFilter::Info,
+    };
+    init(level, stderr);
+    Ok(())
+}
+
 /// Parse a level name as used in the config (`error`, `warn`, `info`, `debug`,
 /// `trace`, `off`).
 pub fn parse_level(s: &str) -> Option<LevelFilter> {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use umodem::cli::Args;
 use umodem::cmd::{find, COMMANDS};
+use umodem::logger;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -16,7 +17,11 @@ fn help() -> String {
     for c in COMMANDS {
         s.push_str(&format!("  {:<11}{}\n", c.name, c.help));
     }
-    s.push_str("\noptions:\n  --help     this text\n  --version  print the version\n");
+    s.push_str(
+        "\noptions:\n  --help     this text\n  --version  print the version\n\n\
+         every command also takes:\n  --log-level error|warn|info|debug|off  what goes to syslog \
+         (default info; warn on a terminal)\n  --stderr   log to stderr instead of syslog\n",
+    );
     s
 }
 
@@ -49,6 +54,11 @@ fn main() -> ExitCode {
     let mut args = Args::new(words);
     if args.flag("--help") || args.flag("-h") {
         return print(&format!("usage: umodem {}\n\n{}\n", cmd.usage, cmd.help));
+    }
+    // Logging, once for every command: what prepare decides when netifd runs it
+    // must reach logread as much as what the daemon does.
+    if let Err(e) = logger::from_args(&mut args) {
+        return fail(e.msg(), e.exit_code());
     }
     match (cmd.run)(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,8 @@
 
 use umodem::core::at::{self, Exchange, Final, Lines, Step};
 use umodem::core::engine::Engine;
-use umodem::hw::clock::{Clock, FakeClock};
+use umodem::core::engine::Clock;
+use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{turn, Chunk, FakeModem};
 
 const TRANSCRIPTS: &[(&str, &[u8])] = &[

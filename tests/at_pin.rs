@@ -3,6 +3,7 @@
 
 use umodem::core::engine::Engine;
 use umodem::core::pin::{key, unlock, MemStore, Memo, PinStore, Unlocked};
+use umodem::core::reader;
 use umodem::error::code;
 use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{bytes, turn, Chunk, FakeModem, Turn};
@@ -47,13 +48,27 @@ fn pin_sent(m: &FakeModem) -> usize {
         .count()
 }
 
+/// What prepare does: read the SIM (state, attempts), then `unlock`.
+fn sim_then_unlock(
+    e: &mut Engine,
+    pin: Option<&str>,
+    store: &mut dyn PinStore,
+) -> umodem::Result<Unlocked> {
+    let mut sim = reader::read(e, reader::SIM, true);
+    sim.iccid = Some(ICCID.into());
+    match &sim.stopped {
+        Some(f) => Err(f.error()),
+        None => unlock(e, &sim, pin, store, true),
+    }
+}
+
 /// Run `unlock` on a script; return the exit code (0 ok) and the modem.
 fn go(turns: Vec<Turn>, pin: Option<&str>, store: &mut dyn PinStore) -> (u8, FakeModem) {
     let clock = FakeClock::new();
     let mut m = FakeModem::new(clock.clone(), turns);
     let r = {
         let mut e = Engine::new(&mut m, &clock);
-        unlock(&mut e, pin, Some(ICCID), store, true)
+        sim_then_unlock(&mut e, pin, store)
     };
     assert!(
         m.unexpected.is_empty(),
@@ -66,7 +81,7 @@ fn go(turns: Vec<Turn>, pin: Option<&str>, store: &mut dyn PinStore) -> (u8, Fak
 #[test]
 fn ready_sim_needs_nothing() {
     let mut s = MemStore::default();
-    let (c, m) = go(vec![cpin("READY")], Some("1234"), &mut s);
+    let (c, m) = go(vec![cpin("READY"), hw_cpin("READY", 3)], Some("1234"), &mut s);
     assert_eq!(c, 0);
     assert_eq!(pin_sent(&m), 0);
 }
@@ -78,7 +93,7 @@ fn right_pin_is_sent_once_and_accepted() {
     let mut m = FakeModem::new(clock.clone(), unlocks("8328", 3));
     let mut e = Engine::new(&mut m, &clock);
     assert_eq!(
-        unlock(&mut e, Some("8328"), Some(ICCID), &mut s, true),
+        sim_then_unlock(&mut e, Some("8328"), &mut s),
         Ok(Unlocked::PinAccepted)
     );
     drop(e);
@@ -94,6 +109,7 @@ fn wrong_pin_costs_one_attempt_and_is_never_sent_again() {
             cpin("SIM PIN"),
             hw_cpin("SIM PIN", 3),
             turn("AT+CPIN=\"1111\"\r", &[bytes("\r\n+CME ERROR: 16\r\n")]),
+            cpin("SIM PIN"),
             hw_cpin("SIM PIN", 2),
         ],
         Some("1111"),
@@ -158,7 +174,7 @@ fn cpinr_is_used_when_huawei_cpin_is_missing() {
 #[test]
 fn distinct_errors_for_puk_no_sim_busy_and_no_pin() {
     let mut s = MemStore::default();
-    let (c, _) = go(vec![cpin("SIM PUK")], Some("8328"), &mut s);
+    let (c, _) = go(vec![cpin("SIM PUK"), hw_cpin("SIM PUK", 0)], Some("8328"), &mut s);
     assert_eq!(c, code::PUK_REQUIRED);
     let (c, _) = go(
         vec![turn("AT+CPIN?\r", &[bytes("\r\n+CME ERROR: 10\r\n")])],
@@ -167,12 +183,17 @@ fn distinct_errors_for_puk_no_sim_busy_and_no_pin() {
     );
     assert_eq!(c, code::NO_SIM);
     let (c, _) = go(
-        vec![turn("AT+CPIN?\r", &[bytes("\r\n+CME ERROR: 14\r\n")])],
+        vec![
+            turn("AT+CPIN?\r", &[bytes("\r\n+CME ERROR: 14\r\n")]),
+            turn("AT^CPIN?\r", &[bytes("\r\n+CME ERROR: 14\r\n")]),
+            turn("AT+CPINR=\"SIM PIN\"\r", &[bytes("\r\n+CME ERROR: 14\r\n")]),
+            turn("AT+CPINR\r", &[bytes("\r\n+CME ERROR: 14\r\n")]),
+        ],
         Some("8328"),
         &mut s,
     );
     assert_eq!(c, code::SIM_BUSY);
-    let (c, m) = go(vec![cpin("SIM PIN")], None, &mut s);
+    let (c, m) = go(locked(3), None, &mut s);
     assert_eq!((c, pin_sent(&m)), (code::PIN_REQUIRED, 0));
     let (c, _) = go(
         vec![turn("AT+CPIN?\r", &[Chunk::Silence(10_000)])],
@@ -192,7 +213,7 @@ fn distinct_errors_for_puk_no_sim_busy_and_no_pin() {
 fn malformed_pin_is_not_sent() {
     let mut s = MemStore::default();
     for bad in ["12", "12a4", "123456789", "1234\"\r"] {
-        let (c, m) = go(vec![cpin("SIM PIN")], Some(bad), &mut s);
+        let (c, m) = go(locked(3), Some(bad), &mut s);
         assert_eq!((c, pin_sent(&m)), (code::PIN_FAILED, 0), "{bad:?}");
     }
 }
@@ -251,6 +272,7 @@ fn rejection_survives_a_restart_on_disk_without_the_pin() {
                     "AT+CPIN=\"4711\"\r",
                     &[bytes("\r\n+CME ERROR: incorrect password\r\n")],
                 ),
+                cpin("SIM PIN"),
                 hw_cpin("SIM PIN", 2),
             ],
             Some("4711"),

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use umodem::core::at::Final;
 use umodem::core::engine::{AtError, Engine};
 use umodem::hw::clock::SystemClock;
-use umodem::hw::serial::{AtTransport, Tty};
+use umodem::core::engine::AtTransport;
+use umodem::hw::serial::Tty;
 
 /// Open a pty pair: (master as a File, slave path).
 fn pty() -> (std::fs::File, PathBuf) {
@@ -98,12 +99,11 @@ fn probe_finds_the_port_that_answers() {
     });
     let s = slave.to_string_lossy().into_owned();
     let q = silent.to_string_lossy().into_owned();
-    assert_eq!(umodem::cmd::ports::probe(&s, 3000), Some(true));
-    assert_eq!(umodem::cmd::ports::probe(&q, 100), Some(false));
-    assert_eq!(
-        umodem::cmd::ports::probe("/nonexistent/ttyUSB9", 100),
-        Some(false)
-    );
+    let gone = "/nonexistent/ttyUSB9".to_string();
+    let probe = |t: &String, ms| umodem::hw::port::probe_many(&[t.clone()], ms, &[]).at[0];
+    assert_eq!(probe(&s, 3000), Some(true));
+    assert_eq!(probe(&q, 100), Some(false));
+    assert_eq!(probe(&gone, 100), Some(false));
     let _m = modem.join().unwrap();
 }
 

@@ -149,9 +149,9 @@ fn hub() -> Tree {
 fn sysfs_devices_have_ids_ports_interfaces_endpoints_and_ttys() {
     let t = hub();
     let devs = t.sysfs().devices().unwrap();
-    let ports: Vec<&str> = devs.iter().map(|d| d.dev.port_path.as_str()).collect();
+    let ports: Vec<&str> = devs.iter().map(|d| d.port_path.as_str()).collect();
     assert_eq!(ports, ["1-1.1", "1-1.2", "1-1.3"]);
-    let e = &devs[0].dev;
+    let e = &devs[0];
     assert_eq!((e.vid, e.pid, e.bus, e.address), (0x12d1, 0x1446, 1, 3));
     assert_eq!(
         e.strings.manufacturer.as_deref(),
@@ -166,12 +166,12 @@ fn sysfs_devices_have_ids_ports_interfaces_endpoints_and_ttys() {
         .any(|x| x.address == 0x01 && x.is_bulk() && !x.is_in()));
     let m = &devs[2];
     let ttys: Vec<(u8, &str)> = m
-        .ifaces
+        .interfaces()
         .iter()
         .flat_map(|i| i.ttys.iter().map(move |t| (i.number, t.as_str())))
         .collect();
     assert_eq!(ttys, [(0, "ttyUSB0"), (3, "ttyUSB1"), (4, "ttyUSB2")]);
-    assert_eq!(m.ifaces[0].driver.as_deref(), Some("option"));
+    assert_eq!(m.interfaces()[0].driver.as_deref(), Some("option"));
 }
 
 #[test]
@@ -392,9 +392,9 @@ fn list_reads_the_simulators_sysfs_trees() {
     let e367 = UsbSysfs::new(format!("{root}e367")).devices().unwrap();
     assert_eq!(e367.len(), 1);
     let (state, _) = umodem::cmd::list::classify(&db, &e367[0]);
-    assert_eq!((e367[0].dev.id().as_str(), state), ("12d1:1506", "modem"));
+    assert_eq!((e367[0].id().as_str(), state), ("12d1:1506", "modem"));
     let ttys: Vec<(u8, &str)> = e367[0]
-        .ifaces
+        .interfaces()
         .iter()
         .flat_map(|i| i.ttys.iter().map(move |t| (i.number, t.as_str())))
         .collect();
@@ -409,7 +409,7 @@ fn list_reads_the_simulators_sysfs_trees() {
         .unwrap();
     let got: Vec<(String, &str)> = two
         .iter()
-        .map(|d| (d.dev.id(), umodem::cmd::list::classify(&db, d).0))
+        .map(|d| (d.id(), umodem::cmd::list::classify(&db, d).0))
         .collect();
     assert_eq!(
         got,

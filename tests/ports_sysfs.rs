@@ -4,39 +4,34 @@
 use std::path::PathBuf;
 
 use umodem::core::ports::{modems, Modem, Role};
-use umodem::hw::sysfs::SysfsRoot;
+use umodem::hw::usbsys::UsbSysfs;
 
-fn root(name: &str) -> SysfsRoot {
-    SysfsRoot(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/sysfs")
-            .join(name),
-    )
+fn dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sysfs")
+        .join(name)
 }
 
 fn scan(name: &str) -> Vec<Modem> {
-    modems(&root(name).usb_ttys())
+    modems(&UsbSysfs::new(dir(name)).devices().unwrap())
 }
 
 #[test]
 fn e367_alone() {
-    let ttys = root("at-e367").usb_ttys();
+    let ms = scan("at-e367");
     // ttyS0 (no USB) is not listed at all.
+    let ttys: Vec<&str> = ms[0].ports.iter().map(|p| p.tty.as_str()).collect();
+    assert_eq!(ttys, ["ttyUSB0", "ttyUSB1", "ttyUSB2"]);
+    let pcui = ms[0].interface(&ms[0].ports[2]).unwrap();
     assert_eq!(
-        ttys.iter().map(|t| t.tty.as_str()).collect::<Vec<_>>(),
-        ["ttyUSB0", "ttyUSB1", "ttyUSB2"]
-    );
-    let pcui = &ttys[2];
-    assert_eq!(
-        (pcui.interface, pcui.class, pcui.subclass, pcui.protocol),
+        (pcui.number, pcui.class, pcui.subclass, pcui.protocol),
         (4, 0xff, 0x01, 0x02)
     );
     assert_eq!(pcui.driver.as_deref(), Some("option"));
     assert_eq!(
-        (pcui.vid, pcui.pid, pcui.path.as_str()),
+        (ms[0].dev.vid, ms[0].dev.pid, ms[0].path()),
         (0x12d1, 0x1506, "1-1")
     );
-    let ms = modems(&ttys);
     assert_eq!(ms.len(), 1);
     assert_eq!(ms[0].control(), Some("ttyUSB2"));
     assert_eq!(ms[0].data(), Some("ttyUSB0"));
@@ -50,15 +45,15 @@ fn two_modems_among_other_serial_devices() {
     // FTDI cable and the u-blox ACM device are not modems.
     assert_eq!(ms.len(), 2);
     assert_eq!(
-        (ms[0].path.as_str(), ms[0].control(), ms[0].data()),
+        (ms[0].path(), ms[0].control(), ms[0].data()),
         ("1-1.2", Some("ttyUSB3"), Some("ttyUSB1"))
     );
     assert_eq!(
-        (ms[1].path.as_str(), ms[1].control(), ms[1].data()),
+        (ms[1].path(), ms[1].control(), ms[1].data()),
         ("1-1.3", Some("ttyUSB7"), Some("ttyUSB4"))
     );
     assert_eq!(
-        ms[1].ports[0].tty.driver.as_deref(),
+        ms[1].interface(&ms[1].ports[0]).unwrap().driver.as_deref(),
         Some("usbserial_generic")
     );
 }
@@ -69,11 +64,11 @@ fn renumbering_keeps_roles_with_interfaces() {
     let b = scan("at-renumbered");
     assert_eq!(b.len(), 2);
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(x.path, y.path);
+        assert_eq!(x.path(), y.path());
         let roles = |m: &Modem| {
             m.ports
                 .iter()
-                .map(|p| (p.tty.interface, p.role))
+                .map(|p| (p.interface, p.role))
                 .collect::<Vec<_>>()
         };
         assert_eq!(roles(x), roles(y));
@@ -116,15 +111,16 @@ fn probe_confirms_or_moves_the_control_port() {
 }
 
 #[test]
-fn missing_tree_is_empty_not_an_error() {
-    let r = SysfsRoot(PathBuf::from("/nonexistent/umodem"));
-    assert!(r.usb_ttys().is_empty());
+fn missing_tree_is_no_modem_and_a_clear_error() {
+    let r = UsbSysfs::new("/nonexistent/umodem");
+    assert!(r.devices().unwrap_err().msg().contains("UMODEM_SYSFS"));
+    assert!(umodem::hw::port::modems(&r).is_empty());
 }
 
 #[test]
 fn cli_ports_text_and_json() {
     let bin = env!("CARGO_BIN_EXE_umodem");
-    let dir = root("at-mixed").0;
+    let dir = dir("at-mixed");
     let out = std::process::Command::new(bin)
         .args(["ports", "--no-probe", "--sysfs"])
         .arg(&dir)
@@ -165,7 +161,7 @@ fn sim_fixture_trees() {
     let ms = scan("with-ftdi");
     assert_eq!(ms.len(), 1, "the FTDI cable is no modem");
     assert_eq!(
-        (ms[0].path.as_str(), ms[0].control(), ms[0].data()),
+        (ms[0].path(), ms[0].control(), ms[0].data()),
         ("1-1.2", Some("ttyUSB3"), Some("ttyUSB1"))
     );
 
@@ -173,9 +169,9 @@ fn sim_fixture_trees() {
     assert_eq!(ms.len(), 2);
     // ZTE MF626 (19d2:0031): AT on if1 by its product layout; its modem
     // interface (if3) has no tty in this tree.
-    assert_eq!((ms[0].vid, ms[0].path.as_str()), (0x19d2, "1-1.1"));
+    assert_eq!((ms[0].dev.vid, ms[0].path()), (0x19d2, "1-1.1"));
     assert_eq!((ms[0].control(), ms[0].data()), (Some("ttyUSB1"), None));
-    assert_eq!((ms[1].vid, ms[1].path.as_str()), (0x12d1, "1-1.2"));
+    assert_eq!((ms[1].dev.vid, ms[1].path()), (0x12d1, "1-1.2"));
     assert_eq!(
         (ms[1].control(), ms[1].data()),
         (Some("ttyUSB5"), Some("ttyUSB3"))

@@ -1,8 +1,9 @@
 //! core::status, pure: events from sysfs/poll/netifd changes, the port rules,
 //! and what is copied out of netifd's dump.
 
-use umodem::core::at::{Csq, Reg};
-use umodem::core::status::{links_from_dump, Found, Link, Reading, Status, SETUP_QUIET_MS};
+use umodem::core::at::{Csq, Reg, SimState};
+use umodem::core::reader::{Fault, Reading};
+use umodem::core::status::{links_from_dump, Found, Link, Status, SETUP_QUIET_MS};
 use umodem::ubus::blob::{self, BlobMsg, Table};
 
 fn e367(path: &str) -> Found {
@@ -31,16 +32,14 @@ fn reg(stat: u8) -> Option<Reg> {
 
 fn reading(stat: u8) -> Reading {
     Reading {
-        sim: Some("ready".into()),
+        sim: Some(SimState::Ready),
         pin_attempts: Some(3),
         puk_attempts: Some(10),
         csq: Some(Csq { rssi: 18, ber: 99 }),
         creg: reg(stat),
         cgreg: reg(stat),
         operator: (stat == 1).then(|| "3 SE".to_string()),
-        mcc: None,
-        mnc: None,
-        tech: None,
+        ..Reading::default()
     }
 }
 
@@ -71,17 +70,21 @@ fn plug_once_unplug_once_and_a_new_stick_at_the_same_port() {
 fn registration_and_sim_events_only_on_change() {
     let mut s = Status::new();
     s.set_modems(vec![e367("1-1")]);
-    let ev = s.set_reading("1-1", Ok(reading(2)), 1000);
+    let ev = s.set_reading("1-1", reading(2), 1000);
     assert_eq!(names(&ev), ["sim", "registration"]);
     assert_eq!(str_of(&ev[1].data, "registration"), Some("searching"));
-    assert!(s.set_reading("1-1", Ok(reading(2)), 2000).is_empty());
-    let ev = s.set_reading("1-1", Ok(reading(1)), 3000);
+    assert!(s.set_reading("1-1", reading(2), 2000).is_empty());
+    let ev = s.set_reading("1-1", reading(1), 3000);
     assert_eq!(names(&ev), ["registration"]);
     assert_eq!(str_of(&ev[0].data, "operator"), Some("3 SE"));
     assert_eq!(s.state(&s.modems[0]), "registered");
     // a failed poll keeps the last reading and says why
+    let silent = Reading {
+        stopped: Some(Fault::Silent("AT+CSQ".into())),
+        ..reading(3)
+    };
     assert!(s
-        .set_reading("1-1", Err("no answer from the modem".into()), 4000)
+        .set_reading("1-1", silent, 4000)
         .is_empty());
     assert_eq!(s.state(&s.modems[0]), "not_responding");
     let st = s.status(9000);
@@ -89,10 +92,10 @@ fn registration_and_sim_events_only_on_change() {
         panic!()
     };
     let BlobMsg::Table(m) = &ms[0] else { panic!() };
-    assert_eq!(str_of(m, "last_error"), Some("no answer from the modem"));
+    assert_eq!(str_of(m, "last_error"), Some("no answer to AT+CSQ"));
     assert_eq!(blob::get(m, "age").and_then(BlobMsg::as_i64), Some(5));
     // unknown modem: nothing happens
-    assert!(s.set_reading("9-9", Ok(reading(1)), 5000).is_empty());
+    assert!(s.set_reading("9-9", reading(1), 5000).is_empty());
 }
 
 #[test]

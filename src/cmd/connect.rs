@@ -10,10 +10,10 @@ use crate::cli::Args;
 use crate::core::connect::{
     valid_apn, valid_number, Action, Dial, Event, Outcome, Plan, DEFAULT_NUMBER,
 };
-use crate::core::engine::{AtError, Engine};
+use crate::core::engine::{AtError, AtTransport, Clock, Engine};
 use crate::error::{code, Error, Result};
-use crate::hw::clock::{Clock, SystemClock};
-use crate::hw::serial::{AtTransport, Tty};
+use crate::hw::clock::SystemClock;
+use crate::hw::serial::Tty;
 
 /// One log line: "umodem connect: " and the pieces.
 fn say(parts: &[&str]) {

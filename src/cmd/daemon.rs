@@ -16,15 +16,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::Args;
-use crate::cmd::ports::dev_path;
-use crate::core::engine::Engine;
+use crate::core::engine::{Clock, Engine};
 use crate::core::ports::{self, Role};
+use crate::core::reader;
 use crate::core::status::{self, Event, Found, Link, Status};
 use crate::error::{code, Error, Result};
-use crate::hw::clock::{Clock, SystemClock};
+use crate::hw::clock::SystemClock;
+use crate::hw::port::{self, dev_path};
 use crate::hw::serial::Tty;
-use crate::hw::sysfs::SysfsRoot;
-use crate::logger;
+use crate::hw::usbsys::UsbSysfs;
 use crate::ubus::{self, blob, status as st, BlobMsg, Call, Client, Incoming, Method, Table};
 
 /// The ubus object.
@@ -49,26 +49,15 @@ struct Daemon {
     bus: Client,
     clock: SystemClock,
     interval_ms: u64,
-    root: SysfsRoot,
+    root: UsbSysfs,
 }
 
 pub fn run(mut args: Args) -> Result<()> {
     let interval: Option<u64> = args.number("--interval")?;
-    let level = args.value("--log-level")?;
     let socket = args.value("--socket")?.map(PathBuf::from);
-    let root = SysfsRoot::from_args(args.value("--sysfs")?);
-    let stderr = args.flag("--stderr");
+    let root = UsbSysfs::from_args(args.value("--sysfs")?);
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
-    let level = match level.as_deref() {
-        None => log::LevelFilter::Info,
-        Some(l) => logger::parse_level(l).ok_or_else(|| {
-            Error::with_code(
-                code::USAGE,
-                format!("--log-level '{l}': one of error, warn, info, debug, off"),
-            )
-        })?,
-    };
     let interval = interval.unwrap_or(DEFAULT_INTERVAL);
     if !(1..=86_400).contains(&interval) {
         return Err(Error::with_code(
@@ -76,7 +65,6 @@ pub fn run(mut args: Args) -> Result<()> {
             "--interval: seconds between polls, 1 to 86400",
         ));
     }
-    logger::init(level, stderr);
     let bus = connect(socket.as_deref());
     log::info!("daemon started: poll every {interval}s");
     let mut d = Daemon {
@@ -164,10 +152,7 @@ impl Daemon {
 
     /// sysfs, netifd, and the control ports that are due.
     fn tick(&mut self) {
-        let found: Vec<Found> = ports::modems(&self.root.usb_ttys())
-            .iter()
-            .map(found)
-            .collect();
+        let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
         let ev = self.st.set_modems(found);
         self.announce(ev);
         let now = self.clock.now_ms();
@@ -216,52 +201,39 @@ impl Daemon {
         let Some(ctl) = f.control.as_deref() else {
             return;
         };
-        let name = ctl.rsplit('/').next().unwrap_or(ctl);
-        if Path::new("/var/lock").join(format!("LCK..{name}")).exists() {
-            log::debug!(
-                "modem {}: {name} locked by another program, not polled",
-                f.path
-            );
+        if port::uucp_locked(ctl) {
+            log::debug!("modem {}: {ctl} locked by another program, not polled", f.path);
             return;
         }
-        let want_id = self.st.modem(&f.path).is_none_or(|m| {
-            m.identity
-                .as_ref()
-                .is_none_or(|i| blob::get(i, "imsi").is_none())
-        });
-        let mut identity = None;
-        let res = match Tty::open(Path::new(ctl)) {
-            Err(e) => Err(format!("cannot open {ctl}: {e}")),
-            Ok(tty) if !tty.try_lock().unwrap_or(true) => {
-                log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
+        let want_id = self
+            .st
+            .modem(&f.path)
+            .is_none_or(|m| m.identity.as_ref().is_none_or(|i| i.imsi.is_none()));
+        let mut tty = match Tty::open(Path::new(ctl)) {
+            Err(e) => {
+                let now = self.clock.now_ms();
+                let mut r = reader::Reading::default();
+                r.stopped = Some(reader::Fault::Gone("open".into(), e.to_string()));
+                let ev = self.st.set_reading(&f.path, r, now);
+                self.announce(ev);
                 return;
             }
-            Ok(mut tty) => {
-                let clock = SystemClock::new();
-                let mut e = Engine::new(&mut tty, &clock);
-                match crate::cmd::info::hello(&mut e) {
-                    Err(err) => Err(err.msg().to_string()),
-                    Ok(()) => match status::poll(&mut e, f.huawei) {
-                        Err(err) => Err(err.describe()),
-                        Ok(r) => {
-                            if want_id && r.sim.as_deref() != Some("absent") {
-                                identity = crate::core::info::identity(&mut e, f.huawei).ok();
-                            }
-                            Ok(r)
-                        }
-                    },
-                }
-            }
+            Ok(tty) => tty,
         };
-        let now = self.clock.now_ms();
-        if let Some(id) = identity {
-            let t: Table = id
-                .into_iter()
-                .filter_map(|(k, v)| Some((k.to_string(), BlobMsg::String(v?))))
-                .collect();
-            self.st.set_identity(&f.path, t);
+        if !tty.try_lock().unwrap_or(true) {
+            log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
+            return;
         }
-        let ev = self.st.set_reading(&f.path, res, now);
+        let clock = SystemClock::new();
+        let mut e = Engine::new(&mut tty, &clock);
+        let what = if want_id {
+            reader::POLL | reader::IDENTITY | reader::ICCID
+        } else {
+            reader::POLL
+        };
+        let r = reader::read(&mut e, what, f.huawei);
+        let now = self.clock.now_ms();
+        let ev = self.st.set_reading(&f.path, r, now);
         self.announce(ev);
     }
 
@@ -332,15 +304,15 @@ impl Daemon {
 fn found(m: &ports::Modem) -> Found {
     let path = |t: &str| dev_path(t).display().to_string();
     Found {
-        usb: format!("{:04x}:{:04x}", m.vid, m.pid),
-        path: m.path.clone(),
+        usb: m.dev.id(),
+        path: m.path().to_string(),
         control: m.control().map(path),
         data: m.data().map(path),
         ports: m
             .ports
             .iter()
-            .map(|p| (path(&p.tty.tty), p.role.map(|r: Role| r.name())))
+            .map(|p| (path(&p.tty), p.role.map(|r: Role| r.name())))
             .collect(),
-        huawei: ports::profile(m.vid).is_some_and(|p| p.hw_cpin),
+        huawei: m.profile().is_some_and(|p| p.hw_cpin),
     }
 }

@@ -1,61 +1,94 @@
-//! `umodem info`: identity, SIM, signal, registration, operator of a modem.
+//! `umodem info`: one reading of a modem (`core::reader`), printed. A modem
+//! that stops answering ends the reading: what was read is printed, and the
+//! exit status and message say which command got no answer.
 
 use crate::cli::Args;
-use crate::cmd::ports::open_control;
-use crate::core::engine::{AtError, Engine};
-use crate::core::info;
+use crate::core::at;
+use crate::core::engine::Engine;
+use crate::core::reader::{self, Reading};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::sysfs::SysfsRoot;
+use crate::hw::port;
+use crate::hw::usbsys::UsbSysfs;
+use crate::out::Out;
 
-pub fn at_error(e: AtError) -> Error {
-    match e {
-        AtError::Timeout => Error::with_code(
-            code::MODEM_ERROR,
-            "the modem does not answer AT on this port: try another with --port, or replug it",
-        ),
-        AtError::Gone(m) => Error::with_code(
-            code::NO_DEVICE,
-            format!("modem port failed ({m}): is the modem still plugged in?"),
-        ),
+fn reg_out(reg: Option<&at::Reg>) -> Out {
+    match reg {
+        None => Out::Null,
+        Some(r) => Out::map()
+            .with("stat", r.stat)
+            .with("state", r.stat_name())
+            .with("lac", r.lac.clone())
+            .with("cell", r.cell.clone())
+            .with("act", r.act.map(at::act_name)),
     }
 }
 
-/// One plain command first, result codes on and verbose (the engine reads
-/// words, not digits): if that fails, say so instead of twenty nulls.
-/// Asked twice: one lost or cut answer is not yet a dead modem.
-pub fn hello(e: &mut Engine) -> Result<()> {
-    let mut last = Err(AtError::Timeout);
-    for _ in 0..2 {
-        last = e.command_timeout("ATQ0V1", 2000);
-        match &last {
-            Ok(r) if r.result.is_ok() => return Ok(()),
-            Err(AtError::Gone(_)) => break,
-            _ => {}
-        }
+/// The reading as `info` prints it.
+pub fn reading_out(r: &Reading) -> Out {
+    let mut o = Out::map();
+    for (k, v) in r.identity() {
+        o.set(k, v);
     }
-    match last {
-        Ok(r) => Err(Error::with_code(
-            code::MODEM_ERROR,
-            format!("the modem answered {} to AT", r.result.describe()),
-        )),
-        Err(err) => Err(at_error(err)),
-    }
+    o.set(
+        "sim",
+        Out::map()
+            .with("state", r.sim.map(|s| s.name()))
+            .with("pin_attempts", r.pin_attempts)
+            .with("puk_attempts", r.puk_attempts),
+    );
+    o.set(
+        "signal",
+        match r.csq {
+            None => Out::Null,
+            Some(c) => Out::map()
+                .with("csq", c.rssi)
+                .with("ber", c.ber)
+                .with("dbm", c.dbm())
+                .with("percent", c.percent()),
+        },
+    );
+    o.set(
+        "registration",
+        Out::map()
+            .with("creg", reg_out(r.creg.as_ref()))
+            .with("cgreg", reg_out(r.cgreg.as_ref())),
+    );
+    o.set(
+        "operator",
+        Out::map()
+            .with("name", r.operator.clone())
+            .with("mcc", r.mcc.clone())
+            .with("mnc", r.mnc.clone()),
+    );
+    o.set("technology", r.tech.clone());
+    o.set("gcap", r.gcap.clone().map(Out::from).unwrap_or(Out::Null));
+    o
 }
 
 pub fn run(mut args: Args) -> Result<()> {
     let json = args.flag("--json");
     let port = args.value("--port")?;
-    let root = SysfsRoot::from_args(args.value("--sysfs")?);
+    let root = UsbSysfs::from_args(args.value("--sysfs")?);
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
-    let (path, profile, mut tty) = open_control(port, &root, "info")?;
+    let (path, profile, mut tty) = port::open_control(port, &root, "info")?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
-    hello(&mut e)?;
-    let mut out = info::gather(&mut e, profile).map_err(at_error)?;
-    if let crate::out::Out::Map(m) = &mut out {
-        m.insert(0, ("port".into(), path.display().to_string().into()));
+    let r = reader::read(&mut e, reader::INFO, profile.is_some_and(|p| p.hw_cpin));
+    if let Some(f) = &r.stopped {
+        if f.command() == "AT" || f.command() == "ATQ0V1" {
+            // Not even the hello answered: nothing to show.
+            return Err(f.error());
+        }
     }
-    crate::cmd::print(&out, json)
+    let mut out = Out::map().with("port", path.display().to_string());
+    if let (Out::Map(m), Out::Map(rest)) = (&mut out, reading_out(&r)) {
+        m.extend(rest);
+    }
+    crate::cmd::print(&out, json)?;
+    match r.stopped {
+        Some(f) => Err(f.error()),
+        None => Ok(()),
+    }
 }

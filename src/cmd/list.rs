@@ -7,57 +7,54 @@ use crate::core::db::Db;
 use crate::core::modeswitch::{self, Decision};
 use crate::error::Result;
 use crate::hw::dbfiles;
-use crate::hw::usbsys::{SysDevice, UsbSysfs};
+use crate::core::usb::UsbDevice;
+use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
 
 /// State of one device, as a word and detail.
-pub fn classify(db: &Db, d: &SysDevice) -> (&'static str, Option<String>) {
-    let dev = &d.dev;
+pub fn classify(db: &Db, dev: &UsbDevice) -> (&'static str, Option<String>) {
     if let Some((_, e)) = db.lookup(dev.vid, dev.pid, &dev.strings) {
         match modeswitch::plan(dev, e) {
             Ok(Decision::Switch(p)) => return ("storage", Some(p.method)),
             Ok(Decision::AlreadySwitched(_)) => return ("modem", None),
             Ok(Decision::Nothing(why)) => {
-                if !d.ifaces.iter().any(|i| !i.ttys.is_empty()) {
+                if !dev.has_ttys() {
                     return ("known", Some(why));
                 }
             }
             Err(e) => return ("storage", Some(format!("cannot switch: {}", e.msg()))),
         }
     }
-    if d.ifaces.iter().any(|i| !i.ttys.is_empty()) || db.is_target(dev.vid, dev.pid) {
+    if dev.has_ttys() || db.is_target(dev.vid, dev.pid) {
         return ("modem", None);
     }
     ("unknown", None)
 }
 
-pub fn device_out(db: &Db, d: &SysDevice) -> Out {
+pub fn device_out(db: &Db, d: &UsbDevice) -> Out {
     let (state, detail) = classify(db, d);
     let mut o = Out::map()
-        .with("id", d.dev.id())
-        .with("port", d.dev.port_path.clone())
+        .with("id", d.id())
+        .with("port", d.port_path.clone())
         .with("state", state);
-    if let Some(m) = &d.dev.strings.manufacturer {
+    if let Some(m) = &d.strings.manufacturer {
         o.set("manufacturer", m.clone());
     }
-    if let Some(p) = &d.dev.strings.product {
+    if let Some(p) = &d.strings.product {
         o.set("product", p.clone());
     }
     if let Some(x) = detail {
         o.set(if state == "storage" { "method" } else { "note" }, x);
     }
     let ports: Vec<Out> = d
-        .ifaces
+        .interfaces()
         .iter()
         .flat_map(|i| {
             i.ttys.iter().map(move |t| {
                 Out::map()
                     .with("tty", format!("/dev/{t}"))
                     .with("interface", i.number)
-                    .with(
-                        "class",
-                        format!("{:02x}/{:02x}/{:02x}", i.class, i.subclass, i.protocol),
-                    )
+                    .with("class", i.triplet())
                     .with("driver", i.driver.clone())
             })
         })

@@ -184,14 +184,6 @@ pub fn run(mut args: Args) -> Result<()> {
         }
         opts.timeout_ms = s * 1000;
     }
-    // From hotplug (procd) the steps go to syslog; on a terminal only warnings
-    // (the result on stdout already lists the steps).
-    let level = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        log::LevelFilter::Warn
-    } else {
-        log::LevelFilter::Info
-    };
-    crate::logger::init(level, false);
     let db = dbfiles::load_default(db_file.as_deref())?;
     let sysfs = UsbSysfs::from_env();
     let mut be = backend(&sysfs)?;

@@ -180,7 +180,7 @@ fn error_code(rest: &str) -> u16 {
         .map_or(100, |&(_, n)| n)
 }
 
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+pub fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     if head.eq_ignore_ascii_case(prefix) {
         s.get(prefix.len()..)
@@ -545,7 +545,8 @@ pub fn split_plmn(oper: &str) -> Option<(String, String)> {
     Some((o.get(..3)?.to_string(), o.get(3..)?.to_string()))
 }
 
-/// What the SIM wants (`+CPIN:` / `^CPIN:` code).
+/// What the SIM wants (`+CPIN:` / `^CPIN:` code), or why it cannot say
+/// (the `+CME ERROR` an `AT+CPIN?` got).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SimState {
     Ready,
@@ -555,6 +556,12 @@ pub enum SimState {
     Puk2,
     /// A network/phone lock code (PH-SIM PIN, PH-NET PIN, ...): not ours to enter.
     Locked,
+    /// +CME ERROR: 10, SIM not inserted.
+    Absent,
+    /// +CME ERROR: 14, SIM busy (starting up).
+    Busy,
+    /// +CME ERROR: 13 or 15, SIM failure / wrong SIM.
+    Failed,
 }
 
 impl SimState {
@@ -566,7 +573,27 @@ impl SimState {
             SimState::Pin2 => "pin2",
             SimState::Puk2 => "puk2",
             SimState::Locked => "locked",
+            SimState::Absent => "absent",
+            SimState::Busy => "busy",
+            SimState::Failed => "failed",
         }
+    }
+
+    /// Data service is possible (PIN2/PUK2 guard other SIM functions only).
+    pub fn ready(&self) -> bool {
+        matches!(self, SimState::Ready | SimState::Pin2 | SimState::Puk2)
+    }
+
+    /// The SIM state an `AT+CPIN?` refusal says (27.007 +CME ERROR numbers).
+    pub fn from_final(f: &Final) -> Option<SimState> {
+        Some(match f {
+            Final::CmeError(10) => SimState::Absent,
+            Final::CmeError(11) => SimState::Pin,
+            Final::CmeError(12) => SimState::Puk,
+            Final::CmeError(13) | Final::CmeError(15) => SimState::Failed,
+            Final::CmeError(14) => SimState::Busy,
+            _ => return None,
+        })
     }
 }
 

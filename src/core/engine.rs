@@ -1,20 +1,43 @@
 //! The AT engine: send one command, read until its final result or its
-//! timeout, hand unsolicited codes to a listener on the way.
+//! deadline, hand unsolicited codes to a listener on the way.
 //!
-//! Transport and clock are seams (`AtTransport`, `Clock`), so tests run it on
-//! a scripted fake with fake time. Buffers are bounded; a URC storm or a
-//! stream of garbage cannot extend a command past its deadline.
+//! Two layers. [`Session`] is the engine without I/O: it turns a command into
+//! the bytes to write, is fed the bytes that came back and the time, and says
+//! when the answer is complete or the deadline has passed. The daemon drives
+//! it from its own `poll` loop (the tty beside the ubus socket). [`Engine`]
+//! is the blocking driver every command uses: a `Session` on an
+//! [`AtTransport`] with a [`Clock`].
+//!
+//! The seams the engine needs live here with it: `AtTransport` (a tty, a
+//! scripted fake) and `Clock` (the real monotonic clock, a fake one).
+//! Buffers are bounded; a URC storm or a stream of garbage cannot extend a
+//! command past its deadline.
+
+use std::io;
 
 use crate::core::at::{Exchange, Lines, Response, Step};
-use crate::hw::clock::Clock;
-use crate::hw::serial::AtTransport;
+
+/// What the AT engine needs from a port. One required read, one required write.
+pub trait AtTransport {
+    /// Read what is there, waiting at most `timeout_ms` for the first byte.
+    /// `Ok(0)` means nothing came in time. An error means the port is gone.
+    fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize>;
+    /// Write all of `data` (may block briefly).
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
+}
+
+/// Time as a seam: the real monotonic clock (`hw::clock::SystemClock`) or a fake.
+pub trait Clock {
+    /// Milliseconds since an arbitrary fixed start (monotonic).
+    fn now_ms(&self) -> u64;
+}
 
 /// Why a command got no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AtError {
     /// No final result before the deadline.
     Timeout,
-    /// The port failed (unplugged, closed).
+    /// The port failed (unplugged, closed): what the system said.
     Gone(String),
 }
 
@@ -27,12 +50,99 @@ impl AtError {
     }
 }
 
+/// `AT+CPIN="1234"` as the log shows it: `AT+CPIN=<hidden>`.
+pub fn shown(cmd: &str, secret: bool) -> String {
+    if secret {
+        let name = cmd.split('=').next().unwrap_or("AT");
+        format!("{name}=<hidden>")
+    } else {
+        cmd.to_string()
+    }
+}
+
+/// One port's conversation, without I/O: at most one command in flight.
+#[derive(Debug, Default)]
+pub struct Session {
+    lines: Lines,
+    ex: Option<Exchange>,
+    deadline: u64,
+    secret: bool,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Start `cmd` (without CR) at `now`, answer due within `ms`: the bytes to
+    /// write. Lines still buffered belong to no one now and are dropped.
+    /// With `secret`, the command never reaches a log.
+    pub fn start(&mut self, cmd: &str, ms: u64, now: u64, secret: bool) -> Vec<u8> {
+        self.lines.clear();
+        log::debug!("at > {}", shown(cmd, secret));
+        self.ex = Some(Exchange::new(cmd));
+        self.deadline = now.saturating_add(ms);
+        self.secret = secret;
+        let mut wire = cmd.as_bytes().to_vec();
+        wire.push(b'\r');
+        wire
+    }
+
+    /// A command is waiting for its answer.
+    pub fn busy(&self) -> bool {
+        self.ex.is_some()
+    }
+
+    /// When the command in flight is given up (None: nothing in flight).
+    pub fn deadline(&self) -> Option<u64> {
+        self.ex.as_ref().map(|_| self.deadline)
+    }
+
+    /// Give up the command in flight if its deadline has passed: true if so.
+    pub fn expire(&mut self, now: u64) -> bool {
+        if self.ex.is_some() && now >= self.deadline {
+            self.ex = None;
+            log::debug!("at < timeout");
+            return true;
+        }
+        false
+    }
+
+    /// Bytes from the port. Returns the answer once its final result is in;
+    /// unsolicited lines (and every line while nothing is asked) go to `urc`.
+    /// Lines after the final result stay buffered until the next call.
+    pub fn feed(&mut self, bytes: &[u8], urc: &mut dyn FnMut(&str)) -> Option<Response> {
+        self.lines.push(bytes);
+        while let Some(l) = self.lines.next_line() {
+            let Some(ex) = self.ex.as_mut() else {
+                urc(&l);
+                continue;
+            };
+            match ex.on_line(&l) {
+                Step::More => {}
+                Step::Urc(u) => urc(&u),
+                Step::Done(r) => {
+                    self.ex = None;
+                    if self.secret {
+                        log::debug!("at < {}", r.result.describe());
+                    } else {
+                        log::debug!("at < {} ({} lines)", r.result.describe(), r.lines.len());
+                    }
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+}
+
 pub type Listener<'a> = Box<dyn FnMut(&str) + 'a>;
 
+/// The blocking driver: a [`Session`] on a transport, timed by a clock.
 pub struct Engine<'a> {
     port: &'a mut dyn AtTransport,
     clock: &'a dyn Clock,
-    lines: Lines,
+    s: Session,
     listener: Option<Listener<'a>>,
     /// The last command timed out: its late answer may still come.
     stale: bool,
@@ -45,12 +155,16 @@ const MAX_DRAIN_READS: usize = 64;
 /// How long to listen for a late answer after a timeout.
 const STALE_MS: u64 = 300;
 
+fn log_urc(l: &str) {
+    log::debug!("urc {l}");
+}
+
 impl<'a> Engine<'a> {
     pub fn new(port: &'a mut dyn AtTransport, clock: &'a dyn Clock) -> Engine<'a> {
         Engine {
             port,
             clock,
-            lines: Lines::new(),
+            s: Session::new(),
             listener: None,
             stale: false,
             timeout_ms: 3000,
@@ -62,29 +176,34 @@ impl<'a> Engine<'a> {
         self.listener = Some(Box::new(f));
     }
 
-    fn urc(&mut self, line: &str) {
-        match &mut self.listener {
-            Some(f) => f(line),
-            None => log::debug!("urc {line}"),
-        }
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Read one chunk (waiting up to `ms`) into the session: how many bytes
+    /// came, and the answer if that completed it.
+    fn pump(&mut self, ms: u64) -> Result<(usize, Option<Response>), AtError> {
+        let mut buf = [0u8; CHUNK];
+        let n = self
+            .port
+            .read(&mut buf, ms)
+            .map_err(|e| AtError::Gone(e.to_string()))?;
+        let Engine { s, listener, .. } = self;
+        let urc: &mut dyn FnMut(&str) = match listener {
+            Some(f) => f,
+            None => &mut log_urc,
+        };
+        Ok((n, s.feed(buf.get(..n).unwrap_or(&[]), urc)))
     }
 
     /// Read whatever is already waiting (URCs, leftovers of an earlier
     /// command) and hand complete lines to the listener, for up to `ms`.
     pub fn drain(&mut self, ms: u64) -> Result<(), AtError> {
         let end = self.clock.now_ms().saturating_add(ms);
-        let mut buf = [0u8; CHUNK];
         // Bounded even if the modem never stops talking.
         for _ in 0..MAX_DRAIN_READS {
             let left = end.saturating_sub(self.clock.now_ms());
-            let n = self
-                .port
-                .read(&mut buf, left)
-                .map_err(|e| AtError::Gone(e.to_string()))?;
-            self.lines.push(buf.get(..n).unwrap_or(&[]));
-            while let Some(l) = self.lines.next_line() {
-                self.urc(&l);
-            }
+            let (n, _) = self.pump(left)?;
             if n == 0 || (ms > 0 && self.clock.now_ms() >= end) {
                 break;
             }
@@ -111,48 +230,19 @@ impl<'a> Engine<'a> {
         // that timed out) must not pass as this command's answer.
         self.drain(if self.stale { STALE_MS } else { 0 })?;
         self.stale = false;
-        // Whatever partial line is left belongs to no one now.
-        self.lines.clear();
-        let shown = if secret {
-            let name = cmd.split('=').next().unwrap_or("AT");
-            format!("{name}=<hidden>")
-        } else {
-            cmd.to_string()
-        };
-        log::debug!("at > {shown}");
-        let mut wire = cmd.as_bytes().to_vec();
-        wire.push(b'\r');
+        let wire = self.s.start(cmd, timeout_ms, self.clock.now_ms(), secret);
         self.port
             .write_all(&wire)
             .map_err(|e| AtError::Gone(e.to_string()))?;
-        let mut ex = Exchange::new(cmd);
-        let deadline = self.clock.now_ms().saturating_add(timeout_ms);
-        let mut buf = [0u8; CHUNK];
         loop {
             let now = self.clock.now_ms();
-            if now >= deadline {
-                log::debug!("at < timeout after {timeout_ms} ms ({shown})");
+            if self.s.expire(now) {
                 self.stale = true;
                 return Err(AtError::Timeout);
             }
-            let n = self
-                .port
-                .read(&mut buf, deadline - now)
-                .map_err(|e| AtError::Gone(e.to_string()))?;
-            self.lines.push(buf.get(..n).unwrap_or(&[]));
-            while let Some(l) = self.lines.next_line() {
-                match ex.on_line(&l) {
-                    Step::More => {}
-                    Step::Urc(u) => self.urc(&u),
-                    Step::Done(r) => {
-                        if secret {
-                            log::debug!("at < {}", r.result.describe());
-                        } else {
-                            log::debug!("at < {} ({} lines)", r.result.describe(), r.lines.len());
-                        }
-                        return Ok(r);
-                    }
-                }
+            let left = self.s.deadline().unwrap_or(now).saturating_sub(now);
+            if let (_, Some(r)) = self.pump(left)? {
+                return Ok(r);
             }
         }
     }

@@ -6,80 +6,10 @@
 //! OpenWrt's usbmode differs (it skips the CSW reads, the LUN 1 eject and several
 //! methods), usb_modeswitch wins.
 
-use crate::core::db::{DeviceStrings, Entry, Method};
+use crate::core::db::{Entry, Method};
 use crate::error::{Error, Result};
 
-/// An endpoint of an interface (address with direction bit 0x80, attributes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoint {
-    pub address: u8,
-    pub attributes: u8,
-}
-
-impl Endpoint {
-    pub fn is_in(&self) -> bool {
-        self.address & 0x80 != 0
-    }
-    pub fn is_bulk(&self) -> bool {
-        self.attributes & 3 == 2
-    }
-}
-
-/// One alternate setting of an interface.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interface {
-    pub number: u8,
-    pub alt: u8,
-    pub class: u8,
-    pub subclass: u8,
-    pub protocol: u8,
-    pub endpoints: Vec<Endpoint>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// bConfigurationValue.
-    pub value: u8,
-    pub interfaces: Vec<Interface>,
-}
-
-/// A USB device as enumerated, with what we need to decide and to find it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsbDevice {
-    pub bus: u8,
-    /// Device address (devnum): changes when the device re-enumerates.
-    pub address: u8,
-    /// Bus and port chain as the kernel names it in sysfs, e.g. "1-1.2".
-    pub port_path: String,
-    pub vid: u16,
-    pub pid: u16,
-    pub class: u8,
-    pub active_config: Option<u8>,
-    pub configs: Vec<Config>,
-    pub strings: DeviceStrings,
-}
-
-impl UsbDevice {
-    pub fn id(&self) -> String {
-        format!("{:04x}:{:04x}", self.vid, self.pid)
-    }
-
-    /// The active configuration, or the first one if unknown.
-    pub fn config(&self) -> Option<&Config> {
-        self.configs
-            .iter()
-            .find(|c| Some(c.value) == self.active_config)
-            .or_else(|| self.configs.first())
-    }
-
-    /// Alternate setting 0 of interface `n` in the active configuration.
-    pub fn interface(&self, n: u8) -> Option<&Interface> {
-        self.config()?
-            .interfaces
-            .iter()
-            .find(|i| i.number == n && i.alt == 0)
-    }
-}
+pub use crate::core::usb::{Config, Endpoint, Interface, UsbDevice};
 
 /// Data stage of a control transfer.
 #[derive(Debug, Clone, PartialEq, Eq)]

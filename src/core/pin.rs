@@ -8,8 +8,9 @@
 //! written; if we die before the answer, the next run compares attempts and
 //! learns whether the PIN was taken, rejected, or never reached the SIM.
 
-use crate::core::at::{parse_cpin, parse_cpinr, parse_hw_cpin, Attempts, Final, SimState};
-use crate::core::engine::{AtError, Engine};
+use crate::core::at::{Final, SimState};
+use crate::core::engine::Engine;
+use crate::core::reader::{self, Fault, Reading};
 use crate::error::{code, Error, Result};
 
 /// What we remember about one (SIM, PIN) pair.
@@ -75,67 +76,8 @@ pub fn valid_pin(pin: &str) -> bool {
     (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn modem_err(e: AtError) -> Error {
-    match e {
-        AtError::Timeout => Error::with_code(
-            code::MODEM_ERROR,
-            "the modem did not answer: replug it or check the control port",
-        ),
-        AtError::Gone(m) => Error::with_code(
-            code::NO_DEVICE,
-            format!("modem port failed ({m}): is the modem still plugged in?"),
-        ),
-    }
-}
-
-/// The SIM's state as `AT+CPIN?` tells it, errors mapped to exit codes.
-pub fn sim_state(e: &mut Engine) -> Result<SimState> {
-    let r = e.command_timeout("AT+CPIN?", 5000).map_err(modem_err)?;
-    match r.result {
-        Final::Ok => r.fields("+CPIN:").find_map(parse_cpin).ok_or_else(|| {
-            Error::with_code(code::MODEM_ERROR, "the modem gave an unreadable SIM state")
-        }),
-        Final::CmeError(10) => Err(Error::with_code(
-            code::NO_SIM,
-            "no SIM card: insert one (with the modem unplugged)",
-        )),
-        Final::CmeError(14) => Err(Error::with_code(
-            code::SIM_BUSY,
-            "the SIM is busy starting up: try again in a few seconds",
-        )),
-        Final::CmeError(13) | Final::CmeError(15) => Err(Error::with_code(
-            code::SIM_BUSY,
-            "the SIM failed: reseat it or try another SIM",
-        )),
-        Final::CmeError(12) => Ok(SimState::Puk),
-        Final::CmeError(11) => Ok(SimState::Pin),
-        other => Err(Error::with_code(
-            code::MODEM_ERROR,
-            format!("the modem answered {} to the SIM query", other.describe()),
-        )),
-    }
-}
-
-/// Attempts left, from Huawei `^CPIN?` (if `hw_cpin`) or 27.007 `+CPINR`.
-pub fn attempts(e: &mut Engine, hw_cpin: bool) -> Result<Attempts> {
-    if hw_cpin {
-        let r = e.command_timeout("AT^CPIN?", 5000).map_err(modem_err)?;
-        if r.result.is_ok() {
-            if let Some(a) = r.fields("^CPIN:").find_map(parse_hw_cpin) {
-                return Ok(a);
-            }
-        }
-    }
-    let r = e
-        .command_timeout("AT+CPINR=\"SIM PIN\"", 5000)
-        .map_err(modem_err)?;
-    let mut a = parse_cpinr(r.lines.iter().map(String::as_str));
-    if a.pin.is_none() {
-        let r = e.command_timeout("AT+CPINR", 5000).map_err(modem_err)?;
-        a = parse_cpinr(r.lines.iter().map(String::as_str));
-    }
-    Ok(a)
-}
+/// How long the SIM may take to check a PIN.
+const PIN_MS: u64 = 5000;
 
 /// Outcome of `unlock`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,152 +88,153 @@ pub enum Unlocked {
     PinAccepted,
 }
 
-/// Make the SIM ready, sending `pin` only when it is safe.
-/// `iccid` keys the memory (read it before: EF_ICCID needs no PIN).
+/// Make the SIM ready, sending `pin` only when it is safe. `sim` is a reading
+/// of the SIM taken just before (`reader::SIM | reader::ICCID`: state,
+/// attempts left, and the ICCID that keys the memory; EF_ICCID needs no PIN).
 pub fn unlock(
     e: &mut Engine,
+    sim: &Reading,
     pin: Option<&str>,
-    iccid: Option<&str>,
     store: &mut dyn PinStore,
     hw_cpin: bool,
 ) -> Result<Unlocked> {
-    let state = sim_state(e)?;
+    let Some(state) = sim.sim else {
+        return Err(Error::with_code(
+            code::MODEM_ERROR,
+            "the modem gave no readable SIM state (AT+CPIN?): replug it",
+        ));
+    };
     log::info!("sim state {}", state.name());
-    match state {
-        SimState::Ready | SimState::Pin2 | SimState::Puk2 => return Ok(Unlocked::AlreadyReady),
-        SimState::Puk => return Err(Error::with_code(
-            code::PUK_REQUIRED,
-            "the SIM is blocked and wants its PUK: unblock it in a phone, then set the PIN again",
-        )),
-        SimState::Locked => {
-            return Err(Error::with_code(
-                code::SIM_BUSY,
-                "the modem is locked to a network (PH-SIM/PH-NET): it needs an unlock code",
-            ))
-        }
-        SimState::Pin => {}
+    if let Some(err) = reader::sim_error(state) {
+        return Err(err);
     }
-    let pin =
-        match pin.filter(|p| !p.is_empty()) {
-            Some(p) => p,
-            None => return Err(Error::with_code(
-                code::PIN_REQUIRED,
-                "the SIM wants a PIN and none is configured: set the PIN option of the interface",
-            )),
-        };
+    if state != SimState::Pin {
+        return Ok(Unlocked::AlreadyReady);
+    }
+    let pin = configured(pin)?;
+    let k = key(sim.iccid.as_deref(), pin);
+    let left = may_send(store, &k, sim.pin_attempts)?;
+    // Record the attempt first: if we die after sending, the next run knows.
+    store.put(&k, Some(Memo::Pending(left))).map_err(|err| {
+        Error::with_code(
+            code::MODEM_ERROR,
+            format!("cannot record the PIN attempt ({}): PIN not sent", err.msg()),
+        )
+    })?;
+    log::info!("sim sending PIN ({left} attempts left)");
+    let cmd = format!("AT+CPIN=\"{pin}\"");
+    let r = match e.command_secret(&cmd, PIN_MS) {
+        Ok(r) => r,
+        // Outcome unknown: the pending record stays and the next run settles it.
+        Err(err) => return Err(Fault::of("AT+CPIN=<hidden>", err).error()),
+    };
+    judge(e, r.result, store, &k, left, hw_cpin)
+}
+
+/// The PIN to send: configured, and of a shape a SIM can take.
+fn configured(pin: Option<&str>) -> Result<&str> {
+    let Some(pin) = pin.filter(|p| !p.is_empty()) else {
+        return Err(Error::with_code(
+            code::PIN_REQUIRED,
+            "the SIM wants a PIN and none is configured: set the PIN option of the interface",
+        ));
+    };
     if !valid_pin(pin) {
         return Err(Error::with_code(
             code::PIN_FAILED,
             "the configured PIN is not 4 to 8 digits: not sent; fix the PIN option",
         ));
     }
-    let k = key(iccid, pin);
-    let a = attempts(e, hw_cpin)?;
-    let left = a.pin;
+    Ok(pin)
+}
+
+/// May this PIN (record key `k`) go out with `left` attempts left? Settles a
+/// PIN an earlier run sent without seeing the answer, refuses a PIN the SIM
+/// rejected before, and never spends one of the last two attempts (nor one
+/// we cannot count). The attempts left when it may.
+fn may_send(store: &mut dyn PinStore, k: &str, left: Option<u8>) -> Result<u8> {
     log::info!(
         "sim pin attempts left {}",
         left.map_or("unknown".into(), |n| n.to_string())
     );
-    // Settle a PIN sent by an earlier run that never saw the answer.
-    if let Some(Memo::Pending(before)) = store.get(&k) {
+    if let Some(Memo::Pending(before)) = store.get(k) {
         match left {
             Some(now) if now < before => {
                 log::warn!("sim an earlier run's PIN was rejected (attempts {before} -> {now})");
-                store.put(&k, Some(Memo::Rejected))?;
+                store.put(k, Some(Memo::Rejected))?;
             }
             Some(_) => {
                 log::info!("sim an earlier run's PIN never reached the SIM");
-                store.put(&k, None)?;
+                store.put(k, None)?;
             }
             None => {}
         }
     }
-    match store.get(&k) {
-        Some(Memo::Rejected) => {
-            return Err(Error::with_code(
-                code::PIN_FAILED,
-                "the SIM rejected this PIN before: not sent again; set the right PIN",
-            ))
-        }
-        Some(Memo::Pending(_)) => {
-            // Attempts unknown: we cannot tell what happened. Do not guess.
-            return Err(Error::with_code(
-                code::PIN_ATTEMPTS_LOW,
-                "a PIN sent earlier has no known outcome and the attempts left are unknown: not sent",
-            ));
-        }
-        None => {}
+    let low = |m: String| Err(Error::with_code(code::PIN_ATTEMPTS_LOW, m));
+    match (store.get(k), left) {
+        (Some(Memo::Rejected), _) => Err(Error::with_code(
+            code::PIN_FAILED,
+            "the SIM rejected this PIN before: not sent again; set the right PIN",
+        )),
+        // Attempts unknown: we cannot tell what happened. Do not guess.
+        (Some(Memo::Pending(_)), _) => low(
+            "a PIN sent earlier has no known outcome and the attempts left are unknown: not sent"
+                .into(),
+        ),
+        (None, None) => low(
+            "the modem does not say how many PIN attempts are left: PIN not sent; unlock the SIM in a phone"
+                .into(),
+        ),
+        (None, Some(n)) if n < 2 => low(format!(
+            "only {n} PIN attempt left: PIN not sent; unlock the SIM in a phone"
+        )),
+        (None, Some(n)) => Ok(n),
     }
-    let left = match left {
-        None => {
-            return Err(Error::with_code(
-                code::PIN_ATTEMPTS_LOW,
-                "the modem does not say how many PIN attempts are left: PIN not sent; unlock the SIM in a phone",
-            ))
-        }
-        Some(n) if n < 2 => {
-            return Err(Error::with_code(
-                code::PIN_ATTEMPTS_LOW,
-                format!("only {n} PIN attempt left: PIN not sent; unlock the SIM in a phone"),
-            ))
-        }
-        Some(n) => n,
-    };
-    // Record the attempt first: if we die after sending, the next run knows.
-    store.put(&k, Some(Memo::Pending(left))).map_err(|err| {
-        Error::with_code(
-            code::MODEM_ERROR,
-            format!(
-                "cannot record the PIN attempt ({}): PIN not sent",
-                err.msg()
-            ),
-        )
-    })?;
-    log::info!("sim sending PIN ({left} attempts left)");
-    let cmd = format!("AT+CPIN=\"{pin}\"");
-    let r = match e.command_secret(&cmd, 15_000) {
-        Ok(r) => r,
-        // Outcome unknown: the pending record stays and the next run settles it.
-        Err(err) => return Err(modem_err(err)),
-    };
-    match r.result {
+}
+
+/// What the SIM's answer to the PIN means; the record updated to match. An
+/// answer other than OK or "PUK now" is judged by the attempts count: if it
+/// fell (or cannot be read), the PIN was rejected.
+fn judge(
+    e: &mut Engine,
+    result: Final,
+    store: &mut dyn PinStore,
+    k: &str,
+    left: u8,
+    hw_cpin: bool,
+) -> Result<Unlocked> {
+    match result {
         Final::Ok => {
-            forget(store, &k, None);
+            forget(store, k, None);
             log::info!("sim PIN accepted");
-            Ok(Unlocked::PinAccepted)
+            return Ok(Unlocked::PinAccepted);
         }
         Final::CmeError(12) => {
-            forget(store, &k, Some(Memo::Rejected));
-            Err(Error::with_code(
+            forget(store, k, Some(Memo::Rejected));
+            return Err(Error::with_code(
                 code::PUK_REQUIRED,
                 "the SIM rejected the PIN and now wants its PUK: unblock it in a phone",
-            ))
+            ));
         }
-        other => {
-            // Did it cost an attempt? If the count fell (or cannot be read), it was rejected.
-            let now = attempts(e, hw_cpin).ok().and_then(|a| a.pin);
-            match now {
-                Some(n) if n >= left => {
-                    forget(store, &k, None);
-                    Err(Error::with_code(
-                        code::MODEM_ERROR,
-                        format!(
-                            "the modem answered {} to the PIN without using an attempt",
-                            other.describe()
-                        ),
-                    ))
-                }
-                _ => {
-                    forget(store, &k, Some(Memo::Rejected));
-                    log::warn!("sim PIN rejected");
-                    Err(Error::with_code(
-                        code::PIN_FAILED,
-                        "the SIM rejected the PIN: it will not be sent again; set the right PIN",
-                    ))
-                }
-            }
-        }
+        _ => {}
     }
+    let now = reader::read(e, reader::SIM, hw_cpin).pin_attempts;
+    if now.is_some_and(|n| n >= left) {
+        forget(store, k, None);
+        return Err(Error::with_code(
+            code::MODEM_ERROR,
+            format!(
+                "the modem answered {} to the PIN without using an attempt",
+                result.describe()
+            ),
+        ));
+    }
+    forget(store, k, Some(Memo::Rejected));
+    log::warn!("sim PIN rejected");
+    Err(Error::with_code(
+        code::PIN_FAILED,
+        "the SIM rejected the PIN: it will not be sent again; set the right PIN",
+    ))
 }
 
 /// Record an outcome, best effort: if it fails, the pending record stays and

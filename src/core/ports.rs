@@ -1,30 +1,12 @@
-//! Which tty of which USB modem does what: pure, from a sysfs snapshot.
+//! Which tty of which USB modem does what: pure, from the USB device model
+//! (`core::usb`, filled from sysfs by `hw::usbsys`).
 //!
 //! Ports are grouped by USB device (bus/port path, e.g. `1-1.2`), so numbering
 //! (ttyUSB0 vs ttyUSB3) never matters. Roles come from a device profile by
-//! interface class/subclass/protocol; probing `AT` (done by the caller)
+//! interface class/subclass/protocol; probing `AT` (done by `hw::port`)
 //! confirms or corrects the control port.
 
-/// One USB tty as sysfs describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsbTty {
-    /// Device name, e.g. "ttyUSB2".
-    pub tty: String,
-    pub vid: u16,
-    pub pid: u16,
-    /// USB device directory name: bus-port path such as "1-1" or "2-1.4".
-    pub path: String,
-    pub busnum: Option<u16>,
-    pub devnum: Option<u16>,
-    pub manufacturer: Option<String>,
-    pub product: Option<String>,
-    pub interface: u8,
-    pub class: u8,
-    pub subclass: u8,
-    pub protocol: u8,
-    /// Kernel driver of the interface (`option`, `usbserial`, `cdc_acm`, ...).
-    pub driver: Option<String>,
-}
+use crate::core::usb::{Interface, UsbDevice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -89,46 +71,40 @@ pub fn profile(vid: u16) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.vid == vid)
 }
 
-/// The role a profile gives an interface, if any.
-pub fn role_of(t: &UsbTty) -> Option<Role> {
-    let p = profile(t.vid)?;
+/// The role a profile gives interface `i` of a `vid:pid` device, if any.
+pub fn role_of(vid: u16, pid: u16, i: &Interface) -> Option<Role> {
+    let p = profile(vid)?;
     let by_num = p
         .by_iface
         .iter()
-        .find(|(pid, n, _)| *pid == t.pid && *n == t.interface)
+        .find(|(q, n, _)| *q == pid && *n == i.number)
         .map(|&(_, _, r)| r);
     by_num.or_else(|| {
         p.roles
             .iter()
-            .find(|(c, pr, _)| *c == t.class && *pr == t.protocol)
+            .find(|(c, pr, _)| *c == i.class && *pr == i.protocol)
             .map(|&(_, _, r)| r)
     })
 }
 
-/// Whether a USB device is a modem we know: its vendor has a profile. A
-/// CDC ACM device alone proves nothing (GNSS receivers and boards say
-/// 02/02/01 too), and an FTDI cable is no modem: those are not listed.
-fn is_modem(ttys: &[UsbTty]) -> bool {
-    ttys.iter().any(|t| profile(t.vid).is_some())
-}
-
+/// One tty of a modem: which interface it belongs to, what it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
-    pub tty: UsbTty,
+    /// Device name, e.g. "ttyUSB2".
+    pub tty: String,
+    /// bInterfaceNumber of its interface (see `Modem::interface`).
+    pub interface: u8,
     pub role: Option<Role>,
-    /// Answered `AT` when probed (None: not probed).
+    /// Answered `AT` when probed (None: not probed, or no answer was needed).
     pub at: Option<bool>,
 }
 
+/// A USB modem we know (its vendor has a profile) and its ttys. A CDC ACM
+/// device alone proves nothing (GNSS receivers and boards say 02/02/01 too),
+/// and an FTDI cable is no modem: those are not modems here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Modem {
-    pub vid: u16,
-    pub pid: u16,
-    pub path: String,
-    pub busnum: Option<u16>,
-    pub devnum: Option<u16>,
-    pub manufacturer: Option<String>,
-    pub product: Option<String>,
+    pub dev: UsbDevice,
     pub ports: Vec<Port>,
 }
 
@@ -137,14 +113,28 @@ impl Modem {
         self.ports.iter().find(|p| p.role == Some(r))
     }
 
+    /// USB bus/port path, e.g. "1-1.2": the modem's identity while plugged.
+    pub fn path(&self) -> &str {
+        &self.dev.port_path
+    }
+
+    pub fn profile(&self) -> Option<&'static Profile> {
+        profile(self.dev.vid)
+    }
+
+    /// The interface a port belongs to.
+    pub fn interface(&self, p: &Port) -> Option<&Interface> {
+        self.dev.interface(p.interface)
+    }
+
     /// PPP data port.
     pub fn data(&self) -> Option<&str> {
-        self.with_role(Role::Modem).map(|p| p.tty.tty.as_str())
+        self.with_role(Role::Modem).map(|p| p.tty.as_str())
     }
 
     /// AT control port.
     pub fn control(&self) -> Option<&str> {
-        self.with_role(Role::Control).map(|p| p.tty.tty.as_str())
+        self.with_role(Role::Control).map(|p| p.tty.as_str())
     }
 
     /// Ports worth an `AT` probe: the control candidates and ports with no
@@ -154,7 +144,7 @@ impl Modem {
         self.ports
             .iter()
             .filter(|p| p.role != Some(Role::Modem))
-            .map(|p| p.tty.tty.clone())
+            .map(|p| p.tty.clone())
             .collect()
     }
 
@@ -163,7 +153,7 @@ impl Modem {
     /// if no probe answered, the profile's choice stands (unconfirmed).
     pub fn apply_probe(&mut self, results: &[(String, bool)]) {
         for p in &mut self.ports {
-            if let Some((_, ok)) = results.iter().find(|(t, _)| *t == p.tty.tty) {
+            if let Some((_, ok)) = results.iter().find(|(t, _)| *t == p.tty) {
                 p.at = Some(*ok);
             }
         }
@@ -203,51 +193,42 @@ pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
-/// Group ttys by USB device, keep modems, assign roles. Sorted by path.
-pub fn modems(ttys: &[UsbTty]) -> Vec<Modem> {
-    let mut paths: Vec<&str> = ttys.iter().map(|t| t.path.as_str()).collect();
-    sort_small(&mut paths, |a, b| a < b);
-    paths.dedup();
+/// The modems among `devs` (those whose vendor has a profile and that have
+/// ttys), ports in interface order, one port per role (the lowest interface
+/// number wins). Kept in the order of `devs` (sysfs gives port order).
+pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
     let mut out = Vec::new();
-    for path in paths {
-        let mut mine: Vec<UsbTty> = ttys.iter().filter(|t| t.path == path).cloned().collect();
-        if !is_modem(&mine) {
+    for d in devs {
+        if profile(d.vid).is_none() {
             continue;
         }
-        sort_small(&mut mine, |a, b| a.interface < b.interface);
-        let Some(first) = mine.first() else { continue };
-        let mut m = Modem {
-            vid: first.vid,
-            pid: first.pid,
-            path: path.to_string(),
-            busnum: first.busnum,
-            devnum: first.devnum,
-            manufacturer: first.manufacturer.clone(),
-            product: first.product.clone(),
-            ports: Vec::new(),
-        };
-        let mut control_taken = false;
-        let mut modem_taken = false;
-        for t in mine {
-            // One port per role: the lowest interface number wins.
-            let role = match role_of(&t) {
-                Some(Role::Control) if !control_taken => {
-                    control_taken = true;
-                    Some(Role::Control)
-                }
-                Some(Role::Modem) if !modem_taken => {
-                    modem_taken = true;
-                    Some(Role::Modem)
-                }
-                _ => None,
-            };
-            m.ports.push(Port {
-                tty: t,
-                role,
-                at: None,
-            });
+        let mut ifaces: Vec<&Interface> = d
+            .interfaces()
+            .iter()
+            .filter(|i| i.alt == 0 && !i.ttys.is_empty())
+            .collect();
+        if ifaces.is_empty() {
+            continue;
         }
-        out.push(m);
+        sort_small(&mut ifaces, |a, b| a.number < b.number);
+        let mut ports: Vec<Port> = Vec::new();
+        for i in ifaces {
+            let role = role_of(d.vid, d.pid, i)
+                .filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+            for t in &i.ttys {
+                ports.push(Port {
+                    tty: t.clone(),
+                    interface: i.number,
+                    // One tty per interface takes its role (the first).
+                    role: role.filter(|r| !ports.iter().any(|p| p.role == Some(*r))),
+                    at: None,
+                });
+            }
+        }
+        out.push(Modem {
+            dev: d.clone(),
+            ports,
+        });
     }
     out
 }

@@ -11,9 +11,8 @@
 //! holds a secret: the daemon never reads the PIN, and netifd's interface data
 //! is copied field by field, never whole.
 
-use crate::core::at::{self, Csq, Reg};
-use crate::core::engine::{AtError, Engine};
-use crate::core::pin;
+use crate::core::at::SimState;
+use crate::core::reader::Reading;
 use crate::ubus::blob::{self, BlobMsg, Table};
 
 /// After an interface starts its setup, `umodem prepare` talks to the control
@@ -33,35 +32,6 @@ pub struct Found {
     pub ports: Vec<(String, Option<&'static str>)>,
     /// The profile says the modem speaks Huawei's ^CPIN / ^SYSINFO.
     pub huawei: bool,
-}
-
-/// One poll of the control port.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Reading {
-    pub sim: Option<String>,
-    pub pin_attempts: Option<u8>,
-    pub puk_attempts: Option<u8>,
-    pub csq: Option<Csq>,
-    pub creg: Option<Reg>,
-    pub cgreg: Option<Reg>,
-    pub operator: Option<String>,
-    pub mcc: Option<String>,
-    pub mnc: Option<String>,
-    pub tech: Option<String>,
-}
-
-impl Reading {
-    /// "home", "roaming", "searching", ...: packet registration if known (that
-    /// is what data needs), else circuit.
-    pub fn registration(&self) -> Option<&'static str> {
-        let pick = match (&self.cgreg, &self.creg) {
-            (Some(g), Some(c)) if !g.registered() && c.registered() => c,
-            (Some(g), _) => g,
-            (None, Some(c)) => c,
-            (None, None) => return None,
-        };
-        Some(pick.stat_name())
-    }
 }
 
 /// A netifd interface using proto umodem, as `network.interface dump` shows it.
@@ -91,9 +61,10 @@ impl Link {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Modem {
     pub found: Found,
+    /// The last reading of its control port that got answers.
     pub reading: Option<Reading>,
     /// Identity (manufacturer, model, revision, imei, imsi, iccid), once read.
-    pub identity: Option<Table>,
+    pub identity: Option<Reading>,
     pub last_error: Option<String>,
     /// When the last poll ended, ms.
     pub polled_at: Option<u64>,
@@ -201,29 +172,33 @@ impl Status {
         ev
     }
 
-    /// The result of polling `path`'s control port at `now`.
-    pub fn set_reading(&mut self, path: &str, r: Result<Reading, String>, now: u64) -> Vec<Event> {
+    /// A reading of `path`'s control port, ended at `now`. A reading that
+    /// stopped early (the modem fell silent, the port failed) keeps the last
+    /// good one and says why in `last_error`; identity fields, when read, are
+    /// kept for `info`.
+    pub fn set_reading(&mut self, path: &str, r: Reading, now: u64) -> Vec<Event> {
         let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) else {
             return Vec::new();
         };
         m.polled_at = Some(now);
-        let r = match r {
-            Ok(r) => r,
-            Err(e) => {
-                if m.last_error.as_deref() != Some(e.as_str()) {
-                    log::warn!("modem {path}: {e}");
-                }
-                m.last_error = Some(e);
-                return Vec::new();
+        if let Some(f) = &r.stopped {
+            let e = f.describe();
+            if m.last_error.as_deref() != Some(e.as_str()) {
+                log::warn!("modem {path}: {e}");
             }
-        };
+            m.last_error = Some(e);
+            return Vec::new();
+        }
         if m.last_error.take().is_some() {
             log::info!("modem {path}: answers again");
         }
+        if r.manufacturer.is_some() || r.imei.is_some() {
+            m.identity = Some(r.clone());
+        }
         let mut ev = Vec::new();
         let old = m.reading.as_ref();
-        if old.map(|o| &o.sim) != Some(&r.sim) {
-            let st = r.sim.as_deref().unwrap_or("unknown");
+        if old.map(|o| o.sim) != Some(r.sim) {
+            let st = r.sim.map_or("unknown", |x| x.name());
             log::info!("modem {path}: sim {st}");
             let mut d = who(&m.found);
             d.push(("sim".into(), s(st)));
@@ -245,12 +220,6 @@ impl Status {
         }
         m.reading = Some(r);
         ev
-    }
-
-    pub fn set_identity(&mut self, path: &str, id: Table) {
-        if let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) {
-            m.identity = Some(id);
-        }
     }
 
     /// The umodem interfaces netifd has now.
@@ -328,10 +297,10 @@ impl Status {
         if m.last_error.is_some() {
             return "not_responding";
         }
-        match r.sim.as_deref() {
-            Some("ready") | Some("pin2") | Some("puk2") => {}
-            Some("absent") => return "no_sim",
-            Some("pin") | Some("puk") | Some("locked") => return "sim_locked",
+        match r.sim {
+            Some(x) if x.ready() => {}
+            Some(SimState::Absent) => return "no_sim",
+            Some(SimState::Pin | SimState::Puk | SimState::Locked) => return "sim_locked",
             _ => return "sim_error",
         }
         match r.registration() {
@@ -401,7 +370,9 @@ impl Status {
             .map(|m| {
                 let mut t = who(&m.found);
                 if let Some(id) = &m.identity {
-                    t.extend(id.iter().cloned());
+                    for (k, v) in id.identity() {
+                        put(&mut t, k, v.map(s));
+                    }
                 }
                 BlobMsg::Table(t)
             })
@@ -412,7 +383,7 @@ impl Status {
 
 fn reading_into(t: &mut Table, r: &Reading) {
     let mut sim: Table = Vec::new();
-    put(&mut sim, "state", r.sim.as_deref().map(s));
+    put(&mut sim, "state", r.sim.map(|x| s(x.name())));
     put(&mut sim, "pin_attempts", r.pin_attempts.map(int));
     put(&mut sim, "puk_attempts", r.puk_attempts.map(int));
     t.push(("sim".into(), BlobMsg::Table(sim)));
@@ -498,84 +469,4 @@ fn clean(v: &str) -> String {
         .filter(|c| !c.is_control())
         .take(64)
         .collect::<String>()
-}
-
-fn ask(e: &mut Engine, cmd: &str) -> Result<Option<at::Response>, AtError> {
-    let r = e.command_timeout(cmd, 3000)?;
-    Ok(r.result.is_ok().then_some(r))
-}
-
-/// Poll a modem's control port: SIM, attempts, signal, registration, operator,
-/// technology. A timeout ends the poll at once (a silent modem must not hold
-/// the daemon for long); an ERROR leaves that field empty.
-pub fn poll(e: &mut Engine, huawei: bool) -> Result<Reading, AtError> {
-    let mut r = Reading::default();
-    let gone = |err: crate::Error| {
-        if err.exit_code() == crate::error::code::NO_DEVICE {
-            Some(AtError::Gone(err.msg().to_string()))
-        } else if err.exit_code() == crate::error::code::MODEM_ERROR
-            && err.msg().contains("did not answer")
-        {
-            Some(AtError::Timeout)
-        } else {
-            None
-        }
-    };
-    r.sim = match pin::sim_state(e) {
-        Ok(st) => Some(st.name().to_string()),
-        Err(err) => match err.exit_code() {
-            crate::error::code::NO_SIM => Some("absent".into()),
-            crate::error::code::SIM_BUSY => Some("busy_or_failed".into()),
-            _ => match gone(err) {
-                Some(g) => return Err(g),
-                None => None,
-            },
-        },
-    };
-    if r.sim.as_deref() != Some("absent") {
-        match pin::attempts(e, huawei) {
-            Ok(a) => {
-                r.pin_attempts = a.pin;
-                r.puk_attempts = a.puk;
-            }
-            Err(err) => {
-                if let Some(g) = gone(err) {
-                    return Err(g);
-                }
-            }
-        }
-    }
-    r.csq = ask(e, "AT+CSQ")?.and_then(|x| x.fields("+CSQ:").find_map(at::parse_csq));
-    r.creg = ask(e, "AT+CREG?")?.and_then(|x| x.fields("+CREG:").find_map(at::parse_reg_answer));
-    r.cgreg = ask(e, "AT+CGREG?")?.and_then(|x| x.fields("+CGREG:").find_map(at::parse_reg_answer));
-    let numeric =
-        ask(e, "AT+COPS=3,2;+COPS?")?.and_then(|x| x.fields("+COPS:").find_map(at::parse_cops));
-    let named =
-        ask(e, "AT+COPS=3,0;+COPS?")?.and_then(|x| x.fields("+COPS:").find_map(at::parse_cops));
-    if let Some((mcc, mnc)) = numeric
-        .as_ref()
-        .and_then(|c| c.oper.as_deref())
-        .and_then(at::split_plmn)
-    {
-        r.mcc = Some(mcc);
-        r.mnc = Some(mnc);
-    }
-    r.operator = named
-        .as_ref()
-        .and_then(|c| c.oper.clone())
-        .filter(|n| at::split_plmn(n).is_none());
-    if huawei {
-        r.tech = ask(e, "AT^SYSINFO")?
-            .and_then(|x| x.fields("^SYSINFO:").find_map(at::parse_sysinfo))
-            .and_then(|si| at::sysinfo_tech(&si))
-            .map(str::to_string);
-    }
-    if r.tech.is_none() {
-        r.tech = named
-            .as_ref()
-            .or(numeric.as_ref())
-            .and_then(|c| c.act)
-            .map(|a| at::act_name(a).to_string());
-    }
-    Ok(r)
 }

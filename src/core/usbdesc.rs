@@ -51,7 +51,7 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
                         class: d[5],
                         subclass: d[6],
                         protocol: d[7],
-                        endpoints: Vec::new(),
+                        ..Interface::default()
                     });
                 }
             }

@@ -1,13 +1,11 @@
-//! Time as a seam: the engine asks a `Clock`, tests pass a `FakeClock`.
+//! Clocks for the `core::engine::Clock` seam: the real monotonic one, and a
+//! `FakeClock` that tests move by hand.
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Instant;
 
-pub trait Clock {
-    /// Milliseconds since an arbitrary fixed start (monotonic).
-    fn now_ms(&self) -> u64;
-}
+use crate::core::engine::Clock;
 
 /// The real monotonic clock.
 pub struct SystemClock {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io;
 
 use crate::hw::clock::FakeClock;
-use crate::hw::serial::AtTransport;
+use crate::core::engine::AtTransport;
 
 #[derive(Debug, Clone)]
 pub enum Chunk {

@@ -3,9 +3,9 @@
 pub mod clock;
 pub mod dbfiles;
 pub mod fake;
+pub mod port;
 pub mod serial;
 pub mod state;
-pub mod sysfs;
 pub mod usb;
 #[cfg(feature = "usb-usbfs")]
 pub mod usbfs;

@@ -1,4 +1,4 @@
-//! Serial transport: the `AtTransport` seam and a tty implementation on termios.
+//! Serial transport: a tty on termios, for the engine's `AtTransport` seam.
 //!
 //! Raw mode, 115200 8N1, no flow control, non-blocking fd with `poll` for
 //! timeouts (VMIN = VTIME = 0). Written on `libc` directly: the `serialport`
@@ -8,14 +8,7 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-/// What the AT engine needs from a port. One required read, one required write.
-pub trait AtTransport {
-    /// Read what is there, waiting at most `timeout_ms` for the first byte.
-    /// `Ok(0)` means nothing came in time. An error means the port is gone.
-    fn read(&mut self, buf: &mut [u8], timeout_ms: u64) -> io::Result<usize>;
-    /// Write all of `data` (may block briefly).
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
-}
+use crate::core::engine::AtTransport;
 
 /// A tty in raw mode.
 pub struct Tty {
@@ -57,8 +50,8 @@ impl Tty {
 
     /// Take the advisory lock on the port (`flock`, exclusive) without waiting:
     /// `Ok(false)` if another umodem process holds it. Released on drop.
-    /// The daemon takes it for each poll, so it never talks across a command
-    /// that holds the lock too.
+    /// Every umodem process that talks AT on a control port takes it
+    /// (`hw::port::open_locked`), so none talks across another.
     pub fn try_lock(&self) -> io::Result<bool> {
         // SAFETY: fd is open; flock takes no pointers.
         if unsafe { libc::flock(self.fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
@@ -70,6 +63,26 @@ impl Tty {
         } else {
             Err(e)
         }
+    }
+
+    /// Like `try_lock`, asking again every 50 ms for up to `wait_ms`.
+    pub fn lock(&self, wait_ms: u64) -> io::Result<bool> {
+        let mut waited = 0;
+        loop {
+            if self.try_lock()? {
+                return Ok(true);
+            }
+            if waited >= wait_ms {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            waited += 50;
+        }
+    }
+
+    /// The file descriptor, for a caller that polls it with others.
+    pub fn fd(&self) -> libc::c_int {
+        self.fd
     }
 
     fn configure(&self) -> io::Result<()> {

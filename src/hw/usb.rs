@@ -523,6 +523,7 @@ mod rusb_impl {
                                     },
                                 })
                                 .collect(),
+                            ..Interface::default()
                         });
                     }
                 }

@@ -200,8 +200,7 @@ impl UsbfsBackend {
 impl UsbBackend for UsbfsBackend {
     fn devices(&mut self) -> Result<Vec<UsbDevice>> {
         let mut out = Vec::new();
-        for sd in self.sysfs.devices()? {
-            let mut d = sd.dev;
+        for mut d in self.sysfs.devices()? {
             // All configurations (sysfs directories show only the active one).
             if let Some(p) = self
                 .sysfs

@@ -1,36 +1,22 @@
-//! USB devices as sysfs shows them: identity, strings, interfaces with their
-//! drivers and tty ports, and the usb-serial `option` driver's `new_id`.
+//! The one sysfs reader: USB devices as the kernel shows them (identity,
+//! strings, interfaces with their endpoints, drivers and tty ports), filled into
+//! the one USB device model (`core::usb`), and the usb-serial `option` driver's
+//! `new_id`. `umodem list`, `switch`, `ports`, `info`, `prepare` and the daemon
+//! all read sysfs through here.
 //!
-//! The root is configurable (`UMODEM_SYSFS`, default "/"): tests point it at a
-//! fixture tree laid out like `/sys`.
+//! The root is configurable (`--sysfs DIR`, `UMODEM_SYSFS`, default "/"): tests
+//! point it at a fixture tree laid out like `/sys`. Only reads (and `new_id`).
+//! Every attribute is optional: a device can vanish mid-scan.
 
 use std::path::{Path, PathBuf};
 
 use crate::core::db::DeviceStrings;
-use crate::core::modeswitch::{Config, Endpoint, Interface, UsbDevice};
+use crate::core::usb::{Config, Endpoint, Interface, UsbDevice};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsbSysfs {
     root: PathBuf,
-}
-
-/// An interface of a device in sysfs, with what the kernel did with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SysIface {
-    pub number: u8,
-    pub class: u8,
-    pub subclass: u8,
-    pub protocol: u8,
-    pub driver: Option<String>,
-    /// tty device names (ttyUSB0, ttyACM0) under this interface.
-    pub ttys: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SysDevice {
-    pub dev: UsbDevice,
-    pub ifaces: Vec<SysIface>,
 }
 
 /// What `bind_option` did.
@@ -64,7 +50,8 @@ fn names(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default();
-    v.sort();
+    // A handful of names: std's sort would cost kilobytes of flash for this.
+    crate::core::ports::sort_small(&mut v, |a, b| a < b);
     v
 }
 
@@ -88,7 +75,16 @@ impl UsbSysfs {
 
     /// `UMODEM_SYSFS` or "/".
     pub fn from_env() -> UsbSysfs {
-        UsbSysfs::new(std::env::var_os("UMODEM_SYSFS").unwrap_or_else(|| "/".into()))
+        UsbSysfs::from_args(None)
+    }
+
+    /// `--sysfs DIR` if given, else `UMODEM_SYSFS`, else "/".
+    pub fn from_args(dir: Option<String>) -> UsbSysfs {
+        let d = dir
+            .or_else(|| std::env::var("UMODEM_SYSFS").ok())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "/".to_string());
+        UsbSysfs::new(d)
     }
 
     fn devdir(&self) -> PathBuf {
@@ -144,7 +140,7 @@ impl UsbSysfs {
         s
     }
 
-    fn iface(&self, dir: &Path) -> Option<(Interface, SysIface)> {
+    fn iface(&self, dir: &Path) -> Option<Interface> {
         let r = |n: &str| self.read(&dir.join(n));
         let number = hex_u8(&r("bInterfaceNumber")?)?;
         let alt = r("bAlternateSetting").and_then(|s| dec_u8(&s)).unwrap_or(0);
@@ -170,30 +166,23 @@ impl UsbSysfs {
                         attributes: t,
                     });
                 }
-            } else if n.starts_with("ttyUSB") {
+            } else if n.starts_with("ttyUSB") || n.starts_with("ttyACM") {
                 ttys.push(n);
             } else if n == "tty" {
                 ttys.extend(names(&dir.join("tty")));
             }
         }
-        Some((
-            Interface {
-                number,
-                alt,
-                class,
-                subclass,
-                protocol,
-                endpoints,
-            },
-            SysIface {
-                number,
-                class,
-                subclass,
-                protocol,
-                driver: self.driver(dir),
-                ttys,
-            },
-        ))
+        crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
+        Some(Interface {
+            number,
+            alt,
+            class,
+            subclass,
+            protocol,
+            endpoints,
+            driver: self.driver(dir),
+            ttys,
+        })
     }
 
     /// The raw descriptors of a device (device descriptor and every configuration).
@@ -202,7 +191,7 @@ impl UsbSysfs {
     }
 
     /// One device by its port path, if present.
-    pub fn device(&self, port_path: &str) -> Option<SysDevice> {
+    pub fn device(&self, port_path: &str) -> Option<UsbDevice> {
         let d = self.devdir().join(port_path);
         let r = |n: &str| self.read(&d.join(n));
         let vid = hex_u16(&r("idVendor")?)?;
@@ -212,39 +201,34 @@ impl UsbSysfs {
         let class = r("bDeviceClass").and_then(|s| hex_u8(&s)).unwrap_or(0);
         let active_config = r("bConfigurationValue").and_then(|s| dec_u8(&s));
         let mut interfaces = Vec::new();
-        let mut ifaces = Vec::new();
         let prefix = format!("{port_path}:");
         for n in names(&self.devdir())
             .into_iter()
             .filter(|n| n.starts_with(&prefix))
         {
-            if let Some((i, s)) = self.iface(&self.devdir().join(&n)) {
+            if let Some(i) = self.iface(&self.devdir().join(&n)) {
                 interfaces.push(i);
-                ifaces.push(s);
             }
         }
         let configs = match active_config {
             Some(value) => vec![Config { value, interfaces }],
             None => Vec::new(),
         };
-        Some(SysDevice {
-            dev: UsbDevice {
-                bus,
-                address,
-                port_path: port_path.to_string(),
-                vid,
-                pid,
-                class,
-                active_config,
-                configs,
-                strings: self.device_strings(port_path),
-            },
-            ifaces,
+        Some(UsbDevice {
+            bus,
+            address,
+            port_path: port_path.to_string(),
+            vid,
+            pid,
+            class,
+            active_config,
+            configs,
+            strings: self.device_strings(port_path),
         })
     }
 
     /// All USB devices (root hubs excluded), in port order.
-    pub fn devices(&self) -> Result<Vec<SysDevice>> {
+    pub fn devices(&self) -> Result<Vec<UsbDevice>> {
         let dir = self.devdir();
         if !dir.is_dir() {
             return Err(Error::new(format!(
@@ -282,7 +266,8 @@ impl UsbSysfs {
                     "{port_path}: device left the bus before its driver bound"
                 )));
             };
-            let vendor: Vec<&SysIface> = d.ifaces.iter().filter(|i| i.class == 0xff).collect();
+            let vendor: Vec<&Interface> =
+                d.interfaces().iter().filter(|i| i.class == 0xff).collect();
             if vendor.is_empty() {
                 return Ok(Bind::NoVendorInterfaces);
             }
@@ -299,10 +284,10 @@ impl UsbSysfs {
             return Err(Error::new(format!(
                 "{} {:04x}:{:04x}: no driver bound and the usb-serial option driver is not loaded \
                  (install kmod-usb-serial-option)",
-                port_path, d.dev.vid, d.dev.pid
+                port_path, d.vid, d.pid
             )));
         }
-        let id = format!("{:04x} {:04x}\n", d.dev.vid, d.dev.pid);
+        let id = format!("{:04x} {:04x}\n", d.vid, d.pid);
         std::fs::write(&path, &id)
             .map_err(|e| Error::io(&format!("writing {}", path.display()), &e))?;
         Ok(Bind::NewId(path.display().to_string()))

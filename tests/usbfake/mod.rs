@@ -445,6 +445,7 @@ pub fn iface(number: u8, class: (u8, u8, u8), endpoints: Vec<Endpoint>) -> Inter
         subclass: class.1,
         protocol: class.2,
         endpoints,
+        ..Interface::default()
     }
 }
 

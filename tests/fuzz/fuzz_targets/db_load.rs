@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
                     Endpoint { address: 0x81, attributes: 2 },
                     Endpoint { address: 0x01, attributes: 2 },
                 ],
+                ..Interface::default()
             }],
         }],
         strings: DeviceStrings {

@@ -1,0 +1,124 @@
+//! What `umodem prepare` does before pppd dials, over one engine: wake the
+//! modem, quiet its periodic reports, wait out a SIM that is starting up, make
+//! the SIM ready (the PIN only when safe: `core::pin`), set the service mode.
+//! Every step goes through the reader's rules (`core::reader`): a modem that
+//! falls silent ends it at the first command that gets no answer.
+
+use crate::core::at::{self, SimState};
+use crate::core::engine::Engine;
+use crate::core::pin::{self, PinStore, Unlocked};
+use crate::core::ports::Profile;
+use crate::core::reader::{self, Fault, Reading};
+use crate::error::{code, Error, Result};
+
+/// Rounds of "is the SIM ready yet?", 500 ms apart.
+const SIM_ROUNDS: u32 = 10;
+const SIM_PAUSE_MS: u64 = 500;
+/// `^SYSCFG=` writes the modem's flash: it may take a moment.
+const SYSCFG_MS: u64 = 5000;
+
+/// A reading that must have run to the end.
+fn whole(r: Reading) -> Result<Reading> {
+    match &r.stopped {
+        Some(f) => Err(f.error()),
+        None => Ok(r),
+    }
+}
+
+/// Send one setting; a refusal is logged and left at that, silence ends it.
+fn setting(e: &mut Engine, cmd: &str, ms: u64, what: &str) -> Result<bool> {
+    let r = e.command_timeout(cmd, ms).map_err(|x| Fault::of(cmd, x).error())?;
+    if r.result.is_ok() {
+        log::info!("prepare {what}: set");
+    } else {
+        log::info!("prepare {what}: modem answered {} to {cmd}, left as is", r.result.describe());
+    }
+    Ok(r.result.is_ok())
+}
+
+/// Read the SIM (state, attempts, ICCID); while it says busy, ask again
+/// (up to ~5 s, waiting by reading the port so reports are not lost).
+fn sim_settled(e: &mut Engine, huawei: bool) -> Result<Reading> {
+    let mut r = Reading::default();
+    for _ in 0..SIM_ROUNDS {
+        r = whole(reader::read(e, reader::SIM | reader::ICCID, huawei))?;
+        if r.sim != Some(SimState::Busy) {
+            break;
+        }
+        e.drain(SIM_PAUSE_MS)
+            .map_err(|x| Fault::of("AT+CPIN?", x).error())?;
+    }
+    Ok(r)
+}
+
+/// After a PIN the SIM takes a moment to start: ask until it says READY.
+fn wait_ready(e: &mut Engine, huawei: bool) -> Result<()> {
+    for _ in 0..SIM_ROUNDS {
+        let r = whole(reader::read(e, reader::SIM, huawei))?;
+        if r.sim.is_some_and(|s| s.ready()) {
+            return Ok(());
+        }
+        e.drain(SIM_PAUSE_MS)
+            .map_err(|x| Fault::of("AT+CPIN?", x).error())?;
+    }
+    Err(Error::with_code(
+        code::SIM_BUSY,
+        "the SIM took the PIN but did not become ready: try again in a few seconds",
+    ))
+}
+
+/// The whole preparation. `pin` from the environment, never argv; `service`
+/// one of `at::syscfg_for`'s names.
+pub fn prepare(
+    e: &mut Engine,
+    profile: Option<&Profile>,
+    pin: Option<&str>,
+    store: &mut dyn PinStore,
+    service: Option<&str>,
+) -> Result<Unlocked> {
+    let huawei = profile.is_some_and(|p| p.hw_cpin);
+    whole(reader::read(e, reader::HELLO, huawei))?;
+    if profile.is_some_and(|p| p.curc_off) {
+        setting(e, "AT^CURC=0", 2000, "periodic reports off")?;
+    }
+    let sim = sim_settled(e, huawei)?;
+    let done = pin::unlock(e, &sim, pin, store, huawei)?;
+    if done == Unlocked::PinAccepted {
+        wait_ready(e, huawei)?;
+    }
+    log::info!(
+        "prepare sim ready ({})",
+        match done {
+            Unlocked::AlreadyReady => "it was",
+            Unlocked::PinAccepted => "PIN accepted",
+        }
+    );
+    if let Some(s) = service {
+        set_service(e, profile, s)?;
+    }
+    Ok(done)
+}
+
+/// Set the service mode with Huawei `^SYSCFG` (only if it differs from the
+/// current one: it is stored in the modem's flash). Unsupported: log, no-op.
+pub fn set_service(e: &mut Engine, profile: Option<&Profile>, service: &str) -> Result<()> {
+    let (Some(cmd), Some(want)) = (at::syscfg_cmd(service), at::syscfg_for(service)) else {
+        log::warn!("service mode '{service}' unknown: left as is");
+        return Ok(());
+    };
+    if !profile.is_some_and(|p| p.syscfg) {
+        log::info!("service mode {service}: not supported on this modem, left as is");
+        return Ok(());
+    }
+    let q = "AT^SYSCFG?";
+    let r = e.command_timeout(q, 3000).map_err(|x| Fault::of(q, x).error())?;
+    let cur = r.field("^SYSCFG:").map(at::params).and_then(|p| {
+        Some((p.first()?.parse::<u8>().ok()?, p.get(1)?.parse::<u8>().ok()?))
+    });
+    if r.result.is_ok() && cur == Some(want) {
+        log::info!("service mode {service}: already set");
+        return Ok(());
+    }
+    setting(e, &cmd, SYSCFG_MS, &format!("service mode {service}"))?;
+    Ok(())
+}

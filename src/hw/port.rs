@@ -1,0 +1,303 @@
+//! How we find and open a modem's port.
+//!
+//! 1. **Find**: the USB devices in sysfs (`hw::usbsys`) become modems with
+//!    roles for their ttys (`core::ports`: the device profile names the PPP
+//!    data port and the AT control port by interface class, never by tty number).
+//! 2. **Probe**: `AT` goes to every control candidate at once (never the data
+//!    port, which pppd may hold, nor a port with a `/var/lock/LCK..` lock); one
+//!    `poll` watches them all (no threads: threads, channels and std's sorts cost
+//!    ~70 KB of flash on mips_24kc). When the answers that settle the question
+//!    are in (each modem's profile control port said OK), it stops at once: a
+//!    silent diagnostics port costs nothing.
+//! 3. **Open with the lock**: the control port is opened raw and taken with an
+//!    exclusive `flock`. Every umodem process that talks AT on it (`info`,
+//!    `prepare`, the daemon) takes that lock, so two never talk across each
+//!    other: commands wait a little for it, the daemon does not wait at all.
+//!
+//! Device nodes are `/dev/NAME`, or `UMODEM_DEV/NAME` (tests point it at the
+//! virtual E367's pty links).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::core::at::{parse_final, Lines};
+use crate::core::engine::{AtTransport, Clock};
+use crate::core::ports::{self, Modem, Profile, Role};
+use crate::error::{code, Error, Result};
+use crate::hw::clock::SystemClock;
+use crate::hw::serial::Tty;
+use crate::hw::usbsys::UsbSysfs;
+
+/// Longest a probe waits for answers: a PCUI answers `AT` in a few ms.
+pub const PROBE_MS: u64 = 1000;
+/// How long a command waits for another umodem process to let go of the port
+/// (a daemon reading takes well under a second; a silent modem ends one in 3 s).
+pub const LOCK_WAIT_MS: u64 = 4000;
+
+/// Where device nodes live: `UMODEM_DEV` (tests) or /dev.
+pub fn dev_dir() -> PathBuf {
+    std::env::var("UMODEM_DEV")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| PathBuf::from("/dev"), PathBuf::from)
+}
+
+/// `/dev/ttyUSB2` for "ttyUSB2"; a path given with a slash stays as it is.
+pub fn dev_path(tty: &str) -> PathBuf {
+    if tty.contains('/') {
+        PathBuf::from(tty)
+    } else {
+        dev_dir().join(tty)
+    }
+}
+
+/// A tty another program holds (pppd's /var/lock/LCK..NAME): not ours to poke.
+pub fn uucp_locked(tty: &str) -> bool {
+    let name = tty.rsplit('/').next().unwrap_or(tty);
+    Path::new("/var/lock").join(format!("LCK..{name}")).exists()
+}
+
+/// The modems sysfs shows now (no AT involved).
+pub fn modems(root: &UsbSysfs) -> Vec<Modem> {
+    match root.devices() {
+        Ok(d) => ports::modems(&d),
+        Err(e) => {
+            log::warn!("ports: {}", e.msg());
+            Vec::new()
+        }
+    }
+}
+
+/// What a probe saw, and when (ms after it started).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    /// Per port: Some(true) answered, Some(false) did not (or cannot be
+    /// opened), None not probed (locked) or not waited for.
+    pub at: Vec<Option<bool>>,
+    /// When the first answer came.
+    pub first_ms: Option<u64>,
+    /// When the probe returned.
+    pub done_ms: u64,
+}
+
+/// Probe several ports at once: open each, send `AT`, and watch them all with
+/// one `poll` until each has given a final result or `ms` have passed. With
+/// `enough`, return as soon as every port named there has answered; the
+/// others stay None (not waited for).
+pub fn probe_many(ttys: &[String], ms: u64, enough: &[String]) -> Probe {
+    let clock = SystemClock::new();
+    let mut res = Probe {
+        at: vec![None; ttys.len()],
+        ..Probe::default()
+    };
+    let mut open: Vec<(usize, Tty, Lines)> = Vec::new();
+    for (i, t) in ttys.iter().enumerate() {
+        if uucp_locked(t) {
+            log::info!("ports {t}: locked by another program, not probed");
+            continue;
+        }
+        let path = dev_path(t);
+        let opened = Tty::open(&path).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty));
+        match opened {
+            Ok(tty) => open.push((i, tty, Lines::new())),
+            Err(e) => {
+                log::debug!("ports {}: {e}", path.display());
+                set(&mut res.at, i, false);
+            }
+        }
+    }
+    let settled = |at: &[Option<bool>]| {
+        !enough.is_empty()
+            && enough
+                .iter()
+                .all(|w| ttys.iter().zip(at).any(|(t, r)| t == w && *r == Some(true)))
+    };
+    let mut buf = [0u8; 256];
+    while !open.is_empty() && !settled(&res.at) {
+        let left = ms.saturating_sub(clock.now_ms());
+        if left == 0 {
+            break;
+        }
+        let refs: Vec<&Tty> = open.iter().map(|(_, t, _)| t).collect();
+        let Ok(ready) = Tty::wait_any(&refs, left) else {
+            break;
+        };
+        let mut k = 0;
+        while k < open.len() {
+            let mut verdict = None;
+            if ready.get(k).copied().unwrap_or(false) {
+                if let Some((_, tty, lines)) = open.get_mut(k) {
+                    verdict = answered(tty, lines, &mut buf);
+                }
+            }
+            match verdict {
+                Some(v) => {
+                    let (i, _, _) = open.remove(k);
+                    if v && res.first_ms.is_none() {
+                        res.first_ms = Some(clock.now_ms());
+                    }
+                    set(&mut res.at, i, v);
+                }
+                None => k += 1,
+            }
+        }
+    }
+    if !settled(&res.at) {
+        for (i, _, _) in open {
+            set(&mut res.at, i, false);
+        }
+    }
+    res.done_ms = clock.now_ms();
+    res
+}
+
+fn set(at: &mut [Option<bool>], i: usize, v: bool) {
+    if let Some(r) = at.get_mut(i) {
+        *r = Some(v);
+    }
+}
+
+/// Read what a probed port has: Some(true) once any final result came (an AT
+/// interpreter is there), Some(false) if the port failed, None: not yet.
+fn answered(tty: &mut Tty, lines: &mut Lines, buf: &mut [u8]) -> Option<bool> {
+    match tty.read(buf, 0) {
+        Ok(n) => {
+            lines.push(buf.get(..n).unwrap_or(&[]));
+            let mut yes = None;
+            while let Some(l) = lines.next_line() {
+                if parse_final(&l).is_some() {
+                    yes = Some(true);
+                }
+            }
+            yes
+        }
+        Err(_) => Some(false),
+    }
+}
+
+/// Modems in sysfs, with `AT` probes (all candidates at once) if `probe_at`.
+/// The probe stops as soon as every modem's profile control port has answered.
+pub fn detect(root: &UsbSysfs, probe_at: bool) -> Vec<Modem> {
+    let mut ms = modems(root);
+    if probe_at {
+        let cands: Vec<String> = ms.iter().flat_map(Modem::probe_candidates).collect();
+        let enough: Vec<String> = ms
+            .iter()
+            .filter_map(|m| m.control().map(str::to_string))
+            .collect();
+        let p = probe_many(&cands, PROBE_MS, &enough);
+        log::debug!(
+            "ports probe: first answer after {} ms, done after {} ms",
+            p.first_ms.map_or(-1, |t| t as i64),
+            p.done_ms
+        );
+        let done: Vec<(String, bool)> = cands
+            .into_iter()
+            .zip(p.at)
+            .filter_map(|(t, r)| r.map(|r| (t, r)))
+            .collect();
+        for m in &mut ms {
+            m.apply_probe(&done);
+        }
+    }
+    for m in &ms {
+        log::info!(
+            "ports modem {} at {}: control {} data {}",
+            m.dev.id(),
+            m.path(),
+            m.control().unwrap_or("-"),
+            m.data().unwrap_or("-")
+        );
+    }
+    ms
+}
+
+/// The control port to talk to: `--port` if given (with its modem's profile,
+/// if sysfs knows the tty), else the first modem whose control port answered
+/// `AT` (else the first modem's, unconfirmed).
+pub fn control_port(
+    port: Option<String>,
+    root: &UsbSysfs,
+) -> Result<(PathBuf, Option<&'static Profile>)> {
+    if let Some(p) = port {
+        let name = p.rsplit('/').next().unwrap_or(&p);
+        let prof = modems(root)
+            .iter()
+            .find(|m| m.ports.iter().any(|x| x.tty == name))
+            .and_then(Modem::profile);
+        return Ok((dev_path(&p), prof));
+    }
+    let ms = detect(root, true);
+    let confirmed = ms.iter().find(|m| {
+        m.ports
+            .iter()
+            .any(|p| p.role == Some(Role::Control) && p.at == Some(true))
+    });
+    let m = confirmed.or(ms.first()).ok_or_else(|| {
+        Error::with_code(
+            code::NO_DEVICE,
+            "no USB modem found: is it plugged in and switched to modem mode (umodem list)?",
+        )
+    })?;
+    if ms.len() > 1 {
+        log::info!(
+            "ports {} modems, using the one at {} (--port to choose)",
+            ms.len(),
+            m.path()
+        );
+    }
+    let c = m.control().ok_or_else(|| {
+        Error::with_code(
+            code::NO_DEVICE,
+            format!(
+                "modem at {} has no AT control port: give one with --port",
+                m.path()
+            ),
+        )
+    })?;
+    Ok((dev_path(c), m.profile()))
+}
+
+/// Open a control port raw and take its lock, waiting up to `wait_ms` for
+/// another umodem process to let go of it.
+pub fn open_locked(path: &Path, wait_ms: u64) -> Result<Tty> {
+    if uucp_locked(&path.to_string_lossy()) {
+        return Err(Error::with_code(
+            code::MODEM_ERROR,
+            format!(
+                "{} is in use by another program (/var/lock): give the AT port with --port",
+                path.display()
+            ),
+        ));
+    }
+    let gone = |e: io::Error| {
+        Error::with_code(
+            code::NO_DEVICE,
+            format!("cannot open {}: {e}", path.display()),
+        )
+    };
+    let tty = Tty::open(path).map_err(gone)?;
+    if !tty.lock(wait_ms).map_err(gone)? {
+        return Err(Error::with_code(
+            code::MODEM_ERROR,
+            format!(
+                "{} is busy: another umodem process is talking to the modem; try again",
+                path.display()
+            ),
+        ));
+    }
+    Ok(tty)
+}
+
+/// The control port (`--port` or found), opened and locked: what `info` and
+/// `prepare` start with. `what` names the command in the log line.
+pub fn open_control(
+    port: Option<String>,
+    root: &UsbSysfs,
+    what: &str,
+) -> Result<(PathBuf, Option<&'static Profile>, Tty)> {
+    let (path, profile) = control_port(port, root)?;
+    log::info!("{what} on {}", path.display());
+    let tty = open_locked(&path, LOCK_WAIT_MS)?;
+    Ok((path, profile, tty))
+}
