@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 
 use umodem::core::at::Final;
-use umodem::core::engine::{AtError, Engine};
 use umodem::core::engine::Clock;
+use umodem::core::engine::{AtError, Engine};
 use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{bytes, turn, Chunk, FakeModem};
 

@@ -5,8 +5,8 @@
 //! is still understood after any garbage.
 
 use umodem::core::at::{self, Exchange, Final, Lines, Step};
-use umodem::core::engine::Engine;
 use umodem::core::engine::Clock;
+use umodem::core::engine::Engine;
 use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{turn, Chunk, FakeModem};
 

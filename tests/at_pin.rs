@@ -81,7 +81,11 @@ fn go(turns: Vec<Turn>, pin: Option<&str>, store: &mut dyn PinStore) -> (u8, Fak
 #[test]
 fn ready_sim_needs_nothing() {
     let mut s = MemStore::default();
-    let (c, m) = go(vec![cpin("READY"), hw_cpin("READY", 3)], Some("1234"), &mut s);
+    let (c, m) = go(
+        vec![cpin("READY"), hw_cpin("READY", 3)],
+        Some("1234"),
+        &mut s,
+    );
     assert_eq!(c, 0);
     assert_eq!(pin_sent(&m), 0);
 }
@@ -174,7 +178,11 @@ fn cpinr_is_used_when_huawei_cpin_is_missing() {
 #[test]
 fn distinct_errors_for_puk_no_sim_busy_and_no_pin() {
     let mut s = MemStore::default();
-    let (c, _) = go(vec![cpin("SIM PUK"), hw_cpin("SIM PUK", 0)], Some("8328"), &mut s);
+    let (c, _) = go(
+        vec![cpin("SIM PUK"), hw_cpin("SIM PUK", 0)],
+        Some("8328"),
+        &mut s,
+    );
     assert_eq!(c, code::PUK_REQUIRED);
     let (c, _) = go(
         vec![turn("AT+CPIN?\r", &[bytes("\r\n+CME ERROR: 10\r\n")])],

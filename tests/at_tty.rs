@@ -6,9 +6,9 @@ use std::os::unix::io::FromRawFd;
 use std::path::PathBuf;
 
 use umodem::core::at::Final;
+use umodem::core::engine::AtTransport;
 use umodem::core::engine::{AtError, Engine};
 use umodem::hw::clock::SystemClock;
-use umodem::core::engine::AtTransport;
 use umodem::hw::serial::Tty;
 
 /// Open a pty pair: (master as a File, slave path).
@@ -100,7 +100,8 @@ fn probe_finds_the_port_that_answers() {
     let s = slave.to_string_lossy().into_owned();
     let q = silent.to_string_lossy().into_owned();
     let gone = "/nonexistent/ttyUSB9".to_string();
-    let probe = |t: &String, ms| umodem::hw::port::probe_many(&[t.clone()], ms, &[]).at[0];
+    let probe =
+        |t: &String, ms| umodem::hw::port::probe_many(std::slice::from_ref(t), ms, &[]).at[0];
     assert_eq!(probe(&s, 3000), Some(true));
     assert_eq!(probe(&q, 100), Some(false));
     assert_eq!(probe(&gone, 100), Some(false));

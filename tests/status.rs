@@ -83,9 +83,7 @@ fn registration_and_sim_events_only_on_change() {
         stopped: Some(Fault::Silent("AT+CSQ".into())),
         ..reading(3)
     };
-    assert!(s
-        .set_reading("1-1", silent, 4000)
-        .is_empty());
+    assert!(s.set_reading("1-1", silent, 4000).is_empty());
     assert_eq!(s.state(&s.modems[0]), "not_responding");
     let st = s.status(9000);
     let BlobMsg::Array(ms) = blob::get(&st, "modems").unwrap() else {

@@ -202,7 +202,10 @@ impl Daemon {
             return;
         };
         if port::uucp_locked(ctl) {
-            log::debug!("modem {}: {ctl} locked by another program, not polled", f.path);
+            log::debug!(
+                "modem {}: {ctl} locked by another program, not polled",
+                f.path
+            );
             return;
         }
         let want_id = self
@@ -212,8 +215,10 @@ impl Daemon {
         let mut tty = match Tty::open(Path::new(ctl)) {
             Err(e) => {
                 let now = self.clock.now_ms();
-                let mut r = reader::Reading::default();
-                r.stopped = Some(reader::Fault::Gone("open".into(), e.to_string()));
+                let r = reader::Reading {
+                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
+                    ..reader::Reading::default()
+                };
                 let ev = self.st.set_reading(&f.path, r, now);
                 self.announce(ev);
                 return;

@@ -5,9 +5,9 @@
 use crate::cli::Args;
 use crate::core::db::Db;
 use crate::core::modeswitch::{self, Decision};
+use crate::core::usb::UsbDevice;
 use crate::error::Result;
 use crate::hw::dbfiles;
-use crate::core::usb::UsbDevice;
 use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
 

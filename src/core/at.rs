@@ -64,6 +64,8 @@ pub fn noise(line: &[u8]) -> bool {
 #[derive(Debug, Default)]
 pub struct Lines {
     buf: Vec<u8>,
+    /// Drop the line now in the buffer when it ends (see `forget_partial`).
+    skip: bool,
 }
 
 impl Lines {
@@ -87,8 +89,13 @@ impl Lines {
                 Scan::Line(l, n) => {
                     // A modem's lines are printable ASCII; one with control or
                     // high bytes is line noise and must not pass as an answer.
-                    let s = if noise(l) { String::new() } else { clean(l) };
+                    let s = if noise(l) || self.skip {
+                        String::new()
+                    } else {
+                        clean(l)
+                    };
                     self.buf.drain(..n.min(self.buf.len()));
+                    self.skip = false;
                     if !s.is_empty() {
                         return Some(s);
                     }
@@ -104,6 +111,13 @@ impl Lines {
 
     pub fn clear(&mut self) {
         self.buf.clear();
+        self.skip = false;
+    }
+
+    /// The line begun in the buffer (if any) belongs to no one: drop it when it
+    /// ends, whatever comes after it on the same line.
+    pub fn forget_partial(&mut self) {
+        self.skip = !self.buf.is_empty();
     }
 }
 

@@ -75,10 +75,12 @@ impl Session {
     }
 
     /// Start `cmd` (without CR) at `now`, answer due within `ms`: the bytes to
-    /// write. Lines still buffered belong to no one now and are dropped.
-    /// With `secret`, the command never reaches a log.
+    /// write. A line begun before it belongs to no one: it is dropped when it
+    /// ends. With `secret`, the command never reaches a log.
     pub fn start(&mut self, cmd: &str, ms: u64, now: u64, secret: bool) -> Vec<u8> {
-        self.lines.clear();
+        // A line begun before the command went out is not part of its answer
+        // (the rest of a report the command cut into).
+        self.lines.forget_partial();
         log::debug!("at > {}", shown(cmd, secret));
         self.ex = Some(Exchange::new(cmd));
         self.deadline = now.saturating_add(ms);

@@ -118,7 +118,10 @@ pub fn unlock(
     store.put(&k, Some(Memo::Pending(left))).map_err(|err| {
         Error::with_code(
             code::MODEM_ERROR,
-            format!("cannot record the PIN attempt ({}): PIN not sent", err.msg()),
+            format!(
+                "cannot record the PIN attempt ({}): PIN not sent",
+                err.msg()
+            ),
         )
     })?;
     log::info!("sim sending PIN ({left} attempts left)");

@@ -213,8 +213,8 @@ pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
         sort_small(&mut ifaces, |a, b| a.number < b.number);
         let mut ports: Vec<Port> = Vec::new();
         for i in ifaces {
-            let role = role_of(d.vid, d.pid, i)
-                .filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+            let role =
+                role_of(d.vid, d.pid, i).filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
             for t in &i.ttys {
                 ports.push(Port {
                     tty: t.clone(),

@@ -27,11 +27,16 @@ fn whole(r: Reading) -> Result<Reading> {
 
 /// Send one setting; a refusal is logged and left at that, silence ends it.
 fn setting(e: &mut Engine, cmd: &str, ms: u64, what: &str) -> Result<bool> {
-    let r = e.command_timeout(cmd, ms).map_err(|x| Fault::of(cmd, x).error())?;
+    let r = e
+        .command_timeout(cmd, ms)
+        .map_err(|x| Fault::of(cmd, x).error())?;
     if r.result.is_ok() {
         log::info!("prepare {what}: set");
     } else {
-        log::info!("prepare {what}: modem answered {} to {cmd}, left as is", r.result.describe());
+        log::info!(
+            "prepare {what}: modem answered {} to {cmd}, left as is",
+            r.result.describe()
+        );
     }
     Ok(r.result.is_ok())
 }
@@ -111,9 +116,14 @@ pub fn set_service(e: &mut Engine, profile: Option<&Profile>, service: &str) -> 
         return Ok(());
     }
     let q = "AT^SYSCFG?";
-    let r = e.command_timeout(q, 3000).map_err(|x| Fault::of(q, x).error())?;
+    let r = e
+        .command_timeout(q, 3000)
+        .map_err(|x| Fault::of(q, x).error())?;
     let cur = r.field("^SYSCFG:").map(at::params).and_then(|p| {
-        Some((p.first()?.parse::<u8>().ok()?, p.get(1)?.parse::<u8>().ok()?))
+        Some((
+            p.first()?.parse::<u8>().ok()?,
+            p.get(1)?.parse::<u8>().ok()?,
+        ))
     });
     if r.result.is_ok() && cur == Some(want) {
         log::info!("service mode {service}: already set");

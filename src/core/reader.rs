@@ -123,9 +123,18 @@ impl Fault {
 /// what to do. `None` for a SIM that is ready or only wants its PIN.
 pub fn sim_error(s: SimState) -> Option<Error> {
     let (c, msg) = match s {
-        SimState::Absent => (code::NO_SIM, "no SIM card: insert one (with the modem unplugged)"),
-        SimState::Busy => (code::SIM_BUSY, "the SIM is busy starting up: try again in a few seconds"),
-        SimState::Failed => (code::SIM_BUSY, "the SIM failed: reseat it or try another SIM"),
+        SimState::Absent => (
+            code::NO_SIM,
+            "no SIM card: insert one (with the modem unplugged)",
+        ),
+        SimState::Busy => (
+            code::SIM_BUSY,
+            "the SIM is busy starting up: try again in a few seconds",
+        ),
+        SimState::Failed => (
+            code::SIM_BUSY,
+            "the SIM failed: reseat it or try another SIM",
+        ),
         SimState::Puk => (
             code::PUK_REQUIRED,
             "the SIM is blocked and wants its PUK: unblock it in a phone, then set the PIN again",
@@ -290,11 +299,13 @@ pub struct Reader {
 }
 
 /// The first line of `r` that `f` takes; every other line is logged at debug
-/// as dropped (a fragment, a stray report, noise).
+/// as dropped (a fragment, a stray report, noise). A `^` anywhere but at the
+/// start of a line is a piece of a Huawei report that cut into the line: no
+/// answer has one, so such a line is never taken.
 fn first<T>(r: &Response, cmd: &str, f: &dyn Fn(&str) -> Option<T>) -> Option<T> {
     let mut got = None;
     for l in &r.lines {
-        if got.is_none() {
+        if got.is_none() && !l.get(1..).is_some_and(|t| t.contains('^')) {
             got = f(l);
             if got.is_some() {
                 continue;
@@ -305,28 +316,38 @@ fn first<T>(r: &Response, cmd: &str, f: &dyn Fn(&str) -> Option<T>) -> Option<T>
     got
 }
 
+/// A free-text value (manufacturer, model, revision, operator name): printable
+/// (the line splitter already dropped lines with other bytes), at most 100
+/// characters, with a letter or digit, and no trace of an unsolicited report:
+/// reports and their cut-off pieces start with `+` or `^`, and Huawei's `^`
+/// appears in no name or version.
+pub fn clean_text(v: &str) -> Option<String> {
+    let v = v.trim().trim_matches('"').trim();
+    let ok = !v.is_empty()
+        && v.len() <= 100
+        && !v.starts_with('+')
+        && !v.contains('^')
+        && v.bytes().any(|b| b.is_ascii_alphanumeric());
+    ok.then(|| v.to_string())
+}
+
 /// The value of a bare text answer (`AT+CGMI`: `huawei`, or `+CGMI: huawei`):
-/// printable text (the line splitter already dropped lines with other bytes)
-/// that is neither an unsolicited report nor a cut-off piece of one (they start
-/// with `^` or `+`), nor (a piece of) the echo.
+/// clean text (see [`clean_text`]) that is not (a piece of) the echo.
 pub fn text_value(line: &str, cmd: &str) -> Option<String> {
     let prefix = at::solicited_prefix(cmd);
     let v = match prefix.as_deref().and_then(|p| strip_prefix_ci(line, p)) {
         Some(rest) => rest,
         None => line,
     };
-    let v = v.trim().trim_matches('"').trim();
-    let up = v.to_ascii_uppercase();
+    let up = v.trim().to_ascii_uppercase();
     let echo = up == "AT"
         || up.starts_with("AT+")
         || up.starts_with("AT^")
         || cmd.to_ascii_uppercase().starts_with(&up);
-    let ok = !v.is_empty()
-        && v.len() <= 100
-        && !v.starts_with(['^', '+'])
-        && !echo
-        && v.bytes().any(|b| b.is_ascii_alphanumeric());
-    ok.then(|| v.to_string())
+    if echo {
+        return None;
+    }
+    clean_text(v)
 }
 
 /// The text after `prefix` on `line` (case-insensitive), trimmed.
@@ -388,11 +409,9 @@ impl Reader {
             // The IMSI needs an unlocked SIM; asking a locked one is a wasted round trip.
             Stage::Cimi => has(IDENTITY) && sim.is_none_or(|s| s.ready()),
             Stage::HwIccid => (has(IDENTITY) || has(ICCID)) && !absent,
-            Stage::Csq
-            | Stage::Reg(_)
-            | Stage::CopsNum
-            | Stage::CopsName
-            | Stage::SysinfoEx => has(NETWORK),
+            Stage::Csq | Stage::Reg(_) | Stage::CopsNum | Stage::CopsName | Stage::SysinfoEx => {
+                has(NETWORK)
+            }
             _ => true,
         }
     }
@@ -409,7 +428,10 @@ impl Reader {
             Stage::Sysinfo => Stage::SysinfoEx,
             s => s,
         };
-        let i = ORDER.iter().position(|x| *x == s).map_or(ORDER.len(), |i| i + 1);
+        let i = ORDER
+            .iter()
+            .position(|x| *x == s)
+            .map_or(ORDER.len(), |i| i + 1);
         ORDER
             .get(i..)
             .unwrap_or(&[])
@@ -578,7 +600,9 @@ impl Reader {
                 }
                 return self.after(Stage::HwIccid);
             }
-            Stage::Csq if ok => st.csq = first(r, cmd, &|l| after(l, "+CSQ:").and_then(at::parse_csq)),
+            Stage::Csq if ok => {
+                st.csq = first(r, cmd, &|l| after(l, "+CSQ:").and_then(at::parse_csq))
+            }
             Stage::Reg(n) | Stage::Reg2(n) if ok => {
                 let p = n.name();
                 let reg = first(r, cmd, &|l| {
@@ -619,7 +643,9 @@ impl Reader {
             }
             Stage::SysinfoEx => {
                 if ok {
-                    st.tech = first(r, cmd, &|l| after(l, "^SYSINFOEX:").and_then(at::parse_sysinfoex));
+                    st.tech = first(r, cmd, &|l| {
+                        clean_text(&at::parse_sysinfoex(after(l, "^SYSINFOEX:")?)?)
+                    });
                 }
                 if st.tech.is_none() {
                     return Stage::Sysinfo;
@@ -659,8 +685,9 @@ impl Reader {
         st.operator = self
             .named
             .as_ref()
-            .and_then(|c| c.oper.clone())
-            .filter(|n| at::split_plmn(n).is_none());
+            .and_then(|c| c.oper.as_deref())
+            .filter(|n| at::split_plmn(n).is_none())
+            .and_then(clean_text);
         if st.tech.is_none() {
             st.tech = self
                 .named

@@ -43,7 +43,10 @@ pub struct Interface {
 impl Interface {
     /// "ff/01/02"
     pub fn triplet(&self) -> String {
-        format!("{:02x}/{:02x}/{:02x}", self.class, self.subclass, self.protocol)
+        format!(
+            "{:02x}/{:02x}/{:02x}",
+            self.class, self.subclass, self.protocol
+        )
     }
 }
 

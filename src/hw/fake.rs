@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::io;
 
-use crate::hw::clock::FakeClock;
 use crate::core::engine::AtTransport;
+use crate::hw::clock::FakeClock;
 
 #[derive(Debug, Clone)]
 pub enum Chunk {

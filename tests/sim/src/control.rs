@@ -6,8 +6,11 @@ use crate::sim_card::Lock;
 
 pub const HELP: &str = "\
 fault NAME         switch a fault on: silence garbage partial truncate storm refuse
-                   dial-error dial-busy urc-mid
+                   dial-error dial-busy urc-mid fragment hang
 clear NAME|all     switch a fault off (all: every fault)
+error PREFIX|*|off commands starting with PREFIX (*: every command) answer ERROR
+silent-after N     answer N more command lines on the AT ports, then fall silent
+silent-at PREFIX   fall silent at the first command that starts with PREFIX
 hangup             the network drops the call (NO CARRIER on the modem port)
 unplug [MS]        the stick vanishes (ports and sysfs entries go away); with MS
                    it is plugged in again MS ms later (fresh power-on, same SIM)
@@ -30,6 +33,8 @@ fn set_fault(m: &mut Modem, name: &str, on: bool) -> Result<(), String> {
         "dial-error" => f.dial_error = on,
         "dial-busy" => f.dial_busy = on,
         "urc-mid" => f.urc_mid = on,
+        "fragment" => f.fragment = on,
+        "hang" => f.hang = on,
         "all" if !on => *f = Default::default(),
         _ => return Err(format!("unknown fault '{name}'")),
     }
@@ -46,6 +51,25 @@ pub fn apply(m: &mut Modem, line: &str, now: u64) -> Result<String, String> {
     match cmd {
         "fault" => set_fault(m, arg, true).map(|_| "ok".into()),
         "clear" => set_fault(m, arg, false).map(|_| "ok".into()),
+        "error" => {
+            m.faults.error_prefix = match arg {
+                "" => return Err("error wants PREFIX, * or off".into()),
+                "off" => None,
+                p => Some(p.to_string()),
+            };
+            Ok("ok".into())
+        }
+        "silent-after" => match arg.parse::<u32>() {
+            Ok(n) => {
+                m.faults.silent_after = Some(n);
+                Ok("ok".into())
+            }
+            Err(_) => Err("silent-after wants a number of command lines".into()),
+        },
+        "silent-at" if !arg.is_empty() => {
+            m.faults.silent_at = Some(arg.to_string());
+            Ok("ok".into())
+        }
         "hangup" => {
             if m.hangup(now) {
                 Ok("ok".into())

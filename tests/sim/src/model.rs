@@ -118,6 +118,19 @@ pub struct Faults {
     pub dial_busy: bool,
     /// The next multi-line answer on the PCUI gets a ^RSSI between its lines.
     pub urc_mid: bool,
+    /// Every answer on the PCUI comes after a line of binary junk and a cut-off
+    /// unsolicited report (`^RSS`, the start of `^RSSI:n`).
+    pub fragment: bool,
+    /// Commands (on the AT ports) that start with this text answer ERROR; "*": all.
+    pub error_prefix: Option<String>,
+    /// Answer this many more command lines on the AT ports, then fall silent
+    /// (the `silence` fault switches on).
+    pub silent_after: Option<u32>,
+    /// Fall silent at the first command that starts with this text.
+    pub silent_at: Option<String>,
+    /// The firmware hangs: the AT ports answer nothing until the stick is reset
+    /// (a USB reset, `AT+CFUN=1,1` cannot get through) or powered on again.
+    pub hang: bool,
 }
 
 /// Things the transport must act on.
@@ -245,7 +258,18 @@ pub struct Modem {
     unplugged: bool,
     replug_after: Option<u64>,
     now: u64,
+    /// Command lines (CRs) the host wrote to the PCUI, answered or not.
+    pcui_lines: u64,
+    /// Resets so far (`AT+CFUN=1,1`, USB resets), kept across power-ons.
+    resets: u32,
+    /// `AT+CFUN=1,1` was answered: the stick restarts (leaves the bus) then.
+    reboot_at: Option<u64>,
 }
+
+/// How long after `AT+CFUN=1,1`'s OK the stick leaves the bus, and how long it
+/// stays away before it is back (a restart of the firmware).
+pub const REBOOT_DELAY_MS: u64 = 200;
+pub const REBOOT_AWAY_MS: u64 = 3000;
 
 /// EF_ICCID content as +CRSM returns it: BCD with nibbles swapped, F-padded.
 pub fn iccid_swapped(iccid: &str) -> String {
@@ -327,6 +351,9 @@ impl Modem {
         let mut m = Modem {
             sim,
             faults: Faults::default(),
+            pcui_lines: 0,
+            resets: 0,
+            reboot_at: None,
             ports: [AtPort::new(), AtPort::new(), AtPort::new()],
             diag_out: Vec::new(),
             curc: 1,
@@ -455,7 +482,10 @@ impl Modem {
             PortId::Diag => self.diag_input(bytes),
             PortId::Modem if self.mode == DataMode::Data => self.data_input(bytes, now),
             _ => {
-                if self.faults.silence {
+                if port == PortId::Pcui {
+                    self.pcui_lines += bytes.iter().filter(|&&b| b == b'\r').count() as u64;
+                }
+                if self.faults.silence || self.faults.hang {
                     return;
                 }
                 for &b in bytes {
@@ -471,6 +501,11 @@ impl Modem {
             return;
         }
         self.now = now;
+        if self.reboot_at.is_some_and(|t| now >= t) {
+            self.reboot_at = None;
+            self.unplug(Some(REBOOT_AWAY_MS));
+            return;
+        }
         self.update_ready(now);
         // dial completes
         if let Some((due, cid)) = self.dial_due {
@@ -624,8 +659,20 @@ impl Modem {
             m.sim.lock = Lock::Blocked;
         }
         m.faults = self.faults.clone();
+        // A restart cures a hung firmware.
+        m.faults.hang = false;
         m.rssi_override = self.rssi_override;
         m.reg_override = self.reg_override;
+        m.resets = self.resets;
+        m.pcui_lines = self.pcui_lines;
+        m
+    }
+
+    /// The host reset the stick's USB port (USBDEVFS_RESET): the firmware
+    /// restarts as at power-on, and a reset is counted.
+    pub fn usb_reset(&self, now: u64) -> Modem {
+        let mut m = self.power_on_again(now);
+        m.resets += 1;
         m
     }
 
@@ -679,7 +726,7 @@ impl Modem {
             (true, Lock::Blocked) => "blocked",
         };
         format!(
-            "plugged={} sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={}",
+            "plugged={} sim={lock} pin_left={} puk_left={} busy={} rssi={} creg={} call={} data={} curc={} pcui_lines={} resets={} silent={}",
             !self.unplugged,
             self.sim.pin_left,
             self.sim.puk_left,
@@ -688,14 +735,19 @@ impl Modem {
             self.reg(now) as u8,
             self.call.is_some(),
             self.mode == DataMode::Data,
-            self.curc
+            self.curc,
+            self.pcui_lines,
+            self.resets,
+            self.faults.silence || self.faults.hang
         )
     }
 
     // ----- output helpers -----
 
     fn emit_raw(&mut self, port: PortId, bytes: &[u8]) {
-        if self.faults.silence && !(port == PortId::Modem && self.mode == DataMode::Data) {
+        if (self.faults.silence || self.faults.hang)
+            && !(port == PortId::Modem && self.mode == DataMode::Data)
+        {
             return;
         }
         let p = &mut self.ports[port.idx()];
@@ -955,9 +1007,42 @@ impl Modem {
         };
         self.ports[port.idx()].last_line = trimmed.to_string();
         self.ports[port.idx()].truncating = false;
+        if let Some(n) = self.faults.silent_after {
+            if n == 0 {
+                self.faults.silent_after = None;
+                self.faults.silence = true;
+                return;
+            }
+            self.faults.silent_after = Some(n - 1);
+        }
+        let hit = self.faults.silent_at.as_deref().is_some_and(|p| {
+            trimmed
+                .to_ascii_uppercase()
+                .starts_with(&p.to_ascii_uppercase())
+        });
+        if hit {
+            self.faults.silent_at = None;
+            self.faults.silence = true;
+            return;
+        }
+        let mut resp = Vec::new();
+        if port == PortId::Pcui && self.faults.fragment {
+            // binary junk, then the start of a report that never got its end
+            resp.extend_from_slice(b"\r\n\x93\xfe\x01\xa7\x00\x8c\x1b\xe2\r\n^RSS");
+        }
+        let refused = self.faults.error_prefix.as_deref().is_some_and(|p| {
+            p == "*"
+                || trimmed
+                    .to_ascii_uppercase()
+                    .starts_with(&p.to_ascii_uppercase())
+        });
+        if refused {
+            resp.extend(self.final_text(port, &Fin::Error));
+            self.emit(port, &resp);
+            return;
+        }
         let mut info: Vec<String> = Vec::new();
         let fin = self.run_commands(port, body, &mut info, now);
-        let mut resp = Vec::new();
         if port == PortId::Pcui && self.faults.urc_mid && info.len() >= 2 {
             // a report lands between two lines of the answer
             self.faults.urc_mid = false;
@@ -1225,13 +1310,22 @@ impl Modem {
             ("+CMEE", K::Read) => info.push(format!("+CMEE: {}", self.ports[port.idx()].cmee)),
             ("+CMEE", K::Test) => info.push("+CMEE: (0-2)".into()),
             ("+CFUN", K::Read) => info.push(format!("+CFUN: {}", self.cfun)),
-            ("+CFUN", K::Set(a)) => match split_args(&a).first().and_then(|s| s.parse::<u8>().ok()) {
-                Some(n @ (0 | 1 | 4 | 5 | 6 | 7)) => {
-                    self.cfun = if n == 1 { 1 } else { n };
-                    self.update_ready(now);
+            ("+CFUN", K::Set(a)) => {
+                let args = split_args(&a);
+                let reset = args.get(1).map(|s| s.trim());
+                match args.first().and_then(|s| s.parse::<u8>().ok()) {
+                    // <fun>=1 with <rst>=1: answer OK, then restart the firmware
+                    Some(1) if reset == Some("1") => {
+                        self.resets += 1;
+                        self.reboot_at = Some(now + REBOOT_DELAY_MS);
+                    }
+                    Some(n @ (0 | 1 | 4 | 5 | 6 | 7)) if matches!(reset, None | Some("0")) => {
+                        self.cfun = if n == 1 { 1 } else { n };
+                        self.update_ready(now);
+                    }
+                    _ => return Fin::Error,
                 }
-                _ => return Fin::Error,
-            },
+            }
             ("+CFUN", K::Test) => info.push("+CFUN: (0,1,4-7),(0-1)".into()),
             ("+COPS", K::Read) => {
                 if self.registered(now) {

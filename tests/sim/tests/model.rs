@@ -828,3 +828,53 @@ fn sim_busy_for_a_while_after_the_unlock_when_configured() {
         "{r:?}"
     );
 }
+
+#[test]
+fn fragment_error_and_silence_faults() {
+    let mut m = new(quiet_cfg());
+    apply(&mut m, "fault fragment", 0).unwrap();
+    m.input(PCUI, b"AT+CGMM\r", 0);
+    assert_eq!(
+        m.output(PCUI),
+        b"AT+CGMM\r\r\n\x93\xfe\x01\xa7\x00\x8c\x1b\xe2\r\n^RSS\r\nE367\r\n\r\nOK\r\n"
+    );
+    apply(&mut m, "clear fragment", 0).unwrap();
+    apply(&mut m, "error ATQ0", 0).unwrap();
+    assert_eq!(at(&mut m, PCUI, "ATQ0V1\r", 0), "ATQ0V1\r\r\nERROR\r\n");
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "AT\r\r\nOK\r\n");
+    apply(&mut m, "error *", 0).unwrap();
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "AT\r\r\nERROR\r\n");
+    apply(&mut m, "error off", 0).unwrap();
+    apply(&mut m, "silent-after 1", 0).unwrap();
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "AT\r\r\nOK\r\n");
+    assert!(m.status(0).contains("silent=false"));
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "AT\r");
+    assert!(m.status(0).contains("silent=true"));
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "");
+    assert!(m.status(0).contains("pcui_lines=7"), "{}", m.status(0));
+    apply(&mut m, "clear silence", 0).unwrap();
+    apply(&mut m, "silent-at AT+CPIN", 0).unwrap();
+    assert_eq!(at(&mut m, PCUI, "AT\r", 0), "AT\r\r\nOK\r\n");
+    assert_eq!(at(&mut m, PCUI, "AT+CPIN?\r", 0), "AT+CPIN?\r");
+    assert!(m.status(0).contains("silent=true"));
+}
+
+#[test]
+fn cfun_1_1_restarts_the_stick_and_a_usb_reset_cures_a_hang() {
+    let mut m = unlocked(0);
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1,1\r", 10), "AT+CFUN=1,1\r\r\nOK\r\n");
+    assert!(m.events().is_empty(), "the OK goes out before the restart");
+    m.tick(300);
+    assert_eq!(m.events(), [Event::Unplug]);
+    assert_eq!(m.replug_after(), Some(3000));
+    let mut m = m.power_on_again(3300);
+    assert!(m.status(3300).contains("resets=1"), "{}", m.status(3300));
+    assert!(m.status(3300).contains("sim=pin"), "a restart asks the PIN again");
+    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1,2\r", 3300), "AT+CFUN=1,2\r\r\nERROR\r\n");
+    apply(&mut m, "fault hang", 3300).unwrap();
+    assert_eq!(at(&mut m, PCUI, "AT\r", 3300), "");
+    // A replug keeps the faults, but a restart of the firmware cures a hang.
+    let mut m = m.usb_reset(4000);
+    assert!(m.status(4000).contains("resets=2"), "{}", m.status(4000));
+    assert_eq!(at(&mut m, PCUI, "AT\r", 4000), "AT\r\r\nOK\r\n");
+}
