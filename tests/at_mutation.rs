@@ -4,6 +4,9 @@
 //! bounded, the engine always returns by its deadline, and an undamaged tail
 //! is still understood after any garbage.
 
+mod rng;
+
+use rng::Rng;
 use umodem::core::at::{self, Exchange, Final, Lines, Step};
 use umodem::core::engine::Clock;
 use umodem::core::engine::Engine;
@@ -32,20 +35,6 @@ const TRANSCRIPTS: &[(&str, &[u8])] = &[
     ),
     ("AT+CGMR", b"\r\n11.807.05.00.00\r\n\r\nOK\r\n"),
 ];
-
-/// xorshift64*: same sequence on every run and machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn mutate(r: &mut Rng, src: &[u8]) -> Vec<u8> {
     let mut v = src.to_vec();

@@ -6,32 +6,16 @@
 mod simrig;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use simrig::Sim;
 
-const UMODEM: &str = env!("CARGO_BIN_EXE_umodem");
-
-/// umodem against the sim (its sysfs, its ports); `prepare` keeps its state
-/// in the sim's temp dir.
+/// `prepare` against the sim, keeping its state in the sim's temp dir.
 trait AtSim {
-    fn umodem(&self, args: &[&str], pin: Option<&str>) -> Output;
     fn prepare(&self, pin: Option<&str>, extra: &[&str]) -> (i32, String);
 }
 
 impl AtSim for Sim {
-    fn umodem(&self, args: &[&str], pin: Option<&str>) -> Output {
-        let mut c = Command::new(UMODEM);
-        c.args(args)
-            .env("UMODEM_SYSFS", &self.root)
-            .env("UMODEM_DEV", &self.dir)
-            .env_remove("UMODEM_PIN");
-        if let Some(p) = pin {
-            c.env("UMODEM_PIN", p);
-        }
-        c.output().unwrap()
-    }
-
     fn prepare(&self, pin: Option<&str>, extra: &[&str]) -> (i32, String) {
         let st = self.base.join("state").to_string_lossy().into_owned();
         let mut args = vec!["prepare", "--state-dir", st.as_str()];
@@ -281,7 +265,7 @@ fn two_modems_renumbered_info_finds_the_live_e367() {
     }
     let tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sysfs/two-modems");
     let run = |args: &[&str]| {
-        Command::new(UMODEM)
+        std::process::Command::new(env!("CARGO_BIN_EXE_umodem"))
             .args(args)
             .env("UMODEM_SYSFS", &tree)
             .env("UMODEM_DEV", &dev)

@@ -5,6 +5,9 @@
 //! reading (a field missing, a reading cut short), no value may ever hold
 //! anything but the true answer: a fragment never becomes a value.
 
+mod rng;
+
+use rng::Rng;
 use umodem::core::at::{Csq, SimState};
 use umodem::core::engine::Engine;
 use umodem::core::reader::{self, Reading};
@@ -62,20 +65,6 @@ const URCS: &[&str] = &[
     "+CGREG: 5",
     "RING",
 ];
-
-/// xorshift64*: the same sequence on every run and machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Binary junk: at least one byte no AT answer has.
 fn junk(r: &mut Rng) -> Vec<u8> {

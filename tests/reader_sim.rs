@@ -17,17 +17,8 @@ fn bin() -> String {
     std::env::var("UMODEM_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_umodem").into())
 }
 
-/// Run umodem against the sim (its sysfs, its ports).
 fn umodem(s: &Sim, args: &[&str], pin: Option<&str>) -> Output {
-    let mut c = Command::new(bin());
-    c.args(args)
-        .env("UMODEM_SYSFS", &s.root)
-        .env("UMODEM_DEV", &s.dir)
-        .env_remove("UMODEM_PIN");
-    if let Some(p) = pin {
-        c.env("UMODEM_PIN", p);
-    }
-    c.output().unwrap()
+    s.umodem(args, pin)
 }
 
 fn pcui(s: &Sim) -> String {

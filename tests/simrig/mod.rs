@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The sim binary, built once per test run (a workspace member, not a
@@ -92,6 +92,22 @@ impl Sim {
         let mut r = String::new();
         let _ = s.read_to_string(&mut r);
         r
+    }
+
+    /// Run umodem against this sim (its sysfs, its pty links), with the PIN in
+    /// the environment if given. `UMODEM_TEST_BIN` runs another build.
+    pub fn umodem(&self, args: &[&str], pin: Option<&str>) -> Output {
+        let bin = std::env::var("UMODEM_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_umodem").to_string());
+        let mut c = Command::new(bin);
+        c.args(args)
+            .env("UMODEM_SYSFS", &self.root)
+            .env("UMODEM_DEV", &self.dir)
+            .env_remove("UMODEM_PIN");
+        if let Some(p) = pin {
+            c.env("UMODEM_PIN", p);
+        }
+        c.output().unwrap()
     }
 
     /// A value from the sim's `status` line; panics if it has no `key`.

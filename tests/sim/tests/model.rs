@@ -862,15 +862,24 @@ fn fragment_error_and_silence_faults() {
 #[test]
 fn cfun_1_1_restarts_the_stick_and_a_usb_reset_cures_a_hang() {
     let mut m = unlocked(0);
-    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1,1\r", 10), "AT+CFUN=1,1\r\r\nOK\r\n");
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CFUN=1,1\r", 10),
+        "AT+CFUN=1,1\r\r\nOK\r\n"
+    );
     assert!(m.events().is_empty(), "the OK goes out before the restart");
     m.tick(300);
     assert_eq!(m.events(), [Event::Unplug]);
     assert_eq!(m.replug_after(), Some(3000));
     let mut m = m.power_on_again(3300);
     assert!(m.status(3300).contains("resets=1"), "{}", m.status(3300));
-    assert!(m.status(3300).contains("sim=pin"), "a restart asks the PIN again");
-    assert_eq!(at(&mut m, PCUI, "AT+CFUN=1,2\r", 3300), "AT+CFUN=1,2\r\r\nERROR\r\n");
+    assert!(
+        m.status(3300).contains("sim=pin"),
+        "a restart asks the PIN again"
+    );
+    assert_eq!(
+        at(&mut m, PCUI, "AT+CFUN=1,2\r", 3300),
+        "AT+CFUN=1,2\r\r\nERROR\r\n"
+    );
     apply(&mut m, "fault hang", 3300).unwrap();
     assert_eq!(at(&mut m, PCUI, "AT\r", 3300), "");
     // A replug keeps the faults, but a restart of the firmware cures a hang.
