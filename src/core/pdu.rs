@@ -1,0 +1,607 @@
+//! SMS PDUs (3GPP TS 23.040), pure: decode the SMS-DELIVER and SMS-SUBMIT
+//! PDUs a modem lists in PDU mode (`+CMGL`, `+CMGR`: the SMSC address first),
+//! and build SMS-SUBMIT PDUs for `+CMGS`, split into concatenated parts when
+//! the text is long.
+//!
+//! Every length in a PDU is checked against the bytes that are there: a PDU
+//! that lies about a length, is cut short or has bytes left over is an error,
+//! never a panic, and nothing is read past `MAX_PDU` octets.
+
+use crate::core::gsm7;
+use crate::{Error, Result};
+
+/// Longest PDU with its SMSC field: 12 octets of SMSC, 164 of SMS-SUBMIT.
+pub const MAX_PDU: usize = 176;
+/// Septets of one unsplit GSM 7-bit text, and of one part after the
+/// concatenation header (6 octets = 7 septets).
+pub const GSM7_ONE: usize = 160;
+pub const GSM7_PART: usize = 153;
+/// UTF-16 units of one unsplit UCS2 text, and of one part.
+pub const UCS2_ONE: usize = 70;
+pub const UCS2_PART: usize = 67;
+/// Most parts one reference can carry.
+pub const MAX_PARTS: usize = 255;
+
+fn bad(what: &str) -> Error {
+    Error::new(format!("SMS PDU: {what}"))
+}
+
+// ---------------------------------------------------------------------------
+// Hex
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Bytes as upper-case hex, as modems print PDUs.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Hex (either case, blanks around it ignored) to bytes. An odd number of
+/// digits, a non-hex character, or more than `max` bytes is an error.
+pub fn unhex(s: &str, max: usize) -> Result<Vec<u8>> {
+    let s = s.trim().as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return Err(bad("odd number of hex digits"));
+    }
+    if s.len() / 2 > max {
+        return Err(bad("longer than any SMS"));
+    }
+    s.chunks(2)
+        .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| bad("not hex"))
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+struct Reader<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        if n > self.b.len() {
+            return Err(bad(&format!("{what} cut short")));
+        }
+        let (h, t) = self.b.split_at(n);
+        self.b = t;
+        Ok(h)
+    }
+
+    fn byte(&mut self, what: &str) -> Result<u8> {
+        Ok(self.take(1, what)?[0])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Addresses (TS 23.040 9.1.2.5)
+
+/// A phone number or an alphanumeric sender, with its type-of-address octet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub toa: u8,
+    /// Digits (with a leading + when international) or the alphanumeric name.
+    pub text: String,
+}
+
+impl Address {
+    /// The type of number, by name.
+    pub fn kind(&self) -> &'static str {
+        match (self.toa >> 4) & 7 {
+            1 => "international",
+            2 => "national",
+            3 => "network",
+            4 => "subscriber",
+            5 => "alphanumeric",
+            6 => "abbreviated",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Semi-octet digits, low nibble first; 0xF is the filler and ends them.
+fn digits(b: &[u8], max: usize) -> String {
+    let mut s = String::with_capacity(max);
+    for i in 0..max.min(b.len() * 2) {
+        let n = if i % 2 == 0 {
+            b[i / 2] & 15
+        } else {
+            b[i / 2] >> 4
+        };
+        s.push(match n {
+            0..=9 => char::from(b'0' + n),
+            10 => '*',
+            11 => '#',
+            12 => 'a',
+            13 => 'b',
+            14 => 'c',
+            _ => break,
+        });
+    }
+    s
+}
+
+fn number(toa: u8, ds: String) -> Address {
+    let text = if (toa >> 4) & 7 == 1 && !ds.is_empty() {
+        format!("+{ds}")
+    } else {
+        ds
+    };
+    Address { toa, text }
+}
+
+/// The SMSC field: a length in octets (0: none), the type, the digits.
+fn smsc(r: &mut Reader) -> Result<Option<Address>> {
+    let n = usize::from(r.byte("SMSC length")?);
+    if n == 0 {
+        return Ok(None);
+    }
+    if n > 11 {
+        return Err(bad("SMSC address longer than 20 digits"));
+    }
+    let b = r.take(n, "SMSC address")?;
+    Ok(Some(number(b[0], digits(&b[1..], 20))))
+}
+
+/// An originating/destination address: a length in semi-octets, the type,
+/// then digits, or 7-bit packed text when the type is alphanumeric.
+fn address(r: &mut Reader) -> Result<Address> {
+    let n = usize::from(r.byte("address length")?);
+    if n > 20 {
+        return Err(bad("address longer than 20 digits"));
+    }
+    let toa = r.byte("address type")?;
+    let b = r.take(n.div_ceil(2), "address")?;
+    if (toa >> 4) & 7 == 5 {
+        let sept = gsm7::unpack(b, 0, n * 4 / 7).unwrap_or_default();
+        return Ok(Address {
+            toa,
+            text: gsm7::decode(&sept),
+        });
+    }
+    Ok(number(toa, digits(b, n)))
+}
+
+// ---------------------------------------------------------------------------
+// Time stamps (TS 23.040 9.2.3.11)
+
+/// A service centre time stamp: local time and its zone in quarter hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+    /// Offset from UTC in quarter hours (-79..=79).
+    pub zone: i8,
+}
+
+fn swapped_bcd(b: u8) -> Option<u8> {
+    let (t, u) = (b & 15, b >> 4);
+    (t < 10 && u < 10).then_some(t * 10 + u)
+}
+
+impl Timestamp {
+    /// Seven semi-octet swapped BCD octets; None when any field is not a
+    /// valid date or time (the message is kept, without its time).
+    pub fn parse(b: &[u8]) -> Option<Timestamp> {
+        let mut f = [0u8; 6];
+        for (d, &s) in f.iter_mut().zip(b.get(..6)?) {
+            *d = swapped_bcd(s)?;
+        }
+        let z = *b.get(6)?;
+        let q = swapped_bcd(z & 0xF7)?;
+        let [y, mo, d, h, mi, s] = f;
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
+            return None;
+        }
+        Some(Timestamp {
+            // Two digits only: read 80..99 as the last century.
+            year: u16::from(y) + if y >= 80 { 1900 } else { 2000 },
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            zone: if z & 8 != 0 { -(q as i8) } else { q as i8 },
+        })
+    }
+
+    /// ISO 8601 with the offset: `2024-03-05T14:20:00+01:00`.
+    pub fn iso(&self) -> String {
+        let m = i32::from(self.zone) * 15;
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            if m < 0 { '-' } else { '+' },
+            m.abs() / 60,
+            m.abs() % 60
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Data coding scheme (TS 23.038 4)
+
+/// How the user data is coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alphabet {
+    Gsm7,
+    /// 8-bit data (and compressed text, which we do not inflate): shown as hex.
+    Data,
+    Ucs2,
+}
+
+impl Alphabet {
+    pub fn name(self) -> &'static str {
+        match self {
+            Alphabet::Gsm7 => "gsm7",
+            Alphabet::Data => "8bit",
+            Alphabet::Ucs2 => "ucs2",
+        }
+    }
+
+    /// The alphabet bits (3..2) of the general and message-class groups.
+    pub fn from_bits(dcs: u8) -> Alphabet {
+        match (dcs >> 2) & 3 {
+            1 => Alphabet::Data,
+            2 => Alphabet::Ucs2,
+            // 3 is reserved: read as the default alphabet, as the spec asks.
+            _ => Alphabet::Gsm7,
+        }
+    }
+}
+
+/// The alphabet of an SMS data coding scheme. Reserved codings read as GSM 7-bit.
+pub fn sms_alphabet(dcs: u8) -> Alphabet {
+    match dcs >> 4 {
+        // General data coding and automatic deletion groups; bit 5: compressed.
+        0..=7 if dcs & 0x20 != 0 => Alphabet::Data,
+        0..=7 => Alphabet::from_bits(dcs),
+        // Message waiting indication, store, UCS2.
+        0xE => Alphabet::Ucs2,
+        // Data coding / message class: bit 2 picks 8-bit data.
+        0xF if dcs & 4 != 0 => Alphabet::Data,
+        _ => Alphabet::Gsm7,
+    }
+}
+
+/// The message class (0: flash, shown and not stored), if the DCS gives one.
+pub fn sms_class(dcs: u8) -> Option<u8> {
+    match dcs >> 4 {
+        0..=7 if dcs & 0x10 != 0 => Some(dcs & 3),
+        0xF => Some(dcs & 3),
+        _ => None,
+    }
+}
+
+/// User data to text: GSM septets, UTF-16 (big-endian; a lone surrogate or
+/// an odd last octet shows U+FFFD) or 8-bit data as hex.
+pub fn text(alphabet: Alphabet, body: &[u8]) -> String {
+    match alphabet {
+        Alphabet::Gsm7 => gsm7::decode(body),
+        Alphabet::Data => hex(body),
+        Alphabet::Ucs2 => {
+            let units = body
+                .chunks(2)
+                .map(|p| u16::from_be_bytes([p[0], p.get(1).copied().unwrap_or(0)]));
+            let mut s: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect();
+            if !body.len().is_multiple_of(2) {
+                s.pop();
+                s.push(char::REPLACEMENT_CHARACTER);
+            }
+            s
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// User data header (TS 23.040 9.2.3.24)
+
+/// Concatenation: part `seq` of `total` under `reference` (8- or 16-bit IE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concat {
+    pub reference: u16,
+    pub total: u8,
+    pub seq: u8,
+}
+
+/// The concatenation element of a header (other elements are skipped). An
+/// element running past the header is an error; a concatenation element with
+/// part 0 or a part above the total is ignored, as the spec asks.
+fn header(h: &[u8]) -> Result<Option<Concat>> {
+    let mut found = None;
+    let mut i = 0;
+    while i < h.len() {
+        let iei = h[i];
+        let len = usize::from(
+            *h.get(i + 1)
+                .ok_or_else(|| bad("header element cut short"))?,
+        );
+        let d = h
+            .get(i + 2..i + 2 + len)
+            .ok_or_else(|| bad("header element longer than the header"))?;
+        let c = match (iei, d) {
+            (0x00, &[r, t, s]) => Some(Concat {
+                reference: u16::from(r),
+                total: t,
+                seq: s,
+            }),
+            (0x08, &[r1, r2, t, s]) => Some(Concat {
+                reference: u16::from_be_bytes([r1, r2]),
+                total: t,
+                seq: s,
+            }),
+            _ => None,
+        };
+        if let Some(c) = c.filter(|c| c.seq >= 1 && c.seq <= c.total) {
+            found.get_or_insert(c);
+        }
+        i += 2 + len;
+    }
+    Ok(found)
+}
+
+// ---------------------------------------------------------------------------
+// Messages
+
+/// What kind of PDU it is (TP-MTI, in the direction it is stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Received (SMS-DELIVER).
+    Deliver,
+    /// Stored to send or sent (SMS-SUBMIT).
+    Submit,
+}
+
+/// One decoded PDU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sms {
+    pub smsc: Option<Address>,
+    pub kind: Kind,
+    /// The sender of a received message, the recipient of one to send.
+    pub addr: Address,
+    /// The service centre time stamp (received messages with a valid one).
+    pub time: Option<Timestamp>,
+    pub pid: u8,
+    pub dcs: u8,
+    pub alphabet: Alphabet,
+    pub concat: Option<Concat>,
+    /// The user data after any header: septets (GSM 7-bit) or octets.
+    pub body: Vec<u8>,
+}
+
+impl Sms {
+    pub fn text(&self) -> String {
+        text(self.alphabet, &self.body)
+    }
+}
+
+/// The user data: `udl` counts septets (GSM 7-bit, header included) or octets.
+fn user_data(
+    rest: &[u8],
+    udhi: bool,
+    alphabet: Alphabet,
+    udl: usize,
+) -> Result<(Option<Concat>, Vec<u8>)> {
+    let gsm = alphabet == Alphabet::Gsm7;
+    let octets = if gsm { (udl * 7).div_ceil(8) } else { udl };
+    if udl > if gsm { GSM7_ONE } else { 140 } {
+        return Err(bad("user data length above the maximum"));
+    }
+    if rest.len() < octets {
+        return Err(bad("user data shorter than its length says"));
+    }
+    if rest.len() > octets {
+        return Err(bad("bytes after the user data"));
+    }
+    let (concat, hlen) = if udhi {
+        let hl = 1 + usize::from(
+            *rest
+                .first()
+                .ok_or_else(|| bad("header flag set, no user data"))?,
+        );
+        if hl > octets {
+            return Err(bad("header longer than the user data"));
+        }
+        (header(&rest[1..hl])?, hl)
+    } else {
+        (None, 0)
+    };
+    if gsm {
+        let skip = gsm7::header_septets(hlen);
+        if skip > udl {
+            return Err(bad("header longer than the user data"));
+        }
+        let s =
+            gsm7::unpack(rest, skip * 7, udl - skip).ok_or_else(|| bad("user data cut short"))?;
+        Ok((concat, s))
+    } else {
+        Ok((concat, rest[hlen..].to_vec()))
+    }
+}
+
+/// Decode a PDU as `+CMGL`/`+CMGR` print it: SMSC field, then an SMS-DELIVER
+/// or SMS-SUBMIT TPDU. Status reports and other types are errors.
+pub fn decode(pdu: &[u8]) -> Result<Sms> {
+    if pdu.len() > MAX_PDU {
+        return Err(bad("longer than any SMS"));
+    }
+    let mut r = Reader { b: pdu };
+    let smsc = smsc(&mut r)?;
+    let fo = r.byte("first octet")?;
+    let kind = match fo & 3 {
+        0 => Kind::Deliver,
+        1 => Kind::Submit,
+        2 => return Err(bad("a status report, not a message")),
+        _ => return Err(bad("reserved message type")),
+    };
+    if kind == Kind::Submit {
+        r.byte("message reference")?;
+    }
+    let addr = address(&mut r)?;
+    let pid = r.byte("protocol identifier")?;
+    let dcs = r.byte("data coding scheme")?;
+    let time = if kind == Kind::Deliver {
+        Timestamp::parse(r.take(7, "time stamp")?)
+    } else {
+        // Validity period: none, relative (1 octet), enhanced or absolute (7).
+        let n = [0, 7, 1, 7][usize::from((fo >> 3) & 3)];
+        r.take(n, "validity period")?;
+        None
+    };
+    let udl = usize::from(r.byte("user data length")?);
+    let alphabet = sms_alphabet(dcs);
+    let (concat, body) = user_data(r.b, fo & 0x40 != 0, alphabet, udl)?;
+    Ok(Sms {
+        smsc,
+        kind,
+        addr,
+        time,
+        pid,
+        dcs,
+        alphabet,
+        concat,
+        body,
+    })
+}
+
+/// Octets of the TPDU (what `+CMGL`, `+CMGR` and `+CMGS` count): the PDU
+/// without its SMSC field.
+pub fn tpdu_len(pdu: &[u8]) -> usize {
+    pdu.len()
+        .saturating_sub(1 + usize::from(pdu.first().copied().unwrap_or(0)))
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+
+/// One SMS-SUBMIT to hand to `AT+CMGS=<tpdu_len>`: hex with an empty SMSC
+/// field (the modem uses the SIM's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub hex: String,
+    pub tpdu_len: usize,
+}
+
+/// A destination number: digits with an optional leading + (international).
+fn destination(number: &str) -> Result<(u8, &str)> {
+    let (toa, ds) = match number.strip_prefix('+') {
+        Some(d) => (0x91, d),
+        None => (0x81, number),
+    };
+    if ds.is_empty() || ds.len() > 20 || !ds.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::new(
+            "phone number: 1 to 20 digits, a leading + for international",
+        ));
+    }
+    Ok((toa, ds))
+}
+
+/// Cut text into bodies of at most `limit` septets (GSM) or UTF-16 units
+/// (UCS2), never splitting an escape pair or a surrogate pair.
+fn cut(text: &str, gsm: bool, limit: usize) -> Vec<Vec<u8>> {
+    let mut parts = vec![Vec::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let mut enc = [0u8; 4];
+        let n = if gsm {
+            let (a, b) = gsm7::encode_char(c).unwrap_or((0x3F, None));
+            enc[0] = a;
+            enc[1] = b.unwrap_or(0);
+            1 + usize::from(b.is_some())
+        } else {
+            let mut u = [0u16; 2];
+            let us = c.encode_utf16(&mut u);
+            for (i, x) in us.iter().enumerate() {
+                enc[2 * i..2 * i + 2].copy_from_slice(&x.to_be_bytes());
+            }
+            us.len()
+        };
+        if used + n > limit {
+            parts.push(Vec::new());
+            used = 0;
+        }
+        used += n;
+        let bytes = if gsm { n } else { 2 * n };
+        if let Some(p) = parts.last_mut() {
+            p.extend_from_slice(&enc[..bytes]);
+        }
+    }
+    parts
+}
+
+/// SMS-SUBMIT PDUs for `text` to `number`: GSM 7-bit when every character is
+/// in the default alphabet or its extension table, UCS2 otherwise; one PDU
+/// when it fits, else concatenated parts under `reference` (8-bit IE).
+pub fn submit(number: &str, text: &str, reference: u8) -> Result<Vec<Part>> {
+    let (toa, ds) = destination(number)?;
+    let gsm = gsm7::encode(text).is_some();
+    let (one, each) = if gsm {
+        (GSM7_ONE, GSM7_PART)
+    } else {
+        (UCS2_ONE, UCS2_PART)
+    };
+    let mut bodies = cut(text, gsm, one);
+    if bodies.len() > 1 {
+        bodies = cut(text, gsm, each);
+    }
+    let total = bodies.len();
+    if total > MAX_PARTS {
+        return Err(Error::new(format!(
+            "message too long: {total} parts, at most {MAX_PARTS}"
+        )));
+    }
+    let mut da = Vec::with_capacity(10);
+    for p in ds.as_bytes().chunks(2) {
+        let hi = p.get(1).map_or(15, |d| d - b'0');
+        da.push(hi << 4 | (p[0] - b'0'));
+    }
+    let mut out = Vec::with_capacity(total);
+    for (i, body) in bodies.iter().enumerate() {
+        let multi = total > 1;
+        // SMSC from the SIM, SMS-SUBMIT (+ header flag), reference 0 (the modem sets it).
+        let mut v = vec![0x00, 0x01 | if multi { 0x40 } else { 0 }, 0x00];
+        v.push(ds.len() as u8);
+        v.push(toa);
+        v.extend_from_slice(&da);
+        v.push(0x00);
+        v.push(if gsm { 0x00 } else { 0x08 });
+        let udh = [0x05, 0x00, 0x03, reference, total as u8, (i + 1) as u8];
+        let udh: &[u8] = if multi { &udh } else { &[] };
+        if gsm {
+            let skip = gsm7::header_septets(udh.len());
+            v.push((skip + body.len()) as u8);
+            v.extend_from_slice(udh);
+            gsm7::pack(body, (skip * 7 - udh.len() * 8) as u32, &mut v);
+        } else {
+            v.push((udh.len() + body.len()) as u8);
+            v.extend_from_slice(udh);
+            v.extend_from_slice(body);
+        }
+        out.push(Part {
+            tpdu_len: v.len() - 1,
+            hex: hex(&v),
+        });
+    }
+    Ok(out)
+}
