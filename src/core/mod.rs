@@ -11,6 +11,8 @@ pub mod pin;
 pub mod ports;
 pub mod prepare;
 pub mod reader;
+pub mod sms;
 pub mod status;
 pub mod usb;
 pub mod usbdesc;
+pub mod ussd;

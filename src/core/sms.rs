@@ -1,0 +1,299 @@
+//! SMS over AT in PDU mode (3GPP TS 27.005), pure: the commands' answers
+//! (`+CMGL`, `+CMGR`, `+CMTI`, `+CPMS`, `+CMGS`) parsed, and the parts of
+//! concatenated messages joined into one message each.
+//!
+//! Parsers take the text after the prefix (see `at::Response::field`); list
+//! parsers take an answer's information lines. Garbage gives None or an entry
+//! with an error, never a panic.
+
+use crate::core::at::params;
+use crate::core::pdu::{self, Address, Alphabet, Kind, Sms, Timestamp};
+use crate::{Error, Result};
+
+/// A message storage (`+CPMS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mem {
+    /// "SM": the SIM.
+    Sim,
+    /// "ME": the modem's own memory.
+    Modem,
+    /// "MT": both, one index space (SIM first).
+    Both,
+}
+
+impl Mem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mem::Sim => "SM",
+            Mem::Modem => "ME",
+            Mem::Both => "MT",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mem::Sim => "sim",
+            Mem::Modem => "modem",
+            Mem::Both => "sim+modem",
+        }
+    }
+
+    /// From the modem's code (`"SM"`) or our name (`sim`).
+    pub fn parse(s: &str) -> Option<Mem> {
+        [Mem::Sim, Mem::Modem, Mem::Both]
+            .into_iter()
+            .find(|m| s.eq_ignore_ascii_case(m.code()) || s.eq_ignore_ascii_case(m.name()))
+    }
+}
+
+/// `<stat>` of PDU mode.
+pub fn stat_name(stat: u8) -> &'static str {
+    match stat {
+        0 => "unread",
+        1 => "read",
+        2 => "unsent",
+        3 => "sent",
+        _ => "unknown",
+    }
+}
+
+fn num<T: std::str::FromStr>(s: Option<&String>) -> Option<T> {
+    s?.trim().parse().ok()
+}
+
+/// A PDU line as listed, checked against the `<length>` the modem gave.
+pub fn listed_pdu(hex: &str, length: usize) -> Result<Sms> {
+    let b = pdu::unhex(hex, pdu::MAX_PDU)?;
+    let sms = pdu::decode(&b)?;
+    let n = pdu::tpdu_len(&b);
+    if n != length {
+        return Err(Error::new(format!(
+            "SMS PDU: {n} octets, the modem said {length}"
+        )));
+    }
+    Ok(sms)
+}
+
+/// One entry of `+CMGL`: its index, `<stat>`, and the message or why it
+/// could not be read (the entry stays, so that it can still be deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub index: u16,
+    pub stat: u8,
+    pub sms: Result<Sms>,
+}
+
+/// The information lines of `AT+CMGL=4`: `+CMGL: <index>,<stat>,[<alpha>],<length>`,
+/// each followed by its PDU line. A header without a PDU gives an error entry;
+/// a header without a number is skipped.
+pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
+    let mut out = Vec::new();
+    let mut it = lines.iter().peekable();
+    while let Some(l) = it.next() {
+        let Some(h) = strip_ci(l, "+CMGL:") else {
+            continue;
+        };
+        let p = params(h);
+        let pdu_line = it.next_if(|n| strip_ci(n, "+CMGL:").is_none());
+        let (Some(index), Some(stat)) = (num(p.first()), num(p.get(1))) else {
+            continue;
+        };
+        let sms = match (pdu_line, num(p.last()).filter(|_| p.len() >= 3)) {
+            (Some(pdu), Some(len)) => listed_pdu(pdu, len),
+            (None, _) => Err(Error::new("SMS: listed without its PDU")),
+            (_, None) => Err(Error::new("SMS: listed without its length")),
+        };
+        out.push(Listed { index, stat, sms });
+    }
+    out
+}
+
+/// The information lines of `AT+CMGR=<index>`: `+CMGR: <stat>,[<alpha>],<length>`
+/// and the PDU. Some modems answer an empty slot with OK and nothing else.
+pub fn parse_cmgr(lines: &[String]) -> Result<(u8, Sms)> {
+    let i = lines
+        .iter()
+        .position(|l| strip_ci(l, "+CMGR:").is_some())
+        .ok_or_else(|| Error::new("SMS: no message at that index"))?;
+    let p = params(strip_ci(&lines[i], "+CMGR:").unwrap_or(""));
+    let stat = num(p.first()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
+    let len = num(p.last())
+        .filter(|_| p.len() >= 2)
+        .ok_or_else(|| Error::new("SMS: +CMGR without a length"))?;
+    let pdu = lines
+        .get(i + 1)
+        .ok_or_else(|| Error::new("SMS: +CMGR without its PDU"))?;
+    Ok((stat, listed_pdu(pdu, len)?))
+}
+
+/// `+CMTI: <mem>,<index>`: a new message stored.
+pub fn parse_cmti(s: &str) -> Option<(Mem, u16)> {
+    let p = params(s);
+    Some((Mem::parse(p.first()?)?, num(p.get(1))?))
+}
+
+/// `+CMGS: <mr>`: the message reference of a message sent.
+pub fn parse_cmgs(s: &str) -> Option<u8> {
+    num(params(s).first())
+}
+
+/// One storage's fill level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    /// Its code as the modem gave it ("SM"), empty in the answer to a set.
+    pub mem: String,
+    pub used: u16,
+    pub total: u16,
+}
+
+impl Store {
+    pub fn full(&self) -> bool {
+        self.total > 0 && self.used >= self.total
+    }
+}
+
+/// `+CPMS: "SM",3,20,"SM",3,20,"SM",3,20` (the query) or `+CPMS: 3,20,3,20,3,20`
+/// (the answer to a set): one entry per storage, in `<mem1>,<mem2>,<mem3>` order.
+pub fn parse_cpms(s: &str) -> Vec<Store> {
+    let p = params(s);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() && out.len() < 3 {
+        let mem = if p[i].parse::<u16>().is_err() {
+            i += 1;
+            p[i - 1].clone()
+        } else {
+            String::new()
+        };
+        let (Some(used), Some(total)) = (num(p.get(i)), num(p.get(i + 1))) else {
+            break;
+        };
+        out.push(Store { mem, used, total });
+        i += 2;
+    }
+    out
+}
+
+/// `+CPMS: ("ME","MT","SM","SR"),(...),(...)`: the storages `<mem1>` (reading
+/// and deleting) supports.
+pub fn parse_cpms_test(s: &str) -> Vec<Mem> {
+    let first = match (s.find('('), s.find(')')) {
+        (Some(a), Some(b)) if a < b => &s[a + 1..b],
+        _ => s,
+    };
+    let mut v: Vec<Mem> = params(first).iter().filter_map(|m| Mem::parse(m)).collect();
+    v.dedup();
+    v
+}
+
+fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
+}
+
+// ---------------------------------------------------------------------------
+// Joining concatenated parts
+
+/// A decoded PDU and where it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub mem: Mem,
+    pub index: u16,
+    pub stat: u8,
+    pub sms: Sms,
+}
+
+/// One message as a person reads it: a single PDU, or the parts of a
+/// concatenated one that are stored, in part order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Storage and index of each part present, in part order.
+    pub slots: Vec<(Mem, u16)>,
+    /// Unread if any part is unread.
+    pub stat: u8,
+    pub kind: Kind,
+    pub addr: Address,
+    /// Time stamp of the first part present.
+    pub time: Option<Timestamp>,
+    /// Alphabet of the first part present (8-bit data is shown as hex).
+    pub alphabet: Alphabet,
+    pub text: String,
+    /// Parts the message has (1 unless concatenated).
+    pub parts: u8,
+    /// Part numbers not (yet) stored.
+    pub missing: Vec<u8>,
+}
+
+/// Join parts by sender (or recipient), reference and part count, ordered by
+/// part number whatever order they were stored in. A part number seen twice
+/// under one reference starts another message (references wrap around).
+/// Messages come in the order of their first stored part.
+pub fn join(items: Vec<Item>) -> Vec<Message> {
+    let mut groups: Vec<Vec<Item>> = Vec::new();
+    for it in items {
+        let slot = it.sms.concat.and_then(|c| {
+            groups.iter().position(|g| {
+                let h = &g[0].sms;
+                h.concat
+                    .is_some_and(|d| d.reference == c.reference && d.total == c.total)
+                    && h.kind == it.sms.kind
+                    && h.addr.text == it.sms.addr.text
+                    && g.iter()
+                        .all(|x| x.sms.concat.is_some_and(|d| d.seq != c.seq))
+            })
+        });
+        match slot {
+            Some(i) => groups[i].push(it),
+            None => groups.push(vec![it]),
+        }
+    }
+    groups.into_iter().map(message).collect()
+}
+
+fn seq(it: &Item) -> u8 {
+    it.sms.concat.map_or(1, |c| c.seq)
+}
+
+fn message(mut g: Vec<Item>) -> Message {
+    g.sort_by_key(seq);
+    let parts = g[0].sms.concat.map_or(1, |c| c.total);
+    let mut missing = Vec::new();
+    let mut text = String::new();
+    // Decode runs of consecutive parts in one alphabet as one piece, so that
+    // a surrogate pair or an escape split between parts still reads right.
+    let mut run: Vec<u8> = Vec::new();
+    let mut prev: Option<(u8, Alphabet)> = None;
+    for it in &g {
+        let (s, a) = (seq(it), it.sms.alphabet);
+        if let Some((p, pa)) = prev {
+            if u16::from(p) + 1 != u16::from(s) || pa != a {
+                text.push_str(&pdu::text(pa, &run));
+                run.clear();
+            }
+        }
+        run.extend_from_slice(&it.sms.body);
+        prev = Some((s, a));
+    }
+    if let Some((_, a)) = prev {
+        text.push_str(&pdu::text(a, &run));
+    }
+    for n in 1..=parts {
+        if !g.iter().any(|it| seq(it) == n) {
+            missing.push(n);
+        }
+    }
+    let first = &g[0];
+    Message {
+        slots: g.iter().map(|it| (it.mem, it.index)).collect(),
+        stat: g.iter().map(|it| it.stat).min().unwrap_or(0),
+        kind: first.sms.kind,
+        addr: first.sms.addr.clone(),
+        time: first.sms.time,
+        alphabet: first.sms.alphabet,
+        text,
+        parts,
+        missing,
+    }
+}
