@@ -259,3 +259,38 @@ fn damaged_ussd_answers_never_panic() {
         assert!(sept.len() <= m.len() * 8 / 7);
     }
 }
+
+#[test]
+fn ucs2_decoding_agrees_with_std() {
+    // Units drawn mostly from around the surrogate ranges: pairs, lone highs,
+    // lone lows, swapped pairs, at the end and in the middle.
+    let mut r = Rng(0x00c5_2016);
+    let picks = [
+        0x0041u16, 0x0416, 0xD83D, 0xDC4B, 0xDBFF, 0xDFFF, 0xD800, 0xDC00, 0xFFFD, 0xE000,
+    ];
+    for _ in 0..20_000 {
+        let n = r.below(12);
+        let units: Vec<u16> = (0..n)
+            .map(|_| {
+                if r.below(4) == 0 {
+                    r.next() as u16
+                } else {
+                    picks[r.below(picks.len())]
+                }
+            })
+            .collect();
+        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(
+            pdu::text(pdu::Alphabet::Ucs2, &bytes),
+            String::from_utf16_lossy(&units),
+            "{units:04x?}"
+        );
+        // An odd last octet adds one replacement character.
+        let mut odd = bytes.clone();
+        odd.push(0x41);
+        assert_eq!(
+            pdu::text(pdu::Alphabet::Ucs2, &odd),
+            String::from_utf16_lossy(&units) + "\u{FFFD}"
+        );
+    }
+}

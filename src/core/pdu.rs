@@ -22,7 +22,14 @@ pub const UCS2_PART: usize = 67;
 /// Most parts one reference can carry.
 pub const MAX_PARTS: usize = 255;
 
-fn bad(what: &str) -> Error {
+/// What is wrong with a PDU. Decoding passes this thin value around and
+/// makes one `Error` of it at the end (smaller code on the router).
+type Bad = &'static str;
+type R<T> = std::result::Result<T, Bad>;
+
+#[cold]
+#[inline(never)]
+fn bad(what: Bad) -> Error {
     Error::new(format!("SMS PDU: {what}"))
 }
 
@@ -55,10 +62,14 @@ pub fn unhex(s: &str, max: usize) -> Result<Vec<u8>> {
     if s.len() / 2 > max {
         return Err(bad("longer than any SMS"));
     }
-    s.chunks(2)
-        .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(|| bad("not hex"))
+    let mut v = Vec::with_capacity(s.len() / 2);
+    for p in s.chunks(2) {
+        match (nibble(p[0]), nibble(p[1])) {
+            (Some(h), Some(l)) => v.push(h << 4 | l),
+            _ => return Err(bad("not hex")),
+        }
+    }
+    Ok(v)
 }
 
 // ---------------------------------------------------------------------------
@@ -69,16 +80,17 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+    /// `n` bytes; if fewer are left, `what` (which says what was cut short).
+    fn take(&mut self, n: usize, what: Bad) -> R<&'a [u8]> {
         if n > self.b.len() {
-            return Err(bad(&format!("{what} cut short")));
+            return Err(what);
         }
         let (h, t) = self.b.split_at(n);
         self.b = t;
         Ok(h)
     }
 
-    fn byte(&mut self, what: &str) -> Result<u8> {
+    fn byte(&mut self, what: Bad) -> R<u8> {
         Ok(self.take(1, what)?[0])
     }
 }
@@ -132,36 +144,35 @@ fn digits(b: &[u8], max: usize) -> String {
 }
 
 fn number(toa: u8, ds: String) -> Address {
-    let text = if (toa >> 4) & 7 == 1 && !ds.is_empty() {
-        format!("+{ds}")
-    } else {
-        ds
-    };
+    let mut text = ds;
+    if (toa >> 4) & 7 == 1 && !text.is_empty() {
+        text.insert(0, '+');
+    }
     Address { toa, text }
 }
 
 /// The SMSC field: a length in octets (0: none), the type, the digits.
-fn smsc(r: &mut Reader) -> Result<Option<Address>> {
-    let n = usize::from(r.byte("SMSC length")?);
+fn smsc(r: &mut Reader) -> R<Option<Address>> {
+    let n = usize::from(r.byte("SMSC length cut short")?);
     if n == 0 {
         return Ok(None);
     }
     if n > 11 {
-        return Err(bad("SMSC address longer than 20 digits"));
+        return Err("SMSC address longer than 20 digits");
     }
-    let b = r.take(n, "SMSC address")?;
+    let b = r.take(n, "SMSC address cut short")?;
     Ok(Some(number(b[0], digits(&b[1..], 20))))
 }
 
 /// An originating/destination address: a length in semi-octets, the type,
 /// then digits, or 7-bit packed text when the type is alphanumeric.
-fn address(r: &mut Reader) -> Result<Address> {
-    let n = usize::from(r.byte("address length")?);
+fn address(r: &mut Reader) -> R<Address> {
+    let n = usize::from(r.byte("address length cut short")?);
     if n > 20 {
-        return Err(bad("address longer than 20 digits"));
+        return Err("address longer than 20 digits");
     }
-    let toa = r.byte("address type")?;
-    let b = r.take(n.div_ceil(2), "address")?;
+    let toa = r.byte("address type cut short")?;
+    let b = r.take(n.div_ceil(2), "address cut short")?;
     if (toa >> 4) & 7 == 5 {
         let sept = gsm7::unpack(b, 0, n * 4 / 7).unwrap_or_default();
         return Ok(Address {
@@ -221,19 +232,28 @@ impl Timestamp {
 
     /// ISO 8601 with the offset: `2024-03-05T14:20:00+01:00`.
     pub fn iso(&self) -> String {
-        let m = i32::from(self.zone) * 15;
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
-            self.year,
-            self.month,
-            self.day,
-            self.hour,
-            self.minute,
-            self.second,
-            if m < 0 { '-' } else { '+' },
-            m.abs() / 60,
-            m.abs() % 60
-        )
+        let m = u16::from(self.zone.unsigned_abs()) * 15;
+        let mut b = *b"0000-00-00T00:00:00+00:00";
+        if self.zone < 0 {
+            b[19] = b'-';
+        }
+        let v = [
+            self.year / 100,
+            self.year % 100,
+            self.month.into(),
+            self.day.into(),
+            self.hour.into(),
+            self.minute.into(),
+            self.second.into(),
+            m / 60,
+            m % 60,
+        ];
+        // Two digits each, at these offsets of the template.
+        for (&at, n) in [0usize, 2, 5, 8, 11, 14, 17, 20, 23].iter().zip(v) {
+            b[at] = b'0' + (n / 10 % 10) as u8;
+            b[at + 1] = b'0' + (n % 10) as u8;
+        }
+        String::from_utf8(b.to_vec()).unwrap_or_default()
     }
 }
 
@@ -299,14 +319,12 @@ pub fn text(alphabet: Alphabet, body: &[u8]) -> String {
         Alphabet::Gsm7 => gsm7::decode(body),
         Alphabet::Data => hex(body),
         Alphabet::Ucs2 => {
-            let units = body
-                .chunks(2)
-                .map(|p| u16::from_be_bytes([p[0], p.get(1).copied().unwrap_or(0)]));
-            let mut s: String = char::decode_utf16(units)
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            let units: Vec<u16> = body
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
                 .collect();
+            let mut s = String::from_utf16_lossy(&units);
             if !body.len().is_multiple_of(2) {
-                s.pop();
                 s.push(char::REPLACEMENT_CHARACTER);
             }
             s
@@ -328,18 +346,15 @@ pub struct Concat {
 /// The concatenation element of a header (other elements are skipped). An
 /// element running past the header is an error; a concatenation element with
 /// part 0 or a part above the total is ignored, as the spec asks.
-fn header(h: &[u8]) -> Result<Option<Concat>> {
+fn header(h: &[u8]) -> R<Option<Concat>> {
     let mut found = None;
     let mut i = 0;
     while i < h.len() {
         let iei = h[i];
-        let len = usize::from(
-            *h.get(i + 1)
-                .ok_or_else(|| bad("header element cut short"))?,
-        );
+        let len = usize::from(*h.get(i + 1).ok_or("header element cut short")?);
         let d = h
             .get(i + 2..i + 2 + len)
-            .ok_or_else(|| bad("header element longer than the header"))?;
+            .ok_or("header element longer than the header")?;
         let c = match (iei, d) {
             (0x00, &[r, t, s]) => Some(Concat {
                 reference: u16::from(r),
@@ -402,26 +417,22 @@ fn user_data(
     udhi: bool,
     alphabet: Alphabet,
     udl: usize,
-) -> Result<(Option<Concat>, Vec<u8>)> {
+) -> R<(Option<Concat>, Vec<u8>)> {
     let gsm = alphabet == Alphabet::Gsm7;
     let octets = if gsm { (udl * 7).div_ceil(8) } else { udl };
     if udl > if gsm { GSM7_ONE } else { 140 } {
-        return Err(bad("user data length above the maximum"));
+        return Err("user data length above the maximum");
     }
     if rest.len() < octets {
-        return Err(bad("user data shorter than its length says"));
+        return Err("user data shorter than its length says");
     }
     if rest.len() > octets {
-        return Err(bad("bytes after the user data"));
+        return Err("bytes after the user data");
     }
     let (concat, hlen) = if udhi {
-        let hl = 1 + usize::from(
-            *rest
-                .first()
-                .ok_or_else(|| bad("header flag set, no user data"))?,
-        );
+        let hl = 1 + usize::from(*rest.first().ok_or("header flag set, no user data")?);
         if hl > octets {
-            return Err(bad("header longer than the user data"));
+            return Err("header longer than the user data");
         }
         (header(&rest[1..hl])?, hl)
     } else {
@@ -430,10 +441,9 @@ fn user_data(
     if gsm {
         let skip = gsm7::header_septets(hlen);
         if skip > udl {
-            return Err(bad("header longer than the user data"));
+            return Err("header longer than the user data");
         }
-        let s =
-            gsm7::unpack(rest, skip * 7, udl - skip).ok_or_else(|| bad("user data cut short"))?;
+        let s = gsm7::unpack(rest, skip * 7, udl - skip).ok_or("user data cut short")?;
         Ok((concat, s))
     } else {
         Ok((concat, rest[hlen..].to_vec()))
@@ -443,33 +453,37 @@ fn user_data(
 /// Decode a PDU as `+CMGL`/`+CMGR` print it: SMSC field, then an SMS-DELIVER
 /// or SMS-SUBMIT TPDU. Status reports and other types are errors.
 pub fn decode(pdu: &[u8]) -> Result<Sms> {
+    decode_tpdu(pdu).map_err(bad)
+}
+
+fn decode_tpdu(pdu: &[u8]) -> R<Sms> {
     if pdu.len() > MAX_PDU {
-        return Err(bad("longer than any SMS"));
+        return Err("longer than any SMS");
     }
     let mut r = Reader { b: pdu };
     let smsc = smsc(&mut r)?;
-    let fo = r.byte("first octet")?;
+    let fo = r.byte("first octet cut short")?;
     let kind = match fo & 3 {
         0 => Kind::Deliver,
         1 => Kind::Submit,
-        2 => return Err(bad("a status report, not a message")),
-        _ => return Err(bad("reserved message type")),
+        2 => return Err("a status report, not a message"),
+        _ => return Err("reserved message type"),
     };
     if kind == Kind::Submit {
-        r.byte("message reference")?;
+        r.byte("message reference cut short")?;
     }
     let addr = address(&mut r)?;
-    let pid = r.byte("protocol identifier")?;
-    let dcs = r.byte("data coding scheme")?;
+    let pid = r.byte("protocol identifier cut short")?;
+    let dcs = r.byte("data coding scheme cut short")?;
     let time = if kind == Kind::Deliver {
-        Timestamp::parse(r.take(7, "time stamp")?)
+        Timestamp::parse(r.take(7, "time stamp cut short")?)
     } else {
         // Validity period: none, relative (1 octet), enhanced or absolute (7).
         let n = [0, 7, 1, 7][usize::from((fo >> 3) & 3)];
-        r.take(n, "validity period")?;
+        r.take(n, "validity period cut short")?;
         None
     };
-    let udl = usize::from(r.byte("user data length")?);
+    let udl = usize::from(r.byte("user data length cut short")?);
     let alphabet = sms_alphabet(dcs);
     let (concat, body) = user_data(r.b, fo & 0x40 != 0, alphabet, udl)?;
     Ok(Sms {

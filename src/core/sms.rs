@@ -57,8 +57,12 @@ pub fn stat_name(stat: u8) -> &'static str {
     }
 }
 
-fn num<T: std::str::FromStr>(s: Option<&String>) -> Option<T> {
+fn num(s: Option<&String>) -> Option<u16> {
     s?.trim().parse().ok()
+}
+
+fn num8(s: Option<&String>) -> Option<u8> {
+    num(s)?.try_into().ok()
 }
 
 /// A PDU line as listed, checked against the `<length>` the modem gave.
@@ -95,11 +99,11 @@ pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
         };
         let p = params(h);
         let pdu_line = it.next_if(|n| strip_ci(n, "+CMGL:").is_none());
-        let (Some(index), Some(stat)) = (num(p.first()), num(p.get(1))) else {
+        let (Some(index), Some(stat)) = (num(p.first()), num8(p.get(1))) else {
             continue;
         };
         let sms = match (pdu_line, num(p.last()).filter(|_| p.len() >= 3)) {
-            (Some(pdu), Some(len)) => listed_pdu(pdu, len),
+            (Some(pdu), Some(len)) => listed_pdu(pdu, len.into()),
             (None, _) => Err(Error::new("SMS: listed without its PDU")),
             (_, None) => Err(Error::new("SMS: listed without its length")),
         };
@@ -116,14 +120,14 @@ pub fn parse_cmgr(lines: &[String]) -> Result<(u8, Sms)> {
         .position(|l| strip_ci(l, "+CMGR:").is_some())
         .ok_or_else(|| Error::new("SMS: no message at that index"))?;
     let p = params(strip_ci(&lines[i], "+CMGR:").unwrap_or(""));
-    let stat = num(p.first()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
+    let stat = num8(p.first()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
     let len = num(p.last())
         .filter(|_| p.len() >= 2)
         .ok_or_else(|| Error::new("SMS: +CMGR without a length"))?;
     let pdu = lines
         .get(i + 1)
         .ok_or_else(|| Error::new("SMS: +CMGR without its PDU"))?;
-    Ok((stat, listed_pdu(pdu, len)?))
+    Ok((stat, listed_pdu(pdu, len.into())?))
 }
 
 /// `+CMTI: <mem>,<index>`: a new message stored.
@@ -134,7 +138,7 @@ pub fn parse_cmti(s: &str) -> Option<(Mem, u16)> {
 
 /// `+CMGS: <mr>`: the message reference of a message sent.
 pub fn parse_cmgs(s: &str) -> Option<u8> {
-    num(params(s).first())
+    num8(params(s).first())
 }
 
 /// One storage's fill level.
@@ -245,7 +249,11 @@ pub fn join(items: Vec<Item>) -> Vec<Message> {
             })
         });
         match slot {
-            Some(i) => groups[i].push(it),
+            // Kept in part order as they come (no sort needed later).
+            Some(i) => {
+                let at = groups[i].partition_point(|x| seq(x) < seq(&it));
+                groups[i].insert(at, it);
+            }
             None => groups.push(vec![it]),
         }
     }
@@ -256,8 +264,7 @@ fn seq(it: &Item) -> u8 {
     it.sms.concat.map_or(1, |c| c.seq)
 }
 
-fn message(mut g: Vec<Item>) -> Message {
-    g.sort_by_key(seq);
+fn message(g: Vec<Item>) -> Message {
     let parts = g[0].sms.concat.map_or(1, |c| c.total);
     let mut missing = Vec::new();
     let mut text = String::new();
