@@ -4,6 +4,9 @@
 //! what decodes stays within the sizes an SMS can have, a damaged entry of a
 //! listing never takes its neighbours down, and joining never loses a part.
 
+mod rng;
+
+use rng::Rng;
 use umodem::core::gsm7;
 use umodem::core::pdu::{self, Kind};
 use umodem::core::sms::{self, Item, Mem};
@@ -34,20 +37,6 @@ fn vectors() -> Vec<Vec<u8>> {
         pdu::decode(b).unwrap_or_else(|e| panic!("{}: {e}", pdu::hex(b)));
     }
     v
-}
-
-/// xorshift64*: same sequence on every run and machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 fn mutate(r: &mut Rng, src: &[u8], others: &[Vec<u8>]) -> Vec<u8> {

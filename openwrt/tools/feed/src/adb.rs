@@ -53,7 +53,10 @@ impl Default for Writer {
 impl Writer {
     /// An ADB block with its 8-byte header (compat 0, version 0, root unset).
     pub fn new() -> Self {
-        Writer { buf: vec![0; 8], cache: HashMap::new() }
+        Writer {
+            buf: vec![0; 8],
+            cache: HashMap::new(),
+        }
     }
 
     fn raw(&mut self, bytes: &[u8], align: usize) -> usize {
@@ -78,7 +81,9 @@ impl Writer {
 
     fn check(offs: usize) -> Result<usize, Error> {
         if offs > VALUE_MASK as usize {
-            return Err(Error::new("the package metadata is larger than the apk format holds (256 MiB)"));
+            return Err(Error::new(
+                "the package metadata is larger than the apk format holds (256 MiB)",
+            ));
         }
         Ok(offs)
     }
@@ -199,7 +204,10 @@ impl<'a> Adb<'a> {
             return Err(Error::new("ADB block shorter than its header"));
         }
         if buf[0] != 0 {
-            return Err(Error::new(format!("ADB compat version {} (this reader knows 0)", buf[0])));
+            return Err(Error::new(format!(
+                "ADB compat version {} (this reader knows 0)",
+                buf[0]
+            )));
         }
         Ok(Adb { buf })
     }
@@ -263,7 +271,9 @@ impl<'a> Adb<'a> {
 
     /// Slot `i` (1-based) of an object, NULL when absent.
     pub fn field(&self, v: u32, i: usize) -> u32 {
-        self.slots(v).and_then(|s| s.get(i - 1).copied()).unwrap_or(NULL)
+        self.slots(v)
+            .and_then(|s| s.get(i - 1).copied())
+            .unwrap_or(NULL)
     }
 }
 
@@ -306,7 +316,9 @@ pub fn decompress(file: &[u8]) -> Result<Vec<u8>, Error> {
         return Ok(out);
     }
     if file.starts_with(b"ADBc") {
-        return Err(Error::new("compressed with a method other than deflate (OpenWrt's apk reads deflate only)"));
+        return Err(Error::new(
+            "compressed with a method other than deflate (OpenWrt's apk reads deflate only)",
+        ));
     }
     Err(Error::new("not an apk v3 file (no ADB magic)"))
 }
@@ -315,7 +327,9 @@ pub fn decompress(file: &[u8]) -> Result<Vec<u8>, Error> {
 pub fn compress(stream: &[u8]) -> Result<Vec<u8>, Error> {
     let mut out = b"ADBd".to_vec();
     let mut enc = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(9));
-    enc.write_all(stream).and_then(|_| enc.finish().map(|_| ())).map_err(|e| Error::new(format!("deflate: {e}")))?;
+    enc.write_all(stream)
+        .and_then(|_| enc.finish().map(|_| ()))
+        .map_err(|e| Error::new(format!("deflate: {e}")))?;
     Ok(out)
 }
 
@@ -330,11 +344,19 @@ pub fn parse(raw: &[u8]) -> Result<Container, Error> {
     let mut adb = None;
     let mut allowed = 1u32 << BLOCK_ADB;
     while off < raw.len() {
-        let head = raw.get(off..off + 4).ok_or_else(|| Error::new("truncated block header"))?;
+        let head = raw
+            .get(off..off + 4)
+            .ok_or_else(|| Error::new("truncated block header"))?;
         let ts = u32::from_le_bytes(head.try_into().unwrap_or([0; 4]));
         let (kind, hdr, size) = if ts >> 30 == BLOCK_EXT {
-            let x = raw.get(off + 8..off + 16).ok_or_else(|| Error::new("truncated block header"))?;
-            (ts & 0x3fff_ffff, 16usize, u64::from_le_bytes(x.try_into().unwrap_or([0; 8])) as usize)
+            let x = raw
+                .get(off + 8..off + 16)
+                .ok_or_else(|| Error::new("truncated block header"))?;
+            (
+                ts & 0x3fff_ffff,
+                16usize,
+                u64::from_le_bytes(x.try_into().unwrap_or([0; 8])) as usize,
+            )
         } else {
             (ts >> 30, 4usize, (ts & 0x3fff_ffff) as usize)
         };
@@ -342,9 +364,13 @@ pub fn parse(raw: &[u8]) -> Result<Container, Error> {
             return Err(Error::new(format!("bad block at offset {off}")));
         }
         if allowed & (1 << kind) == 0 {
-            return Err(Error::new(format!("block of type {kind} out of order at offset {off}")));
+            return Err(Error::new(format!(
+                "block of type {kind} out of order at offset {off}"
+            )));
         }
-        let payload = raw.get(off + hdr..off + size).ok_or_else(|| Error::new(format!("block at offset {off} runs past the end")))?;
+        let payload = raw
+            .get(off + hdr..off + size)
+            .ok_or_else(|| Error::new(format!("block at offset {off} runs past the end")))?;
         match kind {
             BLOCK_ADB => {
                 adb = Some(payload.to_vec());
@@ -353,12 +379,20 @@ pub fn parse(raw: &[u8]) -> Result<Container, Error> {
             BLOCK_DATA => allowed = 1 << BLOCK_DATA,
             _ => {}
         }
-        blocks.push(Block { kind, offset: off, payload: payload.to_vec() });
+        blocks.push(Block {
+            kind,
+            offset: off,
+            payload: payload.to_vec(),
+        });
         off += (size + 7) & !7;
     }
     let adb = adb.ok_or_else(|| Error::new("no ADB block"))?;
     Adb::new(&adb)?;
-    Ok(Container { schema, adb, blocks })
+    Ok(Container {
+        schema,
+        adb,
+        blocks,
+    })
 }
 
 /// Appends one block (header, payload, zero padding to 8 bytes).

@@ -22,9 +22,17 @@ impl Package {
             return Err(Error::new("not an apk package (schema is not pckg)"));
         }
         let db = container.adb()?;
-        let tree = schema::decode_root(&db, container.schema).ok_or_else(|| Error::new("unreadable package metadata"))?;
-        let info = tree.get("info").cloned().ok_or_else(|| Error::new("the package has no info"))?;
-        Ok(Package { container, info, tree })
+        let tree = schema::decode_root(&db, container.schema)
+            .ok_or_else(|| Error::new("unreadable package metadata"))?;
+        let info = tree
+            .get("info")
+            .cloned()
+            .ok_or_else(|| Error::new("the package has no info"))?;
+        Ok(Package {
+            container,
+            info,
+            tree,
+        })
     }
 
     /// The identity the index records: SHA-256 of the ADB block.
@@ -51,8 +59,13 @@ impl Package {
                 }
                 let key = (i as u32 + 1, j as u32 + 1);
                 let size = f.int("size").unwrap_or(0) as usize;
-                let body: &[u8] = if size == 0 { &[] } else { data.get(&key).copied().unwrap_or(&[]) };
-                if body.len() != size || Some(schema::hex(&sha256(body)).as_str()) != f.str("hash") {
+                let body: &[u8] = if size == 0 {
+                    &[]
+                } else {
+                    data.get(&key).copied().unwrap_or(&[])
+                };
+                if body.len() != size || Some(schema::hex(&sha256(body)).as_str()) != f.str("hash")
+                {
                     return Err(Error::new(format!(
                         "/{}/{}: the bytes do not match the hash: the package was changed or damaged",
                         dir.str("name").unwrap_or(""),
@@ -67,7 +80,11 @@ impl Package {
 
     /// `NAME-VERSION.apk`, where apk looks for it next to the index.
     pub fn file_name(&self) -> String {
-        format!("{}-{}.apk", self.info.str("name").unwrap_or(""), self.info.str("version").unwrap_or(""))
+        format!(
+            "{}-{}.apk",
+            self.info.str("name").unwrap_or(""),
+            self.info.str("version").unwrap_or("")
+        )
     }
 }
 
@@ -88,7 +105,9 @@ pub fn write_index(files: &[(String, Vec<u8>)], key: Option<&EcKey>) -> Result<V
         }
         let src = p.container.adb()?;
         let info_v = src.field(src.root(), schema::PKG_INFO);
-        let src_slots = src.slots(info_v).ok_or_else(|| Error::new(format!("{fname}: the package has no info")))?;
+        let src_slots = src
+            .slots(info_v)
+            .ok_or_else(|| Error::new(format!("{fname}: the package has no info")))?;
         let mut slots = vec![NULL; schema::PI_MAX - 1];
         for (i, &s) in src_slots.iter().enumerate().take(slots.len()) {
             slots[i] = w.copy(&src, s).map_err(|e| e.at(fname))?;

@@ -17,14 +17,20 @@ use crate::{read, Error};
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     fn split(v: &str) -> (Vec<u64>, String, u64) {
         let (main, rel) = match v.rsplit_once("-r") {
-            Some((m, r)) if r.bytes().all(|c| c.is_ascii_digit()) && !r.is_empty() => (m, r.parse().unwrap_or(0)),
+            Some((m, r)) if r.bytes().all(|c| c.is_ascii_digit()) && !r.is_empty() => {
+                (m, r.parse().unwrap_or(0))
+            }
             _ => (v, 0),
         };
         let (nums, rest) = match main.find(|c: char| !c.is_ascii_digit() && c != '.') {
             Some(i) => main.split_at(i),
             None => (main, ""),
         };
-        (nums.split('.').map(|p| p.parse().unwrap_or(0)).collect(), rest.to_string(), rel)
+        (
+            nums.split('.').map(|p| p.parse().unwrap_or(0)).collect(),
+            rest.to_string(),
+            rel,
+        )
     }
     let (an, ar, arel) = split(a);
     let (bn, br, brel) = split(b);
@@ -71,10 +77,16 @@ pub fn install(
         }
     }
     if !trusted_ok {
-        return Err(Error::new(format!("{}: UNTRUSTED signature ({why}); the index is refused", ipath.display())));
+        return Err(Error::new(format!(
+            "{}: UNTRUSTED signature ({why}); the index is refused",
+            ipath.display()
+        )));
     }
 
-    let by_name: BTreeMap<&str, &Node> = pkgs.iter().filter_map(|p| Some((p.str("name")?, p))).collect();
+    let by_name: BTreeMap<&str, &Node> = pkgs
+        .iter()
+        .filter_map(|p| Some((p.str("name")?, p)))
+        .collect();
     let mut provides: BTreeMap<String, &Node> = BTreeMap::new();
     for p in &pkgs {
         for d in p.list("provides") {
@@ -85,7 +97,10 @@ pub fn install(
             }
         }
     }
-    let have: BTreeMap<&str, &str> = provided.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let have: BTreeMap<&str, &str> = provided
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
 
     // Depth-first: dependencies before the packages that need them.
     let mut order: Vec<&Node> = Vec::new();
@@ -103,18 +118,28 @@ pub fn install(
         if let Some(hv) = have.get(name.as_str()) {
             if let Some(v) = &ver {
                 if !hv.is_empty() && !meets(hv, op, v) {
-                    return Err(Error::new(format!("{from}: needs {want}, the router has {name} {hv}")));
+                    return Err(Error::new(format!(
+                        "{from}: needs {want}, the router has {name} {hv}"
+                    )));
                 }
             }
             return Ok(());
         }
-        let p = by_name.get(name.as_str()).or_else(|| provides.get(&name)).copied().ok_or_else(|| {
-            Error::new(format!("{from}: needs {want}, which neither this feed nor the router provides"))
-        })?;
+        let p = by_name
+            .get(name.as_str())
+            .or_else(|| provides.get(&name))
+            .copied()
+            .ok_or_else(|| {
+                Error::new(format!(
+                    "{from}: needs {want}, which neither this feed nor the router provides"
+                ))
+            })?;
         let pname = p.str("name").unwrap_or("").to_string();
         if let (Some(v), Some(pv)) = (&ver, p.str("version")) {
             if by_name.contains_key(name.as_str()) && !meets(pv, op, v) {
-                return Err(Error::new(format!("{from}: needs {want}, the feed has {pname} {pv}")));
+                return Err(Error::new(format!(
+                    "{from}: needs {want}, the feed has {pname} {pv}"
+                )));
             }
         }
         if order.iter().any(|q| q.str("name") == Some(&pname)) || visiting.contains(&pname) {
@@ -131,7 +156,15 @@ pub fn install(
         Ok(())
     }
     for n in names {
-        visit(n, &by_name, &provides, &have, &mut order, &mut visiting, "world")?;
+        visit(
+            n,
+            &by_name,
+            &provides,
+            &have,
+            &mut order,
+            &mut visiting,
+            "world",
+        )?;
     }
 
     let mut done = Vec::new();
@@ -147,16 +180,22 @@ pub fn install(
         db.push('\n');
     }
     let dbdir = root.join("lib/apk/db");
-    std::fs::create_dir_all(&dbdir).map_err(|e| Error::new(format!("cannot create {}: {e}", dbdir.display())))?;
+    std::fs::create_dir_all(&dbdir)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", dbdir.display())))?;
     crate::write_atomic(&dbdir.join("installed"), db.as_bytes(), 0o644)?;
     Ok(done)
 }
 
 fn safe_rel(p: &str) -> Result<&str, Error> {
-    if Path::new(p).components().all(|c| matches!(c, Component::Normal(_))) {
+    if Path::new(p)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+    {
         Ok(p)
     } else {
-        Err(Error::new(format!("the package holds the path '{p}', which leaves the root: refused")))
+        Err(Error::new(format!(
+            "the package holds the path '{p}', which leaves the root: refused"
+        )))
     }
 }
 
@@ -167,7 +206,10 @@ fn no_links(root: &Path, rel: &str) -> Result<(), Error> {
     for c in Path::new(rel).components() {
         p.push(c);
         if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(Error::new(format!("/{rel} passes through the link {}: refused", p.display())));
+            return Err(Error::new(format!(
+                "/{rel} passes through the link {}: refused",
+                p.display()
+            )));
         }
     }
     Ok(())
@@ -181,8 +223,14 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
     let bytes = read(&path)?;
     let p = Package::read(&bytes).map_err(|e| e.at(&fname))?;
     if Some(bytes.len() as u64) != info.int("file-size") {
-        let want = info.int("file-size").map(|n| n.to_string()).unwrap_or_else(|| "nothing".into());
-        return Err(Error::new(format!("{fname}: {} bytes, the index says {want}: not the indexed file", bytes.len())));
+        let want = info
+            .int("file-size")
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "nothing".into());
+        return Err(Error::new(format!(
+            "{fname}: {} bytes, the index says {want}: not the indexed file",
+            bytes.len()
+        )));
     }
     if Some(hex(&p.identity()).as_str()) != info.str("hashes") {
         return Err(Error::new(format!("{fname}: its metadata's SHA-256 is not the one the signed index holds: the package was changed")));
@@ -191,36 +239,61 @@ fn install_one(root: &Path, repo: &Path, info: &Node) -> Result<Installed, Error
     let mut files = Vec::new();
     for (i, dir) in p.tree.list("paths").iter().enumerate() {
         let dname = dir.str("name").unwrap_or("");
-        let drel = if dname.is_empty() { "" } else { safe_rel(dname)? };
+        let drel = if dname.is_empty() {
+            ""
+        } else {
+            safe_rel(dname)?
+        };
         no_links(root, drel)?;
-        let dpath = if drel.is_empty() { root.to_path_buf() } else { root.join(drel) };
+        let dpath = if drel.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(drel)
+        };
         let mode = dir.get("acl").and_then(|a| a.int("mode")).unwrap_or(0o755) as u32;
-        std::fs::create_dir_all(&dpath).map_err(|e| Error::new(format!("cannot create {}: {e}", dpath.display())))?;
+        std::fs::create_dir_all(&dpath)
+            .map_err(|e| Error::new(format!("cannot create {}: {e}", dpath.display())))?;
         set_mode(&dpath, mode)?;
         for (j, f) in dir.list("files").iter().enumerate() {
             let fnm = f.str("name").unwrap_or("");
             if fnm.contains('/') || fnm.is_empty() || fnm == "." || fnm == ".." {
                 return Err(Error::new(format!("{fname}: bad file name '{fnm}'")));
             }
-            let rel = if drel.is_empty() { fnm.to_string() } else { format!("{drel}/{fnm}") };
+            let rel = if drel.is_empty() {
+                fnm.to_string()
+            } else {
+                format!("{drel}/{fnm}")
+            };
             let out = root.join(&rel);
             if let Some(t) = f.str("target") {
-                let t = decode_hex(t).ok_or_else(|| Error::new(format!("{fname}: /{rel}: bad link target")))?;
+                let t = decode_hex(t)
+                    .ok_or_else(|| Error::new(format!("{fname}: /{rel}: bad link target")))?;
                 if t.len() < 2 || u16::from_le_bytes([t[0], t[1]]) != 0o120000 {
                     return Err(Error::new(format!("{fname}: /{rel}: hard links and device nodes are not installed by this reader")));
                 }
                 let target = std::ffi::OsStr::new(std::str::from_utf8(&t[2..]).unwrap_or(""));
                 let _ = std::fs::remove_file(&out);
-                std::os::unix::fs::symlink(target, &out).map_err(|e| Error::new(format!("cannot link {}: {e}", out.display())))?;
+                std::os::unix::fs::symlink(target, &out)
+                    .map_err(|e| Error::new(format!("cannot link {}: {e}", out.display())))?;
             } else {
-                let body = data.get(&(i as u32 + 1, j as u32 + 1)).copied().unwrap_or(&[]);
+                let body = data
+                    .get(&(i as u32 + 1, j as u32 + 1))
+                    .copied()
+                    .unwrap_or(&[]);
                 crate::write_atomic(&out, body, 0o644)?;
-                set_mode(&out, f.get("acl").and_then(|a| a.int("mode")).unwrap_or(0o644) as u32)?;
+                set_mode(
+                    &out,
+                    f.get("acl").and_then(|a| a.int("mode")).unwrap_or(0o644) as u32,
+                )?;
             }
             files.push(format!("/{rel}"));
         }
     }
-    Ok(Installed { name, version, files })
+    Ok(Installed {
+        name,
+        version,
+        files,
+    })
 }
 
 fn set_mode(p: &Path, mode: u32) -> Result<(), Error> {
@@ -233,5 +306,8 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }

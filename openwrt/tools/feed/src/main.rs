@@ -46,13 +46,19 @@ struct Args {
 
 impl Args {
     fn parse(a: &[String], with_value: &[&str]) -> Result<Args, Error> {
-        let mut r = Args { pos: vec![], opts: vec![], flags: vec![] };
+        let mut r = Args {
+            pos: vec![],
+            opts: vec![],
+            flags: vec![],
+        };
         let mut i = 0;
         while i < a.len() {
             let s = &a[i];
             if let Some(name) = s.strip_prefix("--") {
                 if with_value.contains(&name) {
-                    let v = a.get(i + 1).ok_or_else(|| Error::new(format!("--{name} needs a value")))?;
+                    let v = a
+                        .get(i + 1)
+                        .ok_or_else(|| Error::new(format!("--{name} needs a value")))?;
                     r.opts.push((name.to_string(), v.clone()));
                     i += 1;
                 } else {
@@ -66,10 +72,19 @@ impl Args {
         Ok(r)
     }
     fn one(&self, name: &str) -> String {
-        self.opts.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.opts
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
     fn all(&self, name: &str) -> Vec<String> {
-        self.opts.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.opts
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
     fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
@@ -79,7 +94,9 @@ impl Args {
             return Err(Error::new(format!("usage: umodem-feed {usage}")));
         }
         if let Some(f) = self.flags.first() {
-            return Err(Error::new(format!("unknown option --{f}; usage: umodem-feed {usage}")));
+            return Err(Error::new(format!(
+                "unknown option --{f}; usage: umodem-feed {usage}"
+            )));
         }
         Ok(())
     }
@@ -196,7 +213,20 @@ fn run(a: &[String]) -> Result<(), Error> {
 fn mkapk(rest: &[String]) -> Result<(), Error> {
     let o = Args::parse(
         rest,
-        &["name", "version", "arch", "depends", "provides", "description", "license", "origin", "maintainer", "url", "conffile", "script"],
+        &[
+            "name",
+            "version",
+            "arch",
+            "depends",
+            "provides",
+            "description",
+            "license",
+            "origin",
+            "maintainer",
+            "url",
+            "conffile",
+            "script",
+        ],
     )?;
     let usage = "mkapk ROOT OUTDIR --name N --version V --arch A [--depends D] [--provides P] [--description T] [--license L] [--origin O] [--maintainer M] [--url U] [--conffile PATH]... [--raw] [--script SLOT:FILE]...";
     if o.pos.len() < 2 {
@@ -218,10 +248,14 @@ fn mkapk(rest: &[String]) -> Result<(), Error> {
         provides: o.all("provides"),
     };
     if meta.arch.is_empty() {
-        return Err(Error::new("--arch is required (the OpenWrt package arch, or noarch)"));
+        return Err(Error::new(
+            "--arch is required (the OpenWrt package arch, or noarch)",
+        ));
     }
     if meta.description.len() > 256 {
-        return Err(Error::new("the description is longer than 256 bytes (OpenWrt's apk refuses longer ones)"));
+        return Err(Error::new(
+            "the description is longer than 256 bytes (OpenWrt's apk refuses longer ones)",
+        ));
     }
     pkg::check_pkgname(&meta.name)?;
     pkg::check_version(&meta.version)?;
@@ -233,15 +267,21 @@ fn mkapk(rest: &[String]) -> Result<(), Error> {
         scripts = pkg::openwrt_scripts(&meta.name);
     }
     for s in o.all("script") {
-        let (slot, file) = s.split_once(':').ok_or_else(|| Error::new(format!("--script {s}: want SLOT:FILE")))?;
+        let (slot, file) = s
+            .split_once(':')
+            .ok_or_else(|| Error::new(format!("--script {s}: want SLOT:FILE")))?;
         if !schema::SCRIPTS.contains(&slot) {
-            return Err(Error::new(format!("--script {s}: '{slot}' is not one of {}", schema::SCRIPTS.join(", "))));
+            return Err(Error::new(format!(
+                "--script {s}: '{slot}' is not one of {}",
+                schema::SCRIPTS.join(", ")
+            )));
         }
         scripts.insert(slot.to_string(), read(Path::new(file))?);
     }
     let out = pkg::write_apk(&tree, &meta, &scripts, pkg::epoch()?)?;
     let dir = PathBuf::from(&o.pos[1]);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("{}-{}.apk", meta.name, meta.version));
     write_atomic(&path, &out, 0o644)?;
     println!("packed {}", path.display());
@@ -255,7 +295,9 @@ pub const FEED_APK_PUB: &str = "umodem-feed.pem";
 fn sign(rest: &[String]) -> Result<(), Error> {
     let o = Args::parse(rest, &[])?;
     if o.pos.len() < 2 || o.flags.iter().any(|f| f != "create") {
-        return Err(Error::new("usage: umodem-feed sign FEEDDIR KEYDIR [--create]"));
+        return Err(Error::new(
+            "usage: umodem-feed sign FEEDDIR KEYDIR [--create]",
+        ));
     }
     let feed = PathBuf::from(&o.pos[0]);
     // Keys first: with no key, nothing is written.
@@ -268,7 +310,10 @@ fn sign(rest: &[String]) -> Result<(), Error> {
         .collect();
     apks.sort();
     if apks.is_empty() {
-        return Err(Error::new(format!("{}: no .apk files to index", feed.display())));
+        return Err(Error::new(format!(
+            "{}: no .apk files to index",
+            feed.display()
+        )));
     }
     let mut files = Vec::new();
     for n in &apks {
@@ -298,25 +343,34 @@ fn verify(path: &Path, keys: &[EcPublic]) -> Result<(), Error> {
     let mut signed = false;
     for s in c.sigs() {
         let mut last = Error::new("no trusted key given");
-        let ok = keys.iter().any(|k| match k.verify_adb(c.schema, &c.adb, &s.payload) {
-            Ok(()) => true,
-            Err(e) => {
-                last = e;
-                false
-            }
-        });
+        let ok = keys
+            .iter()
+            .any(|k| match k.verify_adb(c.schema, &c.adb, &s.payload) {
+                Ok(()) => true,
+                Err(e) => {
+                    last = e;
+                    false
+                }
+            });
         if !ok {
             return Err(last.at(path.display()));
         }
         signed = true;
     }
     if c.schema == adb::SCHEMA_INDEX && !signed {
-        return Err(Error::new(format!("{}: the index is not signed", path.display())));
+        return Err(Error::new(format!(
+            "{}: the index is not signed",
+            path.display()
+        )));
     }
     if c.schema == adb::SCHEMA_PACKAGE {
         let p = index::Package::read(&read(path)?)?;
         p.checked_files().map_err(|e| e.at(path.display()))?;
     }
-    println!("{}: OK{}", path.display(), if signed { " (signature)" } else { "" });
+    println!(
+        "{}: OK{}",
+        path.display(),
+        if signed { " (signature)" } else { "" }
+    );
     Ok(())
 }

@@ -30,7 +30,9 @@ const NAME_MAX: usize = 255;
 fn check_name(name: &std::ffi::OsStr, parent: &Path) -> Result<String, Error> {
     let shown = parent.join(name).display().to_string();
     let s = name.to_str().ok_or_else(|| {
-        Error::new(format!("{shown}: the file name is not UTF-8; package file lists are text, rename it"))
+        Error::new(format!(
+            "{shown}: the file name is not UTF-8; package file lists are text, rename it"
+        ))
     })?;
     if s.chars().any(|c| c.is_control()) {
         return Err(Error::new(format!(
@@ -39,7 +41,9 @@ fn check_name(name: &std::ffi::OsStr, parent: &Path) -> Result<String, Error> {
         )));
     }
     if s.len() > NAME_MAX {
-        return Err(Error::new(format!("{shown}: the file name is longer than {NAME_MAX} bytes")));
+        return Err(Error::new(format!(
+            "{shown}: the file name is longer than {NAME_MAX} bytes"
+        )));
     }
     Ok(s.to_string())
 }
@@ -49,10 +53,17 @@ impl Tree {
     /// (directories and executables 0755, other files 0644); owners are root. Sockets,
     /// FIFOs and device nodes are refused.
     pub fn scan(root: &Path) -> Result<Tree, Error> {
-        let meta = std::fs::symlink_metadata(root)
-            .map_err(|e| Error::new(format!("cannot read the package tree {}: {e}", root.display())))?;
+        let meta = std::fs::symlink_metadata(root).map_err(|e| {
+            Error::new(format!(
+                "cannot read the package tree {}: {e}",
+                root.display()
+            ))
+        })?;
         if !meta.is_dir() {
-            return Err(Error::new(format!("the package tree {} is not a directory", root.display())));
+            return Err(Error::new(format!(
+                "the package tree {} is not a directory",
+                root.display()
+            )));
         }
         let mut tree = Tree::default();
         tree.scan_dir(root, "")?;
@@ -60,27 +71,44 @@ impl Tree {
     }
 
     fn scan_dir(&mut self, root: &Path, rel: &str) -> Result<(), Error> {
-        let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+        let dir = if rel.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(rel)
+        };
         let mut entries = BTreeMap::new();
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::new(format!("cannot read directory {}: {e}", dir.display())))?;
+        let rd = std::fs::read_dir(&dir)
+            .map_err(|e| Error::new(format!("cannot read directory {}: {e}", dir.display())))?;
         let mut subdirs = Vec::new();
         for de in rd {
-            let de = de.map_err(|e| Error::new(format!("cannot read directory {}: {e}", dir.display())))?;
+            let de = de
+                .map_err(|e| Error::new(format!("cannot read directory {}: {e}", dir.display())))?;
             let name = check_name(&de.file_name(), &dir)?;
             let path = de.path();
             let md = std::fs::symlink_metadata(&path)
                 .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
             let ft = md.file_type();
             if ft.is_dir() {
-                subdirs.push(if rel.is_empty() { name } else { format!("{rel}/{name}") });
+                subdirs.push(if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                });
             } else if ft.is_file() {
-                let data = std::fs::read(&path).map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
+                let data = std::fs::read(&path)
+                    .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
                 let mode = if md.mode() & 0o111 != 0 { 0o755 } else { 0o644 };
                 entries.insert(name, Entry::File { mode, data });
             } else if ft.is_symlink() {
-                let t = std::fs::read_link(&path).map_err(|e| Error::new(format!("cannot read link {}: {e}", path.display())))?;
+                let t = std::fs::read_link(&path)
+                    .map_err(|e| Error::new(format!("cannot read link {}: {e}", path.display())))?;
                 use std::os::unix::ffi::OsStrExt;
-                entries.insert(name, Entry::Symlink { target: t.as_os_str().as_bytes().to_vec() });
+                entries.insert(
+                    name,
+                    Entry::Symlink {
+                        target: t.as_os_str().as_bytes().to_vec(),
+                    },
+                );
             } else {
                 let kind = if ft.is_fifo() {
                     "a FIFO"
@@ -89,7 +117,10 @@ impl Tree {
                 } else {
                     "a device node"
                 };
-                return Err(Error::new(format!("{} is {kind}: a package holds only files, links and directories", path.display())));
+                return Err(Error::new(format!(
+                    "{} is {kind}: a package holds only files, links and directories",
+                    path.display()
+                )));
             }
         }
         self.dirs.insert(rel.to_string(), entries);
@@ -111,7 +142,10 @@ impl Tree {
             self.dirs.entry(d.clone()).or_default();
         }
         self.dirs.entry(String::new()).or_default();
-        self.dirs.entry(dir.to_string()).or_default().insert(name.to_string(), Entry::File { mode, data });
+        self.dirs
+            .entry(dir.to_string())
+            .or_default()
+            .insert(name.to_string(), Entry::File { mode, data });
     }
 
     /// Every file and link as `/path`, sorted bytewise (OpenWrt's NAME.list).
@@ -119,7 +153,15 @@ impl Tree {
         let mut v: Vec<String> = self
             .dirs
             .iter()
-            .flat_map(|(d, es)| es.keys().map(move |n| if d.is_empty() { format!("/{n}") } else { format!("/{d}/{n}") }))
+            .flat_map(|(d, es)| {
+                es.keys().map(move |n| {
+                    if d.is_empty() {
+                        format!("/{n}")
+                    } else {
+                        format!("/{d}/{n}")
+                    }
+                })
+            })
             .collect();
         v.sort();
         v
@@ -156,11 +198,14 @@ pub type Scripts = BTreeMap<String, Vec<u8>>;
 /// apk's package name rule: a letter or digit first, then letters, digits, `+-._`.
 pub fn check_pkgname(n: &str) -> Result<(), Error> {
     let ok = n.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c));
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(Error::new(format!("'{n}' is not a valid package name (letters, digits, + - . _; a letter or digit first)")))
+        Err(Error::new(format!(
+            "'{n}' is not a valid package name (letters, digits, + - . _; a letter or digit first)"
+        )))
     }
 }
 
@@ -174,8 +219,14 @@ pub fn check_version(v: &str) -> Result<(), Error> {
     let _ = rel;
     let mut parts = main.split('_');
     let num = parts.next().ok_or_else(bad)?;
-    let num = num.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(num);
-    if num.is_empty() || num.split('.').any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    let num = num
+        .strip_suffix(|c: char| c.is_ascii_lowercase())
+        .unwrap_or(num);
+    if num.is_empty()
+        || num
+            .split('.')
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(bad());
     }
     for s in parts {
@@ -189,20 +240,30 @@ pub fn check_version(v: &str) -> Result<(), Error> {
 
 /// Parses one dependency `[!]name[op version]` into (name, version, match).
 pub fn parse_dep(d: &str) -> Result<(String, Option<String>, u64), Error> {
-    let bad = || Error::new(format!("'{d}' is not a dependency (name, or name>=version, ...)"));
+    let bad = || {
+        Error::new(format!(
+            "'{d}' is not a dependency (name, or name>=version, ...)"
+        ))
+    };
     let (conflict, rest) = match d.strip_prefix('!') {
         Some(r) => (16u64, r),
         None => (0, d),
     };
     let cut = rest.find(['<', '>', '=', '~']);
     let Some(cut) = cut else {
-        if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_alphanumeric() || "+-._:/[],".contains(c)) {
+        if rest.is_empty()
+            || !rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-._:/[],".contains(c))
+        {
             return Err(bad());
         }
         return Ok((rest.to_string(), None, conflict | 7));
     };
     let (name, tail) = rest.split_at(cut);
-    let opend = tail.find(|c: char| !"<>=~".contains(c)).unwrap_or(tail.len());
+    let opend = tail
+        .find(|c: char| !"<>=~".contains(c))
+        .unwrap_or(tail.len());
     let (op, ver) = tail.split_at(opend);
     let mut m = 0;
     for c in op.chars() {
@@ -236,7 +297,12 @@ fn write_deps(w: &mut Writer, deps: &[String]) -> Result<u32, Error> {
         let v = w.obj(&slots, T_OBJECT)?;
         items.push((name, ver, if slots[2] == NULL { 0 } else { op }, v));
     }
-    items.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    items.sort_by(|a, b| {
+        a.0.as_bytes()
+            .cmp(b.0.as_bytes())
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
     items.dedup_by(|a, b| a.3 == b.3);
     let slots: Vec<u32> = items.iter().map(|i| i.3).collect();
     w.obj(&slots, T_OBJECT)
@@ -245,7 +311,12 @@ fn write_deps(w: &mut Writer, deps: &[String]) -> Result<u32, Error> {
 /// Packs `tree` with `meta` and `scripts` into an apk v3 package, exactly as
 /// `apk mkpkg` lays it out. `mtime` is every file's time (SOURCE_DATE_EPOCH).
 /// Returns the compressed file.
-pub fn write_apk(tree: &Tree, meta: &Meta, scripts: &Scripts, mtime: u64) -> Result<Vec<u8>, Error> {
+pub fn write_apk(
+    tree: &Tree,
+    meta: &Meta,
+    scripts: &Scripts,
+    mtime: u64,
+) -> Result<Vec<u8>, Error> {
     check_pkgname(&meta.name)?;
     check_version(&meta.version)?;
     let mut w = Writer::new();
@@ -317,7 +388,10 @@ pub fn write_apk(tree: &Tree, meta: &Meta, scripts: &Scripts, mtime: u64) -> Res
         }
         for k in scripts.keys() {
             if !SCRIPTS.contains(&k.as_str()) {
-                return Err(Error::new(format!("'{k}' is not an apk script slot (one of {})", SCRIPTS.join(", "))));
+                return Err(Error::new(format!(
+                    "'{k}' is not an apk script slot (one of {})",
+                    SCRIPTS.join(", ")
+                )));
             }
         }
         pkg.push(w.obj(&s, T_OBJECT)?);
@@ -337,7 +411,9 @@ pub fn write_apk(tree: &Tree, meta: &Meta, scripts: &Scripts, mtime: u64) -> Res
                     continue;
                 }
                 if data.len() > 0x3fff_ffe0 {
-                    return Err(Error::new("a file larger than 1 GiB cannot go into one apk data block"));
+                    return Err(Error::new(
+                        "a file larger than 1 GiB cannot go into one apk data block",
+                    ));
                 }
                 let mut p = Vec::with_capacity(8 + data.len());
                 p.extend_from_slice(&(i as u32 + 1).to_le_bytes());
@@ -371,7 +447,10 @@ pub fn openwrt_scripts(name: &str) -> Scripts {
          add_group_and_user\n\
          default_postinst\n"
     );
-    let post_upgrade = format!("#!/bin/sh\nexport PKG_UPGRADE=1\n{}", post_install.trim_start_matches("#!/bin/sh\n"));
+    let post_upgrade = format!(
+        "#!/bin/sh\nexport PKG_UPGRADE=1\n{}",
+        post_install.trim_start_matches("#!/bin/sh\n")
+    );
     let pre_deinstall = format!(
         "#!/bin/sh\n\
          [ -s ${{IPKG_INSTROOT}}/lib/functions.sh ] || exit 0\n\
@@ -398,7 +477,9 @@ pub fn add_openwrt_files(tree: &mut Tree, name: &str, conffiles: &[String]) -> R
         let mut st = String::new();
         for c in conffiles {
             if !c.starts_with('/') {
-                return Err(Error::new(format!("conffile '{c}' must be an absolute path")));
+                return Err(Error::new(format!(
+                    "conffile '{c}' must be an absolute path"
+                )));
             }
             cf.push_str(c);
             cf.push('\n');
@@ -417,9 +498,11 @@ pub fn add_openwrt_files(tree: &mut Tree, name: &str, conffiles: &[String]) -> R
 /// Reads a tree from `root` and gives it and `SOURCE_DATE_EPOCH` (0 when unset).
 pub fn epoch() -> Result<u64, Error> {
     match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.is_empty() => {
-            s.parse().map_err(|_| Error::new(format!("SOURCE_DATE_EPOCH='{s}' is not a number of seconds")))
-        }
+        Ok(s) if !s.is_empty() => s.parse().map_err(|_| {
+            Error::new(format!(
+                "SOURCE_DATE_EPOCH='{s}' is not a number of seconds"
+            ))
+        }),
         _ => Ok(0),
     }
 }

@@ -57,8 +57,15 @@ pub const PKG_SCRIPTS: usize = 3;
 pub const NDX_PACKAGES: usize = 2;
 
 /// Script slots, in schema order.
-pub const SCRIPTS: [&str; 7] =
-    ["trigger", "pre-install", "post-install", "pre-deinstall", "post-deinstall", "pre-upgrade", "post-upgrade"];
+pub const SCRIPTS: [&str; 7] = [
+    "trigger",
+    "pre-install",
+    "post-install",
+    "pre-deinstall",
+    "post-deinstall",
+    "pre-upgrade",
+    "post-upgrade",
+];
 
 pub static PKGINFO: [(&str, K); 21] = [
     ("name", K::Str),
@@ -84,7 +91,12 @@ pub static PKGINFO: [(&str, K); 21] = [
     ("tags", K::List(&K::Str)),
 ];
 
-static ACL: [(&str, K); 4] = [("mode", K::Int), ("user", K::Str), ("group", K::Str), ("xattrs", K::List(&K::Hex))];
+static ACL: [(&str, K); 4] = [
+    ("mode", K::Int),
+    ("user", K::Str),
+    ("group", K::Str),
+    ("xattrs", K::List(&K::Hex)),
+];
 
 static FILE: [(&str, K); 6] = [
     ("name", K::Str),
@@ -95,7 +107,11 @@ static FILE: [(&str, K); 6] = [
     ("target", K::Hex),
 ];
 
-static DIR: [(&str, K); 3] = [("name", K::Str), ("acl", K::Obj(&ACL)), ("files", K::List(&K::Obj(&FILE)))];
+static DIR: [(&str, K); 3] = [
+    ("name", K::Str),
+    ("acl", K::Obj(&ACL)),
+    ("files", K::List(&K::Obj(&FILE))),
+];
 
 static SCRIPTS_SCHEMA: [(&str, K); 7] = [
     ("trigger", K::Str),
@@ -115,8 +131,11 @@ pub static PACKAGE: [(&str, K); 5] = [
     ("replaces-priority", K::Int),
 ];
 
-pub static INDEX: [(&str, K); 3] =
-    [("description", K::Str), ("packages", K::List(&K::Obj(&PKGINFO))), ("pkgname-spec", K::Str)];
+pub static INDEX: [(&str, K); 3] = [
+    ("description", K::Str),
+    ("packages", K::List(&K::Obj(&PKGINFO))),
+    ("pkgname-spec", K::Str),
+];
 
 /// A decoded value.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,7 +241,9 @@ pub fn dep_string(name: &str, version: Option<&str>, op: u64) -> String {
     const CONFLICT: u64 = 16;
     let op = if op == 0 { EQ } else { op };
     let bang = if op & CONFLICT != 0 { "!" } else { "" };
-    let Some(v) = version else { return format!("{bang}{name}") };
+    let Some(v) = version else {
+        return format!("{bang}{name}");
+    };
     let o = match op & !CONFLICT {
         x if x == LT => "<",
         x if x == LT | EQ => "<=",
@@ -269,7 +290,9 @@ pub fn decode(db: &Adb, v: u32, k: &K) -> Option<Node> {
         }
         K::List(item) => {
             let slots = db.slots(v)?;
-            Some(Node::List(slots.iter().filter_map(|&s| decode(db, s, item)).collect()))
+            Some(Node::List(
+                slots.iter().filter_map(|&s| decode(db, s, item)).collect(),
+            ))
         }
     }
 }

@@ -15,7 +15,11 @@ fn vectors() -> PathBuf {
     // The repository's ../shared (beside every checkout, and beside CI's clone).
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
     let v = repo.join("../shared/vectors/apk");
-    assert!(v.join("SHA256SUMS").is_file(), "no reference vectors at {}: ../shared must sit beside the checkout", v.display());
+    assert!(
+        v.join("SHA256SUMS").is_file(),
+        "no reference vectors at {}: ../shared must sit beside the checkout",
+        v.display()
+    );
     v
 }
 
@@ -25,13 +29,22 @@ fn read(p: &str) -> Vec<u8> {
 
 const FILES: [(&str, &str); 9] = [
     ("unsigned/hello-1.0.0-r1.apk", "unsigned-hello-1.0.0-r1.apk"),
-    ("unsigned/hello-modem-1.0.0-r1.apk", "unsigned-hello-modem-1.0.0-r1.apk"),
+    (
+        "unsigned/hello-modem-1.0.0-r1.apk",
+        "unsigned-hello-modem-1.0.0-r1.apk",
+    ),
     ("unsigned/packages.adb", "unsigned-packages.adb"),
     ("signed/hello-1.0.0-r1.apk", "signed-hello-1.0.0-r1.apk"),
-    ("signed/hello-modem-1.0.0-r1.apk", "signed-hello-modem-1.0.0-r1.apk"),
+    (
+        "signed/hello-modem-1.0.0-r1.apk",
+        "signed-hello-modem-1.0.0-r1.apk",
+    ),
     ("signed/packages.adb", "signed-packages.adb"),
     ("mixed/hello-1.0.0-r1.apk", "unsigned-hello-1.0.0-r1.apk"),
-    ("mixed/hello-modem-1.0.0-r1.apk", "unsigned-hello-modem-1.0.0-r1.apk"),
+    (
+        "mixed/hello-modem-1.0.0-r1.apk",
+        "unsigned-hello-modem-1.0.0-r1.apk",
+    ),
     ("mixed/packages.adb", "mixed-packages.adb"),
 ];
 
@@ -46,7 +59,11 @@ fn vectors_are_the_recorded_ones() {
     for line in sums.lines() {
         let (sum, file) = line.split_once("  ").unwrap();
         let file = file.trim_start_matches("./");
-        assert_eq!(hex(&umodem_feed::sha256(&read(file))), sum, "{file} changed");
+        assert_eq!(
+            hex(&umodem_feed::sha256(&read(file))),
+            sum,
+            "{file} changed"
+        );
         n += 1;
     }
     assert!(n >= 40, "SHA256SUMS lists {n} files");
@@ -57,7 +74,9 @@ fn vectors_are_the_recorded_ones() {
 fn reader_agrees_with_apk_json_dumps() {
     for (file, dump) in FILES {
         let c = container(file);
-        let ours = schema::decode_root(&c.adb().unwrap(), c.schema).unwrap().to_json();
+        let ours = schema::decode_root(&c.adb().unwrap(), c.schema)
+            .unwrap()
+            .to_json();
         let ours: Value = serde_json::from_str(&ours).unwrap();
         let theirs: Value = serde_json::from_slice(&read(&format!("dumps/{dump}.json"))).unwrap();
         assert_eq!(ours, theirs, "{file}");
@@ -69,7 +88,9 @@ fn reader_agrees_with_apk_json_dumps() {
 fn reader_agrees_with_apk_yaml_dumps() {
     for (file, dump) in FILES {
         let c = container(file);
-        let json = schema::decode_root(&c.adb().unwrap(), c.schema).unwrap().to_json();
+        let json = schema::decode_root(&c.adb().unwrap(), c.schema)
+            .unwrap()
+            .to_json();
         let yaml = String::from_utf8(read(&format!("dumps/{dump}.yaml"))).unwrap();
         let mut checked = 0;
         for line in yaml.lines() {
@@ -89,7 +110,10 @@ fn reader_agrees_with_apk_yaml_dumps() {
             } else {
                 format!("\"{k}\": \"{v}\"")
             };
-            assert!(json.contains(&want), "{file}: {want} missing from our reading");
+            assert!(
+                json.contains(&want),
+                "{file}: {want} missing from our reading"
+            );
             checked += 1;
         }
         assert!(checked > 10, "{file}: only {checked} lines checked");
@@ -107,7 +131,10 @@ fn block_layout_agrees() {
         let raw = adb::decompress(&read(file)).unwrap();
         let c = adb::parse(&raw).unwrap();
         let head = text.lines().next().unwrap();
-        assert!(head.contains(&format!("uncompressed: {} ", raw.len())), "{file}: {head}");
+        assert!(
+            head.contains(&format!("uncompressed: {} ", raw.len())),
+            "{file}: {head}"
+        );
         let rows: Vec<&str> = text.lines().skip(1).collect();
         assert_eq!(rows.len(), c.blocks.len(), "{file}");
         for (row, b) in rows.iter().zip(&c.blocks) {
@@ -115,13 +142,21 @@ fn block_layout_agrees() {
             assert_eq!(f[0], format!("@{}", b.offset), "{file}: {row}");
             let kind = ["ADB", "SIG", "DATA"][b.kind as usize];
             assert_eq!(f[1], kind, "{file}: {row}");
-            assert_eq!(f[2], format!("size={}", b.payload.len() + 4), "{file}: {row}");
+            assert_eq!(
+                f[2],
+                format!("size={}", b.payload.len() + 4),
+                "{file}: {row}"
+            );
             if kind == "ADB" {
                 let root = u32::from_le_bytes(b.payload[4..8].try_into().unwrap());
                 assert_eq!(f[6], format!("root={root:#010x}"), "{file}: {row}");
             }
             if kind == "SIG" {
-                assert_eq!(f[5], format!("keyid={}", hex(&b.payload[2..18])), "{file}: {row}");
+                assert_eq!(
+                    f[5],
+                    format!("keyid={}", hex(&b.payload[2..18])),
+                    "{file}: {row}"
+                );
             }
             if kind == "DATA" {
                 let w = |i: usize| u32::from_le_bytes(b.payload[i..i + 4].try_into().unwrap());
@@ -139,25 +174,47 @@ fn key_id_and_signatures_of_the_reference_files() {
     assert_eq!(hex(&k.id), "53cc2854f7660531c8f5d67f21ae4477");
     let sk = EcKey::load(&v.join("keys/key.pem")).unwrap();
     assert_eq!(sk.id, k.id);
-    for f in ["signed/hello-1.0.0-r1.apk", "signed/hello-modem-1.0.0-r1.apk", "signed/packages.adb", "mixed/packages.adb"] {
+    for f in [
+        "signed/hello-1.0.0-r1.apk",
+        "signed/hello-modem-1.0.0-r1.apk",
+        "signed/packages.adb",
+        "mixed/packages.adb",
+    ] {
         let c = container(f);
         let sig = c.sigs().next().unwrap_or_else(|| panic!("{f} unsigned"));
-        k.verify_adb(c.schema, &c.adb, &sig.payload).unwrap_or_else(|e| panic!("{f}: {e}"));
+        k.verify_adb(c.schema, &c.adb, &sig.payload)
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
         // One changed byte in the ADB block: refused.
         let mut bad = c.adb.clone();
         bad[40] ^= 1;
-        assert!(k.verify_adb(c.schema, &bad, &sig.payload).is_err(), "{f}: tampered ADB accepted");
+        assert!(
+            k.verify_adb(c.schema, &bad, &sig.payload).is_err(),
+            "{f}: tampered ADB accepted"
+        );
         // The same bytes under another schema tag: refused (the schema is signed).
-        let other = if c.schema == SCHEMA_INDEX { adb::SCHEMA_PACKAGE } else { SCHEMA_INDEX };
-        assert!(k.verify_adb(other, &c.adb, &sig.payload).is_err(), "{f}: schema not covered");
+        let other = if c.schema == SCHEMA_INDEX {
+            adb::SCHEMA_PACKAGE
+        } else {
+            SCHEMA_INDEX
+        };
+        assert!(
+            k.verify_adb(other, &c.adb, &sig.payload).is_err(),
+            "{f}: schema not covered"
+        );
     }
-    for f in ["unsigned/packages.adb", "unsigned/hello-1.0.0-r1.apk", "mixed/hello-1.0.0-r1.apk"] {
+    for f in [
+        "unsigned/packages.adb",
+        "unsigned/hello-1.0.0-r1.apk",
+        "mixed/hello-1.0.0-r1.apk",
+    ] {
         assert_eq!(container(f).sigs().count(), 0, "{f}");
     }
     // A key of our own is not the reference key.
     let other = EcKey::generate().unwrap().public();
     let c = container("signed/packages.adb");
-    let err = other.verify_adb(c.schema, &c.adb, &c.sigs().next().unwrap().payload).unwrap_err();
+    let err = other
+        .verify_adb(c.schema, &c.adb, &c.sigs().next().unwrap().payload)
+        .unwrap_err();
     assert!(err.0.contains("not by this key"), "{err}");
 }
 
@@ -187,7 +244,13 @@ fn our_package(name: &str, depends: &[&str], provides: &[&str]) -> Vec<u8> {
     for s in ["post-install", "post-upgrade", "pre-deinstall"] {
         scripts.insert(s.into(), read(&format!("tree/{name}/apk/{s}")));
     }
-    pkg::write_apk(&tree, &meta(name, depends, provides), &scripts, 1_700_000_000).unwrap()
+    pkg::write_apk(
+        &tree,
+        &meta(name, depends, provides),
+        &scripts,
+        1_700_000_000,
+    )
+    .unwrap()
 }
 
 /// Given tree/hello and the metadata of COMMANDS.txt, our writer's inflated bytes are
@@ -195,11 +258,26 @@ fn our_package(name: &str, depends: &[&str], provides: &[&str]) -> Vec<u8> {
 #[test]
 fn writer_reproduces_apk_mkpkg_bytes() {
     let ours = our_package("hello", &[], &[]);
-    assert_eq!(inflated(&ours), inflated(&read("unsigned/hello-1.0.0-r1.apk")), "hello");
-    let ours = our_package("hello-modem", &["kmod-usb-serial-option ppp hello>=1.0.0"], &["hello-modem-any"]);
-    assert_eq!(inflated(&ours), inflated(&read("unsigned/hello-modem-1.0.0-r1.apk")), "hello-modem");
+    assert_eq!(
+        inflated(&ours),
+        inflated(&read("unsigned/hello-1.0.0-r1.apk")),
+        "hello"
+    );
+    let ours = our_package(
+        "hello-modem",
+        &["kmod-usb-serial-option ppp hello>=1.0.0"],
+        &["hello-modem-any"],
+    );
+    assert_eq!(
+        inflated(&ours),
+        inflated(&read("unsigned/hello-modem-1.0.0-r1.apk")),
+        "hello-modem"
+    );
     // The same input twice: the same file.
-    assert_eq!(our_package("hello", &[], &[]), our_package("hello", &[], &[]));
+    assert_eq!(
+        our_package("hello", &[], &[]),
+        our_package("hello", &[], &[])
+    );
 }
 
 /// OpenWrt's additions made by our packer from the bare tree are the ones in the vector
@@ -217,7 +295,10 @@ fn openwrt_files_match_the_reference_tree() {
         let p = format!("/lib/apk/packages/hello.{f}");
         assert_eq!(bare.file(&p), full.file(&p), "{p}");
     }
-    assert_eq!(bare.dirs.keys().collect::<Vec<_>>(), full.dirs.keys().collect::<Vec<_>>());
+    assert_eq!(
+        bare.dirs.keys().collect::<Vec<_>>(),
+        full.dirs.keys().collect::<Vec<_>>()
+    );
 }
 
 /// The index of the reference packages: the real tool's ADB block, byte for byte; signed
@@ -237,9 +318,19 @@ fn index_reproduces_apk_mkndx_bytes() {
     let theirs = container("mixed/packages.adb");
     assert_eq!(c.adb, theirs.adb, "the signed index's ADB block");
     let sig = c.sigs().next().unwrap();
-    assert_eq!(sig.payload[..18], theirs.sigs().next().unwrap().payload[..18], "signature header");
-    key.public().verify_adb(c.schema, &c.adb, &sig.payload).unwrap();
-    assert_eq!(signed, index::write_index(&files, Some(&key)).unwrap(), "RFC 6979: same bytes");
+    assert_eq!(
+        sig.payload[..18],
+        theirs.sigs().next().unwrap().payload[..18],
+        "signature header"
+    );
+    key.public()
+        .verify_adb(c.schema, &c.adb, &sig.payload)
+        .unwrap();
+    assert_eq!(
+        signed,
+        index::write_index(&files, Some(&key)).unwrap(),
+        "RFC 6979: same bytes"
+    );
     // The message signed is 86 bytes: schema, header, SHA-512 of the ADB block.
     let m = keys::sig_message(c.schema, &sig.payload, &c.adb);
     assert_eq!(m.len(), 86);
@@ -250,7 +341,11 @@ fn index_reproduces_apk_mkndx_bytes() {
 fn index_hashes_are_the_packages_adb_blocks() {
     let (_, pkgs) = index::read_index(&read("mixed/packages.adb")).unwrap();
     for p in &pkgs {
-        let name = format!("mixed/{}-{}.apk", p.str("name").unwrap(), p.str("version").unwrap());
+        let name = format!(
+            "mixed/{}-{}.apk",
+            p.str("name").unwrap(),
+            p.str("version").unwrap()
+        );
         let bytes = read(&name);
         let pk = Package::read(&bytes).unwrap();
         assert_eq!(p.str("hashes").unwrap(), hex(&pk.identity()), "{name}");
@@ -273,7 +368,10 @@ fn damaged_files_give_errors() {
             }
         }
         // Most cuts break the stream (a cut at a block boundary may leave a valid file).
-        assert!(refused * 10 > file.len() / 7 * 9, "{f}: only {refused} truncations refused");
+        assert!(
+            refused * 10 > file.len() / 7 * 9,
+            "{f}: only {refused} truncations refused"
+        );
         let raw = inflated(&file);
         for i in 8..raw.len().min(1200) {
             let mut bad = raw.clone();
