@@ -43,6 +43,8 @@ options:
   --rssi N              mean signal 0..31 (default 18)
   --boot-interval-ms N  ^BOOT period on the PCUI (default 3000, 0 off)
   --huawei-iccid        answer AT^ICCID? (default: COMMAND NOT SUPPORT)
+  --model e367|e3372    the stick's identity and dialect (default e367); e3372:
+                        LTE (+CEREG, ^HCSQ, ^SYSINFOEX, ^NDISDUP), same ports here
   --fault NAME          start with a fault on (repeatable; see ctl help)
   --ppp-cmd CMD         after CONNECT run `sh -c CMD` with the modem port's data
                         on its stdin/stdout (e.g. pppd notty passive ...)
@@ -86,6 +88,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     }
     let mut it = args.iter();
     let mut dir = None;
+    let mut e3372 = false;
     while let Some(a) = it.next() {
         let mut val = || {
             it.next()
@@ -118,10 +121,18 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--sysfs" => o.sysfs = Some(PathBuf::from(val()?)),
             "--tick-ms" => o.tick_ms = num(val()?)?.clamp(1, 1000),
             "--trace" => o.trace = Some(PathBuf::from(val()?)),
+            "--model" => match val()?.as_str() {
+                "e367" => e3372 = false,
+                "e3372" => e3372 = true,
+                m => return Err(format!("--model: e367 or e3372, not {m}")),
+            },
             _ => return Err(format!("unknown option {a}\n{USAGE}")),
         }
     }
     o.dir = dir.ok_or_else(|| format!("--dir is required\n{USAGE}"))?;
+    if e3372 {
+        o.cfg.become_e3372();
+    }
     Ok(o)
 }
 
@@ -594,6 +605,9 @@ fn run(o: Opts) -> Result<(), String> {
                         stop_net(n, &mut dying);
                     }
                 }
+                // No network interface on ptys: the NDIS call is only reported.
+                Event::DataUp => say("umodem-sim: data call up (NDIS)"),
+                Event::DataDown => say("umodem-sim: data call down (NDIS)"),
                 Event::Unplug => {
                     if let Some(n) = net.take() {
                         stop_net(n, &mut dying);

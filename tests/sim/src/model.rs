@@ -62,6 +62,13 @@ pub struct Config {
     pub oper_short: String,
     pub lac: u16,
     pub ci: u32,
+    /// LTE firmware (the E3372 in stick mode): registration on E-UTRAN (`+COPS` act
+    /// 7, `+CEREG`), `^HCSQ` and `^SYSINFOEX` readings, `^SETPORT?`, and the NDIS
+    /// data call (`^NDISDUP`, `^NDISSTAT`) for its NCM network interface.
+    pub lte: bool,
+    /// LTE tracking area code and E-UTRAN cell id (+CEREG=2).
+    pub tac: u16,
+    pub eci: u32,
 }
 
 impl Default for Config {
@@ -93,7 +100,28 @@ impl Default for Config {
             oper_short: "3".into(),
             lac: 0x1A2B,
             ci: 0x00C3D4E5,
+            lte: false,
+            tac: 0x2F1C,
+            eci: 0x01A2_B3C4,
         }
+    }
+}
+
+impl Config {
+    /// A Huawei E3372 with stick firmware (E3372s): LTE, two AT ports (PCUI and
+    /// modem), an NCM data path started with `AT^NDISDUP`.
+    pub fn e3372() -> Config {
+        let mut c = Config::default();
+        c.become_e3372();
+        c
+    }
+
+    /// Keep the SIM and timing settings, take the E3372's identity and dialect.
+    pub fn become_e3372(&mut self) {
+        self.model = "E3372".into();
+        self.revision = "21.180.01.00.00".into();
+        self.imei = "866079023412341".into();
+        self.lte = true;
     }
 }
 
@@ -142,6 +170,11 @@ pub enum Event {
     CallDown,
     /// The stick is gone: ports must vanish.
     Unplug,
+    /// The NDIS data call is up (`^NDISSTAT: 1`): the network interface carries
+    /// traffic (the network side answers DHCP) until `DataDown`.
+    DataUp,
+    /// The NDIS data call ended (`AT^NDISDUP=1,0`, the network, a power-on).
+    DataDown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +193,7 @@ struct AtPort {
     cmee: u8,
     creg: u8,
     cgreg: u8,
+    cereg: u8,
     line: Vec<u8>,
     last_line: String,
     open: bool,
@@ -177,6 +211,7 @@ impl AtPort {
             cmee: 1,
             creg: 0,
             cgreg: 0,
+            cereg: 0,
             line: Vec::new(),
             last_line: String::new(),
             open: true,
@@ -191,6 +226,7 @@ impl AtPort {
         self.cmee = 1;
         self.creg = 0;
         self.cgreg = 0;
+        self.cereg = 0;
     }
 }
 
@@ -245,6 +281,7 @@ pub struct Modem {
     rssi_override: Option<u8>,
     last_reg: Reg,
     last_cgreg: Reg,
+    last_cereg: Reg,
     last_rssi: u8,
     last_sysmode: (u8, u8),
     last_srvst: u8,
@@ -264,6 +301,15 @@ pub struct Modem {
     resets: u32,
     /// `AT+CFUN=1,1` was answered: the stick restarts (leaves the bus) then.
     reboot_at: Option<u64>,
+    /// NDIS data call: the APN while it is up, and a pending `^NDISDUP=1,1`
+    /// (when it completes, the APN, the port that asked).
+    ndis: Option<String>,
+    ndis_due: Option<(u64, String, PortId)>,
+    ndis_port: PortId,
+    /// While a command line runs, reports it causes wait here until its final
+    /// result has gone out (a modem says OK, then `^NDISSTAT`).
+    in_command: bool,
+    after_result: Vec<(PortId, Vec<u8>)>,
 }
 
 /// How long after `AT+CFUN=1,1`'s OK the stick leaves the bus, and how long it
@@ -373,6 +419,7 @@ impl Modem {
             rssi_override: None,
             last_reg: Reg::NotSearching,
             last_cgreg: Reg::NotSearching,
+            last_cereg: Reg::NotSearching,
             last_rssi: 99,
             last_sysmode: (0, 0),
             last_srvst: 0,
@@ -386,12 +433,18 @@ impl Modem {
             unplugged: false,
             replug_after: None,
             now,
+            ndis: None,
+            ndis_due: None,
+            ndis_port: PortId::Pcui,
+            in_command: false,
+            after_result: Vec::new(),
             cfg,
         };
         m.update_ready(now);
         m.last_rssi = m.rssi(now);
         m.last_reg = m.reg(now);
         m.last_cgreg = m.last_reg;
+        m.last_cereg = m.last_reg;
         m.last_sysmode = m.sysmode(now);
         m.last_srvst = m.srv_status(now);
         m.last_simst = m.sim_state_code(now);
@@ -443,7 +496,9 @@ impl Modem {
         if !self.registered(now) && self.reg(now) != Reg::Denied {
             return (0, 0);
         }
-        if self.syscfg.0 == 13 {
+        if self.cfg.lte {
+            (17, 0) // LTE (^SYSINFOEX names it; ^SYSINFO has no submode for it)
+        } else if self.syscfg.0 == 13 {
             (3, 3) // GSM, EDGE
         } else if self.call.is_some() {
             (5, 5) // WCDMA, HSDPA
@@ -512,6 +567,12 @@ impl Modem {
             if now >= due {
                 self.dial_due = None;
                 self.finish_dial(cid, now);
+            }
+        }
+        if let Some((due, apn, port)) = self.ndis_due.clone() {
+            if now >= due {
+                self.ndis_due = None;
+                self.finish_ndis(apn, port, now);
             }
         }
         // '+++' followed by a guard time of silence
@@ -636,6 +697,8 @@ impl Modem {
             self.unplugged = true;
             self.replug_after = replug_after_ms;
             self.call = None;
+            self.ndis = None;
+            self.ndis_due = None;
             self.events.push(Event::Unplug);
         }
     }
@@ -678,11 +741,20 @@ impl Modem {
 
     /// Network drops the call: NO CARRIER on the modem port.
     pub fn hangup(&mut self, now: u64) -> bool {
+        if self.ndis.is_some() {
+            self.end_ndis(Some(36));
+            return true;
+        }
         if self.call.is_none() {
             return false;
         }
         self.end_call(now, true);
         true
+    }
+
+    /// Is the NDIS data call up?
+    pub fn ndis_up(&self) -> bool {
+        self.ndis.is_some()
     }
 
     pub fn set_rssi(&mut self, r: Option<u8>) {
@@ -739,7 +811,11 @@ impl Modem {
             self.pcui_lines,
             self.resets,
             self.faults.silence || self.faults.hang
-        )
+        ) + &if self.cfg.lte {
+            format!(" ndis={}", self.ndis.is_some())
+        } else {
+            String::new()
+        }
     }
 
     // ----- output helpers -----
@@ -923,6 +999,79 @@ impl Modem {
         let _ = now;
     }
 
+    // ----- NDIS data call (LTE firmware) -----
+
+    /// `^NDISDUP=1,1` completes: the network accepts (`^NDISSTAT: 1,,,"IPV4"`, the
+    /// data path comes up) or refuses with a PS cause (`^NDISSTAT: 0,CAUSE,,"IPV4"`:
+    /// 27 unknown APN, 33 service option not subscribed, 38 network failure).
+    fn finish_ndis(&mut self, apn: String, port: PortId, now: u64) {
+        let cause = if self.faults.refuse || self.faults.dial_error || self.faults.dial_busy {
+            Some(33)
+        } else if !self.registered(now) {
+            Some(38)
+        } else {
+            match &self.cfg.apn_required {
+                Some(want) if !want.eq_ignore_ascii_case(&apn) => Some(27),
+                _ => None,
+            }
+        };
+        self.ndis_port = port;
+        match cause {
+            None => {
+                self.ndis = Some(apn);
+                self.ndis_urc(1, None);
+                self.events.push(Event::DataUp);
+            }
+            Some(c) => self.ndis_urc(0, Some(c)),
+        }
+    }
+
+    /// The NDIS call ends (`cause` when the network ended it).
+    fn end_ndis(&mut self, cause: Option<u16>) {
+        self.ndis_due = None;
+        if self.ndis.take().is_some() {
+            self.ndis_urc(0, cause);
+            self.events.push(Event::DataDown);
+        }
+    }
+
+    fn ndis_urc(&mut self, stat: u8, cause: Option<u16>) {
+        let c = cause.map(|c| c.to_string()).unwrap_or_default();
+        let s = format!("\r\n^NDISSTAT: {stat},{c},,\"IPV4\"\r\n");
+        if self.in_command {
+            self.after_result.push((self.ndis_port, s.into_bytes()));
+        } else {
+            self.emit_raw(self.ndis_port, s.as_bytes());
+        }
+    }
+
+    /// LTE readings derived from the wandering RSSI: (rssi dBm, rsrp dBm, sinr dB,
+    /// rsrq in half dB); None without service.
+    pub fn lte_readings(&self, now: u64) -> Option<(i32, i32, i32, i32)> {
+        let r = self.rssi(now);
+        if !self.registered(now) || r > 31 {
+            return None;
+        }
+        let r = r as i32;
+        let rssi = -113 + 2 * r;
+        Some((rssi, rssi - 22, r - 8, -20 + (r - 18)))
+    }
+
+    /// `^HCSQ:"LTE",rssi,rsrp,sinr,rsrq` in Huawei's encoding (rssi dBm + 120,
+    /// rsrp dBm + 140, (sinr dB + 20) * 5, (rsrq dB + 19.5) * 2), or NOSERVICE.
+    fn hcsq(&self, now: u64) -> String {
+        match self.lte_readings(now) {
+            Some((rssi, rsrp, sinr, rsrq2)) => format!(
+                "^HCSQ:\"LTE\",{},{},{},{}",
+                (rssi + 120).clamp(0, 96),
+                (rsrp + 140).clamp(0, 97),
+                ((sinr + 20) * 5).clamp(0, 251),
+                (rsrq2 + 39).clamp(0, 34)
+            ),
+            None => "^HCSQ:\"NOSERVICE\"".into(),
+        }
+    }
+
     fn finish_dial(&mut self, cid: u8, now: u64) {
         let port = PortId::Modem;
         let fin = if self.faults.dial_error {
@@ -1042,7 +1191,9 @@ impl Modem {
             return;
         }
         let mut info: Vec<String> = Vec::new();
+        self.in_command = true;
         let fin = self.run_commands(port, body, &mut info, now);
+        self.in_command = false;
         if port == PortId::Pcui && self.faults.urc_mid && info.len() >= 2 {
             // a report lands between two lines of the answer
             self.faults.urc_mid = false;
@@ -1059,6 +1210,9 @@ impl Modem {
         }
         resp.extend(self.final_text(port, &fin));
         self.emit(port, &resp);
+        for (p, b) in std::mem::take(&mut self.after_result) {
+            self.emit_raw(p, &b);
+        }
     }
 
     fn run_commands(&mut self, port: PortId, body: &str, info: &mut Vec<String>, now: u64) -> Fin {
@@ -1335,7 +1489,13 @@ impl Modem {
                             1 => self.cfg.oper_short.clone(),
                             _ => self.cfg.oper_numeric.clone(),
                         },
-                        if self.sysmode(now).0 == 3 { 0 } else { 2 },
+                        if self.cfg.lte {
+                            7
+                        } else if self.sysmode(now).0 == 3 {
+                            0
+                        } else {
+                            2
+                        },
                     );
                     info.push(format!("+COPS: 0,{},\"{}\",{}", self.cops_format, oper, act));
                 } else {
@@ -1551,6 +1711,82 @@ impl Modem {
                     _ => return Fin::Error,
                 }
             }
+            // ----- LTE firmware (E3372) -----
+            ("+CEREG", K::Set(a)) if self.cfg.lte => match a.trim().parse::<u8>() {
+                Ok(n) if n <= 2 => self.ports[port.idx()].cereg = n,
+                _ => return Fin::Error,
+            },
+            ("+CEREG", K::Read) if self.cfg.lte => {
+                let n = self.ports[port.idx()].cereg;
+                let r = self.reg(now);
+                let mut s = format!("+CEREG: {},{}", n, r as u8);
+                if n == 2 && matches!(r, Reg::Home | Reg::Roaming) {
+                    s.push_str(&format!(",\"{:04X}\",\"{:08X}\",7", self.cfg.tac, self.cfg.eci));
+                }
+                info.push(s);
+            }
+            ("+CEREG", K::Test) if self.cfg.lte => info.push("+CEREG: (0-2)".into()),
+            ("^HCSQ", K::Read) if self.cfg.lte => info.push(self.hcsq(now)),
+            ("^HCSQ", K::Test) if self.cfg.lte => {
+                info.push("^HCSQ: \"NOSERVICE\",\"GSM\",\"WCDMA\",\"LTE\"".into())
+            }
+            ("^SYSINFOEX", K::Exec) if self.cfg.lte => {
+                let srv = self.srv_status(now);
+                let domain = if srv == 2 { 3 } else { 0 };
+                let roam = (self.reg(now) == Reg::Roaming) as u8;
+                let lock = if self.sim.present { "0" } else { "" };
+                let (mode, sub) = if self.registered(now) {
+                    ("6,\"LTE\"", "101,\"LTE\"")
+                } else {
+                    ("0,\"NO SERVICE\"", "0,\"NO SERVICE\"")
+                };
+                info.push(format!(
+                    "^SYSINFOEX:{srv},{domain},{roam},{},{lock},{mode},{sub}",
+                    self.sim_state_code(now)
+                ));
+            }
+            ("^SETPORT", K::Read) if self.cfg.lte => info.push("^SETPORT:A1,A2;12,1,16,A1,A2".into()),
+            ("^NDISDUP", K::Set(a)) if self.cfg.lte => {
+                let v = split_args(&a);
+                let cid = match v.first().and_then(|s| s.parse::<u8>().ok()) {
+                    Some(c) if (1..=11).contains(&c) => c,
+                    _ => return Fin::Error,
+                };
+                match v.get(1).map(String::as_str) {
+                    Some("1") => {
+                        if let Some(e) = cmee_sim {
+                            return Fin::Cme(e);
+                        }
+                        if self.ndis.is_some() {
+                            // already up: say so again
+                            self.ndis_port = port;
+                            self.ndis_urc(1, None);
+                            return Fin::Ok;
+                        }
+                        let apn = match v.get(2) {
+                            Some(a) if a.len() > 99 => return Fin::Error,
+                            Some(a) => a.clone(),
+                            None => self
+                                .contexts
+                                .iter()
+                                .find(|c| c.0 == cid)
+                                .map(|c| c.2.clone())
+                                .unwrap_or_default(),
+                        };
+                        self.ndis_due = Some((now + self.cfg.dial_delay_ms, apn, port));
+                    }
+                    Some("0") => {
+                        self.ndis_port = port;
+                        self.end_ndis(None);
+                    }
+                    _ => return Fin::Error,
+                }
+            }
+            ("^NDISDUP", K::Test) if self.cfg.lte => info.push("^NDISDUP: (1-11),(0-1)".into()),
+            ("^NDISSTATQRY", K::Read) if self.cfg.lte => info.push(format!(
+                "^NDISSTATQRY: {},,,\"IPV4\"",
+                self.ndis.is_some() as u8
+            )),
             // Not in this firmware's dialect, per the brief's choice (see README).
             ("+CPINR", _) => return Fin::Error,
             _ => return Fin::NotSupport,
@@ -1594,6 +1830,27 @@ impl Modem {
         }
     }
 
+    /// An unsolicited +CEREG on every AT port that asked for it.
+    fn reg_urc_lte(&mut self, reg: Reg) {
+        for port in [PortId::Modem, PortId::Pcui] {
+            if port == PortId::Modem && self.mode == DataMode::Data {
+                continue;
+            }
+            let n = self.ports[port.idx()].cereg;
+            if n >= 1 {
+                let mut s = format!("\r\n+CEREG: {}", reg as u8);
+                if n == 2 && matches!(reg, Reg::Home | Reg::Roaming) {
+                    s.push_str(&format!(
+                        ",\"{:04X}\",\"{:08X}\",7",
+                        self.cfg.tac, self.cfg.eci
+                    ));
+                }
+                s.push_str("\r\n");
+                self.emit_raw(port, s.as_bytes());
+            }
+        }
+    }
+
     fn urcs(&mut self, now: u64) {
         let huawei = self.curc == 1;
         let reg = self.reg(now);
@@ -1604,6 +1861,10 @@ impl Modem {
         if reg != self.last_cgreg {
             self.last_cgreg = reg;
             self.reg_urc("+CGREG", reg, |p| p.cgreg);
+        }
+        if self.cfg.lte && reg != self.last_cereg {
+            self.last_cereg = reg;
+            self.reg_urc_lte(reg);
         }
         let mut lines: Vec<String> = Vec::new();
         let simst = self.sim_state_code(now);
@@ -1627,6 +1888,9 @@ impl Modem {
             if r != self.last_rssi {
                 self.last_rssi = r;
                 lines.push(format!("^RSSI:{r}"));
+                if self.cfg.lte {
+                    lines.push(self.hcsq(now));
+                }
             }
         }
         if now >= self.next_boot {

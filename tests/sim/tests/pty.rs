@@ -562,3 +562,36 @@ fn sigterm_cleans_up() {
     assert!(!root.join("sys/bus/usb-serial/devices/ttyUSB0").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn e3372_model_on_ptys() {
+    let sim = Sim::start(
+        "e3372",
+        &[
+            "--model",
+            "e3372",
+            "--no-pin",
+            "--reg-delay-ms",
+            "0",
+            "--boot-interval-ms",
+            "0",
+        ],
+    );
+    let p = sim.port(2);
+    assert_eq!(
+        p.at("AT+CGMM\r", "OK\r\n"),
+        "AT+CGMM\r\r\nE3372\r\n\r\nOK\r\n"
+    );
+    let r = p.at("AT^NDISDUP=1,1,\"internet\"\r", "\"IPV4\"\r\n");
+    assert!(
+        r.ends_with("\r\nOK\r\n\r\n^NDISSTAT: 1,,,\"IPV4\"\r\n"),
+        "{r:?}"
+    );
+    assert!(sim.ctl("status").contains(" ndis=true"));
+    let bad = Command::new(BIN)
+        .args(["--dir", "/nonexistent", "--model", "e999"])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--model: e367 or e3372, not e999"));
+}
