@@ -31,9 +31,34 @@ pub struct Device<'a> {
     pub product: &'a str,
 }
 
-/// One gadget directory in configfs, with one FunctionFS function per interface.
+/// One gadget directory in configfs, with one function per interface (or pair of
+/// interfaces, for the kernel's network functions).
 pub struct Gadget {
     dir: PathBuf,
+}
+
+/// A function of a gadget's configuration.
+#[derive(Clone, Copy, Debug)]
+pub enum Function<'a> {
+    /// A FunctionFS instance (one interface, served by this program).
+    Ffs(&'a str),
+    /// A function the kernel implements: `kind` is the configfs name (`ecm`, `ncm`,
+    /// `rndis`: usb_f_ecm, usb_f_ncm, usb_f_rndis), `instance` its instance name,
+    /// `attrs` written before it is linked (e.g. `host_addr`).
+    Kernel {
+        kind: &'a str,
+        instance: &'a str,
+        attrs: &'a [(&'a str, &'a str)],
+    },
+}
+
+impl Function<'_> {
+    fn dir_name(&self) -> String {
+        match self {
+            Function::Ffs(f) => format!("ffs.{f}"),
+            Function::Kernel { kind, instance, .. } => format!("{kind}.{instance}"),
+        }
+    }
 }
 
 fn put(path: &Path, value: &str) -> io::Result<()> {
@@ -54,6 +79,18 @@ impl Gadget {
     /// Create the gadget `name` under `root` with FunctionFS instances `functions`,
     /// linked into the configuration in that order (= interface numbers).
     pub fn create(root: &Path, name: &str, d: &Device, functions: &[&str]) -> io::Result<Gadget> {
+        let f: Vec<Function> = functions.iter().map(|f| Function::Ffs(f)).collect();
+        Gadget::create_with(root, name, d, &f)
+    }
+
+    /// Create the gadget `name` under `root` with `functions`, linked into the
+    /// configuration in that order (= interface numbers).
+    pub fn create_with(
+        root: &Path,
+        name: &str,
+        d: &Device,
+        functions: &[Function],
+    ) -> io::Result<Gadget> {
         let dir = root.join(name);
         mkdir(&dir)?;
         put(&dir.join("idVendor"), &format!("0x{:04x}", d.vid))?;
@@ -71,14 +108,28 @@ impl Gadget {
         mkdir(&c)?;
         put(&c.join("MaxPower"), "500")?;
         for f in functions {
-            let fdir = dir.join(format!("functions/ffs.{f}"));
+            let fdir = dir.join("functions").join(f.dir_name());
             mkdir(&fdir)?;
-            let link = c.join(format!("ffs.{f}"));
+            if let Function::Kernel { attrs, .. } = f {
+                for (k, v) in attrs.iter() {
+                    put(&fdir.join(k), v)?;
+                }
+            }
+            let link = c.join(f.dir_name());
             if !link.exists() {
                 std::os::unix::fs::symlink(&fdir, &link)?;
             }
         }
         Ok(Gadget { dir })
+    }
+
+    /// The network interface (gadget side) of a kernel network function, once the
+    /// kernel has registered it (at the gadget's first bind).
+    pub fn ifname(&self, f: &Function) -> Option<String> {
+        let n = fs::read_to_string(self.dir.join("functions").join(f.dir_name()).join("ifname"))
+            .ok()?;
+        let n = n.trim();
+        (!n.is_empty() && !n.contains('%') && !n.starts_with('(')).then(|| n.to_string())
     }
 
     /// Plug into the UDC: the host side enumerates the device.

@@ -8,14 +8,27 @@
 //!     --pin-left N --puk-left N --apn APN --reg-delay-ms N --dial-delay-ms N
 //!     --boot-interval-ms N --rssi N --fault NAME --ctl LINE (both repeatable)
 //!   --control FIFO: lines `unplug`, `plug`, or the sim's control language
+//!   umodem-gadget e3372h [--udc UDC] [--control FIFO] [--net-cmd CMD] [--rndis]
+//!                                             Huawei E3372 with HiLink firmware:
+//!                                             12d1:1f01 CD-ROM, switches to 12d1:14dc
+//!                                             with an ECM (or RNDIS) network function
+//!   umodem-gadget e3372s [--udc UDC] [--control FIFO] [--net-cmd CMD] [SIM options]
+//!                                             Huawei E3372 with stick firmware:
+//!                                             12d1:1f01 CD-ROM, switches to 12d1:1506
+//!                                             with PCUI and modem ports (umodem-sim's
+//!                                             E3372 model) and an NCM function
+//!   --net-cmd CMD: the network behind the network function (net.rs)
 //!   umodem-gadget disk [--udc UDC] [--id VID:PID] [--kib N]
 //!                                             a plain USB disk (logs every CDB)
+//!   umodem-gadget dns --listen IP [--name NAME=IP]...
+//!                                             a DNS server for the far end
 //! Common: --configfs DIR (/sys/kernel/config/usb_gadget), --ffs DIR (/dev/ffs).
 //! Runs until killed; logs to stderr. Needs configfs, FunctionFS and a UDC (dummy_hcd).
 
 mod ffs;
 mod gadget;
 mod modem;
+mod net;
 mod scsi;
 
 use std::io::{BufRead, BufReader};
@@ -26,8 +39,9 @@ use std::thread;
 use std::time::Duration;
 
 use ffs::{Interface, BULK_IN, BULK_OUT, INT_IN};
-use gadget::{log, Cmd, Device, Gadget, Hub};
-use modem::{Port, SimE367};
+use gadget::{log, Cmd, Device, Function, Gadget, Hub};
+use modem::{Port, SimModem};
+use net::NetSide;
 use scsi::{Lun, Medium};
 use umodem_sim::Config;
 
@@ -40,6 +54,8 @@ struct Opts {
     sim: Config,
     start_ctl: Vec<String>,
     ppp_cmd: Option<String>,
+    net_cmd: Option<String>,
+    rndis: bool,
     control: Option<PathBuf>,
 }
 
@@ -61,6 +77,8 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         sim: Config::default(),
         start_ctl: Vec::new(),
         ppp_cmd: None,
+        net_cmd: None,
+        rndis: false,
         control: None,
     };
     if let Ok(p) = std::env::var("UMODEM_SIM_PIN") {
@@ -93,6 +111,8 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--fault" => o.start_ctl.push(format!("fault {}", val()?)),
             "--ctl" => o.start_ctl.push(val()?),
             "--ppp-cmd" => o.ppp_cmd = Some(val()?),
+            "--net-cmd" => o.net_cmd = Some(val()?),
+            "--rndis" => o.rndis = true,
             "--control" => o.control = Some(val()?.into()),
             _ => return Err(format!("unknown argument '{a}'")),
         }
@@ -138,10 +158,6 @@ fn start_storage(
     Ok(())
 }
 
-const HUAWEI: u16 = 0x12d1;
-const MANUFACTURER: &str = "Huawei Technologies";
-const PRODUCT: &str = "HUAWEI Mobile";
-
 /// The E367 after the switch: 7 interfaces, triplets as the real stick. dummy_hcd has
 /// too few endpoints for all of them, so if2, if5 and if6 have none (VM-FACTS.md).
 fn e367_modem_layout() -> Vec<(Interface, Option<Port>)> {
@@ -180,7 +196,11 @@ fn e367_modem_layout() -> Vec<(Interface, Option<Port>)> {
 
 /// Read control lines from the FIFO at `path` forever: `unplug` and `plug` act on
 /// the USB side, anything else goes to the modem model (the sim's control language).
-fn control_fifo(path: PathBuf, hub: Arc<Hub>, tx: mpsc::Sender<Cmd>) -> std::io::Result<()> {
+fn control_fifo(
+    path: PathBuf,
+    hub: Option<Arc<Hub>>,
+    tx: mpsc::Sender<Cmd>,
+) -> std::io::Result<()> {
     let _ = std::fs::remove_file(&path);
     let st = std::process::Command::new("mkfifo").arg(&path).status()?;
     if !st.success() {
@@ -204,7 +224,10 @@ fn control_fifo(path: PathBuf, hub: Arc<Hub>, tx: mpsc::Sender<Cmd>) -> std::io:
                     .map(|_| "ok".to_string())
                     .map_err(|e| e.to_string()),
                 l if l.split_whitespace().next() == Some("unplug") => unplug(l, &tx),
-                l => hub.control(l),
+                l => match &hub {
+                    Some(h) => h.control(l),
+                    None => Err("this stick has no modem to steer".into()),
+                },
             };
             log("control", &format!("{line} -> {r:?}"));
         }
@@ -240,73 +263,137 @@ enum State {
     Unplugged,
 }
 
-fn e367(o: &Opts) -> std::io::Result<()> {
-    let model = SimE367::new(o.sim.clone(), o.start_ctl.clone(), o.ppp_cmd.clone())
-        .map_err(std::io::Error::other)?;
+/// One interface (or, for the kernel's network functions, an interface pair) of a
+/// stick in its network mode.
+enum Slot {
+    /// Served by this program: a serial port of the model, or an interface without
+    /// a port (storage without endpoints, an unused vendor interface).
+    Ffs(Interface, Option<Port>),
+    /// The kernel's network function: configfs kind (`ecm`, `rndis`, `ncm`) and
+    /// attributes (the MAC address the host sees: `host_addr`).
+    Net(&'static str, &'static [(&'static str, &'static str)]),
+}
 
+/// The storage interface a stick keeps in its network mode, without endpoints
+/// (dummy_hcd has too few; VM-FACTS.md).
+fn storage_stub() -> Slot {
+    Slot::Ffs(
+        Interface {
+            class: 8,
+            subclass: 6,
+            protocol: 0x50,
+            endpoints: vec![],
+        },
+        None,
+    )
+}
+
+/// A USB stick that starts as a CD-ROM and switches to its network mode.
+struct Stick {
+    /// For gadget and function names.
+    tag: &'static str,
+    cd: Device<'static>,
+    net: Device<'static>,
+    layout: Vec<Slot>,
+    /// The AT ports' model (none on a HiLink stick).
+    modem: Option<SimModem>,
+    /// The network behind the network function.
+    net_side: Option<Arc<NetSide>>,
+    /// The network side is up as soon as it is attached (HiLink: the stick is a
+    /// router); otherwise the model's NDIS call switches it.
+    always_up: bool,
+}
+
+fn id(d: &Device) -> String {
+    format!("{:04x}:{:04x}", d.vid, d.pid)
+}
+
+fn run_stick(o: &Opts, st: Stick) -> std::io::Result<()> {
     // Before the switch: two storage interfaces, the CD-ROM and the empty SD slot.
-    let cd_names = ["e367cd0", "e367cd1"];
-    let cd_dev = Device {
-        vid: HUAWEI,
-        pid: 0x1446,
-        class: (0, 0, 0),
-        manufacturer: MANUFACTURER,
-        product: PRODUCT,
-    };
-    let cd = Gadget::create(&o.configfs, "e367_1446", &cd_dev, &cd_names)?;
+    let cd_names = [format!("{}cd0", st.tag), format!("{}cd1", st.tag)];
+    let cd_refs = [cd_names[0].as_str(), cd_names[1].as_str()];
+    let cd = Gadget::create(&o.configfs, &format!("{}_cd", st.tag), &st.cd, &cd_refs)?;
     let (tx, rx) = mpsc::channel();
-    let mut image = b"UMODEM VIRTUAL E367 CD-ROM\n".to_vec();
+    let mut image = format!("UMODEM VIRTUAL {} CD-ROM\n", st.tag.to_uppercase()).into_bytes();
     image.resize(64 * 1024, 0);
     start_storage(
         o,
-        cd_names[0],
+        cd_refs[0],
         First::In,
         Lun::new(Medium::CdRom, "HUAWEI", "Mass Storage", "2.31", image),
         Some(tx.clone()),
     )?;
     start_storage(
         o,
-        cd_names[1],
+        cd_refs[1],
         First::Out,
         Lun::new(Medium::Disk, "HUAWEI", "Mass Storage", "2.31", Vec::new()),
         Some(tx.clone()),
     )?;
 
-    // After the switch: the modem. Prepared now, bound when the switch message comes.
-    let layout = e367_modem_layout();
-    let names: Vec<String> = (0..layout.len()).map(|i| format!("e367m{i}")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let m_dev = Device {
-        vid: HUAWEI,
-        pid: 0x1506,
-        class: (0xef, 2, 1),
-        manufacturer: MANUFACTURER,
-        product: PRODUCT,
+    // After the switch: prepared now, bound when the switch message comes.
+    let names: Vec<String> = (0..st.layout.len())
+        .map(|i| format!("{}m{i}", st.tag))
+        .collect();
+    let funcs: Vec<Function> = st
+        .layout
+        .iter()
+        .zip(&names)
+        .map(|(slot, name)| match slot {
+            Slot::Ffs(..) => Function::Ffs(name),
+            Slot::Net(kind, attrs) => Function::Kernel {
+                kind,
+                instance: name,
+                attrs,
+            },
+        })
+        .collect();
+    let net_gadget = Gadget::create_with(&o.configfs, &format!("{}_net", st.tag), &st.net, &funcs)?;
+    let hub = match st.modem {
+        Some(m) => {
+            let (hub, rxs) = Hub::new(Box::new(m));
+            hub.start_clock();
+            Some((hub, rxs))
+        }
+        None => None,
     };
-    let modem_gadget = Gadget::create(&o.configfs, "e367_1506", &m_dev, &refs)?;
-    let (hub, mut rxs) = Hub::new(Box::new(model));
-    hub.start_clock();
-    for ((iface, port), name) in layout.iter().zip(&names) {
+    // The receivers of the ports' outgoing queues, by port.
+    let (hub, mut rxs): (_, Vec<Option<_>>) = match hub {
+        Some((h, r)) => (Some(h), r.into_iter().map(Some).collect()),
+        None => (None, Vec::new()),
+    };
+    for (slot, name) in st.layout.iter().zip(&names) {
+        let Slot::Ffs(iface, port) = slot else {
+            continue;
+        };
         let (dir, ep0) = gadget::start_function(&o.ffs, name, iface)?;
-        match port {
-            Some(p) => {
+        let rx = port.and_then(|p| rxs.get_mut(p.idx()).and_then(Option::take));
+        match (port, &hub, rx) {
+            (Some(p), Some(hub), Some(rx)) => {
                 gadget::serve_ep0(name.clone(), ep0, gadget::serial_setup(hub.clone(), *p));
-                // The bulk pair follows the interrupt endpoint on if0.
-                let first = if *p == Port::Modem { 2 } else { 1 };
+                // The bulk pair follows the interrupt endpoint, where there is one.
+                let first = if iface.endpoints.first() == Some(&INT_IN) {
+                    2
+                } else {
+                    1
+                };
                 let ep_in = gadget::open_ep(&dir, first)?;
                 let ep_out = gadget::open_ep(&dir, first + 1)?;
-                let rx = rxs.remove(0);
                 gadget::serve_serial(name.clone(), hub.clone(), *p, ep_in, ep_out, rx);
             }
-            None => gadget::serve_ep0(name.clone(), ep0, |_| gadget::Ctrl::Stall),
+            _ => gadget::serve_ep0(name.clone(), ep0, |_| gadget::Ctrl::Stall),
         }
     }
+    let net_func = funcs
+        .iter()
+        .find(|f| matches!(f, Function::Kernel { .. }))
+        .copied();
     if let Some(path) = &o.control {
         control_fifo(path.clone(), hub.clone(), tx)?;
     }
 
     cd.bind(&o.udc)?;
-    println!("gadget: 12d1:1446 plugged into {}", o.udc);
+    println!("gadget: {} plugged into {}", id(&st.cd), o.udc);
     let mut state = State::CdRom;
     for cmd in rx {
         state = match (cmd, state) {
@@ -314,34 +401,200 @@ fn e367(o: &Opts) -> std::io::Result<()> {
                 // Let the CSW reach the host before the stick drops off the bus.
                 thread::sleep(Duration::from_millis(50));
                 cd.unbind()?;
-                modem_gadget.bind(&o.udc)?;
-                println!("gadget: switch message received: 12d1:1446 out, 12d1:1506 in");
+                net_gadget.bind(&o.udc)?;
+                println!(
+                    "gadget: switch message received: {} out, {} in",
+                    id(&st.cd),
+                    id(&st.net)
+                );
+                if let (Some(ns), Some(f)) = (&st.net_side, &net_func) {
+                    attach_net(ns, &net_gadget, f, st.always_up);
+                }
                 State::Modem
             }
             (Cmd::Unplug, State::CdRom) => {
                 cd.unbind()?;
-                println!("gadget: unplugged (12d1:1446)");
+                println!("gadget: unplugged ({})", id(&st.cd));
                 State::Unplugged
             }
             (Cmd::Unplug, State::Modem) => {
-                modem_gadget.unbind()?;
-                let _ = hub.control("unplug");
-                println!("gadget: unplugged (12d1:1506)");
+                net_gadget.unbind()?;
+                if let Some(h) = &hub {
+                    let _ = h.control("unplug");
+                } else if let Some(ns) = &st.net_side {
+                    ns.down();
+                }
+                println!("gadget: unplugged ({})", id(&st.net));
                 State::Unplugged
             }
             (Cmd::Plug, State::Unplugged) => {
-                hub.power_on();
+                if let Some(h) = &hub {
+                    h.power_on();
+                }
                 cd.bind(&o.udc)?;
-                println!("gadget: plugged in again: 12d1:1446");
+                println!("gadget: plugged in again: {}", id(&st.cd));
                 State::CdRom
             }
             (c, s) => {
-                log("e367", &format!("{c:?} ignored while {s:?}"));
+                log(st.tag, &format!("{c:?} ignored while {s:?}"));
                 s
             }
         };
     }
     Ok(())
+}
+
+/// After a bind of the network mode: the first time, wait for the kernel's
+/// interface and hand it to the network side; a HiLink stick's network is up then.
+fn attach_net(ns: &Arc<NetSide>, g: &Gadget, f: &Function, always_up: bool) {
+    if !ns.attached() {
+        let mut n = 0;
+        let name = loop {
+            if let Some(name) = g.ifname(f) {
+                break Some(name);
+            }
+            n += 1;
+            if n > 100 {
+                break None;
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        match name {
+            Some(name) => {
+                log("net", &format!("network function's interface: {name}"));
+                ns.attach(&name);
+            }
+            None => {
+                log("net", "the network function has no interface after 5 s");
+                return;
+            }
+        }
+    }
+    if always_up {
+        ns.up();
+    }
+}
+
+const HUAWEI: u16 = 0x12d1;
+const MANUFACTURER: &str = "Huawei Technologies";
+const PRODUCT: &str = "HUAWEI Mobile";
+/// What newer Huawei sticks (E3372) give as both strings.
+const HUAWEI_MOBILE: &str = "HUAWEI_MOBILE";
+
+fn e367(o: &Opts) -> std::io::Result<()> {
+    let model = SimModem::new(o.sim.clone(), o.start_ctl.clone(), o.ppp_cmd.clone())
+        .map_err(std::io::Error::other)?;
+    let layout = e367_modem_layout()
+        .into_iter()
+        .map(|(i, p)| Slot::Ffs(i, p))
+        .collect();
+    run_stick(
+        o,
+        Stick {
+            tag: "e367",
+            cd: Device {
+                vid: HUAWEI,
+                pid: 0x1446,
+                class: (0, 0, 0),
+                manufacturer: MANUFACTURER,
+                product: PRODUCT,
+            },
+            net: Device {
+                vid: HUAWEI,
+                pid: 0x1506,
+                class: (0xef, 2, 1),
+                manufacturer: MANUFACTURER,
+                product: PRODUCT,
+            },
+            layout,
+            modem: Some(model),
+            net_side: None,
+            always_up: false,
+        },
+    )
+}
+
+/// The E3372's storage mode (both firmwares): 12d1:1f01, CD-ROM and SD slot.
+fn e3372_cd() -> Device<'static> {
+    Device {
+        vid: HUAWEI,
+        pid: 0x1f01,
+        class: (0, 0, 0),
+        manufacturer: HUAWEI_MOBILE,
+        product: HUAWEI_MOBILE,
+    }
+}
+
+/// HiLink firmware: after the switch 12d1:14dc, an ECM function (if0 control 02/06/00,
+/// if1 data 0a/00/00) or with `--rndis` an RNDIS one, and the SD slot (if2). The stick
+/// is a router: DHCP, DNS and NAT on its side of the link.
+fn e3372h(o: &Opts) -> std::io::Result<()> {
+    let kind = if o.rndis { "rndis" } else { "ecm" };
+    run_stick(
+        o,
+        Stick {
+            tag: "e3372h",
+            cd: e3372_cd(),
+            net: Device {
+                vid: HUAWEI,
+                pid: 0x14dc,
+                class: (0, 0, 0),
+                manufacturer: HUAWEI_MOBILE,
+                product: HUAWEI_MOBILE,
+            },
+            layout: vec![
+                Slot::Net(kind, &[("host_addr", "0c:5b:8f:27:9a:64")]),
+                storage_stub(),
+            ],
+            modem: None,
+            net_side: o.net_cmd.clone().map(NetSide::new),
+            always_up: true,
+        },
+    )
+}
+
+/// Stick firmware: after the switch 12d1:1506 as ^SETPORT "12,1,16,A1,A2" says: if0
+/// PCUI (ff/02/12), if1 modem (ff/02/01), if2/if3 NCM, if4 CD-ROM, if5 SD (storage
+/// without endpoints). `option` binds if0 and if1 by itself.
+fn e3372s(o: &Opts) -> std::io::Result<()> {
+    let mut cfg = o.sim.clone();
+    cfg.become_e3372();
+    let net_side = o.net_cmd.clone().map(NetSide::new);
+    let mut model = SimModem::new(cfg, o.start_ctl.clone(), o.ppp_cmd.clone())
+        .map_err(std::io::Error::other)?;
+    if let Some(ns) = &net_side {
+        model = model.with_ndis_net(ns.clone());
+    }
+    let v = |protocol, endpoints| Interface {
+        class: 0xff,
+        subclass: 2,
+        protocol,
+        endpoints,
+    };
+    run_stick(
+        o,
+        Stick {
+            tag: "e3372s",
+            cd: e3372_cd(),
+            net: Device {
+                vid: HUAWEI,
+                pid: 0x1506,
+                class: (0xef, 2, 1),
+                manufacturer: HUAWEI_MOBILE,
+                product: HUAWEI_MOBILE,
+            },
+            layout: vec![
+                Slot::Ffs(v(0x12, vec![BULK_IN, BULK_OUT]), Some(Port::Pcui)),
+                Slot::Ffs(v(0x01, vec![INT_IN, BULK_IN, BULK_OUT]), Some(Port::Modem)),
+                Slot::Net("ncm", &[("host_addr", "00:1e:10:1f:00:00")]),
+                storage_stub(),
+                storage_stub(),
+            ],
+            modem: Some(model),
+            net_side,
+            always_up: false,
+        },
+    )
 }
 
 fn disk(o: &Opts) -> std::io::Result<()> {
@@ -372,12 +625,53 @@ fn disk(o: &Opts) -> std::io::Result<()> {
     }
 }
 
+/// `dns --listen IP [--name NAME=IP]...`
+fn dns(args: &[String]) -> ExitCode {
+    let mut listen = None;
+    let mut names = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next();
+        match (a.as_str(), v) {
+            ("--listen", Some(ip)) => listen = Some(ip.clone()),
+            ("--name", Some(nv)) => match nv.split_once('=').map(|(n, ip)| (n, ip.parse())) {
+                Some((n, Ok(ip))) => names.push((n.to_string(), ip)),
+                _ => {
+                    log("args", &format!("--name wants NAME=IPv4, not {nv}"));
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                log(
+                    "args",
+                    "usage: umodem-gadget dns --listen IP [--name NAME=IP]...",
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let Some(listen) = listen else {
+        log("args", "dns needs --listen IP");
+        return ExitCode::from(2);
+    };
+    match net::dns_server(&listen, &names) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log("dns", &e.to_string());
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, rest) = match args.split_first() {
         Some((m, r)) => (m.as_str(), r),
         None => ("", &[][..]),
     };
+    if mode == "dns" {
+        return dns(rest);
+    }
     let opts = match parse(rest) {
         Ok(o) => o,
         Err(e) => {
@@ -387,11 +681,13 @@ fn main() -> ExitCode {
     };
     let r = match mode {
         "e367" => e367(&opts),
+        "e3372h" => e3372h(&opts),
+        "e3372s" => e3372s(&opts),
         "disk" => disk(&opts),
         _ => {
             log(
                 "args",
-                "usage: umodem-gadget e367|disk [--udc UDC] [--id VID:PID] [--kib N]",
+                "usage: umodem-gadget e367|e3372h|e3372s|disk [--udc UDC] ... | dns --listen IP [--name NAME=IP]...",
             );
             return ExitCode::from(2);
         }

@@ -1,16 +1,21 @@
 //! The byte path between the gadget's serial interfaces and a modem model.
 //!
-//! The gadget moves bytes; a [`Modem`] decides what the stick says. [`SimE367`] puts
-//! the `umodem-sim` crate's E367 model behind this trait, and runs the network side of
-//! a data call (`--ppp-cmd`, e.g. a `pppd passive` in its own network namespace).
+//! The gadget moves bytes; a [`Modem`] decides what the stick says. [`SimModem`] puts
+//! the `umodem-sim` crate's model (E367, or E3372 in stick mode) behind this trait, and
+//! runs the network side of a data call: a PPP call's bytes go to `--ppp-cmd` (e.g. a
+//! `pppd passive` in its own network namespace); an NDIS call (E3372) switches the
+//! NCM interface's network on and off (`--net-cmd`, see net.rs).
 
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
 use umodem_sim::{control, Config, Event, PortId};
+
+use crate::net::NetSide;
 
 /// The serial interfaces the `option` driver binds on a 12d1:1506 stick.
 pub use umodem_sim::model::PORTS;
@@ -89,33 +94,42 @@ impl Net {
     }
 }
 
-/// The `umodem-sim` E367 model behind the gadget's ports.
-pub struct SimE367 {
+/// The `umodem-sim` model behind the gadget's ports.
+pub struct SimModem {
     cfg: Config,
     faults: Vec<String>,
     ppp_cmd: Option<String>,
     model: umodem_sim::Modem,
     t0: Instant,
     net: Option<Net>,
+    /// The NCM interface's network (E3372), switched by the NDIS call.
+    ndis_net: Option<Arc<NetSide>>,
 }
 
-impl SimE367 {
+impl SimModem {
     /// `faults` are control lines applied at every power-on (e.g. "fault refuse").
     pub fn new(
         cfg: Config,
         faults: Vec<String>,
         ppp_cmd: Option<String>,
-    ) -> Result<SimE367, String> {
-        let mut m = SimE367 {
+    ) -> Result<SimModem, String> {
+        let mut m = SimModem {
             model: umodem_sim::Modem::new(cfg.clone(), 0),
             cfg,
             faults,
             ppp_cmd,
             t0: Instant::now(),
             net: None,
+            ndis_net: None,
         };
         m.power_on_checked()?;
         Ok(m)
+    }
+
+    /// The network an NDIS call switches on and off.
+    pub fn with_ndis_net(mut self, net: Arc<NetSide>) -> SimModem {
+        self.ndis_net = Some(net);
+        self
     }
 
     fn now(&self) -> u64 {
@@ -156,6 +170,21 @@ impl SimE367 {
                     if let Some(net) = self.net.take() {
                         net.stop();
                     }
+                    if let (Event::Unplug, Some(n)) = (&ev, &self.ndis_net) {
+                        n.down();
+                    }
+                }
+                Event::DataUp => {
+                    eprintln!("gadget modem: NDIS call up");
+                    if let Some(n) = &self.ndis_net {
+                        n.up();
+                    }
+                }
+                Event::DataDown => {
+                    eprintln!("gadget modem: NDIS call down");
+                    if let Some(n) = &self.ndis_net {
+                        n.down();
+                    }
                 }
             }
         }
@@ -188,7 +217,7 @@ impl SimE367 {
     }
 }
 
-impl Modem for SimE367 {
+impl Modem for SimModem {
     fn receive(&mut self, port: Port, bytes: &[u8]) {
         let now = self.now();
         self.model.input(port, bytes, now);
@@ -247,7 +276,7 @@ mod tests {
     }
 
     /// Poll until `port` has said something containing `want` (at most 5 s).
-    fn wait_for(m: &mut SimE367, port: Port, want: &str) -> String {
+    fn wait_for(m: &mut SimModem, port: Port, want: &str) -> String {
         let mut got = String::new();
         for _ in 0..250 {
             m.poll();
@@ -262,7 +291,7 @@ mod tests {
 
     #[test]
     fn at_on_an_open_port_and_nothing_on_a_closed_one() {
-        let mut m = SimE367::new(quick(), vec![], None).unwrap();
+        let mut m = SimModem::new(quick(), vec![], None).unwrap();
         m.receive(PortId::Pcui, b"AT\r");
         assert_eq!(m.transmit(PortId::Pcui), b"", "the port is not open yet");
         m.line_state(PortId::Pcui, true, true);
@@ -273,17 +302,17 @@ mod tests {
 
     #[test]
     fn control_and_power_on() {
-        let mut m = SimE367::new(quick(), vec!["fault refuse".into()], None).unwrap();
+        let mut m = SimModem::new(quick(), vec!["fault refuse".into()], None).unwrap();
         assert!(m.control("bogus").is_err());
         assert!(m.control("status").unwrap().contains('='));
         m.power_on();
         // a bad start fault is an error, not a panic
-        assert!(SimE367::new(quick(), vec!["fault nonsense".into()], None).is_err());
+        assert!(SimModem::new(quick(), vec!["fault nonsense".into()], None).is_err());
     }
 
     #[test]
     fn a_call_carries_bytes_through_the_network_command() {
-        let mut m = SimE367::new(quick(), vec![], Some("cat".into())).unwrap();
+        let mut m = SimModem::new(quick(), vec![], Some("cat".into())).unwrap();
         m.line_state(PortId::Modem, true, true);
         m.receive(PortId::Modem, b"ATD*99#\r");
         wait_for(&mut m, PortId::Modem, "CONNECT");
