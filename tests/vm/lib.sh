@@ -94,9 +94,9 @@ hotplug_release() {
 	done
 }
 
-# switch_stick: see that the plugged 12d1:1446 gets switched. Ours: the hotplug
-# script must be installed and acts by itself. Reference: once usb-storage has the
-# CD-ROM, usb_modeswitch -J (HuaweiNew).
+# switch_stick [PID]: see that the plugged 12d1:PID (1446) gets switched. Ours: the
+# hotplug script must be installed and acts by itself. Reference: once usb-storage has
+# the CD-ROM, usb_modeswitch -J (HuaweiNew).
 switch_stick() {
 	if ours; then
 		echo "    switch: by our hotplug script (files/etc/hotplug.d/usb) and umodem switch"
@@ -104,7 +104,7 @@ switch_stick() {
 	else
 		echo "    switch: by Debian's usb_modeswitch (reference)"
 		wait_for "usb-storage has the CD-ROM" 30 sh -c 'grep -qx 5 /sys/bus/scsi/devices/*/type'
-		check "usb_modeswitch -J switches the stick" usb_modeswitch -v 0x12d1 -p 0x1446 -J
+		check "usb_modeswitch -J switches the stick" usb_modeswitch -v 0x12d1 -p "0x${1:-1446}" -J
 	fi
 }
 
@@ -116,3 +116,20 @@ val() {
 
 # not CMD...: true when CMD fails (for wait_for).
 not() { ! "$@"; }
+
+# farend_state: what the far end's namespace has (for a failing scenario's log).
+farend_state() {
+	echo "---- far end: processes, namespace"
+	ps w | grep -E "udhcpd|umodem-gadget|sleep 1000" | grep -v grep
+	[ -f /tmp/farend/ns.pid ] && nsenter -t "$(cat /tmp/farend/ns.pid)" -n ip addr
+	ip addr
+	ip route
+}
+
+# dhcp IFACE [TRIES]: busybox udhcpc once on IFACE with /vm/udhcpc.script (address,
+# default route, /etc/resolv.conf); on failure show the far end's state.
+dhcp() {
+	udhcpc -i "$1" -n -q -t "${2:-5}" -T 2 -s /vm/udhcpc.script && return 0
+	farend_state
+	return 1
+}

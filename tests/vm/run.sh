@@ -150,7 +150,8 @@ mv "$R/usr/sbin/pppd" "$R/usr/lib/pppd-debian/pppd"
 	[ -e "$R/$f" ] || { mkdir -p "$R/$(dirname "$f")" && cp -p "$ROOT/tests/vm/openwrt/$f" "$R/$f"; }
 done
 cp "$ROOT/tests/vm/init" "$R/init"
-cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/netifd.sh" "$ROOT/tests/vm/hotplug" "$R/vm/"
+cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/netifd.sh" "$ROOT/tests/vm/hotplug" \
+	"$ROOT/tests/vm/farend.sh" "$ROOT/tests/vm/udhcpc.script" "$R/vm/"
 mkdir -p "$R/vm/scenarios"
 cp "$ROOT"/tests/vm/scenarios/*.sh "$R/vm/scenarios/"
 chmod 755 "$R/init"
