@@ -44,6 +44,8 @@ NET=$(ls "$D2/$PORT:1.2/net")
 echo "    network interface $NET: $(readlink -f "/sys/class/net/$NET")"
 check "/sys/class/net/$NET/device is if2" eq "$PORT:1.2" sh -c "basename \$(readlink /sys/class/net/$NET/device)"
 check "$NET's MAC is the stick's" eq 00:1e:10:1f:00:00 cat "/sys/class/net/$NET/address"
+# OpenWrt's ncm.sh finds the network interface from the control tty this way.
+check "from ttyUSB0, /sys/class/tty/ttyUSB0/device/../../*/net holds only $NET" eq "$NET" sh -c 'ls $(ls -1 -d $(readlink -f /sys/class/tty/ttyUSB0/device)/../../*/net)'
 wait_for "the far end is attached (data path still down)" 20 grep -q "farend ncm attach" /tmp/farend.log
 
 check "AT on ttyUSB0 (PCUI) answers OK" sh -c '. /vm/lib.sh; at /dev/ttyUSB0 AT | grep -qx OK'
