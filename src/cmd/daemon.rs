@@ -1,29 +1,39 @@
 //! `umodem daemon`: the ubus object `umodem` (status, info, connect,
-//! disconnect) and `umodem.*` events, for LuCI, rpcd and scripts.
+//! disconnect) and `umodem.*` events, for LuCI, rpcd and scripts; and the
+//! watchdog that resets a modem that hangs.
 //!
-//! One thread, one loop: answer calls as they come; every tick (5 s, or the
-//! poll interval if shorter) look at sysfs for plugged/unplugged modems and at
-//! netifd for the umodem interfaces; every poll interval ask each modem's
-//! control port (never the PPP data port) how it is. What changed becomes a
-//! log line, an event (`ubus listen umodem.*`) and a notification to
-//! subscribers (`ubus subscribe umodem`). State lives in `core::status`.
+//! One thread, one loop, one `poll` over the ubus socket and the control ports
+//! being read. Calls are answered at once from the last readings, whatever the
+//! modems do: a reading is a machine (`core::reader`) fed from the same loop
+//! (`hw::talk`), so a silent modem only makes its own reading wait. Every tick
+//! (5 s, or the poll interval if shorter) the loop looks at sysfs for
+//! plugged/unplugged modems and at netifd for the umodem interfaces, and starts
+//! a reading of each modem that is due (every poll interval; never the PPP data
+//! port). What changed becomes a log line, an event (`ubus listen umodem.*`)
+//! and a notification to subscribers (`ubus subscribe umodem`). State lives in
+//! `core::status`, the reset decisions in `core::watchdog`.
 //!
 //! connect/disconnect call `network.interface.NAME up|down` on ubus (what
 //! `ifup`/`ifdown` do, without a fork), only for interfaces whose proto is
-//! umodem. When ubusd restarts, the loop reconnects and registers again.
+//! umodem. Without ubusd (not started yet, restarting) the loop goes on reading
+//! the modems and tries to connect every 2 s; once connected it registers the
+//! object again.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::Args;
-use crate::core::engine::{Clock, Engine};
+use crate::core::engine::Clock;
 use crate::core::ports::{self, Role};
-use crate::core::reader;
+use crate::core::reader::{self, Ask, Reader, Reading};
 use crate::core::status::{self, Event, Found, Link, Status};
+use crate::core::watchdog::{self, Policy, Reset, Seen, Watch};
 use crate::error::{code, Error, Result};
-use crate::hw::clock::SystemClock;
+use crate::hw::clock::BootClock;
 use crate::hw::port::{self, dev_path};
-use crate::hw::serial::Tty;
+use crate::hw::serial;
+use crate::hw::state;
+use crate::hw::talk::{Came, Talk};
 use crate::hw::usbsys::UsbSysfs;
 use crate::ubus::{self, blob, status as st, BlobMsg, Call, Client, Incoming, Method, Table};
 
@@ -33,6 +43,10 @@ pub const OBJECT: &str = "umodem";
 pub const DEFAULT_INTERVAL: u64 = 30;
 /// sysfs and netifd are looked at this often at most (plug events).
 const TICK_MS: u64 = 5000;
+/// How often to try ubusd again while it is not there.
+const BUS_RETRY_MS: u64 = 2000;
+/// How long `AT+CFUN=1,1` may take to be answered.
+const CFUN_MS: u64 = 5000;
 
 /// The methods of the object, with their argument policies.
 pub fn methods() -> Vec<Method> {
@@ -44,20 +58,52 @@ pub fn methods() -> Vec<Method> {
     ]
 }
 
+/// What a conversation with a control port is doing. (One per modem at most:
+/// the size of a reading does not call for a box.)
+#[allow(clippy::large_enum_variant)]
+enum Work {
+    Read(Reader),
+    /// `AT+CFUN=1,1`, sent by the watchdog.
+    Cfun,
+}
+
+/// A conversation in progress with one modem's control port.
+struct Job {
+    path: String,
+    talk: Talk,
+    work: Work,
+}
+
 struct Daemon {
     st: Status,
-    bus: Client,
-    clock: SystemClock,
+    bus: Option<Client>,
+    socket: Option<PathBuf>,
+    next_bus_try: u64,
+    said_no_bus: bool,
+    registered_once: bool,
+    clock: BootClock,
     interval_ms: u64,
     root: UsbSysfs,
+    jobs: Vec<Job>,
+    policy: Policy,
+    /// Per modem (USB path): the watchdog; kept across unplug and replug.
+    watches: Vec<(String, Watch)>,
+    run_dir: PathBuf,
+    state_dir: PathBuf,
 }
 
 pub fn run(mut args: Args) -> Result<()> {
-    let interval: Option<u64> = args.number("--interval")?;
-    let socket = args.value("--socket")?.map(PathBuf::from);
-    let root = UsbSysfs::from_args(args.value("--sysfs")?);
-    args.finish()
-        .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
+    let interval: Option<u64> = args.number("--interval").map_err(usage)?;
+    let socket = args.value("--socket").map_err(usage)?.map(PathBuf::from);
+    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
+    let gap: Option<u64> = args.number("--watchdog").map_err(usage)?;
+    let failures: Option<u64> = args.number("--watchdog-failures").map_err(usage)?;
+    let state_dir = args
+        .value("--state-dir")
+        .map_err(usage)?
+        .unwrap_or_else(|| state::DEFAULT_DIR.into());
+    args.finish().map_err(usage)?;
     let interval = interval.unwrap_or(DEFAULT_INTERVAL);
     if !(1..=86_400).contains(&interval) {
         return Err(Error::with_code(
@@ -65,41 +111,46 @@ pub fn run(mut args: Args) -> Result<()> {
             "--interval: seconds between polls, 1 to 86400",
         ));
     }
-    let bus = connect(socket.as_deref());
-    log::info!("daemon started: poll every {interval}s");
+    let gap = gap.unwrap_or(watchdog::DEFAULT_GAP_MS / 1000);
+    if gap != 0 && !(60..=604_800).contains(&gap) {
+        return Err(Error::with_code(
+            code::USAGE,
+            "--watchdog: least seconds between two resets of a modem, 60 to 604800 (0: off)",
+        ));
+    }
+    let policy = Policy {
+        gap_ms: gap * 1000,
+        failures: failures.map_or(watchdog::DEFAULT_FAILURES, |n| n.min(1000) as u32),
+    };
+    let run_dir = state::run_dir();
+    let watches = state::load_resets(&run_dir)
+        .into_iter()
+        .map(|(p, t)| (p, Watch::reset_at(Some(t))))
+        .collect();
+    match policy.gap_ms {
+        0 => log::info!("daemon started: poll every {interval}s, watchdog off"),
+        g => log::info!(
+            "daemon started: poll every {interval}s, watchdog: at most one reset per modem every {}s",
+            g / 1000
+        ),
+    }
     let mut d = Daemon {
         st: Status::new(),
-        bus,
-        clock: SystemClock::new(),
+        bus: None,
+        socket,
+        next_bus_try: 0,
+        said_no_bus: false,
+        registered_once: false,
+        clock: BootClock,
         interval_ms: interval * 1000,
         root,
+        jobs: Vec::new(),
+        policy,
+        watches,
+        run_dir,
+        state_dir: PathBuf::from(state_dir),
     };
     d.run()
-}
-
-/// Connect to ubusd and register the object, waiting for ubusd as long as it
-/// takes (procd starts us after it, but it may restart).
-fn connect(socket: Option<&Path>) -> Client {
-    let mut said = false;
-    loop {
-        let c = match socket {
-            Some(p) => Client::connect(p),
-            None => Client::connect_default(),
-        };
-        match c.and_then(|mut c| c.add_object(OBJECT, methods()).map(|_| c)) {
-            Ok(c) => {
-                log::info!("ubus: object {OBJECT} registered");
-                return c;
-            }
-            Err(e) => {
-                if !said {
-                    log::warn!("{e}; retrying");
-                    said = true;
-                }
-                std::thread::sleep(Duration::from_secs(2));
-            }
-        }
-    }
 }
 
 impl Daemon {
@@ -107,12 +158,47 @@ impl Daemon {
         let mut next_tick = 0u64;
         let tick = TICK_MS.min(self.interval_ms);
         loop {
-            if self.clock.now_ms() >= next_tick {
+            let now = self.clock.now_ms();
+            if now >= next_tick {
                 self.tick();
                 next_tick = self.clock.now_ms() + tick;
             }
-            let wait = next_tick.saturating_sub(self.clock.now_ms()).max(1);
-            match self.bus.next(Some(Duration::from_millis(wait))) {
+            self.expire(self.clock.now_ms());
+            // Calls already read in (while waiting for netifd, say) first.
+            self.serve_bus(Duration::ZERO);
+            let mut fds: Vec<libc::c_int> = Vec::new();
+            let bus_fd = self.bus.as_ref().and_then(Client::fd);
+            fds.extend(bus_fd);
+            fds.extend(self.jobs.iter().map(|j| j.talk.fd()));
+            let until = self
+                .jobs
+                .iter()
+                .filter_map(|j| j.talk.deadline())
+                .fold(next_tick, u64::min);
+            let wait = until.saturating_sub(self.clock.now_ms()).clamp(1, TICK_MS);
+            let ready = serial::poll_fds(&fds, wait).unwrap_or_default();
+            let mut ready = ready.into_iter();
+            if bus_fd.is_some() && ready.next() == Some(true) {
+                self.serve_bus(Duration::from_millis(1));
+            }
+            let fds: Vec<libc::c_int> = self.jobs.iter().map(|j| j.talk.fd()).collect();
+            for (fd, r) in fds.into_iter().zip(ready) {
+                if r {
+                    self.readable(fd);
+                }
+            }
+        }
+    }
+
+    // -- ubus ----------------------------------------------------------------
+
+    /// Answer what ubusd has sent, waiting up to `wait` for more.
+    fn serve_bus(&mut self, wait: Duration) {
+        loop {
+            let Some(bus) = self.bus.as_mut().filter(|b| b.is_connected()) else {
+                return;
+            };
+            match bus.next(Some(wait)) {
                 Ok(Some(Incoming::Call(c))) => self.answer(c),
                 Ok(Some(Incoming::Subscribers { active, .. })) => {
                     log::debug!(
@@ -123,134 +209,72 @@ impl Daemon {
                 // We neither listen for events nor subscribe to anything.
                 Ok(Some(Incoming::Event { .. }))
                 | Ok(Some(Incoming::Notification { .. }))
-                | Ok(Some(Incoming::Unsubscribed { .. }))
-                | Ok(None) => {}
+                | Ok(Some(Incoming::Unsubscribed { .. })) => {}
+                Ok(None) => return,
                 Err(e) => {
                     log::warn!("{e}; reconnecting");
-                    self.reconnect();
+                    self.next_bus_try = self.clock.now_ms() + 1000;
+                    return;
                 }
             }
         }
     }
 
-    fn reconnect(&mut self) {
-        loop {
-            std::thread::sleep(Duration::from_secs(1));
-            match self.bus.reconnect() {
-                Ok(()) if self.bus.object_id(OBJECT).is_some() => break,
-                // Reconnected, but the object was not registered again.
-                Ok(()) => {
-                    if self.bus.add_object(OBJECT, methods()).is_ok() {
-                        break;
-                    }
-                }
-                Err(e) => log::debug!("{e}"),
-            }
+    /// Connect to ubusd (or again, after it went away) and register the
+    /// object; at most every `BUS_RETRY_MS`, never waiting for it.
+    fn bus_upkeep(&mut self) {
+        if self.bus.as_ref().is_some_and(Client::is_connected) {
+            return;
         }
-        log::info!("ubus: reconnected, object {OBJECT} registered again");
-    }
-
-    /// sysfs, netifd, and the control ports that are due.
-    fn tick(&mut self) {
-        let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
-        let ev = self.st.set_modems(found);
-        self.announce(ev);
         let now = self.clock.now_ms();
-        if let Some(links) = self.links() {
-            let ev = self.st.set_links(links, now);
-            self.announce(ev);
-        }
-        let due: Vec<Found> = self
-            .st
-            .modems
-            .iter()
-            .filter(|m| {
-                m.polled_at
-                    .is_none_or(|t| now.saturating_sub(t) >= self.interval_ms)
-            })
-            .map(|m| m.found.clone())
-            .collect();
-        for f in due {
-            if let Err(why) = self.st.may_poll(&f, now) {
-                log::debug!("modem {}: not polled: {why}", f.path);
-                continue;
-            }
-            self.poll(&f);
-        }
-    }
-
-    /// The umodem interfaces from netifd; None if netifd cannot be asked.
-    fn links(&mut self) -> Option<Vec<Link>> {
-        match self
-            .bus
-            .call_path("network.interface", "dump", &Table::new())
-        {
-            Ok(d) => Some(
-                d.first()
-                    .map(|t| status::links_from_dump(t))
-                    .unwrap_or_default(),
-            ),
-            Err(e) => {
-                log::debug!("netifd: {e}");
-                None
-            }
-        }
-    }
-
-    fn poll(&mut self, f: &Found) {
-        let Some(ctl) = f.control.as_deref() else {
-            return;
-        };
-        if port::uucp_locked(ctl) {
-            log::debug!(
-                "modem {}: {ctl} locked by another program, not polled",
-                f.path
-            );
+        if now < self.next_bus_try {
             return;
         }
-        let want_id = self
-            .st
-            .modem(&f.path)
-            .is_none_or(|m| m.identity.as_ref().is_none_or(|i| i.imsi.is_none()));
-        let mut tty = match Tty::open(Path::new(ctl)) {
-            Err(e) => {
-                let now = self.clock.now_ms();
-                let r = reader::Reading {
-                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
-                    ..reader::Reading::default()
+        self.next_bus_try = now + BUS_RETRY_MS;
+        let r = match self.bus.as_mut() {
+            Some(b) => b.reconnect().and_then(|()| {
+                if b.object_id(OBJECT).is_none() {
+                    b.add_object(OBJECT, methods())?;
+                }
+                Ok(())
+            }),
+            None => {
+                let c = match self.socket.as_deref() {
+                    Some(p) => Client::connect(p),
+                    None => Client::connect_default(),
                 };
-                let ev = self.st.set_reading(&f.path, r, now);
-                self.announce(ev);
-                return;
+                c.and_then(|mut c| c.add_object(OBJECT, methods()).map(|_| c))
+                    .map(|c| self.bus = Some(c))
             }
-            Ok(tty) => tty,
         };
-        if !tty.try_lock().unwrap_or(true) {
-            log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
+        if let Err(e) = r {
+            if !self.said_no_bus {
+                log::warn!("{e}; retrying");
+                self.said_no_bus = true;
+            }
             return;
         }
-        let clock = SystemClock::new();
-        let mut e = Engine::new(&mut tty, &clock);
-        let what = if want_id {
-            reader::POLL | reader::IDENTITY | reader::ICCID
+        self.said_no_bus = false;
+        if self.registered_once {
+            log::info!("ubus: reconnected, object {OBJECT} registered again");
         } else {
-            reader::POLL
-        };
-        let r = reader::read(&mut e, what, f.huawei);
-        let now = self.clock.now_ms();
-        let ev = self.st.set_reading(&f.path, r, now);
-        self.announce(ev);
+            log::info!("ubus: object {OBJECT} registered");
+            self.registered_once = true;
+        }
     }
 
     /// Events to `ubus listen`, notifications to subscribers.
     fn announce(&mut self, ev: Vec<Event>) {
+        let Some(bus) = self.bus.as_mut().filter(|b| b.is_connected()) else {
+            return;
+        };
         for e in ev {
             let id = format!("umodem.{}", e.name);
-            if let Err(err) = self.bus.send_event(&id, &e.data) {
+            if let Err(err) = bus.send_event(&id, &e.data) {
                 log::warn!("event {id}: {err}");
             }
-            if self.bus.has_subscribers(OBJECT) {
-                if let Err(err) = self.bus.notify(OBJECT, e.name, &e.data) {
+            if bus.has_subscribers(OBJECT) {
+                if let Err(err) = bus.notify(OBJECT, e.name, &e.data) {
                     log::warn!("notify {}: {err}", e.name);
                 }
             }
@@ -266,8 +290,26 @@ impl Daemon {
             "disconnect" => self.updown(&c, "down"),
             _ => (st::METHOD_NOT_FOUND, None),
         };
-        if let Err(e) = self.bus.reply(&c, code, data.as_ref()) {
-            log::warn!("answering {}: {e}", c.method);
+        if let Some(bus) = self.bus.as_mut() {
+            if let Err(e) = bus.reply(&c, code, data.as_ref()) {
+                log::warn!("answering {}: {e}", c.method);
+            }
+        }
+    }
+
+    /// The umodem interfaces from netifd; None if netifd cannot be asked.
+    fn links(&mut self) -> Option<Vec<Link>> {
+        let bus = self.bus.as_mut().filter(|b| b.is_connected())?;
+        match bus.call_path("network.interface", "dump", &Table::new()) {
+            Ok(d) => Some(
+                d.first()
+                    .map(|t| status::links_from_dump(t))
+                    .unwrap_or_default(),
+            ),
+            Err(e) => {
+                log::debug!("netifd: {e}");
+                None
+            }
         }
     }
 
@@ -286,7 +328,10 @@ impl Daemon {
         let who = c.user.as_deref().unwrap_or("?");
         log::info!("interface {name}: {action} asked over ubus by {who}");
         let obj = format!("network.interface.{name}");
-        match self.bus.call_path(&obj, action, &Table::new()) {
+        let Some(bus) = self.bus.as_mut() else {
+            return (st::UNKNOWN_ERROR, None);
+        };
+        match bus.call_path(&obj, action, &Table::new()) {
             Ok(_) => (
                 st::OK,
                 Some(vec![
@@ -302,6 +347,268 @@ impl Daemon {
                 log::warn!("interface {name}: {action}: {e}");
                 (st::UNKNOWN_ERROR, None)
             }
+        }
+    }
+
+    // -- modems ----------------------------------------------------------------
+
+    /// ubusd, sysfs, netifd, and the readings that are due.
+    fn tick(&mut self) {
+        self.bus_upkeep();
+        let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
+        let ev = self.st.set_modems(found);
+        for e in ev.iter().filter(|e| e.name == "plug") {
+            if let Some(p) = blob::get(&e.data, "modem").and_then(BlobMsg::as_str) {
+                self.watch(p).plugged();
+            }
+        }
+        self.announce(ev);
+        let now = self.clock.now_ms();
+        if let Some(links) = self.links() {
+            let ev = self.st.set_links(links, now);
+            self.announce(ev);
+        }
+        let due: Vec<Found> = self
+            .st
+            .modems
+            .iter()
+            .filter(|m| !self.jobs.iter().any(|j| j.path == m.found.path))
+            .filter(|m| {
+                m.polled_at
+                    .is_none_or(|t| now.saturating_sub(t) >= self.interval_ms)
+            })
+            .map(|m| m.found.clone())
+            .collect();
+        for f in due {
+            if let Err(why) = self.st.may_poll(&f, now) {
+                log::debug!("modem {}: not polled: {why}", f.path);
+                continue;
+            }
+            self.start_reading(&f);
+        }
+    }
+
+    /// Open `f`'s control port (with its lock) and send the first command of
+    /// a reading; identity too while the modem has not told it.
+    fn start_reading(&mut self, f: &Found) {
+        let Some(ctl) = f.control.as_deref() else {
+            return;
+        };
+        let talk = match Talk::open(Path::new(ctl)) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
+                return;
+            }
+            Err(e) => {
+                let r = Reading {
+                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
+                    ..Reading::default()
+                };
+                self.finished(&f.path.clone(), r);
+                return;
+            }
+        };
+        let want_id = self
+            .st
+            .modem(&f.path)
+            .is_none_or(|m| m.identity.as_ref().is_none_or(|i| i.imsi.is_none()));
+        let what = if want_id {
+            reader::POLL | reader::IDENTITY | reader::ICCID
+        } else {
+            reader::POLL
+        };
+        let (rd, ask) = Reader::new(what, f.huawei);
+        self.start(f.path.clone(), talk, Work::Read(rd), ask);
+    }
+
+    fn start(&mut self, path: String, talk: Talk, work: Work, ask: Option<Ask>) {
+        self.jobs.push(Job { path, talk, work });
+        let i = self.jobs.len() - 1;
+        self.send(i, ask);
+    }
+
+    /// Send `ask` on job `i`, or end the job when there is nothing to send.
+    fn send(&mut self, i: usize, mut ask: Option<Ask>) {
+        while let Some(a) = ask.take() {
+            let now = self.clock.now_ms();
+            let Some(j) = self.jobs.get_mut(i) else {
+                return;
+            };
+            match j.talk.send(&a, now) {
+                None => return,
+                Some(came) => ask = self.step(i, came),
+            }
+        }
+        self.end(i);
+    }
+
+    /// What came of job `i`'s command: its next command, if any.
+    fn step(&mut self, i: usize, came: Came) -> Option<Ask> {
+        let j = self.jobs.get_mut(i)?;
+        match &mut j.work {
+            Work::Read(rd) => rd.step(came),
+            Work::Cfun => {
+                match came {
+                    Ok(r) => log::info!(
+                        "watchdog: modem {}: AT+CFUN=1,1 answered {}",
+                        j.path,
+                        r.result.describe()
+                    ),
+                    Err(e) => {
+                        log::warn!("watchdog: modem {}: AT+CFUN=1,1: {}", j.path, e.describe())
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// Job `i` is over: close its port, take in what it found.
+    fn end(&mut self, i: usize) {
+        if i >= self.jobs.len() {
+            return;
+        }
+        let j = self.jobs.swap_remove(i);
+        if let Work::Read(rd) = j.work {
+            drop(j.talk);
+            self.finished(&j.path, rd.into_reading());
+        }
+    }
+
+    fn readable(&mut self, fd: libc::c_int) {
+        let Some(i) = self.jobs.iter().position(|j| j.talk.fd() == fd) else {
+            return;
+        };
+        if let Some(came) = self.jobs.get_mut(i).and_then(|j| j.talk.readable()) {
+            let next = self.step(i, came);
+            self.send(i, next);
+        }
+    }
+
+    /// Commands whose time is up.
+    fn expire(&mut self, now: u64) {
+        let mut i = 0;
+        while i < self.jobs.len() {
+            let before = self.jobs.len();
+            if let Some(came) = self.jobs.get_mut(i).and_then(|j| j.talk.due(now)) {
+                let next = self.step(i, came);
+                self.send(i, next);
+            }
+            // A job that ended was swapped away: look at index i again.
+            if self.jobs.len() == before {
+                i += 1;
+            }
+        }
+    }
+
+    /// A reading of `path` ended: the status, the events, the watchdog.
+    fn finished(&mut self, path: &str, r: Reading) {
+        let now = self.clock.now_ms();
+        let answered = r.answered > 0;
+        let ev = self.st.set_reading(path, r, now);
+        self.announce(ev);
+        self.guard(path, answered, now);
+    }
+
+    // -- watchdog ----------------------------------------------------------------
+
+    fn watch(&mut self, path: &str) -> &mut Watch {
+        let i = match self.watches.iter().position(|(p, _)| p == path) {
+            Some(i) => i,
+            None => {
+                self.watches.push((path.to_string(), Watch::default()));
+                self.watches.len() - 1
+            }
+        };
+        &mut self.watches[i].1
+    }
+
+    /// After a reading of `path`: reset the modem if the watchdog says so.
+    fn guard(&mut self, path: &str, answered: bool, now: u64) {
+        let Some(m) = self.st.modem(path) else {
+            return;
+        };
+        let f = m.found.clone();
+        let registered = m.reading.as_ref().is_some_and(Reading::registered);
+        let link = self.st.link_for(path).map(|l| l.name.clone());
+        let failures = link.map_or(0, |l| {
+            state::setup_failures(&self.run_dir, &l).min(1 << 20) as u32
+        });
+        let busy = state::pin_record_busy(&self.state_dir) || self.st.may_poll(&f, now).is_err();
+        let seen = Seen {
+            answered,
+            registered,
+            failures,
+            busy,
+        };
+        let policy = self.policy;
+        let Some((how, why)) = self.watch(path).judge(&policy, &seen, now) else {
+            return;
+        };
+        log::warn!(
+            "watchdog: modem {path} ({}): {why}: reset ({})",
+            f.usb,
+            how.name()
+        );
+        self.remember_resets();
+        let ev = self.st.reset_event(&f, how.name(), why, failures);
+        self.announce(vec![ev]);
+        match how {
+            Reset::Cfun => self.cfun(&f),
+            Reset::Usb => self.usb_reset(path),
+        }
+    }
+
+    fn remember_resets(&self) {
+        let list: Vec<(String, u64)> = self
+            .watches
+            .iter()
+            .filter_map(|(p, w)| Some((p.clone(), w.last_reset?)))
+            .collect();
+        if let Err(e) = state::save_resets(&self.run_dir, &list) {
+            log::warn!("watchdog: {}", e.msg());
+        }
+    }
+
+    fn cfun(&mut self, f: &Found) {
+        let Some(ctl) = f.control.as_deref() else {
+            return;
+        };
+        match Talk::open(Path::new(ctl)) {
+            Ok(Some(t)) => {
+                let ask = Ask {
+                    cmd: "AT+CFUN=1,1".into(),
+                    ms: CFUN_MS,
+                };
+                self.start(f.path.clone(), t, Work::Cfun, Some(ask));
+            }
+            Ok(None) => log::warn!("watchdog: modem {}: {ctl} is busy: no reset", f.path),
+            Err(e) => log::warn!("watchdog: modem {}: {ctl}: {e}: no reset", f.path),
+        }
+    }
+
+    /// A USB port reset through usbfs: the kernel resets the port and the
+    /// stick enumerates again (the call blocks for the reset, well under a
+    /// second).
+    fn usb_reset(&mut self, path: &str) {
+        self.jobs.retain(|j| j.path != path);
+        let Some(dev) = self.root.device(path) else {
+            log::warn!("watchdog: modem {path} is gone from sysfs: no USB reset");
+            return;
+        };
+        let r = crate::hw::usb::backend(&self.root)
+            .map_err(|e| e.msg().to_string())
+            .and_then(|mut be| {
+                be.open(&dev).map_err(|e| e.to_string())?;
+                let r = be.reset().map_err(|e| e.to_string());
+                be.close();
+                r
+            });
+        match r {
+            Ok(()) => log::info!("watchdog: modem {path}: USB reset done"),
+            // "gone" is what a reset looks like from here: the device re-enumerated.
+            Err(e) => log::warn!("watchdog: modem {path}: USB reset: {e}"),
         }
     }
 }

@@ -186,7 +186,7 @@ pub fn run(mut args: Args) -> Result<()> {
     }
     let db = dbfiles::load_default(db_file.as_deref())?;
     let sysfs = UsbSysfs::from_env();
-    let mut be = backend(&sysfs)?;
+    let mut be = crate::hw::usb::backend(&sysfs)?;
     let sel = Select { port_path, id };
     let sys = if no_bind { None } else { Some(&sysfs) };
     let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
@@ -204,25 +204,4 @@ pub fn run(mut args: Args) -> Result<()> {
     } else {
         Err(Error::new(rep.failures.join("; ")))
     }
-}
-
-#[cfg(feature = "usb-rusb")]
-fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
-    Ok(Box::new(crate::hw::usb::RusbBackend::new(sysfs.clone())?))
-}
-
-#[cfg(all(not(feature = "usb-rusb"), feature = "usb-usbfs"))]
-fn backend(sysfs: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
-    let root = std::env::var_os("UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
-    Ok(Box::new(crate::hw::usbfs::UsbfsBackend::new(
-        sysfs.clone(),
-        root,
-    )))
-}
-
-#[cfg(not(any(feature = "usb-rusb", feature = "usb-usbfs")))]
-fn backend(_: &UsbSysfs) -> Result<Box<dyn UsbBackend>> {
-    Err(Error::new(
-        "this umodem was built without a USB backend (feature usb-rusb or usb-usbfs)",
-    ))
 }

@@ -16,3 +16,4 @@ pub mod status;
 pub mod usb;
 pub mod usbdesc;
 pub mod ussd;
+pub mod watchdog;

@@ -171,6 +171,8 @@ pub struct Reading {
     pub mnc: Option<String>,
     /// Access technology ("umts", "hsdpa", "lte", ...).
     pub tech: Option<String>,
+    /// How many commands got an answer (any final result).
+    pub answered: u32,
     /// Why the reading ended early; `None`: it ran to the end.
     pub stopped: Option<Fault>,
 }
@@ -512,7 +514,10 @@ impl Reader {
     pub fn step(&mut self, answer: Result<Response, AtError>) -> Option<Ask> {
         let cmd = self.ask().map(|a| a.cmd).unwrap_or_default();
         let r = match answer {
-            Ok(r) => r,
+            Ok(r) => {
+                self.r.answered = self.r.answered.saturating_add(1);
+                r
+            }
             // One lost or cut answer to the first command is not yet a dead modem.
             Err(AtError::Timeout) if self.stage == Stage::Hello => return self.go(Stage::HelloAt),
             Err(e) => return self.stop(Fault::of(&cmd, e)),

@@ -3,8 +3,9 @@
 //! The daemon feeds in three kinds of observations, each stamped with the time
 //! (ms, monotonic), and gets back the events to announce:
 //! - [`Status::set_modems`]: the modems found in sysfs (plug / unplug);
-//! - [`Status::set_reading`]: one poll of a modem's control port (SIM,
-//!   registration, operator, ...) or why it failed;
+//! - [`Status::set_reading`]: one reading of a modem's control port (SIM,
+//!   registration, operator, ...), whole or cut short (sim, registration,
+//!   and not_responding / responding when a modem stops answering or is back);
 //! - [`Status::set_links`]: the netifd interfaces with proto umodem (connection).
 //!
 //! [`Status::status`] and [`Status::info`] build the ubus answers. Nothing here
@@ -12,7 +13,7 @@
 //! is copied field by field, never whole.
 
 use crate::core::at::SimState;
-use crate::core::reader::Reading;
+use crate::core::reader::{Fault, Reading};
 use crate::ubus::blob::{self, BlobMsg, Table};
 
 /// After an interface starts its setup, `umodem prepare` talks to the control
@@ -68,6 +69,12 @@ pub struct Modem {
     pub last_error: Option<String>,
     /// When the last poll ended, ms.
     pub polled_at: Option<u64>,
+    /// When `reading` was taken, ms.
+    pub read_at: Option<u64>,
+    /// When the modem last answered a command, ms.
+    pub answered_at: Option<u64>,
+    /// It stopped answering (announced once, until it answers again).
+    pub silent: bool,
 }
 
 /// Something to announce: `umodem.<name>` on ubus.
@@ -107,6 +114,11 @@ fn int(v: impl Into<i64>) -> BlobMsg {
         Ok(i) => BlobMsg::Int32(i),
         Err(_) => BlobMsg::Int64(v),
     }
+}
+
+/// Whole seconds from `then` to `now` (ms), as a ubus integer.
+fn secs(now: u64, then: u64) -> BlobMsg {
+    int((now.saturating_sub(then) / 1000) as i64)
 }
 
 fn who(f: &Found) -> Table {
@@ -164,6 +176,9 @@ impl Status {
                         identity: None,
                         last_error: None,
                         polled_at: None,
+                        read_at: None,
+                        answered_at: None,
+                        silent: false,
                     }
                 }
             };
@@ -174,28 +189,49 @@ impl Status {
 
     /// A reading of `path`'s control port, ended at `now`. A reading that
     /// stopped early (the modem fell silent, the port failed) keeps the last
-    /// good one and says why in `last_error`; identity fields, when read, are
-    /// kept for `info`.
+    /// whole one and says why in `last_error`; identity fields, when read, are
+    /// kept for `info`. A modem that gets no answer in, after it answered (or
+    /// since it was plugged), is announced once (`not_responding`), and again
+    /// once when it answers (`responding`).
     pub fn set_reading(&mut self, path: &str, r: Reading, now: u64) -> Vec<Event> {
         let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) else {
             return Vec::new();
         };
         m.polled_at = Some(now);
+        if r.answered > 0 {
+            m.answered_at = Some(now);
+        }
+        let mut ev = Vec::new();
         if let Some(f) = &r.stopped {
             let e = f.describe();
             if m.last_error.as_deref() != Some(e.as_str()) {
                 log::warn!("modem {path}: {e}");
             }
             m.last_error = Some(e);
-            return Vec::new();
+            if let Fault::Silent(cmd) = f {
+                if r.answered == 0 && !m.silent {
+                    m.silent = true;
+                    log::warn!("modem {path}: stopped answering");
+                    let mut d = who(&m.found);
+                    d.push(("command".into(), s(cmd)));
+                    put(&mut d, "last_seen", m.answered_at.map(|t| secs(now, t)));
+                    ev.push(Event::new("not_responding", d));
+                }
+            }
+            return ev;
         }
+        if m.silent {
+            m.silent = false;
+            log::info!("modem {path}: answering again");
+            ev.push(Event::new("responding", who(&m.found)));
+        }
+        m.read_at = Some(now);
         if m.last_error.take().is_some() {
             log::info!("modem {path}: answers again");
         }
         if r.manufacturer.is_some() || r.imei.is_some() {
             m.identity = Some(r.clone());
         }
-        let mut ev = Vec::new();
         let old = m.reading.as_ref();
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());
@@ -277,6 +313,22 @@ impl Status {
         }
     }
 
+    /// The watchdog resets `f`: `umodem.reset` with how, why, and the failed
+    /// setups in a row that called for it (if any).
+    pub fn reset_event(&self, f: &Found, how: &str, why: &str, failures: u32) -> Event {
+        let mut d = who(f);
+        d.push(("reset".into(), s(how)));
+        d.push(("reason".into(), s(why)));
+        put(&mut d, "failures", (failures > 0).then(|| int(failures)));
+        Event::new("reset", d)
+    }
+
+    /// The umodem interface of the modem at `path` (see `link_of`).
+    pub fn link_for(&self, path: &str) -> Option<&Link> {
+        self.modem(path)?;
+        self.link_of()
+    }
+
     /// The modem's state in one word.
     pub fn state(&self, m: &Modem) -> &'static str {
         if m.found.control.is_none() {
@@ -342,12 +394,10 @@ impl Status {
                     t.push(("connection".into(), BlobMsg::Table(link_table(l))));
                 }
                 put(&mut t, "last_error", m.last_error.as_deref().map(s));
-                put(
-                    &mut t,
-                    "age",
-                    m.polled_at
-                        .map(|p| int((now.saturating_sub(p) / 1000) as i64)),
-                );
+                // Seconds since the reading shown was taken, and since the
+                // modem last answered anything: a UI can tell stale data.
+                put(&mut t, "age", m.read_at.map(|p| secs(now, p)));
+                put(&mut t, "last_seen", m.answered_at.map(|p| secs(now, p)));
                 BlobMsg::Table(t)
             })
             .collect();

@@ -32,6 +32,26 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system's monotonic clock in ms since boot: the same time in every
+/// process, so what one daemon wrote (the watchdog's last reset) means the same
+/// to the next one after a restart.
+#[derive(Default)]
+pub struct BootClock;
+
+impl Clock for BootClock {
+    fn now_ms(&self) -> u64 {
+        // SAFETY: timespec is plain data; clock_gettime fills it or fails.
+        let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: &mut t is valid for writes.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) } != 0 {
+            return 0;
+        }
+        let s = u64::try_from(t.tv_sec).unwrap_or(0);
+        let ns = u64::try_from(t.tv_nsec).unwrap_or(0);
+        s.saturating_mul(1000).saturating_add(ns / 1_000_000)
+    }
+}
+
 /// A clock that moves only when told (shared: clones see the same time).
 #[derive(Clone, Default)]
 pub struct FakeClock {

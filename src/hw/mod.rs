@@ -6,6 +6,7 @@ pub mod fake;
 pub mod port;
 pub mod serial;
 pub mod state;
+pub mod talk;
 pub mod usb;
 #[cfg(feature = "usb-usbfs")]
 pub mod usbfs;

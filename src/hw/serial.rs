@@ -148,27 +148,35 @@ impl Tty {
     /// many ports watched at once by one `poll`, no threads. A port that
     /// failed (unplugged) counts as ready: its read will say so.
     pub fn wait_any(ttys: &[&Tty], timeout_ms: u64) -> io::Result<Vec<bool>> {
-        let mut fds: Vec<libc::pollfd> = ttys
-            .iter()
-            .map(|t| libc::pollfd {
-                fd: t.fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
-        let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
-        loop {
-            // SAFETY: fds is a valid array of fds.len() pollfds.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, t) };
-            if r < 0 {
-                let e = last();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
+        let fds: Vec<libc::c_int> = ttys.iter().map(|t| t.fd).collect();
+        poll_fds(&fds, timeout_ms)
+    }
+}
+
+/// Which of `fds` are readable (or failed: hung up, closed), waiting up to
+/// `timeout_ms` for any of them. One `poll` for a tty or many, the ubus socket
+/// beside them: how the daemon and the port probe wait without threads.
+pub fn poll_fds(fds: &[libc::c_int], timeout_ms: u64) -> io::Result<Vec<bool>> {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
+    loop {
+        // SAFETY: p is a valid array of p.len() pollfds.
+        let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, t) };
+        if r < 0 {
+            let e = last();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
             }
-            return Ok(fds.iter().map(|p| p.revents != 0).collect());
+            return Err(e);
         }
+        return Ok(p.iter().map(|x| x.revents != 0).collect());
     }
 }
 

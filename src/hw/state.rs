@@ -165,3 +165,65 @@ impl PinStore for FileStore {
         self.save()
     }
 }
+
+/// Whether a `prepare` run holds the PIN record now (it holds `<dir>/.lock`
+/// for its whole run, PIN entry included). Only looks: takes the lock for an
+/// instant and lets go, creates nothing.
+pub fn pin_record_busy(dir: &std::path::Path) -> bool {
+    let Ok(f) = fs::File::open(dir.join(".lock")) else {
+        return false;
+    };
+    // SAFETY: f is an open file for the duration of the calls.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        // SAFETY: as above.
+        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        return false;
+    }
+    true
+}
+
+/// The watchdog's record of its last reset per modem: `<dir>/watchdog`, one
+/// `PATH MS` line each (MS: the monotonic clock since boot). In the run dir
+/// (tmpfs): a restarted daemon keeps the bound, a reboot starts afresh.
+pub const RESETS: &str = "watchdog";
+
+pub fn load_resets(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let text = fs::read_to_string(dir.join(RESETS)).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (p, t) = l.split_once(' ')?;
+            let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
+            Some((p.to_string(), t.trim().parse().ok()?)).filter(|_| ok)
+        })
+        .take(MAX_ENTRIES)
+        .collect()
+}
+
+pub fn save_resets(dir: &std::path::Path, resets: &[(String, u64)]) -> Result<()> {
+    let mut text = String::new();
+    for (p, t) in resets.iter().take(MAX_ENTRIES) {
+        text.push_str(&format!("{p} {t}\n"));
+    }
+    fs::create_dir_all(dir)
+        .and_then(|()| fs::write(dir.join(RESETS), text))
+        .map_err(|e| Error::io(&format!("writing {}", dir.join(RESETS).display()), &e))
+}
+
+/// The netifd handler's count of failed setups in a row of `iface`
+/// (`<dir>/IFACE.fails`, a number); 0 if there is none.
+pub fn setup_failures(dir: &std::path::Path, iface: &str) -> u64 {
+    if iface.is_empty() || iface.contains('/') {
+        return 0;
+    }
+    fs::read_to_string(dir.join(format!("{iface}.fails")))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The run dir shared with the netifd handler: `UMODEM_RUNDIR` or /var/run/umodem.
+pub fn run_dir() -> PathBuf {
+    std::env::var_os("UMODEM_RUNDIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| PathBuf::from("/var/run/umodem"), PathBuf::from)
+}

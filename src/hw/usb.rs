@@ -432,6 +432,30 @@ pub fn switch_device(
     }
 }
 
+/// The USB backend this build has (usbfs by default, rusb with `usb-rusb`),
+/// for `umodem switch` and the daemon's watchdog (a USB reset).
+#[cfg(feature = "usb-rusb")]
+pub fn backend(sysfs: &crate::hw::usbsys::UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    Ok(Box::new(RusbBackend::new(sysfs.clone())?))
+}
+
+/// The usbfs backend (`UMODEM_USBFS` or /dev/bus/usb).
+#[cfg(all(not(feature = "usb-rusb"), feature = "usb-usbfs"))]
+pub fn backend(sysfs: &crate::hw::usbsys::UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    let root = std::env::var_os("UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
+    Ok(Box::new(crate::hw::usbfs::UsbfsBackend::new(
+        sysfs.clone(),
+        root,
+    )))
+}
+
+#[cfg(not(any(feature = "usb-rusb", feature = "usb-usbfs")))]
+pub fn backend(_: &crate::hw::usbsys::UsbSysfs) -> Result<Box<dyn UsbBackend>> {
+    Err(Error::new(
+        "this umodem was built without a USB backend (feature usb-rusb or usb-usbfs)",
+    ))
+}
+
 #[cfg(feature = "usb-rusb")]
 pub use self::rusb_impl::RusbBackend;
 
