@@ -39,6 +39,7 @@ fn reading(stat: u8) -> Reading {
         creg: reg(stat),
         cgreg: reg(stat),
         operator: (stat == 1).then(|| "3 SE".to_string()),
+        answered: 12,
         ..Reading::default()
     }
 }
@@ -78,20 +79,45 @@ fn registration_and_sim_events_only_on_change() {
     assert_eq!(names(&ev), ["registration"]);
     assert_eq!(str_of(&ev[0].data, "operator"), Some("3 SE"));
     assert_eq!(s.state(&s.modems[0]), "registered");
-    // a failed poll keeps the last reading and says why
-    let silent = Reading {
+    // a reading cut short after some answers keeps the last whole reading
+    // and says why; the modem did answer, so nothing is announced
+    let cut = Reading {
         stopped: Some(Fault::Silent("AT+CSQ".into())),
+        answered: 4,
         ..reading(3)
     };
-    assert!(s.set_reading("1-1", silent, 4000).is_empty());
+    assert!(s.set_reading("1-1", cut, 4000).is_empty());
     assert_eq!(s.state(&s.modems[0]), "not_responding");
+    // no answer at all: announced once, with when it last answered
+    let silent = |r: Reading| Reading {
+        stopped: Some(Fault::Silent("ATQ0V1".into())),
+        answered: 0,
+        ..r
+    };
+    let ev = s.set_reading("1-1", silent(reading(3)), 5000);
+    assert_eq!(names(&ev), ["not_responding"]);
+    assert_eq!(str_of(&ev[0].data, "command"), Some("ATQ0V1"));
+    assert_eq!(
+        blob::get(&ev[0].data, "last_seen").and_then(BlobMsg::as_i64),
+        Some(1)
+    );
+    assert!(s.set_reading("1-1", silent(reading(3)), 6000).is_empty());
     let st = s.status(9000);
     let BlobMsg::Array(ms) = blob::get(&st, "modems").unwrap() else {
         panic!()
     };
     let BlobMsg::Table(m) = &ms[0] else { panic!() };
-    assert_eq!(str_of(m, "last_error"), Some("no answer to AT+CSQ"));
-    assert_eq!(blob::get(m, "age").and_then(BlobMsg::as_i64), Some(5));
+    assert_eq!(str_of(m, "last_error"), Some("no answer to ATQ0V1"));
+    assert_eq!(str_of(m, "state"), Some("not_responding"));
+    // the reading shown is from 3000, the last answer came at 4000
+    assert_eq!(blob::get(m, "age").and_then(BlobMsg::as_i64), Some(6));
+    assert_eq!(blob::get(m, "last_seen").and_then(BlobMsg::as_i64), Some(5));
+    assert_eq!(str_of(m, "registration"), Some("home"));
+    // it answers again: announced once
+    let ev = s.set_reading("1-1", reading(1), 10_000);
+    assert_eq!(names(&ev), ["responding"]);
+    assert!(s.set_reading("1-1", reading(1), 11_000).is_empty());
+    assert_eq!(s.state(&s.modems[0]), "registered");
     // unknown modem: nothing happens
     assert!(s.set_reading("9-9", reading(1), 5000).is_empty());
 }
