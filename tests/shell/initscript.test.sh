@@ -64,7 +64,7 @@ done
 # --- shipped defaults ----------------------------------------------------------
 cp files/etc/config/umodem "$CONF"
 run
-grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info' "$CALLS" ||
+grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info --watchdog 600 --watchdog-failures 3' "$CALLS" ||
 	no "default command: $(cat "$CALLS")"
 grep -qx 'set_param respawn 3600 5 0' "$CALLS" || no "no respawn: $(cat "$CALLS")"
 grep -qx 'reload_trigger umodem' "$CALLS" || no "no reload trigger on config umodem"
@@ -80,19 +80,26 @@ cat >"$CONF" <<'X'
 config daemon 'daemon'
 	option poll_interval '10'
 	option log_level 'debug'
+	option watchdog '1800'
+	option watchdog_failures '5'
 X
 run
-grep -qx 'set_param command /usr/sbin/umodem daemon --interval 10 --log-level debug' "$CALLS" ||
+grep -qx 'set_param command /usr/sbin/umodem daemon --interval 10 --log-level debug --watchdog 1800 --watchdog-failures 5' "$CALLS" ||
 	no "configured command: $(cat "$CALLS")"
+printf "config daemon 'daemon'\n\toption watchdog '0'\n" >"$CONF"
+run
+grep -q -- ' --watchdog 0 ' "$CALLS" || no "watchdog off: $(cat "$CALLS")"
 
 # --- bad values fall back to the defaults, nothing odd reaches argv -----------
 cat >"$CONF" <<'X'
 config daemon 'daemon'
 	option poll_interval '5; reboot'
 	option log_level 'loud'
+	option watchdog '30'
+	option watchdog_failures 'x; reboot'
 X
 run
-grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info' "$CALLS" ||
+grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info --watchdog 600 --watchdog-failures 3' "$CALLS" ||
 	no "bad values: $(cat "$CALLS")"
 printf 'config daemon daemon\n\toption poll_interval 0\n' >"$CONF"
 run
@@ -101,7 +108,7 @@ grep -q -- '--interval 30 ' "$CALLS" || no "interval 0 accepted: $(cat "$CALLS")
 # --- no config file at all: defaults ------------------------------------------
 rm -f "$CONF"
 run
-grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info' "$CALLS" ||
+grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info --watchdog 600 --watchdog-failures 3' "$CALLS" ||
 	no "no config: $(cat "$CALLS")"
 
 # --- disabled: no instance, the trigger stays (enabling it reloads) -------------
