@@ -5,6 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -192,10 +193,16 @@ pub enum Ctrl {
 }
 
 /// Serve `ep0` forever: log events, answer control requests through `on_setup`.
-pub fn serve_ep0(
+pub fn serve_ep0(who: String, ep0: File, on_setup: impl FnMut(&Setup) -> Ctrl + Send + 'static) {
+    serve_ep0_with(who, ep0, on_setup, |_| {});
+}
+
+/// Like `serve_ep0`, and hand every other event (enable, disable, ...) to `on_event`.
+pub fn serve_ep0_with(
     who: String,
     mut ep0: File,
     mut on_setup: impl FnMut(&Setup) -> Ctrl + Send + 'static,
+    mut on_event: impl FnMut(&Event) + Send + 'static,
 ) {
     thread::spawn(move || {
         let mut buf = [0u8; ffs::EVENT_SIZE * 4];
@@ -211,6 +218,7 @@ pub fn serve_ep0(
             for ev in ffs::parse_events(buf.get(..n).unwrap_or(&[])) {
                 let Event::Setup(s) = ev else {
                     log(&who, &format!("{ev:?}"));
+                    on_event(&ev);
                     continue;
                 };
                 log(
@@ -362,6 +370,9 @@ pub fn serve_storage(
 pub struct Hub {
     modem: Mutex<Box<dyn Modem>>,
     queues: Vec<(Port, Sender<Vec<u8>>)>,
+    /// The host disabled the functions; if it enables them again without
+    /// unbinding us first, that was a USB reset of the port.
+    disabled: AtomicBool,
 }
 
 impl Hub {
@@ -379,6 +390,7 @@ impl Hub {
             Arc::new(Hub {
                 modem: Mutex::new(modem),
                 queues,
+                disabled: AtomicBool::new(false),
             }),
             rxs,
         )
@@ -413,6 +425,22 @@ impl Hub {
 
     pub fn power_on(&self) {
         self.with(|m| m.power_on());
+    }
+
+    /// A FunctionFS event of a serial interface. A USB port reset by the host
+    /// (USBDEVFS_RESET) shows as DISABLE then ENABLE on every function, an
+    /// unplug as DISABLE then UNBIND: on the first ENABLE after a DISABLE the
+    /// stick restarts (once, for all its interfaces).
+    pub fn bus_event(&self, ev: &Event) {
+        match ev {
+            Event::Disable => self.disabled.store(true, Ordering::SeqCst),
+            Event::Unbind => self.disabled.store(false, Ordering::SeqCst),
+            Event::Enable if self.disabled.swap(false, Ordering::SeqCst) => {
+                log("e367", "USB reset by the host: the stick restarts");
+                self.with(|m| m.usb_reset());
+            }
+            _ => {}
+        }
     }
 
     /// Start the timer thread: `poll` about every 20 ms.

@@ -370,7 +370,13 @@ fn run_stick(o: &Opts, st: Stick) -> std::io::Result<()> {
         let rx = port.and_then(|p| rxs.get_mut(p.idx()).and_then(Option::take));
         match (port, &hub, rx) {
             (Some(p), Some(hub), Some(rx)) => {
-                gadget::serve_ep0(name.clone(), ep0, gadget::serial_setup(hub.clone(), *p));
+                let h = hub.clone();
+                gadget::serve_ep0_with(
+                    name.clone(),
+                    ep0,
+                    gadget::serial_setup(hub.clone(), *p),
+                    move |ev| h.bus_event(ev),
+                );
                 // The bulk pair follows the interrupt endpoint, where there is one.
                 let first = if iface.endpoints.first() == Some(&INT_IN) {
                     2

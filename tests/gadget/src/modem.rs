@@ -39,6 +39,8 @@ pub trait Modem: Send {
     }
     /// The stick was plugged in again: start from power-on.
     fn power_on(&mut self) {}
+    /// The host reset the USB port: the firmware restarts.
+    fn usb_reset(&mut self) {}
 }
 
 /// The network side of a data call: `sh -c CMD` with the call's bytes on its
@@ -258,6 +260,18 @@ impl Modem for SimModem {
             eprintln!("gadget modem: {e}");
         }
     }
+
+    fn usb_reset(&mut self) {
+        if let Some(net) = self.net.take() {
+            net.stop();
+        }
+        let now = self.now();
+        // The same SIM and faults, a fresh firmware (a hang is cured), one more reset.
+        self.model = self.model.usb_reset(now);
+        for p in PORTS {
+            self.model.port_closed(p, now);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +322,22 @@ mod tests {
         m.power_on();
         // a bad start fault is an error, not a panic
         assert!(SimModem::new(quick(), vec!["fault nonsense".into()], None).is_err());
+    }
+
+    #[test]
+    fn a_usb_reset_restarts_a_hung_stick() {
+        let mut m = SimE367::new(quick(), vec![], None).unwrap();
+        m.line_state(PortId::Pcui, true, true);
+        m.control("fault hang").unwrap();
+        m.receive(PortId::Pcui, b"AT\r");
+        m.poll();
+        assert_eq!(m.transmit(PortId::Pcui), b"", "hung");
+        m.usb_reset();
+        assert!(m.control("status").unwrap().contains("resets=1"));
+        // the host opens the port again after the reset
+        m.line_state(PortId::Pcui, true, true);
+        m.receive(PortId::Pcui, b"AT\r");
+        wait_for(&mut m, PortId::Pcui, "OK");
     }
 
     #[test]
