@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn a_usb_reset_restarts_a_hung_stick() {
-        let mut m = SimE367::new(quick(), vec![], None).unwrap();
+        let mut m = SimModem::new(quick(), vec![], None).unwrap();
         m.line_state(PortId::Pcui, true, true);
         m.control("fault hang").unwrap();
         m.receive(PortId::Pcui, b"AT\r");
