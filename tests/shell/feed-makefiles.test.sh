@@ -6,7 +6,14 @@ for mk in openwrt/*/Makefile; do
 	[ "$v" = "$version" ] || { echo "$mk: PKG_VERSION $v, Cargo.toml says $version"; fail=1; }
 	name=$(sed -n 's/^PKG_NAME:=//p' "$mk")
 	[ "openwrt/$name/Makefile" = "$mk" ] || { echo "$mk: PKG_NAME $name does not match its folder"; fail=1; }
-	grep -q '^\$(eval \$(call BuildPackage,'"$name"'))' "$mk" || { echo "$mk: no BuildPackage for $name"; fail=1; }
+	if grep -q '^include \$(TOPDIR)/feeds/luci/luci.mk$' "$mk"; then
+		# LuCI packages: luci.mk calls BuildPackage and packs htdocs/ and root/
+		d=$(dirname "$mk")
+		[ -d "$d/htdocs" ] || [ -d "$d/root" ] || { echo "$mk: luci.mk package without htdocs/ or root/"; fail=1; }
+		grep -q '^LUCI_PKGARCH:=all$' "$mk" || { echo "$mk: a LuCI package is arch all"; fail=1; }
+	else
+		grep -q '^\$(eval \$(call BuildPackage,'"$name"'))' "$mk" || { echo "$mk: no BuildPackage for $name"; fail=1; }
+	fi
 done
 # The defaults package's files: the same list in the top Makefile and both SDK Makefiles.
 top=$(sed -n 's/^DEFAULTS_FILES := //p' Makefile)
