@@ -949,3 +949,129 @@ fn bench_status_with_a_silent_modem() {
         during
     );
 }
+
+/// JSON as ubus and rpcd show a blobmsg table (INT8 is a boolean there).
+fn to_json(v: &BlobMsg) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        BlobMsg::Null => Value::Null,
+        BlobMsg::Array(a) => Value::Array(a.iter().map(to_json).collect()),
+        BlobMsg::Table(t) => table_json(t),
+        BlobMsg::String(s) => Value::from(s.as_str()),
+        BlobMsg::Int64(i) => Value::from(*i),
+        BlobMsg::Int32(i) => Value::from(*i),
+        BlobMsg::Int16(i) => Value::from(*i),
+        BlobMsg::Int8(b) => Value::from(*b != 0),
+        BlobMsg::Double(d) => Value::from(*d),
+    }
+}
+
+fn table_json(t: &Table) -> serde_json::Value {
+    serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+}
+
+/// netifd's view of the `wwan` interface: down, with the handler's error code.
+fn wwan_down(error: Option<&str>, available: bool) -> BlobMsg {
+    let mut t: Table = vec![
+        ("interface".into(), BlobMsg::from("wwan")),
+        ("up".into(), BlobMsg::from(false)),
+        ("pending".into(), BlobMsg::from(false)),
+        ("available".into(), BlobMsg::from(available)),
+        ("proto".into(), BlobMsg::from("umodem")),
+    ];
+    if let Some(code) = error {
+        let e = vec![
+            ("subsystem".into(), BlobMsg::from("umodem")),
+            ("code".into(), BlobMsg::from(code)),
+        ];
+        t.push(("errors".into(), BlobMsg::Array(vec![BlobMsg::Table(e)])));
+    }
+    BlobMsg::Table(t)
+}
+
+/// The LuCI status page's test input: `status` and `info` as the daemon answers
+/// them in each state the page must show, written to build/luci/daemon/NAME.json
+/// for the browser tests (tests/luci). Each state is checked here first, so the
+/// page is fed what it claims to show.
+#[test]
+fn luci_status_states_from_the_daemon() {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/luci/daemon");
+    std::fs::create_dir_all(&out).unwrap();
+    let save = |name: &str, bus: &Bus| {
+        let (st, s) = bus.call("status", vec![]);
+        assert_eq!(st, status::OK);
+        let (st, i) = bus.call("info", vec![]);
+        assert_eq!(st, status::OK);
+        let doc = serde_json::json!({ "status": table_json(&s[0]), "info": table_json(&i[0]) });
+        let text = serde_json::to_string_pretty(&doc).unwrap();
+        assert!(!text.contains(PIN), "PIN in the {name} answer");
+        std::fs::write(out.join(format!("{name}.json")), text + "\n").unwrap();
+    };
+    let run = |name: &str, sim_args: &[&str], iface: BlobMsg, f: &dyn Fn(&Sim, &Bus)| {
+        let sim = Sim::start(&format!("luci-{name}"), sim_args);
+        let sock = sim.base.join("ubus.sock");
+        let bus = Bus::new(&sock);
+        bus.set_dump(Some(dump(vec![lan(), iface])));
+        let d = Daemon::start(&sim, &sock);
+        bus.accept(0x0000_1401);
+        f(&sim, &bus);
+        save(name, &bus);
+        d.stop();
+    };
+    let identity = |bus: &Bus| {
+        call_until(bus, "info", "identity", |m| get(m, "iccid").is_some());
+    };
+
+    // online: registered, the interface up
+    let mut up = match umodem_iface(true, vec![]) {
+        BlobMsg::Table(t) => t,
+        _ => unreachable!(),
+    };
+    up[0].1 = BlobMsg::from("wwan");
+    run("online", &["--no-pin"], BlobMsg::Table(up), &|_, bus| {
+        identity(bus);
+        call_until(bus, "status", "online", |m| {
+            str_at(m, "state") == Some("connected") && get(m, "operator.name").is_some()
+        });
+    });
+    // no modem: unplugged; netifd reports NO_DEVICE, the interface unavailable
+    run("no-modem", &["--no-pin"], wwan_down(Some("NO_DEVICE"), false), &|sim, bus| {
+        call_until(bus, "status", "a poll", |m| get(m, "sim").is_some());
+        sim.ctl("unplug");
+        let end = Instant::now() + LIMIT;
+        while modem0(&bus.call("status", vec![]).1[0]).is_some() {
+            assert!(Instant::now() < end, "the modem never left");
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+    // SIM locked, all attempts left; the handler has no PIN to send
+    run("sim-locked", &["--pin", PIN], wwan_down(Some("PIN_REQUIRED"), true), &|_, bus| {
+        identity(bus);
+        call_until(bus, "status", "locked", |m| {
+            str_at(m, "state") == Some("sim_locked")
+                && get(m, "sim.pin_attempts").and_then(BlobMsg::as_i64) == Some(3)
+        });
+    });
+    // the SIM rejected the configured PIN: one attempt spent, PIN_FAILED
+    run(
+        "pin-rejected",
+        &["--pin", PIN, "--pin-left", "2"],
+        wwan_down(Some("PIN_FAILED"), true),
+        &|_, bus| {
+            identity(bus);
+            call_until(bus, "status", "rejected", |m| {
+                str_at(m, "connection.error") == Some("PIN_FAILED")
+                    && get(m, "sim.pin_attempts").and_then(BlobMsg::as_i64) == Some(2)
+            });
+        },
+    );
+    // the modem stopped answering after a good reading
+    run("not-answering", &["--no-pin"], wwan_down(None, true), &|sim, bus| {
+        identity(bus);
+        call_until(bus, "status", "a reading", |m| get(m, "signal").is_some());
+        sim.ctl("fault silence");
+        call_until(bus, "status", "not answering", |m| {
+            str_at(m, "state") == Some("not_responding") && get(m, "last_error").is_some()
+        });
+    });
+}
