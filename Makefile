@@ -81,6 +81,9 @@ FEED := $(TOP)/bin/$(if $(filter static,$(LINK)),packages,packages-dynamic)/$(AR
 APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.
 DEFAULTS_FILES := etc/uci-defaults/95-umodem-tl-wr1043nd
+# LuCI packages (arch all): openwrt/NAME/htdocs lands in /www, openwrt/NAME/root in /,
+# as luci.mk installs them in the SDK.
+LUCI_PKGS := luci-proto-umodem luci-app-umodem
 
 # The feed's signing keys: usign (Packages.sig) and ECDSA P-256 (packages.adb). Made in
 # keys/ (gitignored) on the first build; KEY_DIR=... takes a fleet's own, never made.
@@ -141,6 +144,15 @@ feed: binary feedtool
 		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status."
 	$(PACK) $(OUT)/pkg/defaults $(STAGE) umodem-defaults-tl-wr1043nd $(PKGVER) all "umodem" \
 		"Defaults for a TP-Link TL-WR1043ND with a Huawei E367: a wwan interface in the wan zone."
+	@for p in $(LUCI_PKGS); do \
+		rm -rf $(OUT)/pkg/$$p && mkdir -p $(OUT)/pkg/$$p/www && \
+		cp -R openwrt/$$p/root/. $(OUT)/pkg/$$p/ && \
+		cp -R openwrt/$$p/htdocs/. $(OUT)/pkg/$$p/www/ || exit 1; \
+	done
+	$(PACK) $(OUT)/pkg/luci-proto-umodem $(STAGE) luci-proto-umodem $(PKGVER) all "luci-base, umodem" \
+		"LuCI support for umodem: the interface form of proto umodem (modem, APN, PIN, service mode, PPP login, every handler option)."
+	$(PACK) $(OUT)/pkg/luci-app-umodem $(STAGE) luci-app-umodem $(PKGVER) all "luci-base, umodem" \
+		"LuCI status page of umodem: signal and its last hour, operator, SIM and PIN attempts, the interface and its last error, connect/disconnect."
 	UMODEM_FEED=$(FEEDTOOL) openwrt/mkindex.sh $(STAGE) $(KEY_DIR) $(KEY_CREATE)
 	@mkdir -p $(dir $(FEED)) && mv $(STAGE) $(FEED)
 	@$(MAKE) --no-print-directory size-one ARCH=$(ARCH) LINK=$(LINK)
@@ -162,6 +174,7 @@ test: feed
 	cargo test --locked --workspace
 	cargo check --locked -q -p umodem --no-default-features --features usb-rusb
 	tests/shell/run
+	tests/luci/run
 ifeq ($(LINK),dynamic)
 	tests/musl-loader.sh $(ARCH) $(TOP)/build/musl-root-$(ARCH)
 	QEMU_LD_PREFIX=$(TOP)/build/musl-root-$(ARCH) tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)

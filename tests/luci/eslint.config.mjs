@@ -4,7 +4,7 @@ import js from '@eslint/js';
 
 const browser = {
 	window: 'readonly', document: 'readonly', console: 'readonly', CustomEvent: 'readonly',
-	DOMParser: 'readonly', Blob: 'readonly', URLSearchParams: 'readonly', Intl: 'readonly',
+	DOMParser: 'readonly', Event: 'readonly', Blob: 'readonly', URLSearchParams: 'readonly', Intl: 'readonly',
 	requestAnimationFrame: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly'
 };
 const luci = { L: 'readonly', E: 'readonly', _: 'readonly', N_: 'readonly' };
