@@ -5,6 +5,7 @@ pub mod connect;
 pub mod db;
 pub mod engine;
 pub mod gsm7;
+pub mod history;
 pub mod modeswitch;
 pub mod pdu;
 pub mod pin;

@@ -1,0 +1,91 @@
+//! The signal history LuCI's status page draws: one sample per poll of a
+//! modem, for the last hour, in a bounded ring. Pure: the caller passes the
+//! time (ms, monotonic).
+//!
+//! A sample is the signal in dBm, or none when the poll read no signal (the
+//! modem did not answer, or said "unknown"): the graph shows a gap there.
+//! Polls closer together than a slot (`span / capacity`) share one sample,
+//! the latest, so a short poll interval cannot grow the ring: at most
+//! `capacity` samples, whatever the interval.
+
+use std::collections::VecDeque;
+
+/// What the daemon keeps per modem: an hour, one sample per 10 s at most.
+pub const SPAN_MS: u64 = 3_600_000;
+pub const CAPACITY: usize = 360;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    /// (time in ms, dBm), oldest first.
+    samples: VecDeque<(u64, Option<i16>)>,
+    span_ms: u64,
+    capacity: usize,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History::new(SPAN_MS, CAPACITY)
+    }
+}
+
+impl History {
+    /// A ring covering `span_ms` with at most `capacity` samples (at least 1).
+    pub fn new(span_ms: u64, capacity: usize) -> History {
+        History {
+            samples: VecDeque::new(),
+            span_ms,
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn slot_ms(&self) -> u64 {
+        self.span_ms / self.capacity as u64
+    }
+
+    /// Record the signal read at `now` (None: no reading). A time earlier
+    /// than the last sample (a clock that went back) starts the ring afresh.
+    pub fn push(&mut self, now: u64, dbm: Option<i32>) {
+        let dbm = dbm.and_then(|d| i16::try_from(d).ok());
+        let slot = self.slot_ms();
+        match self.samples.back_mut() {
+            Some(last) if now < last.0 => self.samples.clear(),
+            Some(last) if now - last.0 < slot => {
+                *last = (now, dbm);
+                return;
+            }
+            _ => {}
+        }
+        self.samples.push_back((now, dbm));
+        self.expire(now);
+        while self.samples.len() > self.capacity {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Drop what is older than the span at `now`.
+    pub fn expire(&mut self, now: u64) {
+        while self
+            .samples
+            .front()
+            .is_some_and(|s| now.saturating_sub(s.0) > self.span_ms)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    /// The samples within the span at `now`, oldest first: (age in s, dBm).
+    pub fn samples(&self, now: u64) -> impl Iterator<Item = (u64, Option<i32>)> + '_ {
+        self.samples
+            .iter()
+            .filter(move |s| s.0 <= now && now - s.0 <= self.span_ms)
+            .map(move |s| ((now - s.0) / 1000, s.1.map(i32::from)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+}
