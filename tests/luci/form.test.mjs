@@ -12,8 +12,12 @@ import { startServer, handlerDump, handlerUciReads, REPO } from './server.mjs';
 import { launch, expectNoErrors, capture, SHOTS } from './browser.mjs';
 
 let browser;
+const servers = [];
 before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+after(async () => {
+	await Promise.all(servers.map((s) => s.close()));
+	await browser?.close();
+});
 
 // The table the feed ships, from Debian's mobile-broadband-provider-info (as `make` builds it).
 const APN_TABLE = execFileSync('python3', [ join(REPO, 'openwrt/tools/gen-apn-table.py') ], { encoding: 'utf8' });
@@ -41,6 +45,7 @@ async function open(extra = {}, user = 'root') {
 		uci: uci(extra),
 		files: { '/usr/share/umodem/apn.tsv': APN_TABLE }
 	});
+	servers.push(srv);
 	const page = await browser.page();
 	await page.goto(`${srv.url}/cgi-bin/luci/admin/network/network?user=${user}&iface=wwan`);
 	await page.waitForSelector('[data-field="cbid.network.wwan.apn"]', { timeout: 15000 });
@@ -61,7 +66,7 @@ async function save(page) {
 }
 
 test('the form: general and advanced tabs, modems from the daemon, APN from the SIM as placeholder', async () => {
-	const { srv, page } = await open({ device: '/dev/ttyUSB0' });
+	const { page } = await open({ device: '/dev/ttyUSB0' });
 	assert.equal(await page.locator(field('proto')).inputValue(), 'umodem');
 	assert.match(await page.locator(`${field('proto')} option[value="umodem"]`).innerText(), /USB modem \(umodem\)/);
 	// a virtual protocol: the page's own device field is hidden, ours is shown
@@ -80,7 +85,6 @@ test('the form: general and advanced tabs, modems from the daemon, APN from the 
 	await tab(page, 'general');
 	await page.screenshot({ path: join(SHOTS, 'form-general.png'), fullPage: true });
 	expectNoErrors(page);
-	await srv.close();
 });
 
 test('saves exactly the options the handler reads', async () => {
@@ -123,7 +127,6 @@ test('saves exactly the options the handler reads', async () => {
 	for (const k of reads)
 		assert.ok(k in got || NO_FIELD_IN_LUCI.includes(k), `the handler reads ${k}; the form has no field for it`);
 	expectNoErrors(page);
-	await srv.close();
 });
 
 test('untouched fields keep their values; emptied ones are removed; the device survives the page\'s hidden device field', async () => {
@@ -132,7 +135,6 @@ test('untouched fields keep their values; emptied ones are removed; the device s
 	await save(page);
 	assert.deepEqual(saved(srv), { proto: 'umodem', device: '/dev/ttyUSB0', pincode: '1234', peerdns: '0' });
 	expectNoErrors(page);
-	await srv.close();
 });
 
 test('invalid input is refused with LuCI\'s message and nothing is saved', async () => {
@@ -150,15 +152,13 @@ test('invalid input is refused with LuCI\'s message and nothing is saved', async
 		await page.reload();
 		await page.waitForSelector('[data-field="cbid.network.wwan.apn"]');
 	}
-	await srv.close();
 });
 
 test('a login that may not write the network config sees the form disabled', async () => {
 	// viewer reads everything and writes nothing (see server.mjs LOGINS)
-	const { srv, page } = await open({ apn: 'internet' }, 'viewer');
+	const { page } = await open({ apn: 'internet' }, 'viewer');
 	assert.ok(await page.locator(field('apn')).isDisabled());
 	assert.ok(await page.locator(field('pincode')).isDisabled());
 	assert.ok(await page.locator('.cbi-page-actions .cbi-button-save').isDisabled());
 	expectNoErrors(page);
-	await srv.close();
 });

@@ -278,7 +278,12 @@ export function startServer(scenario) {
 		resolve({
 			url: `http://127.0.0.1:${port}`,
 			state,
-			close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); })
+			close: () => new Promise((r) => {
+				if (!server.listening)
+					return r();
+				server.closeAllConnections();
+				server.close(() => r());
+			})
 		});
 	}));
 }

@@ -43,6 +43,8 @@ for mk in openwrt/*/Makefile; do
 	echo "$v" | grep -qE '^[0-9]+(\.[0-9]+)*$' || { echo "$mk: PKG_VERSION '$v' is not an apk version"; fail=1; }
 	# OpenWrt's apk refuses descriptions over 256 bytes; the SDK joins the lines with spaces.
 	d=$(awk '/^define Package\/.*\/description/{on=1; next} /^endef/{on=0} on' "$mk" | sed 's/^[[:space:]]*//' | tr '\n' ' ' | sed 's/ $//')
+	# LuCI packages: luci.mk makes the description from LUCI_DESCRIPTION
+	[ -n "$d" ] || d=$(sed -n 's/^LUCI_DESCRIPTION:=//p' "$mk")
 	[ "${#d}" -le 256 ] || { echo "$mk: description is ${#d} bytes (apk: at most 256)"; fail=1; }
 	[ -n "$d" ] || { echo "$mk: no description"; fail=1; }
 done
