@@ -162,6 +162,10 @@ root="$tmp/root"
 # shellcheck disable=SC2086
 out=$("$tool" install "$root" "$feed" --key "$feed/umodem-feed.pem" $have umodem-defaults-tl-wr1043nd 2>&1) &&
 	ok "install umodem-defaults-tl-wr1043nd pulls umodem: $(echo $out)" || no "install: $out"
+# The LuCI packages (arch all) too, so that the payload check below covers every package.
+# shellcheck disable=SC2086
+out=$("$tool" install "$root" "$feed" --key "$feed/umodem-feed.pem" $have --have luci-base \
+	luci-proto-umodem luci-app-umodem 2>&1) && ok "install the LuCI packages: $(echo $out)" || no "install LuCI packages: $out"
 grep -qx "P:umodem" "$root/lib/apk/db/installed" && ok "umodem installed as a dependency" || no "umodem not installed"
 # shellcheck disable=SC2086
 out=$("$tool" install "$tmp/r3" "$feed" --key "$feed/umodem-feed.pem" --have kmod-usb-serial-option --have libc umodem 2>&1) &&
@@ -180,7 +184,8 @@ cmp -s "$tmp/ipk.list" "$tmp/apk.list" && ok "apk and ipk install the same files
 	{ no "apk and ipk payloads differ"; diff "$tmp/ipk.list" "$tmp/apk.list" | head -n 10; }
 check "apk and ipk file contents are the same" diff -r -x apk "$tmp/ipkroot" "$root"
 (cd "$tmp/ipkroot" && find . -path ./lib/apk -prune -o \( -type f -o -type l \) -print | sed 's|^\.||' | grep -v '^/lib/apk' | LC_ALL=C sort) > "$tmp/want.list"
-grep -v '^/lib/apk/packages/umodem-defaults' "$tmp/want.list" | grep -v 95-umodem-tl-wr1043nd > "$tmp/want-u.list"
+for ipk in "$feed"/luci-*.ipk; do tar -xzOf "$ipk" ./data.tar.gz | tar -tzf - | sed -n 's|^\./\(.*[^/]\)$|/\1|p'; done > "$tmp/luci.list"
+grep -v '^/lib/apk/packages/umodem-defaults' "$tmp/want.list" | grep -v 95-umodem-tl-wr1043nd | grep -v -x -F -f "$tmp/luci.list" > "$tmp/want-u.list"
 cmp -s "$tmp/want-u.list" "$root/lib/apk/packages/umodem.list" && ok "umodem.list lists the package's files" || no "umodem.list"
 grep -qx /etc/config/umodem "$root/lib/apk/packages/umodem.conffiles" && ok "umodem.conffiles" || no "umodem.conffiles"
 grep -qx "/etc/config/umodem $(sha256sum "$root/etc/config/umodem" | cut -d' ' -f1)" "$root/lib/apk/packages/umodem.conffiles_static" &&
