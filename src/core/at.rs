@@ -66,6 +66,8 @@ pub struct Lines {
     buf: Vec<u8>,
     /// Drop the line now in the buffer when it ends (see `forget_partial`).
     skip: bool,
+    /// A `> ` text prompt went by (see `take_prompt`).
+    prompt: bool,
 }
 
 impl Lines {
@@ -84,6 +86,7 @@ impl Lines {
             match scan_line(&self.buf) {
                 Scan::Incomplete => return None,
                 Scan::Skip(n) => {
+                    self.prompt |= self.buf.starts_with(b"> ");
                     self.buf.drain(..n.min(self.buf.len()));
                 }
                 Scan::Line(l, n) => {
@@ -112,6 +115,12 @@ impl Lines {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.skip = false;
+        self.prompt = false;
+    }
+
+    /// Whether a `> ` prompt went by since the last call (and forget it).
+    pub fn take_prompt(&mut self) -> bool {
+        std::mem::take(&mut self.prompt)
     }
 
     /// The line begun in the buffer (if any) belongs to no one: drop it when it
@@ -137,6 +146,9 @@ pub enum Final {
     Connect(Option<String>),
     /// Huawei's `COMMAND NOT SUPPORT`.
     NotSupported,
+    /// The `> ` prompt of a command that takes a text after it (`AT+CMGS=n`):
+    /// the text goes next (`Session::start_text`), then the real result comes.
+    Prompt,
 }
 
 impl Final {
@@ -157,6 +169,7 @@ impl Final {
             Final::Connect(None) => "CONNECT".into(),
             Final::Connect(Some(r)) => format!("CONNECT {r}"),
             Final::NotSupported => "COMMAND NOT SUPPORT".into(),
+            Final::Prompt => "> (text prompt)".into(),
         }
     }
 }
@@ -388,21 +401,33 @@ pub enum Step {
 }
 
 /// One command waiting for its answer: feed it lines, it says when it is done.
-/// Information lines are bounded too: beyond `MAX_INFO` they are dropped.
+/// Information lines are bounded too: beyond `MAX_INFO` they are dropped
+/// (`MAX_LIST` for `+CMGL`, whose answer has two lines per stored message).
 #[derive(Debug)]
 pub struct Exchange {
     cmd: String,
     lines: Vec<String>,
+    max: usize,
 }
 
 pub const MAX_INFO: usize = 64;
+/// A message storage holds at most 255 messages: two lines each, and room.
+pub const MAX_LIST: usize = 2 * 255 + 8;
 
 impl Exchange {
     pub fn new(cmd: &str) -> Exchange {
+        let cmd = cmd.trim().to_string();
+        let list = strip_prefix_ci(&cmd, "AT+CMGL").is_some();
         Exchange {
-            cmd: cmd.trim().to_string(),
+            cmd,
             lines: Vec::new(),
+            max: if list { MAX_LIST } else { MAX_INFO },
         }
+    }
+
+    /// A command answered by a `> ` prompt first (`AT+CMGS=<length>`).
+    pub fn wants_prompt(&self) -> bool {
+        strip_prefix_ci(&self.cmd, "AT+CMGS=").is_some()
     }
 
     pub fn on_line(&mut self, line: &str) -> Step {
@@ -410,7 +435,7 @@ impl Exchange {
             Kind::Echo => Step::More,
             Kind::Urc => Step::Urc(line.to_string()),
             Kind::Info => {
-                if self.lines.len() < MAX_INFO {
+                if self.lines.len() < self.max {
                     self.lines.push(line.to_string());
                 }
                 Step::More

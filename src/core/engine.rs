@@ -15,7 +15,7 @@
 
 use std::io;
 
-use crate::core::at::{Exchange, Lines, Response, Step};
+use crate::core::at::{Exchange, Final, Lines, Response, Step};
 
 /// What the AT engine needs from a port. One required read, one required write.
 pub trait AtTransport {
@@ -90,6 +90,20 @@ impl Session {
         wire
     }
 
+    /// The text a `> ` prompt asked for (`AT+CMGS`): `body` and Ctrl-Z go
+    /// out, and the command's real answer (`+CMGS: <mr>`, OK) is awaited.
+    /// The text is never logged.
+    pub fn start_text(&mut self, body: &[u8], ms: u64, now: u64) -> Vec<u8> {
+        self.lines.forget_partial();
+        log::debug!("at > <text, {} bytes>", body.len());
+        self.ex = Some(Exchange::new("AT+CMGS"));
+        self.deadline = now.saturating_add(ms);
+        self.secret = true;
+        let mut wire = body.to_vec();
+        wire.push(0x1A);
+        wire
+    }
+
     /// A command is waiting for its answer.
     pub fn busy(&self) -> bool {
         self.ex.is_some()
@@ -125,6 +139,7 @@ impl Session {
                 Step::Urc(u) => urc(&u),
                 Step::Done(r) => {
                     self.ex = None;
+                    self.lines.take_prompt();
                     if self.secret {
                         log::debug!("at < {}", r.result.describe());
                     } else {
@@ -133,6 +148,17 @@ impl Session {
                     return Some(r);
                 }
             }
+        }
+        // A `> ` prompt ends the first half of a command that wants one; any
+        // other prompt means nothing.
+        let prompt = self.lines.take_prompt();
+        if prompt && self.ex.as_ref().is_some_and(Exchange::wants_prompt) {
+            self.ex = None;
+            log::debug!("at < >");
+            return Some(Response {
+                lines: Vec::new(),
+                result: Final::Prompt,
+            });
         }
         None
     }
@@ -227,14 +253,35 @@ impl<'a> Engine<'a> {
         self.run(cmd, timeout_ms, true)
     }
 
+    /// Send the text a `> ` prompt asked for (see `Session::start_text`) and
+    /// wait up to `timeout_ms` for the command's result.
+    pub fn text(&mut self, body: &[u8], timeout_ms: u64) -> Result<Response, AtError> {
+        let wire = self.s.start_text(body, timeout_ms, self.clock.now_ms());
+        self.send_wait(&wire)
+    }
+
+    /// Abandon text entry after a `> ` prompt (ESC): nothing is sent. Whatever
+    /// the modem says to it is read as stale before the next command.
+    pub fn escape(&mut self) -> Result<(), AtError> {
+        log::debug!("at > <ESC>");
+        self.stale = true;
+        self.port
+            .write_all(&[0x1B])
+            .map_err(|e| AtError::Gone(e.to_string()))
+    }
+
     fn run(&mut self, cmd: &str, timeout_ms: u64, secret: bool) -> Result<Response, AtError> {
         // Stale lines (URCs that came while idle, the late answer of a command
         // that timed out) must not pass as this command's answer.
         self.drain(if self.stale { STALE_MS } else { 0 })?;
         self.stale = false;
         let wire = self.s.start(cmd, timeout_ms, self.clock.now_ms(), secret);
+        self.send_wait(&wire)
+    }
+
+    fn send_wait(&mut self, wire: &[u8]) -> Result<Response, AtError> {
         self.port
-            .write_all(&wire)
+            .write_all(wire)
             .map_err(|e| AtError::Gone(e.to_string()))?;
         loop {
             let now = self.clock.now_ms();
