@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod info;
 pub mod ports;
 pub mod prepare;
+pub mod sms;
 
 pub mod db;
 pub mod list;
@@ -56,6 +57,23 @@ pub const COMMANDS: &[Command] = &[
         run: connect::run,
         help: "pppd's connect step: AT on stdin/stdout, APN (env UMODEM_APN), dial, wait for CONNECT",
         usage: "connect [--apn APN] [--dial NUMBER] [--timeout S]",
+    },
+    Command {
+        name: "sms",
+        run: sms::run,
+        help: "text messages: list, read, send (number and text on stdin), delete",
+        usage: "sms list|read ID|send|delete ID...|delete all [--json] [--port TTY] [--sysfs DIR]\n\n\
+                send reads the number on the first line of stdin and the text after it.\n\
+                Ids: SIM messages by index, modem memory from 1000. Reading marks unread\n\
+                messages read (the output shows the state from before).",
+    },
+    Command {
+        name: "ussd",
+        run: sms::run_ussd,
+        help: "USSD: send a code (*100#) or a menu reply, show the network's answer",
+        usage: "ussd CODE|-|--cancel [--json] [--port TTY] [--sysfs DIR]\n\n\
+                - reads the code from stdin (top-up vouchers). An answer with open=true is a\n\
+                menu: reply with umodem ussd REPLY, or end it with --cancel.",
     },
     Command {
         name: "list",

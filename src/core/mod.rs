@@ -13,6 +13,7 @@ pub mod ports;
 pub mod prepare;
 pub mod reader;
 pub mod sms;
+pub mod smsjob;
 pub mod status;
 pub mod usb;
 pub mod usbdesc;

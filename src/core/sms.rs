@@ -6,7 +6,7 @@
 //! parsers take an answer's information lines. Garbage gives None or an entry
 //! with an error, never a panic.
 
-use crate::core::at::params;
+use crate::core::at::{params, strip_prefix_ci};
 use crate::core::pdu::{self, Address, Alphabet, Kind, Sms, Timestamp};
 use crate::{Error, Result};
 
@@ -94,11 +94,11 @@ pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
     let mut out = Vec::new();
     let mut it = lines.iter().peekable();
     while let Some(l) = it.next() {
-        let Some(h) = strip_ci(l, "+CMGL:") else {
+        let Some(h) = strip_prefix_ci(l, "+CMGL:") else {
             continue;
         };
         let p = params(h);
-        let pdu_line = it.next_if(|n| strip_ci(n, "+CMGL:").is_none());
+        let pdu_line = it.next_if(|n| strip_prefix_ci(n, "+CMGL:").is_none());
         let (Some(index), Some(stat)) = (num(p.first()), num8(p.get(1))) else {
             continue;
         };
@@ -117,9 +117,9 @@ pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
 pub fn parse_cmgr(lines: &[String]) -> Result<(u8, Sms)> {
     let i = lines
         .iter()
-        .position(|l| strip_ci(l, "+CMGR:").is_some())
+        .position(|l| strip_prefix_ci(l, "+CMGR:").is_some())
         .ok_or_else(|| Error::new("SMS: no message at that index"))?;
-    let p = params(strip_ci(&lines[i], "+CMGR:").unwrap_or(""));
+    let p = params(strip_prefix_ci(&lines[i], "+CMGR:").unwrap_or(""));
     let stat = num8(p.first()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
     let len = num(p.last())
         .filter(|_| p.len() >= 2)
@@ -188,13 +188,6 @@ pub fn parse_cpms_test(s: &str) -> Vec<Mem> {
     let mut v: Vec<Mem> = params(first).iter().filter_map(|m| Mem::parse(m)).collect();
     v.dedup();
     v
-}
-
-fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| s.get(prefix.len()..))
-        .flatten()
 }
 
 // ---------------------------------------------------------------------------

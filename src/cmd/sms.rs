@@ -1,0 +1,272 @@
+//! `umodem sms list|read ID|send|delete ID...|delete all` and `umodem ussd`:
+//! text messages and USSD on the modem's control port (opened with its lock,
+//! as every AT user does). The conversations are `core::smsjob`; this opens
+//! the port, says hello (`core::reader`), and prints.
+//!
+//! Message texts and numbers are private: never in argv (`send` reads them
+//! from stdin), never in a log line, never in an error message.
+
+use std::io::Read;
+
+use crate::cli::Args;
+use crate::core::engine::Engine;
+use crate::core::pdu::{self, Kind};
+use crate::core::reader;
+use crate::core::sms::{stat_name, Mem, Message};
+use crate::core::smsjob::{self, Job, Listing, Op, Outcome};
+use crate::core::ussd;
+use crate::error::{code, Error, Result};
+use crate::hw::clock::SystemClock;
+use crate::hw::port;
+use crate::hw::usbsys::UsbSysfs;
+use crate::out::Out;
+
+/// Longest input `send` reads: 255 parts of 153 characters, with room for UTF-8.
+const MAX_INPUT: u64 = 160 * 1024;
+
+fn usage(e: Error) -> Error {
+    Error::with_code(code::USAGE, e.msg())
+}
+
+fn bad_usage(msg: &str) -> Error {
+    Error::with_code(code::USAGE, msg)
+}
+
+/// One message as `list`, `read` and `ubus call umodem sms_list` show it.
+pub fn message_out(m: &Message) -> Out {
+    let ids: Vec<u32> = m.slots.iter().map(|&(s, i)| smsjob::id(s, i)).collect();
+    let mut o = Out::map()
+        .with("id", ids.first().copied().unwrap_or(0))
+        .with("ids", ids)
+        .with("storage", m.slots.first().map(|s| s.0.name()))
+        .with("state", stat_name(m.stat))
+        .with(
+            "direction",
+            if m.kind == Kind::Deliver {
+                "received"
+            } else {
+                "sent"
+            },
+        )
+        .with("number", m.addr.text.as_str())
+        .with("number_type", m.addr.kind())
+        .with("time", m.time.map(|t| t.iso()))
+        .with("alphabet", m.alphabet.name())
+        .with("parts", m.parts);
+    if !m.missing.is_empty() {
+        o.set("missing_parts", m.missing.clone());
+    }
+    o.with("text", m.text.as_str())
+}
+
+fn mem_out(m: Mem, used: u16, total: u16) -> Out {
+    Out::map()
+        .with("name", m.name())
+        .with("used", used)
+        .with("total", total)
+}
+
+/// A listing as `list` and `ubus call umodem sms_list` show it.
+pub fn listing_out(l: &Listing) -> Out {
+    Out::map()
+        .with(
+            "storages",
+            Out::List(
+                l.stores
+                    .iter()
+                    .map(|(m, s)| mem_out(*m, s.used, s.total))
+                    .collect(),
+            ),
+        )
+        .with(
+            "incoming",
+            l.incoming
+                .as_deref()
+                .map(|c| Mem::parse(c).map_or_else(|| c.to_string(), |m| m.name().to_string())),
+        )
+        .with(
+            "messages",
+            Out::List(l.messages.iter().map(message_out).collect()),
+        )
+        .with(
+            "unreadable",
+            Out::List(
+                l.bad
+                    .iter()
+                    .map(|(m, i, e)| {
+                        Out::map()
+                            .with("id", smsjob::id(*m, *i))
+                            .with("storage", m.name())
+                            .with("error", e.as_str())
+                    })
+                    .collect(),
+            ),
+        )
+}
+
+fn outcome_out(o: &Outcome) -> Out {
+    match o {
+        Outcome::Listed(l) => listing_out(l),
+        Outcome::Read(m) => message_out(m),
+        Outcome::Deleted(s) => Out::map().with(
+            "deleted",
+            s.iter()
+                .map(|&(m, i)| smsjob::id(m, i))
+                .collect::<Vec<u32>>(),
+        ),
+        Outcome::Sent(refs) => Out::map()
+            .with("parts", refs.len() as u32)
+            .with("references", refs.clone()),
+        Outcome::Ussd(a) => Out::map()
+            .with("status", ussd::status_name(a.status))
+            .with("open", a.open())
+            .with("text", a.text.clone()),
+        Outcome::Cancelled => Out::map().with("status", "cancelled"),
+    }
+}
+
+fn parse_id(w: &str) -> Result<u32> {
+    w.parse()
+        .map_err(|_| bad_usage("a message id is a number (umodem sms list shows them)"))
+}
+
+/// `send`'s input: the number on the first line, the text after it (one
+/// final line end dropped). Never from argv.
+pub fn parse_send_input(input: &str) -> Result<(&str, &str)> {
+    let (number, text) = input.split_once('\n').unwrap_or((input, ""));
+    let number = number.trim();
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(text);
+    if number.is_empty() {
+        return Err(bad_usage(
+            "sms send reads the number on its first line of stdin and the text after it",
+        ));
+    }
+    Ok((number, text))
+}
+
+fn read_stdin(what: &str) -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .take(MAX_INPUT)
+        .read_to_string(&mut s)
+        .map_err(|e| Error::with_code(code::USAGE, format!("reading {what} from stdin: {e}")))?;
+    Ok(s)
+}
+
+/// A concatenation reference for a new message: differs from run to run.
+fn reference() -> u8 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (t ^ std::process::id()) as u8
+}
+
+/// Open the control port, say hello, run the job, print what came.
+fn run_job(
+    op_of: impl FnOnce(bool) -> Result<Op>,
+    port: Option<String>,
+    root: &UsbSysfs,
+    json: bool,
+    what: &str,
+) -> Result<()> {
+    let (_, profile, mut tty) = port::open_control(port, root, what)?;
+    let huawei = profile.is_some_and(|p| p.hw_cpin);
+    let op = op_of(huawei)?;
+    let clock = SystemClock::new();
+    let mut e = Engine::new(&mut tty, &clock);
+    let hello = reader::read(&mut e, reader::HELLO, huawei);
+    if let Some(f) = hello.stopped {
+        return Err(f.error());
+    }
+    let out = smsjob::run(&mut e, Job::new(op))?;
+    crate::cmd::print(&outcome_out(&out), json)
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let json = args.flag("--json");
+    let port = args.value("--port").map_err(usage)?;
+    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
+    let verb = args.positional().unwrap_or_default();
+    let op = match verb.as_str() {
+        "list" => Op::List,
+        "read" => {
+            let w = args
+                .positional()
+                .ok_or_else(|| bad_usage("sms read ID (umodem sms list shows the ids)"))?;
+            Op::Read(parse_id(&w)?)
+        }
+        "delete" => {
+            let mut ids = Vec::new();
+            let mut all = false;
+            while let Some(w) = args.positional() {
+                if w == "all" {
+                    all = true;
+                } else {
+                    ids.push(parse_id(&w)?);
+                }
+            }
+            if ids.is_empty() && !all {
+                return Err(bad_usage("sms delete ID... or sms delete all"));
+            }
+            Op::Delete { ids, all }
+        }
+        "send" => {
+            args.finish().map_err(usage)?;
+            let input = read_stdin("the message")?;
+            let (number, text) = parse_send_input(&input)?;
+            let parts = pdu::submit(number, text, reference()).map_err(usage)?;
+            log::info!("sms: sending a message in {} part(s)", parts.len());
+            return run_job(|_| Ok(Op::Send(parts)), port, &root, json, "sms send");
+        }
+        "" => {
+            return Err(bad_usage(
+                "sms list|read ID|send|delete ID...|delete all (see --help)",
+            ))
+        }
+        v => {
+            return Err(bad_usage(&format!(
+                "sms: unknown '{v}': list, read, send or delete"
+            )))
+        }
+    };
+    args.finish().map_err(usage)?;
+    run_job(|_| Ok(op), port, &root, json, "sms")
+}
+
+/// `umodem ussd CODE|-|--cancel`: a USSD string (a code like `*100#`, or the
+/// reply to a menu) and the network's answer; `-` reads it from stdin (for
+/// codes that are secrets, such as top-up vouchers).
+pub fn run_ussd(mut args: Args) -> Result<()> {
+    let json = args.flag("--json");
+    let cancel = args.flag("--cancel");
+    let port = args.value("--port").map_err(usage)?;
+    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
+    let code = args.positional();
+    args.finish().map_err(usage)?;
+    let code = match (cancel, code) {
+        (true, None) => None,
+        (false, Some(c)) if c == "-" => Some(read_stdin("the USSD code")?.trim().to_string()),
+        (false, Some(c)) => Some(c),
+        _ => {
+            return Err(bad_usage(
+                "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
+            ))
+        }
+    };
+    run_job(
+        |packed| match code {
+            None => Ok(Op::UssdCancel),
+            Some(c) => Ok(Op::Ussd {
+                cmd: ussd::request(&c, packed).map_err(usage)?,
+                packed,
+            }),
+        },
+        port,
+        &root,
+        json,
+        "ussd",
+    )
+}
