@@ -18,6 +18,13 @@ signal N|auto      RSSI 0..31 or 99; auto: wander around the base value
 reg home|roaming|searching|denied|none|auto
 sim ready|pin|puk|blocked|absent|busy MS
 urc TEXT           send TEXT as an unsolicited line on the PCUI
+sms                every stored message: MEM:INDEX:STAT:PDU ...
+sms-put sim|modem PDU [read]  store a message (hex, SMSC field first), unread
+                   unless `read`; replies with its index
+sms-arrive PDU     a message from the network: stored where +CPMS <mem3> says,
+                   +CMTI (with AT+CNMI=2,1) or ^SMMEMFULL on the PCUI
+sms-sent           the TPDUs sent with AT+CMGS (hex), one per line
+sms-fail N|off     the next AT+CMGS gives +CMS ERROR: N
 status             one line of key=value state
 help               this text";
 
@@ -135,6 +142,30 @@ pub fn apply(m: &mut Modem, line: &str, now: u64) -> Result<String, String> {
         }
         "urc" if !arg.is_empty() => {
             m.inject_urc(arg);
+            Ok("ok".into())
+        }
+        "sms" => Ok(m.sms.dump()),
+        "sms-put" => {
+            let w: Vec<&str> = arg.split_whitespace().collect();
+            let mem = w.first().and_then(|x| crate::sms::Mem::parse(x));
+            match (mem, w.get(1)) {
+                (Some(mem), Some(pdu)) => {
+                    let stat = if w.get(2) == Some(&"read") { 1 } else { 0 };
+                    m.sms.put(mem, pdu, stat).map(|i| i.to_string())
+                }
+                _ => Err("sms-put wants sim|modem PDU [read]".into()),
+            }
+        }
+        "sms-arrive" if !arg.is_empty() => m.sms_arrive(arg).map(|i| i.to_string()),
+        "sms-sent" => Ok(m.sms.sent.join("\n")),
+        "sms-fail" => {
+            m.sms.fail_next = match arg {
+                "off" => None,
+                n => Some(
+                    n.parse()
+                        .map_err(|_| "sms-fail wants N or off".to_string())?,
+                ),
+            };
             Ok("ok".into())
         }
         "status" => Ok(m.status(now)),

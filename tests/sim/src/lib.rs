@@ -7,6 +7,7 @@
 pub mod control;
 pub mod model;
 pub mod sim_card;
+pub mod sms;
 pub mod sysfs;
 
 pub use model::{Config, Event, Modem, PortId, Reg};

@@ -6,6 +6,7 @@
 //! `Diag` (if3, ff/01/03: no AT), `Pcui` (if4, ff/01/02: AT + unsolicited reports).
 
 use crate::sim_card::{Entry, Lock, Sim};
+use crate::sms::{At, Res, Sms};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PortId {
@@ -69,6 +70,9 @@ pub struct Config {
     /// LTE tracking area code and E-UTRAN cell id (+CEREG=2).
     pub tac: u16,
     pub eci: u32,
+    /// Message slots on the SIM and in the stick's memory.
+    pub sms_sim_slots: usize,
+    pub sms_modem_slots: usize,
 }
 
 impl Default for Config {
@@ -103,6 +107,8 @@ impl Default for Config {
             lte: false,
             tac: 0x2F1C,
             eci: 0x01A2_B3C4,
+            sms_sim_slots: 10,
+            sms_modem_slots: 20,
         }
     }
 }
@@ -260,6 +266,8 @@ const LINE_CAP: usize = 512;
 pub struct Modem {
     pub cfg: Config,
     pub sim: Sim,
+    /// Text messages and USSD (`sms.rs`).
+    pub sms: Sms,
     pub faults: Faults,
     ports: [AtPort; 3],
     diag_out: Vec<u8>,
@@ -354,12 +362,24 @@ enum Fin {
     Ok,
     Error,
     Cme(u16),
+    /// `+CMS ERROR: n` (message service).
+    Cms(u16),
     NotSupport,
     NoCarrier,
     Busy,
     Connect,
     /// No final result now (dial in progress).
     Pending,
+}
+
+fn fin_of(r: Res) -> Fin {
+    match r {
+        Res::Ok => Fin::Ok,
+        Res::Error => Fin::Error,
+        Res::Cme(n) => Fin::Cme(n),
+        Res::Cms(n) => Fin::Cms(n),
+        Res::Prompt => Fin::Pending,
+    }
 }
 
 fn cme_text(n: u16) -> &'static str {
@@ -396,6 +416,7 @@ impl Modem {
         };
         let mut m = Modem {
             sim,
+            sms: Sms::new(cfg.sms_sim_slots, cfg.sms_modem_slots),
             faults: Faults::default(),
             pcui_lines: 0,
             resets: 0,
@@ -585,6 +606,9 @@ impl Modem {
             }
         }
         self.urcs(now);
+        for (p, line) in self.sms.tick(now) {
+            self.emit_raw(PORTS[p], format!("\r\n{line}\r\n").as_bytes());
+        }
         if self.faults.garbage && now >= self.next_garbage {
             self.next_garbage = now + 500;
             for p in [PortId::Modem, PortId::Pcui] {
@@ -728,6 +752,7 @@ impl Modem {
         m.reg_override = self.reg_override;
         m.resets = self.resets;
         m.pcui_lines = self.pcui_lines;
+        m.sms = self.sms.power_on_again();
         m
     }
 
@@ -920,6 +945,10 @@ impl Modem {
                 1 => (255, format!("+CME ERROR: {n}")),
                 _ => (255, format!("+CME ERROR: {}", cme_text(*n))),
             },
+            Fin::Cms(n) => match p.cmee {
+                0 => (4, "ERROR".into()),
+                _ => (255, format!("+CMS ERROR: {n}")),
+            },
             Fin::Pending => return Vec::new(),
         };
         if p.quiet {
@@ -1109,6 +1138,28 @@ impl Modem {
 
     // ----- AT command line -----
 
+    /// A byte while a message is typed after `> ` (echoed, but not Ctrl-Z/ESC).
+    fn sms_entry_byte(&mut self, port: PortId, b: u8) {
+        if self.ports[port.idx()].echo && b != 0x1A && b != 0x1B {
+            self.emit_raw(port, &[b]);
+        }
+        if let Some((info, r)) = self.sms.entry_byte(b) {
+            let mut resp = self.info_block(port, &info);
+            resp.extend(self.final_text(port, &fin_of(r)));
+            self.emit(port, &resp);
+        }
+    }
+
+    /// A message arrives from the network (control `sms-arrive`): stored, and
+    /// `+CMTI` (or `^SMMEMFULL`) on the PCUI.
+    pub fn sms_arrive(&mut self, pdu: &str) -> Result<usize, String> {
+        let (r, urc) = self.sms.arrive(pdu);
+        if !urc.is_empty() {
+            self.inject_urc(&urc);
+        }
+        r
+    }
+
     fn at_byte(&mut self, port: PortId, b: u8, now: u64) {
         // any character aborts a dial in progress (V.250)
         if port == PortId::Modem && self.dial_due.is_some() {
@@ -1116,6 +1167,9 @@ impl Modem {
             let r = self.final_text(port, &Fin::NoCarrier);
             self.emit(port, &r);
             return;
+        }
+        if self.sms.entering(port.idx()) {
+            return self.sms_entry_byte(port, b);
         }
         if self.ports[port.idx()].echo {
             self.emit_raw(port, &[b]);
@@ -1423,6 +1477,22 @@ impl Modem {
             return Fin::Error;
         };
         let cmee_sim = self.sim.cme_for_access(now);
+        let registered = self.registered(now);
+        let at = At {
+            port: port.idx(),
+            sim_err: cmee_sim,
+            registered,
+            now,
+        };
+        if let Some(r) = self.sms.command(at, &name, tail, info) {
+            return match r {
+                Res::Prompt => {
+                    self.emit_raw(port, b"\r\n> ");
+                    Fin::Pending
+                }
+                r => fin_of(r),
+            };
+        }
         match (name.as_str(), kind) {
             ("+CGMI" | "+GMI", K::Exec) => info.push(self.cfg.manufacturer.clone()),
             ("+CGMM" | "+GMM", K::Exec) => info.push(self.cfg.model.clone()),
