@@ -265,7 +265,10 @@ fn a_stray_prompt_ends_no_other_command() {
     let clock = FakeClock::new();
     let mut m = FakeModem::new(
         clock.clone(),
-        vec![turn("AT+CSQ\r", &[bytes("\r\n> \r\n+CSQ: 9,99\r\n\r\nOK\r\n")])],
+        vec![turn(
+            "AT+CSQ\r",
+            &[bytes("\r\n> \r\n+CSQ: 9,99\r\n\r\nOK\r\n")],
+        )],
     );
     let mut e = Engine::new(&mut m, &clock);
     let r = e.command("AT+CSQ").unwrap();

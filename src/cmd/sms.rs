@@ -22,7 +22,7 @@ use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
 
 /// Longest input `send` reads: 255 parts of 153 characters, with room for UTF-8.
-const MAX_INPUT: u64 = 160 * 1024;
+const MAX_INPUT: usize = 160 * 1024;
 
 fn usage(e: Error) -> Error {
     Error::with_code(code::USAGE, e.msg())
@@ -148,12 +148,25 @@ pub fn parse_send_input(input: &str) -> Result<(&str, &str)> {
 }
 
 fn read_stdin(what: &str) -> Result<String> {
-    let mut s = String::new();
-    std::io::stdin()
-        .take(MAX_INPUT)
-        .read_to_string(&mut s)
-        .map_err(|e| Error::with_code(code::USAGE, format!("reading {what} from stdin: {e}")))?;
-    Ok(s)
+    // A plain read loop: std's read_to_string on a `Take` costs 2 KB more.
+    let mut v = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut stdin = std::io::stdin();
+    while v.len() < MAX_INPUT {
+        match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => v.extend_from_slice(buf.get(..n).unwrap_or(&[])),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(Error::with_code(
+                    code::USAGE,
+                    format!("reading {what} from stdin: {e}"),
+                ))
+            }
+        }
+    }
+    String::from_utf8(v)
+        .map_err(|_| Error::with_code(code::USAGE, format!("{what} on stdin is not UTF-8")))
 }
 
 /// A concatenation reference for a new message: differs from run to run.
