@@ -283,3 +283,133 @@ pub fn run_ussd(mut args: Args) -> Result<()> {
         "ussd",
     )
 }
+
+// ---------------------------------------------------------------------------
+// ubus: the methods' arguments and answers (the daemon runs the jobs).
+
+use crate::ubus::{blob, status as st, BlobMsg, Table};
+
+/// The daemon's SMS and USSD methods and their argument policies. The
+/// answers hold message texts and numbers: the rpcd ACL grants them to
+/// write access only.
+pub fn ubus_methods() -> Vec<crate::ubus::Method> {
+    use crate::ubus::Method;
+    let modem = ("modem", blob::TYPE_STRING);
+    vec![
+        Method::new("sms_list", &[modem]),
+        Method::new(
+            "sms_send",
+            &[
+                modem,
+                ("number", blob::TYPE_STRING),
+                ("text", blob::TYPE_STRING),
+            ],
+        ),
+        Method::new(
+            "sms_delete",
+            &[
+                modem,
+                ("id", blob::TYPE_INT32),
+                ("ids", blob::TYPE_ARRAY),
+                ("all", blob::TYPE_BOOL),
+            ],
+        ),
+        Method::new(
+            "ussd",
+            &[
+                modem,
+                ("code", blob::TYPE_STRING),
+                ("cancel", blob::TYPE_BOOL),
+            ],
+        ),
+    ]
+}
+
+/// The job a call asks for (`packed`: the modem takes USSD strings packed),
+/// or the ubus status to refuse it with.
+pub fn ubus_op(method: &str, args: &Table, packed: bool) -> std::result::Result<Op, u32> {
+    let s = |k| blob::get(args, k).and_then(BlobMsg::as_str);
+    let id = |v: &BlobMsg| v.as_i64().and_then(|i| u32::try_from(i).ok());
+    match method {
+        "sms_list" => Ok(Op::List),
+        "sms_send" => {
+            let (Some(n), Some(t)) = (s("number"), s("text")) else {
+                return Err(st::INVALID_ARGUMENT);
+            };
+            pdu::submit(n, t, reference())
+                .map(Op::Send)
+                .map_err(|_| st::INVALID_ARGUMENT)
+        }
+        "sms_delete" => {
+            let all = blob::get(args, "all").and_then(BlobMsg::as_bool) == Some(true);
+            let mut ids = Vec::new();
+            if let Some(v) = blob::get(args, "id") {
+                ids.push(id(v).ok_or(st::INVALID_ARGUMENT)?);
+            }
+            if let Some(BlobMsg::Array(a)) = blob::get(args, "ids") {
+                for v in a {
+                    ids.push(id(v).ok_or(st::INVALID_ARGUMENT)?);
+                }
+            }
+            if ids.is_empty() && !all {
+                return Err(st::INVALID_ARGUMENT);
+            }
+            Ok(Op::Delete { ids, all })
+        }
+        "ussd" => match (
+            s("code"),
+            blob::get(args, "cancel").and_then(BlobMsg::as_bool),
+        ) {
+            (None, Some(true)) => Ok(Op::UssdCancel),
+            (Some(c), None | Some(false)) => Ok(Op::Ussd {
+                cmd: ussd::request(c, packed).map_err(|_| st::INVALID_ARGUMENT)?,
+                packed,
+            }),
+            _ => Err(st::INVALID_ARGUMENT),
+        },
+        _ => Err(st::METHOD_NOT_FOUND),
+    }
+}
+
+/// An output tree as a ubus answer (null values stay out, as rpcd's JSON
+/// would show nothing for them).
+fn blob_of(o: Out) -> Option<BlobMsg> {
+    Some(match o {
+        Out::Null => return None,
+        Out::Bool(b) => BlobMsg::from(b),
+        Out::Int(i) => match i32::try_from(i) {
+            Ok(v) => BlobMsg::Int32(v),
+            Err(_) => BlobMsg::Int64(i),
+        },
+        Out::Str(s) => BlobMsg::String(s),
+        Out::List(l) => BlobMsg::Array(l.into_iter().filter_map(blob_of).collect()),
+        Out::Map(m) => BlobMsg::Table(
+            m.into_iter()
+                .filter_map(|(k, v)| Some((k, blob_of(v)?)))
+                .collect(),
+        ),
+    })
+}
+
+/// What a job came to, as the answer of its call: the same fields as the
+/// command's `--json`; an error as `{"error": message}` with UNKNOWN_ERROR
+/// (NOT_FOUND for an id that is not there).
+pub fn ubus_answer(r: &Result<Outcome>) -> (u32, Table) {
+    match r {
+        Ok(o) => match blob_of(outcome_out(o)) {
+            Some(BlobMsg::Table(t)) => (st::OK, t),
+            _ => (st::OK, Table::new()),
+        },
+        Err(e) => {
+            let c = if e.exit_code() == code::USAGE {
+                st::NOT_FOUND
+            } else {
+                st::UNKNOWN_ERROR
+            };
+            (
+                c,
+                vec![("error".into(), BlobMsg::String(e.msg().to_string()))],
+            )
+        }
+    }
+}
