@@ -1,5 +1,5 @@
 //! The rpcd ACL file we ship: valid JSON in rpcd's layout, read access to the
-//! methods that only look (status, info), write access to the ones that act
+//! methods that only look (status, info, history), write access to the ones that act
 //! (connect, disconnect), and nothing the daemon does not have.
 
 use serde_json::Value;
@@ -39,7 +39,7 @@ fn rpcd_acl_grants_reading_and_acting_separately() {
     }
     let read = methods(&g["read"]["ubus"]["umodem"]);
     let write = methods(&g["write"]["ubus"]["umodem"]);
-    assert_eq!(read, ["status", "info"]);
+    assert_eq!(read, ["status", "info", "history"]);
     assert_eq!(write, ["connect", "disconnect"]);
 
     // together they cover exactly the daemon's methods

@@ -458,6 +458,7 @@ fn registers_object_with_its_signature() {
     let want = msg::signature(&[
         ("status", &[]),
         ("info", &[]),
+        ("history", &[]),
         ("connect", &[("interface", blob::TYPE_STRING)]),
         ("disconnect", &[("interface", blob::TYPE_STRING)]),
     ]);
@@ -1002,7 +1003,35 @@ fn luci_status_states_from_the_daemon() {
         assert_eq!(st, status::OK);
         let (st, i) = bus.call("info", vec![]);
         assert_eq!(st, status::OK);
-        let doc = serde_json::json!({ "status": table_json(&s[0]), "info": table_json(&i[0]) });
+        let (st, h) = bus.call("history", vec![]);
+        assert_eq!(st, status::OK);
+        // every modem in status has its signal history, with a sample per reading
+        let hist = table_json(&h[0]);
+        let want: Vec<_> = match blob::get(&s[0], "modems") {
+            Some(BlobMsg::Array(a)) => a
+                .iter()
+                .filter_map(|m| match m {
+                    BlobMsg::Table(m) => str_at(m, "modem").map(str::to_string),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let got: Vec<_> = hist["modems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["modem"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "{name}: history lists the modems of status");
+        assert_eq!(hist["interval"], 1, "{name}: the poll interval");
+        for m in hist["modems"].as_array().unwrap() {
+            assert!(
+                !m["samples"].as_array().unwrap().is_empty(),
+                "{name}: samples"
+            );
+        }
+        let doc = serde_json::json!({ "status": table_json(&s[0]), "info": table_json(&i[0]), "history": hist });
         let text = serde_json::to_string_pretty(&doc).unwrap();
         assert!(!text.contains(PIN), "PIN in the {name} answer");
         std::fs::write(out.join(format!("{name}.json")), text + "\n").unwrap();
@@ -1035,23 +1064,33 @@ fn luci_status_states_from_the_daemon() {
         });
     });
     // no modem: unplugged; netifd reports NO_DEVICE, the interface unavailable
-    run("no-modem", &["--no-pin"], wwan_down(Some("NO_DEVICE"), false), &|sim, bus| {
-        call_until(bus, "status", "a poll", |m| get(m, "sim").is_some());
-        sim.ctl("unplug");
-        let end = Instant::now() + LIMIT;
-        while modem0(&bus.call("status", vec![]).1[0]).is_some() {
-            assert!(Instant::now() < end, "the modem never left");
-            thread::sleep(Duration::from_millis(200));
-        }
-    });
+    run(
+        "no-modem",
+        &["--no-pin"],
+        wwan_down(Some("NO_DEVICE"), false),
+        &|sim, bus| {
+            call_until(bus, "status", "a poll", |m| get(m, "sim").is_some());
+            sim.ctl("unplug");
+            let end = Instant::now() + LIMIT;
+            while modem0(&bus.call("status", vec![]).1[0]).is_some() {
+                assert!(Instant::now() < end, "the modem never left");
+                thread::sleep(Duration::from_millis(200));
+            }
+        },
+    );
     // SIM locked, all attempts left; the handler has no PIN to send
-    run("sim-locked", &["--pin", PIN], wwan_down(Some("PIN_REQUIRED"), true), &|_, bus| {
-        identity(bus);
-        call_until(bus, "status", "locked", |m| {
-            str_at(m, "state") == Some("sim_locked")
-                && get(m, "sim.pin_attempts").and_then(BlobMsg::as_i64) == Some(3)
-        });
-    });
+    run(
+        "sim-locked",
+        &["--pin", PIN],
+        wwan_down(Some("PIN_REQUIRED"), true),
+        &|_, bus| {
+            identity(bus);
+            call_until(bus, "status", "locked", |m| {
+                str_at(m, "state") == Some("sim_locked")
+                    && get(m, "sim.pin_attempts").and_then(BlobMsg::as_i64) == Some(3)
+            });
+        },
+    );
     // the SIM rejected the configured PIN: one attempt spent, PIN_FAILED
     run(
         "pin-rejected",
@@ -1065,13 +1104,44 @@ fn luci_status_states_from_the_daemon() {
             });
         },
     );
+    // a stale reading: another umodem command holds the control port, so the
+    // daemon has not read the modem for several poll intervals
+    run(
+        "stale",
+        &["--no-pin"],
+        wwan_down(None, true),
+        &|sim, bus| {
+            use umodem::hw::serial::Tty;
+            identity(bus);
+            call_until(bus, "status", "a reading", |m| get(m, "signal").is_some());
+            let holder = Tty::open(&sim.dir.join("ttyUSB2")).unwrap();
+            let end = Instant::now() + LIMIT;
+            while !holder.try_lock().unwrap() {
+                assert!(Instant::now() < end, "the control port stayed locked");
+                thread::sleep(Duration::from_millis(50));
+            }
+            call_until(bus, "status", "a reading 5 s old", |m| {
+                get(m, "age")
+                    .and_then(BlobMsg::as_i64)
+                    .is_some_and(|a| a >= 5)
+                    && str_at(m, "state") == Some("registered")
+            });
+            // the lock is held until the sim goes away with the run
+            std::mem::forget(holder);
+        },
+    );
     // the modem stopped answering after a good reading
-    run("not-answering", &["--no-pin"], wwan_down(None, true), &|sim, bus| {
-        identity(bus);
-        call_until(bus, "status", "a reading", |m| get(m, "signal").is_some());
-        sim.ctl("fault silence");
-        call_until(bus, "status", "not answering", |m| {
-            str_at(m, "state") == Some("not_responding") && get(m, "last_error").is_some()
-        });
-    });
+    run(
+        "not-answering",
+        &["--no-pin"],
+        wwan_down(None, true),
+        &|sim, bus| {
+            identity(bus);
+            call_until(bus, "status", "a reading", |m| get(m, "signal").is_some());
+            sim.ctl("fault silence");
+            call_until(bus, "status", "not answering", |m| {
+                str_at(m, "state") == Some("not_responding") && get(m, "last_error").is_some()
+            });
+        },
+    );
 }

@@ -53,6 +53,7 @@ pub fn methods() -> Vec<Method> {
     vec![
         Method::new("status", &[]),
         Method::new("info", &[]),
+        Method::new("history", &[]),
         Method::new("connect", &[("interface", blob::TYPE_STRING)]),
         Method::new("disconnect", &[("interface", blob::TYPE_STRING)]),
     ]
@@ -285,6 +286,7 @@ impl Daemon {
         let now = self.clock.now_ms();
         let (code, data) = match c.method.as_str() {
             "status" => (st::OK, Some(self.st.status(now))),
+            "history" => (st::OK, Some(self.st.history(now, self.interval_ms / 1000))),
             "info" => (st::OK, Some(self.st.info())),
             "connect" => self.updown(&c, "up"),
             "disconnect" => self.updown(&c, "down"),

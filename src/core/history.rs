@@ -8,8 +8,6 @@
 //! the latest, so a short poll interval cannot grow the ring: at most
 //! `capacity` samples, whatever the interval.
 
-use std::collections::VecDeque;
-
 /// What the daemon keeps per modem: an hour, one sample per 10 s at most.
 pub const SPAN_MS: u64 = 3_600_000;
 pub const CAPACITY: usize = 360;
@@ -17,7 +15,7 @@ pub const CAPACITY: usize = 360;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
     /// (time in ms, dBm), oldest first.
-    samples: VecDeque<(u64, Option<i16>)>,
+    samples: Vec<(u64, Option<i16>)>,
     span_ms: u64,
     capacity: usize,
 }
@@ -32,7 +30,7 @@ impl History {
     /// A ring covering `span_ms` with at most `capacity` samples (at least 1).
     pub fn new(span_ms: u64, capacity: usize) -> History {
         History {
-            samples: VecDeque::new(),
+            samples: Vec::new(),
             span_ms,
             capacity: capacity.max(1),
         }
@@ -47,7 +45,7 @@ impl History {
     pub fn push(&mut self, now: u64, dbm: Option<i32>) {
         let dbm = dbm.and_then(|d| i16::try_from(d).ok());
         let slot = self.slot_ms();
-        match self.samples.back_mut() {
+        match self.samples.last_mut() {
             Some(last) if now < last.0 => self.samples.clear(),
             Some(last) if now - last.0 < slot => {
                 *last = (now, dbm);
@@ -55,22 +53,20 @@ impl History {
             }
             _ => {}
         }
-        self.samples.push_back((now, dbm));
+        self.samples.push((now, dbm));
         self.expire(now);
-        while self.samples.len() > self.capacity {
-            self.samples.pop_front();
-        }
+        let over = self.samples.len().saturating_sub(self.capacity);
+        self.samples.drain(..over);
     }
 
     /// Drop what is older than the span at `now`.
     pub fn expire(&mut self, now: u64) {
-        while self
+        let old = self
             .samples
-            .front()
-            .is_some_and(|s| now.saturating_sub(s.0) > self.span_ms)
-        {
-            self.samples.pop_front();
-        }
+            .iter()
+            .take_while(|s| now.saturating_sub(s.0) > self.span_ms)
+            .count();
+        self.samples.drain(..old);
     }
 
     /// The samples within the span at `now`, oldest first: (age in s, dBm).

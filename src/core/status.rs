@@ -13,6 +13,7 @@
 //! is copied field by field, never whole.
 
 use crate::core::at::SimState;
+use crate::core::history::History;
 use crate::core::reader::{Fault, Reading};
 use crate::ubus::blob::{self, BlobMsg, Table};
 
@@ -75,6 +76,8 @@ pub struct Modem {
     pub answered_at: Option<u64>,
     /// It stopped answering (announced once, until it answers again).
     pub silent: bool,
+    /// The signal of the last hour, one sample per reading (`history`).
+    pub history: History,
 }
 
 /// Something to announce: `umodem.<name>` on ubus.
@@ -179,6 +182,7 @@ impl Status {
                         read_at: None,
                         answered_at: None,
                         silent: false,
+                        history: History::default(),
                     }
                 }
             };
@@ -202,6 +206,13 @@ impl Status {
             m.answered_at = Some(now);
         }
         let mut ev = Vec::new();
+        // A reading that stopped early shows as a gap in the signal history.
+        let dbm = r
+            .stopped
+            .is_none()
+            .then(|| r.csq.and_then(|c| c.dbm()))
+            .flatten();
+        m.history.push(now, dbm);
         if let Some(f) = &r.stopped {
             let e = f.describe();
             if m.last_error.as_deref() != Some(e.as_str()) {
@@ -409,6 +420,32 @@ impl Status {
         vec![
             ("modems".into(), BlobMsg::Array(modems)),
             ("interfaces".into(), BlobMsg::Array(links)),
+        ]
+    }
+
+    /// `ubus call umodem history`: the signal of the last hour per modem, as
+    /// [seconds ago, dBm or null] pairs, oldest first, and the poll interval
+    /// (s) the samples were taken at.
+    pub fn history(&self, now: u64, interval_s: u64) -> Table {
+        let modems = self
+            .modems
+            .iter()
+            .map(|m| {
+                let mut t = who(&m.found);
+                let samples = m
+                    .history
+                    .samples(now)
+                    .map(|(age, dbm)| {
+                        BlobMsg::Array(vec![int(age as i64), dbm.map_or(BlobMsg::Null, int)])
+                    })
+                    .collect();
+                t.push(("samples".into(), BlobMsg::Array(samples)));
+                BlobMsg::Table(t)
+            })
+            .collect();
+        vec![
+            ("interval".into(), int(interval_s as i64)),
+            ("modems".into(), BlobMsg::Array(modems)),
         ]
     }
 
