@@ -104,9 +104,29 @@ test('modem not answering: says so, with what the daemon last heard', async () =
 	const { page } = await open('not-answering');
 	assert.equal(await page.locator('.umodem-modem').getAttribute('data-state'), 'not_responding');
 	assert.match(await text(page, '.umodem-state'), /The modem does not answer: unplug it and plug it in again\./);
+	assert.equal(await page.locator('.umodem-modem').getAttribute('data-stale'), 'false', 'the state says more');
 	assert.equal(await row(page, 'Modem says'), capture('not-answering').status.modems[0].last_error);
 	assert.equal(await row(page, 'Operator'), '3 SE (240 02)', 'the last reading is still shown');
 	await shot(page, 'not-answering');
+	expectNoErrors(page);
+});
+
+test('stale reading: says how old it is and why it may be', async () => {
+	const { page } = await open('stale');
+	const m = page.locator('.umodem-modem');
+	assert.equal(await m.getAttribute('data-state'), 'registered');
+	assert.equal(await m.getAttribute('data-stale'), 'true');
+	assert.match(await text(page, '.umodem-stale'), /This reading is 5 s old: the modem has not been read since/);
+	assert.equal(await row(page, 'Last reading'), '5 s ago');
+	await shot(page, 'stale');
+	expectNoErrors(page);
+});
+
+test('signal history: one point per sample of the daemon\'s ring', async () => {
+	const { page } = await open('online');
+	const n = capture('online').history.modems[0].samples.length;
+	assert.ok(n >= 1);
+	assert.equal(await page.locator('svg.umodem-history').getAttribute('data-points'), String(n));
 	expectNoErrors(page);
 });
 

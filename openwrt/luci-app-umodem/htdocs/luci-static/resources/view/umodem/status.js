@@ -25,7 +25,7 @@ const callInfo = rpc.declare({
 const callHistory = rpc.declare({
 	object: 'umodem',
 	method: 'history',
-	expect: { modems: [] }
+	expect: { '': {} }
 });
 
 const callConnect = rpc.declare({
@@ -43,7 +43,8 @@ const callDisconnect = rpc.declare({
 });
 
 /* A reading older than this many poll intervals (or than STALE_S when the
- * daemon does not say its interval) is shown as stale. */
+ * daemon does not say its interval) is shown as stale, unless the modem is
+ * known not to answer (that says more). */
 const STALE_POLLS = 3;
 const STALE_S = 120;
 const HISTORY_S = 3600;
@@ -217,7 +218,7 @@ return view.extend({
 		return Promise.all([
 			callStatus().catch((e) => ({ error: e })),
 			L.resolveDefault(callInfo(), []),
-			L.resolveDefault(callHistory(), [])
+			L.resolveDefault(callHistory(), {})
 		]);
 	},
 
@@ -276,14 +277,13 @@ return view.extend({
 		]);
 	},
 
-	renderModem(m, id, hist, st) {
+	renderModem(m, id, hist, st, interval) {
 		const conn = m.connection;
 		const iface = conn?.interface ?? (st.interfaces?.length == 1 ? st.interfaces[0].interface : 'wwan');
 		const [ level, text ] = stateText(m, iface);
-		const interval = hist?.interval;
 		const staleAfter = interval ? STALE_POLLS * interval : STALE_S;
-		const age = m.last_seen ?? m.age;
-		const stale = (age != null && age > staleAfter);
+		const age = m.age;
+		const stale = (age != null && age > staleAfter && m.state != 'not_responding');
 		const rows = [
 			[ _('Signal'), m.signal ? signalBars(m.signal) : null ],
 			[ _('Signal history'), hist ? historyGraph(hist.samples) : null ],
@@ -333,9 +333,10 @@ return view.extend({
 		}
 		const modems = Array.isArray(st.modems) ? st.modems : [];
 		const ifaces = Array.isArray(st.interfaces) ? st.interfaces : [];
+		const histories = Array.isArray(hist.modems) ? hist.modems : [];
 		const nodes = modems.map((m) => this.renderModem(m,
 			info.find((i) => i.modem == m.modem),
-			hist.find((h) => h.modem == m.modem), st));
+			histories.find((h) => h.modem == m.modem), st, hist.interval));
 		if (!modems.length) {
 			nodes.push(E('div', { 'class': 'cbi-section umodem-none' }, [
 				E('div', { 'class': 'alert-message warning' }, [
