@@ -79,6 +79,13 @@ function menu() {
 	return m;
 }
 
+function handlerInfo(noDevice, validate, available = true) {
+	return {
+		validate, immediate: false, no_device: noDevice, init_available: available, renew_available: false,
+		force_link_default: false, last_error: false, teardown_on_l3_link_down: false, no_task: false
+	};
+}
+
 const TYPES = { '.js': 'application/javascript', '.css': 'text/css', '.json': 'application/json', '.html': 'text/html' };
 
 export function startServer(scenario) {
@@ -96,7 +103,8 @@ export function startServer(scenario) {
 		ifaces: scenario.ifaces ?? [],
 		uci: structuredClone(scenario.uci ?? {}),
 		files: scenario.files ?? {},
-		applied: 0
+		applied: 0,
+		posts: []           // per POST to /ubus: messages in it (0: a single one)
 	};
 
 	const ubus = {
@@ -111,10 +119,15 @@ export function startServer(scenario) {
 			getFeatures: () => [ 0, { ipv6: true, firewall: true } ]
 		},
 		network: {
+			// netifd's answer: per handler its flags and a validate map of the
+			// declared options ("name:type" keeps its type; else by blobmsg type)
 			get_proto_handlers: () => [ 0, {
-				static: { no_device: false, available: true },
-				dhcp: { no_device: false, available: true },
-				[dump.name]: { no_device: !!dump['no-device'], available: !!dump.available }
+				static: handlerInfo(false, {}),
+				dhcp: handlerInfo(false, {}),
+				[dump.name]: handlerInfo(!!dump['no-device'], Object.fromEntries(dump.config.map(([ n, t ]) => {
+					const [ name, type ] = n.split(':');
+					return [ name, type ?? ({ 1: 'list(string)', 3: 'string', 5: 'uinteger', 7: 'bool' })[t] ?? 'string' ];
+				})), !!dump.available)
 			} ]
 		},
 		'network.interface': {
@@ -241,6 +254,7 @@ export function startServer(scenario) {
 				let out;
 				try {
 					const msg = JSON.parse(body);
+					state.posts.push(Array.isArray(msg) ? msg.length : 0);
 					out = Array.isArray(msg) ? msg.map(rpcOne) : rpcOne(msg);
 				}
 				catch {

@@ -48,7 +48,8 @@ test('rpc: JSON-RPC errors reject; ubus status codes resolve unless reject: true
 			filter: (d, args, extra) => [ d.length, args, extra ] })(1, 'extra'));
 		return out;
 	});
-	assert.equal(r.missing.err, 'RPC call to nosuch/x failed with error -32000: Object not found');
+	assert.match(r.missing.err, /^RPC call to nosuch\/x failed with error -32000: Object not found\n {2}at /,
+		'the call stack follows the message, as L.raise does');
 	assert.equal(r.missing.name, 'RPCError');
 	assert.deepEqual(r.noMethod, { ok: 3 });
 	assert.deepEqual(r.noMethodExpect, { ok: [] });
@@ -58,13 +59,24 @@ test('rpc: JSON-RPC errors reject; ubus status codes resolve unless reject: true
 	assert.deepEqual(r.filter, { ok: [ 1, { a: 1 }, 'extra' ] });
 });
 
+test('rpc: calls made in one frame go out as one POST of a JSON array', async () => {
+	const before = srv.state.posts.length;
+	const r = await run([ 'rpc' ], (L, rpc) => {
+		const st = rpc.declare({ object: 'umodem', method: 'status', expect: { modems: [] } });
+		const info = rpc.declare({ object: 'umodem', method: 'info', expect: { modems: [] } });
+		return Promise.all([ st(), info(), st() ]).then((v) => v.map((x) => x.length));
+	});
+	assert.deepEqual(r, [ 1, 1, 1 ]);
+	assert.deepEqual(srv.state.posts.slice(before), [ 3 ], 'one POST with three messages');
+});
+
 test('rpc: a call the session may not make is "Access denied" (-32002), and rejects', async () => {
 	const p2 = await browser.page();
 	await p2.goto(`${srv.url}/cgi-bin/luci/admin/standin/blank?user=viewer`);
 	await p2.waitForSelector('#blank');
 	const msg = await p2.evaluate(() => L.require('rpc').then((rpc) =>
 		rpc.declare({ object: 'umodem', method: 'disconnect', expect: { '': {} } })().then(() => 'allowed', (e) => e.message)));
-	assert.equal(msg, 'RPC call to umodem/disconnect failed with error -32002: Access denied');
+	assert.match(msg, /^RPC call to umodem\/disconnect failed with error -32002: Access denied\n/);
 	await p2.close();
 });
 
@@ -133,7 +145,7 @@ test('form: hidden options are removed on save unless retained; aliases; Flag de
 		return { hidden, err, saved: Object.assign({}, uci.get('network', 'wwan')) };
 	});
 	assert.ok(r.hidden, 'an option whose dependency is unmet is hidden');
-	assert.equal(r.err, 'Option "required" contains an invalid input value. Expecting: non-empty value',
+	assert.equal(r.err.split('\n')[0], 'Option "required" contains an invalid input value. Expecting: non-empty value',
 		'rmempty=false makes the widget required: the validator refuses it before parse() could');
 	assert.equal(r.saved.apn, undefined, 'hidden and not retained: removed');
 	assert.equal(r.saved.device, '/dev/ttyUSB0', 'an active option aliasing the uci option keeps it');

@@ -253,9 +253,34 @@
 	});
 
 	const requestInterceptors = [];
+	/* JSON-RPC calls made in one animation frame go out as one POST holding
+	 * an array of messages; each caller gets its own reply (or "No related
+	 * RPC reply" when the answer holds fewer). */
+	const rpcQueue = [];
+	const flushRpcQueue = () => {
+		const batch = rpcQueue.splice(0);
+		if (!batch.length)
+			return;
+		Request.request(batch[0].url, { method: 'POST', content: batch.map((b) => b.content), nobatch: true }).then((res) => {
+			let json = null;
+			try { json = res.json(); } catch { json = null; }
+			for (const b of batch)
+				if (Array.isArray(json) && json.length)
+					b.resolve(new Response(res.status, res.statusText, JSON.stringify(json.shift()), res.url));
+				else
+					b.reject(new Error('No related RPC reply'));
+		}, (err) => batch.forEach((b) => b.reject(err)));
+	};
 	const Request = Class.singleton({
 		__name__: 'LuCI.request',
 		request(url, opts = {}) {
+			if (opts.method == 'POST' && typeof(opts.content) == 'object' && opts.nobatch !== true &&
+			    classes.rpc && url.indexOf(classes.rpc.getBaseURL()) == 0) {
+				return new Promise((resolve, reject) => {
+					rpcQueue.push({ url, content: opts.content, resolve, reject });
+					window.requestAnimationFrame(flushRpcQueue);
+				});
+			}
 			const init = { method: opts.method ?? 'GET', credentials: 'same-origin', headers: {} };
 			if (opts.content !== undefined) {
 				init.body = (typeof(opts.content) == 'string') ? opts.content : JSON.stringify(opts.content);
@@ -492,6 +517,13 @@
 				e = new (window[type ?? 'Error'] ?? Error)(msg ?? 'Unspecified error');
 				e.name = type ?? 'Error';
 			}
+			/* As the real one: the call stack, minus raise/error, is appended
+			 * to the message ("\n  at ..." lines). */
+			const frames = (new Error('stacktrace').stack ?? '').split(/\n/)
+				.filter((l) => /^\s+at /.test(l) && !/\b(raise|error) /.test(l))
+				.map((l) => '  ' + l.trim());
+			if (frames.length)
+				e.message += '\n' + frames.join('\n');
 			throw e;
 		},
 		error(type, fmt, ...args) {

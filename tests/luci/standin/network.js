@@ -11,7 +11,8 @@
  *    protocol/NAME.js is loaded only for a handler netifd knows, so a form
  *    without its netifd handler never shows;
  *  - registerProtocol(name, methods) returns a Protocol class whose
- *    isVirtual() defaults to the handler's no_device flag;
+ *    isVirtual() defaults to the handler's no_device flag (netifd's answer
+ *    also has validate, immediate, init_available, ...: unused here);
  *  - registerErrorCode adds a text for a code once (the first wins);
  *    getErrors() shows unknown codes as "Unknown error (CODE)".
  */

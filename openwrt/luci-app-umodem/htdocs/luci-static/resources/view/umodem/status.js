@@ -175,8 +175,14 @@ function historyGraph(samples) {
 	add('rect', { x: 0, y: 0, width: w, height: h, fill: 'none', stroke: '#ccc' });
 	for (const d of [ -100, -85, -70 ])
 		add('line', { x1: 0, x2: w, y1: y(d), y2: y(d), stroke: '#eee' });
-	for (const l of lines)
+	for (const l of lines) {
 		add('polyline', { points: l.join(' '), fill: 'none', stroke: '#3a7', 'stroke-width': 2 });
+		/* a lone reading (the first, or one between gaps) as a dot */
+		if (l.length == 1) {
+			const [ cx, cy ] = l[0].split(',');
+			add('circle', { cx, cy, r: 2.5, fill: '#3a7' });
+		}
+	}
 	return E('div', {}, [ svg, E('div', { 'class': 'cbi-value-description' },
 		[ _('Signal over the last hour (-113 to -51 dBm)') ]) ]);
 }
