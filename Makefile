@@ -10,16 +10,17 @@
 #   make test            host tests, shell tests under busybox ash, the mips binary
 #                        under qemu-mips-static, and checks of the feed itself
 #   make size            size report for every arch built so far
-#   make LINK=dynamic    link against the router's musl libc.so (smaller; see README);
-#                        make test LINK=dynamic runs it on a musl loader built from
-#                        Debian's musl source (tests/musl-loader.sh, mips/mipsel only)
+#   make LINK=static     carry libc in the binary (bin/packages-static/; the default,
+#                        dynamic, uses the router's musl libc.so: see README "Size");
+#                        make test runs a dynamic binary on a musl loader built from
+#                        Debian's musl source (tests/musl-loader.sh)
 #
 # On a fresh Debian 12 machine the first run installs what is missing: the apt packages
 # in APT_BUILD/APT_TEST (only when run as root; otherwise it prints the command),
 # rustup's rust-src, and zig + cargo-zigbuild from PyPI into build/tools (nothing global).
 
 ARCH ?= mips_24kc
-LINK ?= static
+LINK ?= dynamic
 ARCHES := mips_24kc mipsel_24kc aarch64_cortex-a53 arm_cortex-a7_neon-vfpv4 x86_64
 
 triple_mips_24kc := mips-unknown-linux-musl
@@ -46,10 +47,19 @@ APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt libusb-1.0-0-
 TOP := $(CURDIR)
 TOOLS := $(TOP)/build/tools
 ZIGENV := PATH="$(TOOLS)/py/bin:$$PATH" PYTHONPATH="$(TOOLS)/py"
-# Static by default: the binary runs on any OpenWrt release and under qemu-user here.
-# Dynamic links the router's libc.so (/lib/ld-musl-*.so.1), as the SDK build does.
+# Dynamic by default: the binary uses the router's musl (/lib/libc.so, in every OpenWrt
+# image), as OpenWrt's own packages do; static (LINK=static) carries its own libc and
+# runs on any Linux. Both are built for a fixed address (-C relocation-model=static): a
+# PIC executable calls everything through the GOT (52 KB more on mips). For dynamic
+# builds that is a non-PIE executable calling libc through a PLT, what OpenWrt's gcc
+# (--with-mips-plt) makes of every program. See README "Size".
+# zig builds compiler-rt (and, for static, libc) for the link: -Os makes them 8 KB
+# smaller than zig's default (built for speed).
+RELOC := -C relocation-model=static -C link-arg=-Os
 ifeq ($(LINK),static)
-LINKFLAGS := -C target-feature=+crt-static -C link-self-contained=no
+# The C .eh_frame of libc is dropped (5 KB: nothing unwinds, panic is abort).
+LINKFLAGS := -C target-feature=+crt-static -C link-self-contained=no \
+	-C link-arg=-Wl,-T,$(TOP)/openwrt/tools/no-eh-frame.ld
 else
 LINKFLAGS := -C target-feature=-crt-static -C link-self-contained=no -C link-arg=-dynamic
 endif
@@ -58,8 +68,8 @@ endif
 ldflags_arm_cortex-a7_neon-vfpv4 := -C link-arg=-Wl,-z,max-page-size=4096
 # Size: no panic machinery (immediate-abort), no file/line strings (location-detail), and
 # no unwind tables (nothing unwinds; saves ~20 KB of .eh_frame on mips).
-RUSTFLAGS_TARGET := $(LINKFLAGS) -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
-	-Cforce-unwind-tables=no $(ldflags_$(ARCH))
+RUSTFLAGS_TARGET := $(LINKFLAGS) $(RELOC) -Zunstable-options -Cpanic=immediate-abort \
+	-Zlocation-detail=none -Cforce-unwind-tables=no $(ldflags_$(ARCH))
 # std built for size (smaller formatting and collection paths; same behaviour).
 BUILD_STD := -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 # Router packages umodem needs (names as in OpenWrt's package/kernel/linux/modules/usb.mk
@@ -76,7 +86,7 @@ CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
 ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
 
 OUT := $(TOP)/build/$(ARCH)-$(LINK)
-FEED := $(TOP)/bin/$(if $(filter static,$(LINK)),packages,packages-dynamic)/$(ARCH)/umodem
+FEED := $(TOP)/bin/$(if $(filter dynamic,$(LINK)),packages,packages-$(LINK))/$(ARCH)/umodem
 # Facts for the APN table (MCC/MNC -> APN), from Debian's mobile-broadband-provider-info.
 APN_XML ?= /usr/share/mobile-broadband-provider-info/serviceproviders.xml
 # Files of the board defaults package; everything else under files/ goes to umodem.

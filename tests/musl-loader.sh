@@ -1,8 +1,8 @@
 #!/bin/sh
-# Build a real musl dynamic loader (= libc.so) for a soft-float MIPS router, so that a
-# LINK=dynamic binary can be run under qemu-user here:
-#   tests/musl-loader.sh ARCH DIR      (ARCH: mips_24kc or mipsel_24kc)
-# writes DIR/lib/ld-musl-<arch>-sf.so.1; then run with QEMU_LD_PREFIX=DIR.
+# Build a real musl dynamic loader (= libc.so) for a router's ABI, so that a LINK=dynamic
+# binary (the default) can be run under qemu-user here:
+#   tests/musl-loader.sh ARCH DIR      (ARCH: one of the Makefile's ARCHES)
+# writes DIR/lib/ld-musl-<arch>.so.1 (OpenWrt's name); then run with QEMU_LD_PREFIX=DIR.
 #
 # Debian has no big-endian mips port, and its mipsel musl is hard-float (qemu refuses
 # to load a soft-float program with it: "Can't find a matching FPU mode"). So this
@@ -12,8 +12,11 @@
 set -eu
 arch=$1 out=$2
 case $arch in
-	mips_24kc) zt=mips-linux-musleabi musl=mips loader=ld-musl-mips-sf.so.1 ;;
-	mipsel_24kc) zt=mipsel-linux-musleabi musl=mipsel loader=ld-musl-mipsel-sf.so.1 ;;
+	mips_24kc) zt=mips-linux-musleabi cpu=-mcpu=mips32r2 musl=mips sub=-sf loader=ld-musl-mips-sf.so.1 ;;
+	mipsel_24kc) zt=mipsel-linux-musleabi cpu=-mcpu=mips32r2 musl=mipsel sub=-sf loader=ld-musl-mipsel-sf.so.1 ;;
+	aarch64_cortex-a53) zt=aarch64-linux-musl cpu=-mcpu=cortex_a53 musl=aarch64 sub= loader=ld-musl-aarch64.so.1 ;;
+	arm_cortex-a7_neon-vfpv4) zt=arm-linux-musleabihf cpu=-mcpu=cortex_a7 musl=arm sub=hf loader=ld-musl-armhf.so.1 ;;
+	x86_64) zt=x86_64-linux-musl cpu= musl=x86_64 sub= loader=ld-musl-x86_64.so.1 ;;
 	*) echo "musl-loader: no loader recipe for $arch" >&2; exit 2 ;;
 esac
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,14 +44,15 @@ m=$(echo "$w"/src/musl-*/)
 
 # zig cc for the router's ABI; its own cache, so the compiler-rt it builds is found below.
 export ZIG_GLOBAL_CACHE_DIR="$w/zig-cache" ZIG_LOCAL_CACHE_DIR="$w/zig-cache"
-printf '#!/bin/sh\nexec "%s" cc -target %s -mcpu=mips32r2 "$@"\n' "$zig" "$zt" > "$w/cc"
+printf '#!/bin/sh\nexec "%s" cc -target %s %s "$@"\n' "$zig" "$zt" "$cpu" > "$w/cc"
 printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$zig" > "$w/ar"
 printf '#!/bin/sh\nexec "%s" ranlib "$@"\n' "$zig" > "$w/ranlib"
 chmod +x "$w/cc" "$w/ar" "$w/ranlib"
 cd "$m"
 ./configure --target="$musl-linux-musl" CC="$w/cc" AR="$w/ar" RANLIB="$w/ranlib" \
 	--disable-static --prefix=/ > "$w/configure.log"
-grep -q '^SUBARCH = .*-sf$' config.mak || { echo "musl-loader: not soft-float" >&2; exit 1; }
+# The float ABI must be the router's (mips: soft-float, arm: hard-float).
+[ -z "$sub" ] || grep -q "^SUBARCH = .*$sub\$" config.mak || { echo "musl-loader: not the $sub ABI" >&2; exit 1; }
 make -j2 lib/libc.so > "$w/make.log" 2>&1
 # zig links its compiler-rt for -lgcc, and its weak hidden memcpy/memset/... make musl's
 # own hidden too: relink with the clashing compiler-rt symbols made local.

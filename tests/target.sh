@@ -11,7 +11,8 @@ case $arch in
 	mipsel_24kc) class=1 data=1 machine=8 qemu=qemu-mipsel-static ;;
 	aarch64_cortex-a53) class=2 data=1 machine=183 qemu=qemu-aarch64-static ;;
 	arm_cortex-a7_neon-vfpv4) class=1 data=1 machine=40 qemu=qemu-arm-static ;;
-	x86_64) class=2 data=1 machine=62 qemu= ;;
+	# x86_64 runs natively; a dynamic one under qemu too, which finds its loader in QEMU_LD_PREFIX.
+	x86_64) class=2 data=1 machine=62 qemu=${QEMU_LD_PREFIX:+qemu-x86_64-static} ;;
 	*) echo "unknown arch $arch" >&2; exit 2 ;;
 esac
 

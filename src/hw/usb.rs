@@ -279,7 +279,7 @@ pub fn run_plan(
                 break;
             }
             Err(e) => match a.on_error {
-                OnError::Continue => log::debug!("{:?}: {e} (ignored)", a.step),
+                OnError::Continue => log::debug!("{}: {e} (ignored)", step_name(&a.step)),
                 OnError::Stop => {
                     t.note(format!("{}: {e}; stopped sending", step_name(&a.step)));
                     break;
