@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod core;
 pub mod error;
 pub mod hw;
+pub mod json;
 pub mod logger;
 pub mod out;
 pub mod ubus;

@@ -1,7 +1,8 @@
 //! The one output path: every command builds a `Out` tree and prints it either
 //! as `key=value` lines (for people and shell scripts) or as JSON (`--json`).
 //!
-//! Kept dependency-free so the binary does not pay for a JSON crate just to print.
+//! Kept dependency-free so the binary does not pay for a JSON crate just to print;
+//! `crate::json` parses JSON text into the same tree.
 
 use std::fmt::Write;
 
@@ -10,6 +11,8 @@ pub enum Out {
     Null,
     Bool(bool),
     Int(i64),
+    /// Any other JSON number, as written (parsed input only: see `json`).
+    Num(String),
     Str(String),
     List(Vec<Out>),
     /// Ordered: keys print in the order they were added.
@@ -130,6 +133,7 @@ fn json(v: &Out, s: &mut String) {
         Out::Int(i) => {
             let _ = write!(s, "{i}");
         }
+        Out::Num(t) => s.push_str(t),
         Out::Str(t) => json_str(t, s),
         Out::List(l) => {
             s.push('[');

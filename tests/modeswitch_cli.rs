@@ -65,7 +65,7 @@ fn bus_and_port_chain_combine_into_a_port_path() {
 fn list_without_usb_in_sysfs_says_so() {
     let db = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/files/usr/share/umodem/usb-mode.json"
+        "/files/usr/share/umodem/usb-mode.txt"
     );
     let (code, err) = umodem(&["list", "--db", db]);
     assert_eq!(code, 1);

@@ -12,6 +12,7 @@ use umodem::core::modeswitch::{self, Decision};
 use umodem::hw::dbfiles;
 
 const PACK: &str = "/usr/share/usb_modeswitch/configPack.tar.gz";
+const SHIPPED_TXT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/files/usr/share/umodem/usb-mode.txt");
 
 fn none() -> DeviceStrings {
     DeviceStrings::default()
@@ -218,7 +219,7 @@ fn malformed_documents_are_errors_not_panics() {
         assert!(e.msg().contains(want), "{text:?}: {}", e.msg());
         assert!(e.msg().starts_with("f: "), "names the file: {}", e.msg());
     }
-    // Deep nesting: serde_json's recursion limit, an error.
+    // Deep nesting: the parser's depth limit, an error.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(Db::parse(&deep, "deep").is_err());
     // Too big.
@@ -398,16 +399,77 @@ fn the_e367_target_is_present_and_known_as_modem_mode() {
     assert!(!db.knows(0x12d1, 0x1506), "1506 is not a switch source");
 }
 
+/// The line form and usbmode's JSON form of the shipped data load to the same
+/// database: one loader behind both.
+#[test]
+fn the_line_form_and_the_json_form_load_the_same() {
+    let db = usbfake::shipped_db();
+    let json = usbfake::usbmode_json(&db);
+    let again = Db::parse(&json, "json").unwrap();
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    assert_eq!(again.counts(), db.counts());
+    assert!(db.iter().eq(again.iter()), "entries differ");
+    let text = std::fs::read_to_string(SHIPPED_TXT).unwrap();
+    assert!(
+        text.len() * 10 < json.len() * 6,
+        "the line form is much smaller: {} vs {} bytes",
+        text.len(),
+        json.len()
+    );
+}
+
+#[test]
+fn malformed_lines_skip_the_line_and_keep_the_rest() {
+    let text = "# umodem usb-mode 1\n\
+        m 5553424312345678\n\
+        m zz\n\
+        d 12d1:1446 * HuaweiNew v=12d1 p=1506\n\
+        d 12d1:1447 * - msg=0 response\n\
+        d 12d1:1448 * - msg=1\n\
+        d 12d1:1449 * - msg=7\n\
+        d 12d1:144a * - v=12345\n\
+        d 12d1:144b * - p=1506,zz\n\
+        d 12d1:144c * - wait=100000\n\
+        d 12d1:144d * - config=x\n\
+        d 12d1:144e *\n\
+        d 12d1 * HuaweiNew\n\
+        x what is this\n\
+        \n\
+        # a comment\n\
+        d 12d1:144f * - msg=0 response=yes\n";
+    let db = Db::parse_lines(text, "l").unwrap();
+    assert_eq!(db.counts(), (2, 2), "{:?}", db.warnings);
+    let (_, e) = db.lookup(0x12d1, 0x1447, &none()).unwrap();
+    assert_eq!(e.msgs, vec![vec![0x55, 0x53, 0x42, 0x43, 0x12, 0x34, 0x56, 0x78]]);
+    assert!(e.response);
+    assert_eq!(db.warnings.len(), 11, "{:#?}", db.warnings);
+    for want in ["message 1 is not a hex", "line 12: not a device record", "'12d1' is not vvvv:pppp",
+        "line 14: not a device record", "t_vendor must be", "wait must be", "response must be"] {
+        assert!(db.warnings.iter().any(|w| w.contains(want)), "{want}: {:#?}", db.warnings);
+    }
+    for (text, want) in [
+        ("", "not a device list"),
+        ("{\"messages\":[],\"devices\":{}}", "not a device list"),
+        ("# umodem usb-mode 2\n", "not a device list"),
+    ] {
+        let e = Db::parse_lines(text, "f").unwrap_err();
+        assert!(e.msg().starts_with("f: ") && e.msg().contains(want), "{}", e.msg());
+    }
+}
+
 /// Deterministic mutations of the real database (a fixed-seed LCG): cut,
 /// flipped, duplicated and spliced bytes. Each must load or fail cleanly, and
 /// whatever loads must plan for every entry without a panic.
 #[test]
 fn mutated_databases_never_panic() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/files/usr/share/umodem/usb-mode.json"
-    );
-    let orig = std::fs::read(path).unwrap();
+    let lines = std::fs::read(SHIPPED_TXT).unwrap();
+    let json = usbfake::usbmode_json(&usbfake::shipped_db()).into_bytes();
+    for (form, orig) in [("lines", lines), ("json", json)] {
+        mutate(form, &orig);
+    }
+}
+
+fn mutate(form: &str, orig: &[u8]) {
     let mut seed: u64 = 0x5eed_1234_abcd_0001;
     let mut next = move || {
         seed = seed
@@ -418,13 +480,13 @@ fn mutated_databases_never_panic() {
     let dev = usbfake::storage_stick(0, 0, "1-1");
     let (mut loaded, mut rejected) = (0, 0);
     for round in 0..300 {
-        let mut b = orig.clone();
+        let mut b = orig.to_vec();
         match round % 4 {
             0 => b.truncate(next() % b.len()),
             1 => {
                 for _ in 0..1 + next() % 8 {
                     let i = next() % b.len();
-                    let alphabet = b"{}[]\":,0123456789-eE.tfn \\";
+                    let alphabet = b"{}[]\":,0123456789-eE.tfn \\\n=#dm";
                     b[i] = alphabet[next() % alphabet.len()];
                 }
             }
@@ -443,7 +505,12 @@ fn mutated_databases_never_panic() {
         let Ok(text) = String::from_utf8(b) else {
             continue;
         };
-        match Db::parse(&text, "mutant") {
+        let res = if form == "json" {
+            Db::parse(&text, "mutant")
+        } else {
+            Db::parse_lines(&text, "mutant")
+        };
+        match res {
             Ok(db) => {
                 loaded += 1;
                 for (vid, pid, _, e) in db.iter() {
@@ -459,9 +526,10 @@ fn mutated_databases_never_panic() {
             }
         }
     }
-    // Both paths were exercised.
+    // Both paths were exercised (a line file loses only lines; its first one
+    // decides whether it is a database at all).
     assert!(
-        loaded > 10 && rejected > 10,
-        "loaded {loaded}, rejected {rejected}"
+        loaded > 10 && rejected > 0,
+        "{form}: loaded {loaded}, rejected {rejected}"
     );
 }

@@ -198,7 +198,7 @@ fn umodem_list_and_db_lookup_from_the_command_line() {
     let t = hub();
     let db = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/files/usr/share/umodem/usb-mode.json"
+        "/files/usr/share/umodem/usb-mode.txt"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_umodem"))
         .args(["list", "--json", "--db", db])

@@ -1,11 +1,11 @@
 #!/bin/sh
-# Regenerate files/usr/share/umodem/usb-mode.json from Debian's usb-modeswitch-data.
+# Regenerate files/usr/share/umodem/usb-mode.txt from Debian's usb-modeswitch-data.
 #   openwrt/tools/gen-db.sh          write the file
 #   openwrt/tools/gen-db.sh --check  fail if the committed file differs from a fresh build
 # Needs the Debian package usb-modeswitch-data (apt-get install usb-modeswitch-data).
 set -e
 cd "$(dirname "$0")/../.."
-out=files/usr/share/umodem/usb-mode.json
+out=files/usr/share/umodem/usb-mode.txt
 pack=${USB_MODESWITCH_PACK:-/usr/share/usb_modeswitch/configPack.tar.gz}
 if [ ! -f "$pack" ]; then
 	echo "gen-db: $pack missing: apt-get install usb-modeswitch-data" >&2
@@ -19,6 +19,6 @@ if [ "$1" = "--check" ]; then
 	echo "gen-db: $out is up to date"
 else
 	mkdir -p "$(dirname "$out")"
-	cp "$tmp" "$out"
+	cat "$tmp" >"$out"
 	echo "gen-db: wrote $out"
 fi

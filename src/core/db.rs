@@ -1,5 +1,7 @@
-//! The mode-switch device database, in the format of OpenWrt's `/etc/usb-mode.json`.
+//! The mode-switch device database, in two text forms that load into one [`Db`].
 //!
+//! JSON, the format of OpenWrt's `/etc/usb-mode.json` (usbmode), for the layers a
+//! user or usbmode writes ([`Db::parse`]):
 //! ```text
 //! { "messages": [ "55534243...", ... ],
 //!   "devices": { "12d1:1446": { "*": { "t_vendor": 4817, "t_product": [ 5382 ],
@@ -11,19 +13,33 @@
 //! methods OpenWrt knows, `mode` may name Option, Quanta, Blackberry, Pantech
 //! (with `modeval`), HuaweiAlt and MBIM.
 //!
+//! Lines, the same content at half the bytes, for the shipped database
+//! ([`Db::parse_lines`], written by `openwrt/tools/dbgen`):
+//! ```text
+//! # umodem usb-mode 1
+//! m 55534243...                         (message 0, 1, ... in order)
+//! d 12d1:1446 * HuaweiNew v=12d1 p=1506,1c0b wait=1 response
+//! ```
+//! `d ID KEY METHOD FIELD...`: METHOD `-` is the generic one; `v` and `p` are
+//! `t_vendor` and `t_product` in hex; every other field is the JSON key with its
+//! decimal value (`msg=0,1`), and a flag set is its bare name.
+//!
 //! Pure: text in, `Db` out. Layers are merged in order (shipped, system, user);
 //! a later layer replaces a device's match object of the same key. A bad entry
 //! is skipped with a warning, never a panic; a file that is not a database at
 //! all is an error and the layers before it stay in force.
 
-use std::collections::BTreeMap;
-
-use serde_json::{Map, Value};
-
 use crate::error::{Error, Result};
+use crate::json;
+use crate::out::Out;
 
-/// Largest database text we accept (the shipped one is ~50 KiB; RAM is 32 MB).
-pub const MAX_DB_BYTES: usize = 4 << 20;
+/// Largest database text we accept (the shipped one is 23 KB, usbmode's JSON about
+/// 40 KB; a parsed JSON text takes several times its size in RAM).
+pub const MAX_DB_BYTES: usize = 1 << 20;
+/// Most match objects one text may hold (the shipped database has 560).
+pub const MAX_ENTRIES: usize = 8192;
+/// First line of the line form (its version).
+pub const LINES_MAGIC: &str = "# umodem usb-mode 1";
 /// Longest switch message (usb_modeswitch's own limit is 512 bytes).
 pub const MAX_MSG_BYTES: usize = 512;
 /// Most messages one device may send (usb_modeswitch: MessageContent 1..3).
@@ -213,8 +229,8 @@ pub fn key_matches(key: &str, s: &DeviceStrings) -> bool {
 /// The merged database.
 #[derive(Debug, Clone, Default)]
 pub struct Db {
-    /// (vid << 16 | pid) -> match key -> entry.
-    devices: BTreeMap<u32, BTreeMap<String, Entry>>,
+    /// (vid << 16 | pid, match key, entry), sorted by id, then key; one per (id, key).
+    devices: Vec<(u32, String, Entry)>,
     /// Skipped entries and ignored overrides, for `umodem db lookup` and the log.
     pub warnings: Vec<String>,
 }
@@ -226,17 +242,16 @@ fn id_key(vid: u16, pid: u16) -> u32 {
 /// Parse "vvvv:pppp" (hex, exactly 4+4 digits).
 pub fn parse_id(s: &str) -> Option<(u16, u16)> {
     let (v, p) = s.split_once(':')?;
-    if v.len() != 4 || p.len() != 4 {
-        return None;
+    Some((hex16(v)?, hex16(p)?))
+}
+
+/// Exactly four hex digits.
+fn hex16(x: &str) -> Option<u16> {
+    if x.len() == 4 && x.bytes().all(|b| b.is_ascii_hexdigit()) {
+        u16::from_str_radix(x, 16).ok()
+    } else {
+        None
     }
-    let hex = |x: &str| {
-        if x.bytes().all(|b| b.is_ascii_hexdigit()) {
-            u16::from_str_radix(x, 16).ok()
-        } else {
-            None
-        }
-    };
-    Some((hex(v)?, hex(p)?))
 }
 
 #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87
@@ -254,152 +269,256 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn int_in<T: TryFrom<u64>>(v: &Value, field: &str, max: u64) -> std::result::Result<T, String> {
-    let n = v
-        .as_u64()
-        .filter(|n| *n <= max)
-        .ok_or_else(|| format!("{field} must be an integer 0..={max}"))?;
-    T::try_from(n).map_err(|_| format!("{field} out of range"))
+type Why = std::result::Result<(), String>;
+
+fn int_in(v: &Out, field: &str, max: u32) -> std::result::Result<u32, String> {
+    match v {
+        Out::Int(n) if (0..=i64::from(max)).contains(n) => Ok(*n as u32),
+        _ => Err(format!("{field} must be an integer 0..={max}")),
+    }
 }
 
-fn flag(v: &Value, field: &str) -> std::result::Result<bool, String> {
+fn flag(v: &Out, field: &str) -> std::result::Result<bool, String> {
     // usbmode's converter writes JSON booleans; accept 0/1 too.
     match v {
-        Value::Bool(b) => Ok(*b),
-        Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
-        Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
+        Out::Bool(b) => Ok(*b),
+        Out::Int(0) => Ok(false),
+        Out::Int(1) => Ok(true),
         _ => Err(format!("{field} must be true or false")),
     }
 }
 
-fn parse_entry(obj: &Map<String, Value>, msgs: &[Vec<u8>]) -> std::result::Result<Entry, String> {
-    let mut e = Entry::default();
-    for (k, v) in obj {
-        match k.as_str() {
-            "t_vendor" => e.t_vendor = Some(int_in(v, k, 0xffff)?),
-            "t_product" => {
-                let list = v.as_array().ok_or("t_product must be a list")?;
-                if list.len() > 256 {
-                    return Err("t_product: too many entries".into());
-                }
-                for p in list {
-                    e.t_product.push(int_in(p, k, 0xffff)?);
-                }
-            }
-            "t_class" => e.t_class = Some(int_in(v, k, 0xff)?),
-            "mode" => {
-                let s = v.as_str().ok_or("mode must be a string")?;
-                if s.len() > 64 {
-                    return Err("mode: name too long".into());
-                }
-                e.method = Method::from_name(s);
-            }
-            "modeval" => e.modeval = Some(int_in(v, k, 0xffff)?),
-            "msg" => {
-                let list = v.as_array().ok_or("msg must be a list")?;
-                if list.len() > MAX_MSGS {
-                    return Err(format!("msg: more than {MAX_MSGS} messages"));
-                }
-                for i in list {
-                    let i: usize = int_in(i, "msg index", u32::MAX.into())?;
-                    let m = msgs
-                        .get(i)
-                        .ok_or_else(|| format!("msg index {i} is not in messages"))?;
-                    e.msgs.push(m.clone());
-                }
-            }
-            "msg_endpoint" => e.msg_endpoint = Some(int_in(v, k, 0xff)?),
-            "response" => e.response = flag(v, k)?,
-            "response_endpoint" => e.response_endpoint = Some(int_in(v, k, 0xff)?),
-            "interface" => e.interface = Some(int_in(v, k, 0xff)?),
-            "config" => e.config = Some(int_in(v, k, 0xff)?),
-            "alt" => e.alt = Some(int_in(v, k, 0xff)?),
-            "wait" => e.wait = int_in(v, k, MAX_WAIT_S.into())?,
-            "release_delay" => e.release_delay = int_in(v, k, MAX_RELEASE_DELAY_MS.into())?,
-            "reset" => e.reset = flag(v, k)?,
-            "no_driver" => e.no_driver = flag(v, k)?,
-            "check" => e.check = flag(v, k)?,
-            "detach_storage" => e.detach_storage = flag(v, k)?,
-            // usbmode's "inquire" and anything newer: not ours to act on.
-            _ => {}
-        }
+fn list<'a>(v: &'a Out, field: &str, max: usize) -> std::result::Result<&'a [Out], String> {
+    let l = v.as_list().ok_or_else(|| format!("{field} must be a list"))?;
+    if l.len() > max {
+        return Err(format!("{field}: more than {max} entries"));
     }
-    Ok(e)
+    Ok(l)
+}
+
+/// Set one field of a match object (the JSON key and value). Unknown keys
+/// (usbmode's "inquire", anything newer) are not ours to act on.
+fn set_field(e: &mut Entry, k: &str, v: &Out, msgs: &[Vec<u8>]) -> Why {
+    let byte = |v| int_in(v, k, 0xff).map(|n| Some(n as u8));
+    match k {
+        "t_vendor" => e.t_vendor = Some(int_in(v, k, 0xffff)? as u16),
+        "t_product" => {
+            e.t_product.clear();
+            for p in list(v, k, 256)? {
+                e.t_product.push(int_in(p, k, 0xffff)? as u16);
+            }
+        }
+        "t_class" => e.t_class = byte(v)?,
+        "mode" => {
+            let s = v.as_str().ok_or("mode must be a string")?;
+            if s.len() > 64 {
+                return Err("mode: name too long".into());
+            }
+            e.method = Method::from_name(s);
+        }
+        "modeval" => e.modeval = Some(int_in(v, k, 0xffff)? as u16),
+        "msg" => {
+            e.msgs.clear();
+            for i in list(v, k, MAX_MSGS)? {
+                let i = int_in(i, "msg index", u32::MAX)?;
+                let m = msgs
+                    .get(i as usize)
+                    .filter(|m| !m.is_empty())
+                    .ok_or_else(|| format!("msg index {i} is not a valid message"))?;
+                e.msgs.push(m.clone());
+            }
+        }
+        "msg_endpoint" => e.msg_endpoint = byte(v)?,
+        "response" => e.response = flag(v, k)?,
+        "response_endpoint" => e.response_endpoint = byte(v)?,
+        "interface" => e.interface = byte(v)?,
+        "config" => e.config = byte(v)?,
+        "alt" => e.alt = byte(v)?,
+        "wait" => e.wait = int_in(v, k, MAX_WAIT_S)?,
+        "release_delay" => e.release_delay = int_in(v, k, MAX_RELEASE_DELAY_MS)?,
+        "reset" => e.reset = flag(v, k)?,
+        "no_driver" => e.no_driver = flag(v, k)?,
+        "check" => e.check = flag(v, k)?,
+        "detach_storage" => e.detach_storage = flag(v, k)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One field of the line form as its JSON key and value: `v`/`p` are hex ids,
+/// `msg` and `p` lists, a bare name a flag set; anything unreadable stays text
+/// (and `set_field` says what it should have been).
+fn line_field(w: &str) -> (&str, Out) {
+    let Some((k, v)) = w.split_once('=') else {
+        return (w, Out::Bool(true));
+    };
+    let hex = matches!(k, "v" | "p");
+    let num = |x: &str| {
+        let n = if hex { hex16(x).map(i64::from) } else { x.parse::<u32>().ok().map(i64::from) };
+        n.map_or_else(|| Out::Str(x.to_string()), Out::Int)
+    };
+    let key = match k {
+        "v" => "t_vendor",
+        "p" => "t_product",
+        k => k,
+    };
+    let val = if matches!(k, "p" | "msg") {
+        Out::List(v.split(',').map(num).collect())
+    } else {
+        num(v)
+    };
+    (key, val)
 }
 
 impl Db {
-    /// Parse one database text. `source` names it in messages.
+    /// Parse one database text in usbmode's JSON form. `source` names it in messages.
     pub fn parse(text: &str, source: &str) -> Result<Db> {
-        if text.len() > MAX_DB_BYTES {
-            return Err(Error::new(format!(
-                "{source}: larger than {MAX_DB_BYTES} bytes, not a device database"
-            )));
-        }
-        let root: Value = serde_json::from_str(text)
-            .map_err(|e| Error::new(format!("{source}: not valid JSON ({e}); fix or remove it")))?;
         let bad = |what: &str| Error::new(format!("{source}: {what}; fix or remove it"));
-        let root = root.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        if text.len() > MAX_DB_BYTES {
+            return Err(bad(&format!("larger than {MAX_DB_BYTES} bytes, not a device database")));
+        }
+        let root = json::parse(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
+        if root.as_map().is_none() {
+            return Err(bad("not a JSON object"));
+        }
         let msgs_v = root
             .get("messages")
-            .and_then(Value::as_array)
+            .and_then(Out::as_list)
             .ok_or_else(|| bad("no \"messages\" list"))?;
         let devs_v = root
             .get("devices")
-            .and_then(Value::as_object)
+            .and_then(Out::as_map)
             .ok_or_else(|| bad("no \"devices\" table"))?;
         let mut db = Db::default();
         // A bad message poisons only the entries that use it.
-        let mut msgs = Vec::with_capacity(msgs_v.len());
-        for (i, m) in msgs_v.iter().enumerate() {
-            match m.as_str().and_then(hex_bytes) {
-                Some(b) if b.len() <= MAX_MSG_BYTES => msgs.push(b),
-                _ => {
-                    db.warnings.push(format!(
-                        "{source}: message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"
-                    ));
-                    msgs.push(Vec::new());
-                }
-            }
-        }
+        let msgs: Vec<Vec<u8>> = msgs_v
+            .iter()
+            .enumerate()
+            .map(|(i, m)| db.message(source, i, m.as_str()))
+            .collect();
         for (id, matches) in devs_v {
-            let Some((vid, pid)) = parse_id(id) else {
-                db.warnings.push(format!(
-                    "{source}: device id '{}' is not vvvv:pppp",
-                    clip(id)
-                ));
-                continue;
-            };
-            let Some(matches) = matches.as_object() else {
+            let Some(matches) = matches.as_map() else {
                 db.warnings
-                    .push(format!("{source}: {id}: not a table of match objects"));
+                    .push(format!("{source}: {}: not a table of match objects", clip(id)));
                 continue;
             };
             for (key, obj) in matches {
-                let parsed = obj
-                    .as_object()
-                    .ok_or_else(|| "not an object".to_string())
-                    .and_then(|o| parse_entry(o, &msgs))
-                    .and_then(|e| {
-                        if e.msgs.iter().any(Vec::is_empty) {
-                            Err("uses an invalid message".into())
-                        } else {
-                            Ok(e)
-                        }
-                    });
-                match parsed {
-                    Ok(e) => {
-                        db.devices
-                            .entry(id_key(vid, pid))
-                            .or_default()
-                            .insert(key.clone(), e);
-                    }
-                    Err(why) => db
-                        .warnings
-                        .push(format!("{source}: {id} \"{}\": {why}; skipped", clip(key))),
-                }
+                let parsed = obj.as_map().ok_or_else(|| "not an object".to_string()).and_then(|o| {
+                    let mut e = Entry::default();
+                    o.iter().try_for_each(|(k, v)| set_field(&mut e, k, v, &msgs))?;
+                    Ok(e)
+                });
+                db.add(source, id, key, parsed)?;
             }
         }
         Ok(db)
+    }
+
+    /// Parse the line form (see the module docs). `source` names it in messages.
+    pub fn parse_lines(text: &str, source: &str) -> Result<Db> {
+        let bad = |what: &str| Error::new(format!("{source}: {what}"));
+        if text.len() > MAX_DB_BYTES {
+            return Err(bad(&format!("larger than {MAX_DB_BYTES} bytes, not a device database")));
+        }
+        if text.lines().next() != Some(LINES_MAGIC) {
+            return Err(bad(&format!("not a device list (first line is not '{LINES_MAGIC}')")));
+        }
+        let mut db = Db::default();
+        let mut msgs = Vec::new();
+        for (n, line) in text.lines().enumerate().skip(1) {
+            let mut w = line.split_ascii_whitespace();
+            let rec = w.next().unwrap_or("#");
+            if rec.starts_with('#') {
+                continue;
+            }
+            if rec == "m" {
+                let m = db.message(source, msgs.len(), w.next());
+                msgs.push(m);
+                continue;
+            }
+            let ("d", Some(id), Some(key), Some(mode)) = (rec, w.next(), w.next(), w.next()) else {
+                db.warnings
+                    .push(format!("{source}: line {}: not a device record; skipped", n + 1));
+                continue;
+            };
+            let mut e = Entry::default();
+            if mode != "-" {
+                e.method = Method::from_name(mode);
+            }
+            let parsed = w
+                .try_for_each(|f| {
+                    let (k, v) = line_field(f);
+                    set_field(&mut e, k, &v, &msgs)
+                })
+                .map(|()| e);
+            db.add(source, id, key, parsed)?;
+        }
+        Ok(db)
+    }
+
+    /// Message `i` of `source` as bytes; an empty one (with a warning) if bad.
+    fn message(&mut self, source: &str, i: usize, m: Option<&str>) -> Vec<u8> {
+        match m.and_then(hex_bytes) {
+            Some(b) if b.len() <= MAX_MSG_BYTES => b,
+            _ => {
+                self.warnings.push(format!(
+                    "{source}: message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Add a parsed match object, or the warning that says why it was skipped.
+    fn add(
+        &mut self,
+        source: &str,
+        id: &str,
+        key: &str,
+        parsed: std::result::Result<Entry, String>,
+    ) -> Result<()> {
+        let Some((vid, pid)) = parse_id(id) else {
+            self.warnings
+                .push(format!("{source}: device id '{}' is not vvvv:pppp", clip(id)));
+            return Ok(());
+        };
+        match parsed {
+            Ok(e) => {
+                if self.devices.len() >= MAX_ENTRIES {
+                    return Err(Error::new(format!(
+                        "{source}: more than {MAX_ENTRIES} match objects, not a device database"
+                    )));
+                }
+                self.put(id_key(vid, pid), key.to_string(), e);
+            }
+            Err(why) => self
+                .warnings
+                .push(format!("{source}: {id} \"{}\": {why}; skipped", clip(key))),
+        }
+        Ok(())
+    }
+
+    /// Insert or replace the entry for (id, key), keeping the order.
+    fn put(&mut self, id: u32, key: String, e: Entry) {
+        match self
+            .devices
+            .binary_search_by(|(i, k, _)| (*i, k.as_str()).cmp(&(id, key.as_str())))
+        {
+            Ok(n) => {
+                if let Some(slot) = self.devices.get_mut(n) {
+                    slot.2 = e;
+                }
+            }
+            Err(n) => self.devices.insert(n, (id, key, e)),
+        }
+    }
+
+    /// The entries of one device id, in key order.
+    fn of(&self, vid: u16, pid: u16) -> &[(u32, String, Entry)] {
+        let id = id_key(vid, pid);
+        let lo = self.devices.partition_point(|(i, _, _)| *i < id);
+        let hi = self.devices.partition_point(|(i, _, _)| *i <= id);
+        self.devices.get(lo..hi).unwrap_or_default()
     }
 
     /// Lay `over` on top of `self`: its match objects replace ours of the same
@@ -407,67 +526,64 @@ impl Db {
     /// file drops methods it does not know and would disable a working entry).
     pub fn merge(&mut self, over: Db) {
         self.warnings.extend(over.warnings);
-        for (id, matches) in over.devices {
-            for (key, e) in matches {
-                if !e.has_action() {
-                    self.warnings.push(format!(
-                        "{:04x}:{:04x} \"{}\": override has no switching method; kept the previous entry",
-                        id >> 16,
-                        id & 0xffff,
-                        clip(&key)
-                    ));
-                    continue;
-                }
-                self.devices.entry(id).or_default().insert(key, e);
+        for (id, key, e) in over.devices {
+            if !e.has_action() {
+                self.warnings.push(format!(
+                    "{:04x}:{:04x} \"{}\": override has no switching method; kept the previous entry",
+                    id >> 16,
+                    id & 0xffff,
+                    clip(&key)
+                ));
+                continue;
             }
+            self.put(id, key, e);
         }
     }
 
     /// The entry for a device: specific match keys first (in key order), then `*`.
     pub fn lookup(&self, vid: u16, pid: u16, s: &DeviceStrings) -> Option<(&str, &Entry)> {
-        let m = self.devices.get(&id_key(vid, pid))?;
+        let m = self.of(vid, pid);
         m.iter()
-            .filter(|(k, _)| k.as_str() != "*")
-            .find(|(k, _)| key_matches(k, s))
-            .or_else(|| m.get_key_value("*"))
-            .map(|(k, e)| (k.as_str(), e))
+            .find(|(_, k, _)| k != "*" && key_matches(k, s))
+            .or_else(|| m.iter().find(|(_, k, _)| k == "*"))
+            .map(|(_, k, e)| (k.as_str(), e))
     }
 
     /// All match objects of a device id (for `db lookup` when strings are unknown).
     pub fn entries(&self, vid: u16, pid: u16) -> Vec<(&str, &Entry)> {
-        self.devices
-            .get(&id_key(vid, pid))
-            .map(|m| m.iter().map(|(k, e)| (k.as_str(), e)).collect())
-            .unwrap_or_default()
+        self.of(vid, pid).iter().map(|(_, k, e)| (k.as_str(), e)).collect()
     }
 
     /// Is this id known to the database as a device to switch?
     pub fn knows(&self, vid: u16, pid: u16) -> bool {
-        self.devices.contains_key(&id_key(vid, pid))
+        !self.of(vid, pid).is_empty()
     }
 
     /// Is `vid:pid` listed as a switch target of some entry (a modem-mode id)?
     pub fn is_target(&self, vid: u16, pid: u16) -> bool {
         self.devices
-            .values()
-            .flat_map(|m| m.values())
-            .any(|e| e.t_vendor == Some(vid) && e.t_product.contains(&pid))
+            .iter()
+            .any(|(_, _, e)| e.t_vendor == Some(vid) && e.t_product.contains(&pid))
     }
 
     /// Number of device ids and of match objects.
     pub fn counts(&self) -> (usize, usize) {
-        (
-            self.devices.len(),
-            self.devices.values().map(BTreeMap::len).sum(),
-        )
+        let mut ids = 0;
+        let mut last = None;
+        for (id, _, _) in &self.devices {
+            if last != Some(id) {
+                ids += 1;
+                last = Some(id);
+            }
+        }
+        (ids, self.devices.len())
     }
 
     /// Every (vid, pid, key, entry), in id order.
     pub fn iter(&self) -> impl Iterator<Item = (u16, u16, &str, &Entry)> {
-        self.devices.iter().flat_map(|(id, m)| {
-            m.iter()
-                .map(move |(k, e)| ((id >> 16) as u16, (id & 0xffff) as u16, k.as_str(), e))
-        })
+        self.devices
+            .iter()
+            .map(|(id, k, e)| ((id >> 16) as u16, (id & 0xffff) as u16, k.as_str(), e))
     }
 }
 

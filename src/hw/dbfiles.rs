@@ -1,5 +1,6 @@
 //! Where the device database comes from, in order (later layers override):
-//! 1. `/usr/share/umodem/usb-mode.json` (shipped, generated from usb-modeswitch-data)
+//! 1. `/usr/share/umodem/usb-mode.txt` (shipped, generated from usb-modeswitch-data;
+//!    the line form of `core::db`: half the bytes of the same JSON)
 //! 2. `/etc/usb-mode.json` (OpenWrt's usbmode format), if present
 //! 3. `/etc/umodem/usb-mode.d/*.json` (the user's own entries), in name order
 
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::core::db::{Db, MAX_DB_BYTES};
 use crate::error::{Error, Result};
 
-pub const SHIPPED: &str = "/usr/share/umodem/usb-mode.json";
+pub const SHIPPED: &str = "/usr/share/umodem/usb-mode.txt";
 pub const SYSTEM: &str = "/etc/usb-mode.json";
 pub const USER_DIR: &str = "/etc/umodem/usb-mode.d";
 
@@ -42,22 +43,31 @@ pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Parse one layer: `*.json` is usbmode's JSON form, anything else the line form.
+fn parse(path: &Path) -> Result<Db> {
+    let text = read(path)?;
+    let name = path.display().to_string();
+    if path.extension().is_some_and(|x| x == "json") {
+        Db::parse(&text, &name)
+    } else {
+        Db::parse_lines(&text, &name)
+    }
+}
+
 /// Load and merge `paths`. The first is the base and must load; a later file
 /// that fails to load is reported in `warnings` and skipped.
 pub fn load(paths: &[PathBuf]) -> Result<Db> {
     let Some((first, rest)) = paths.split_first() else {
         return Err(Error::new("no device database given"));
     };
-    let mut db = read(first)
-        .and_then(|t| Db::parse(&t, &first.display().to_string()))
-        .map_err(|e| {
+    let mut db = parse(first).map_err(|e| {
             Error::new(format!(
                 "device database: {}; reinstall umodem to restore it",
                 e.msg()
             ))
         })?;
     for p in rest {
-        match read(p).and_then(|t| Db::parse(&t, &p.display().to_string())) {
+        match parse(p) {
             Ok(layer) => db.merge(layer),
             Err(e) => db.warnings.push(format!("{} (ignored)", e.msg())),
         }

@@ -12,7 +12,7 @@
 //! Everything here is pure: bytes in, values out, and the other way round. Decoding
 //! never panics and never recurses deeper than [`MAX_DEPTH`].
 
-use serde_json::{Map, Number, Value};
+use crate::out::Out;
 
 use super::Error;
 
@@ -130,57 +130,51 @@ impl BlobMsg {
 
     /// The JSON that `ubus call` would print for this value (libubox's
     /// `blobmsg_format_json`): INT8 as a bool, UNSPEC as null. A non-finite double
-    /// (JSON cannot hold it) becomes null. Repeated table keys: the last one wins.
-    pub fn to_json(&self) -> Value {
+    /// (JSON cannot hold it) becomes null.
+    pub fn to_json(&self) -> Out {
         match self {
-            BlobMsg::Null => Value::Null,
-            BlobMsg::Array(items) => Value::Array(items.iter().map(BlobMsg::to_json).collect()),
-            BlobMsg::Table(t) => Value::Object(table_to_json(t)),
-            BlobMsg::String(s) => Value::String(s.clone()),
-            BlobMsg::Int64(v) => Value::from(*v),
-            BlobMsg::Int32(v) => Value::from(*v),
-            BlobMsg::Int16(v) => Value::from(*v),
-            BlobMsg::Int8(v) => Value::Bool(*v != 0),
-            BlobMsg::Double(d) => Number::from_f64(*d).map_or(Value::Null, Value::Number),
+            BlobMsg::Null => Out::Null,
+            BlobMsg::Array(items) => Out::List(items.iter().map(BlobMsg::to_json).collect()),
+            BlobMsg::Table(t) => table_to_json(t),
+            BlobMsg::String(s) => Out::Str(s.clone()),
+            BlobMsg::Int64(v) => Out::Int(*v),
+            BlobMsg::Int32(v) => Out::Int((*v).into()),
+            BlobMsg::Int16(v) => Out::Int((*v).into()),
+            BlobMsg::Int8(v) => Out::Bool(*v != 0),
+            // Rust prints the shortest text that reads back to the same double.
+            BlobMsg::Double(d) if d.is_finite() => Out::Num(format!("{d:?}")),
+            BlobMsg::Double(_) => Out::Null,
         }
     }
 
     /// JSON to blobmsg as the `ubus` tool does it: integers that fit in 32 bits become
-    /// INT32, larger ones INT64, fractions DOUBLE, bools INT8, null UNSPEC. Object keys
-    /// come out in the order the JSON map holds them (sorted, for serde_json's map).
-    pub fn from_json(v: &Value) -> BlobMsg {
+    /// INT32, larger ones INT64, other numbers DOUBLE, bools INT8, null UNSPEC. Object
+    /// keys keep their order (and repeats), as libubox's `blobmsg_add_json_element`.
+    pub fn from_json(v: &Out) -> BlobMsg {
         match v {
-            Value::Null => BlobMsg::Null,
-            Value::Bool(b) => BlobMsg::from(*b),
-            Value::Number(n) => {
-                if let Some(i) = n.as_i64() {
-                    match i32::try_from(i) {
-                        Ok(small) => BlobMsg::Int32(small),
-                        Err(_) => BlobMsg::Int64(i),
-                    }
-                } else {
-                    // u64 above i64::MAX or a fraction.
-                    BlobMsg::Double(n.as_f64().unwrap_or(0.0))
-                }
-            }
-            Value::String(s) => BlobMsg::String(s.clone()),
-            Value::Array(a) => BlobMsg::Array(a.iter().map(BlobMsg::from_json).collect()),
-            Value::Object(m) => BlobMsg::Table(table_from_json(m)),
+            Out::Null => BlobMsg::Null,
+            Out::Bool(b) => BlobMsg::from(*b),
+            Out::Int(i) => match i32::try_from(*i) {
+                Ok(small) => BlobMsg::Int32(small),
+                Err(_) => BlobMsg::Int64(*i),
+            },
+            // Beyond i64 or a fraction (validated JSON: parse cannot fail).
+            Out::Num(t) => BlobMsg::Double(t.parse().unwrap_or(0.0)),
+            Out::Str(s) => BlobMsg::String(s.clone()),
+            Out::List(a) => BlobMsg::Array(a.iter().map(BlobMsg::from_json).collect()),
+            Out::Map(m) => BlobMsg::Table(table_from_json(m)),
         }
     }
 }
 
-/// A table as a JSON object.
-pub fn table_to_json(t: &[(String, BlobMsg)]) -> Map<String, Value> {
-    let mut m = Map::new();
-    for (k, v) in t {
-        m.insert(k.clone(), v.to_json());
-    }
-    m
+/// A table as a JSON object, names in wire order (a repeated name is repeated, as in
+/// libubox's output; JSON readers mostly keep the last).
+pub fn table_to_json(t: &[(String, BlobMsg)]) -> Out {
+    Out::Map(t.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
 }
 
-/// A JSON object as a table (see [`BlobMsg::from_json`]).
-pub fn table_from_json(m: &Map<String, Value>) -> Table {
+/// A JSON object's members as a table (see [`BlobMsg::from_json`]).
+pub fn table_from_json(m: &[(String, Out)]) -> Table {
     m.iter()
         .map(|(k, v)| (k.clone(), BlobMsg::from_json(v)))
         .collect()

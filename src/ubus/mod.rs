@@ -1,10 +1,10 @@
 //! ubus, OpenWrt's message bus, spoken natively: no libubus, no C.
 //!
-//! Self-contained (it uses only `std`, `log` and `serde_json`), so it can be lifted
-//! into a crate of its own. Three layers:
+//! Self-contained (it uses only `std`, `log` and the crate's JSON tree, `out::Out`
+//! with its parser `json`), so it can be lifted into a crate of its own. Three layers:
 //!
 //! - [`blob`]: the blob/blobmsg attribute codec (every blobmsg type, padding as
-//!   libubox does it) and conversion to and from `serde_json::Value`. Pure.
+//!   libubox does it) and conversion to and from JSON (`out::Out`). Pure.
 //! - [`msg`]: message framing (8-byte header + one blob), [`msg::check`] to tell an
 //!   incomplete buffer from an invalid one, [`msg::Message::parse`] / `encode`. Pure.
 //! - [`client`]: a blocking client on ubusd's unix socket with timeouts; no threads,
@@ -69,11 +69,11 @@
 //! against a 39.5 KB hello world: a program that publishes an object, answers calls,
 //! sends events and notifies is +48 KB, of which about 22 KB is this module's own
 //! code and the rest std's socket, time and error formatting that umodem mostly
-//! links already. `serde_json` costs nothing unless used: turning answers into JSON
-//! text adds 18 KB, parsing JSON arguments 25 KB more. Build replies as tables.
+//! links already (measured with serde_json for JSON, since replaced by `json`).
+//! The JSON conversion costs nothing unless used. Build replies as tables.
 //!
-//! Values: build replies as [`Table`]s (ordered, exact integer widths) or convert a
-//! `serde_json::Value` with [`BlobMsg::from_json`]; read arguments with
+//! Values: build replies as [`Table`]s (ordered, exact integer widths) or convert
+//! JSON (`umodem::json::parse`) with [`BlobMsg::from_json`]; read arguments with
 //! [`blob::get`] or [`blob::table_to_json`].
 
 pub mod blob;

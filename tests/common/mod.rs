@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use umodem::out::Out;
 use umodem::ubus::blob::{self, BlobMsg, Table};
 use umodem::ubus::msg::{Attr, Message};
 
@@ -15,6 +16,16 @@ pub fn fixture(name: &str) -> Vec<Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("fixture line is JSON"))
         .collect()
+}
+
+/// Our JSON tree as serde_json's (through the text: serde_json reads what we write).
+pub fn sj(o: &Out) -> Value {
+    serde_json::from_str(&o.to_json()).expect("our JSON output is JSON")
+}
+
+/// serde_json's value as our JSON tree (through the text: our parser reads it).
+pub fn ours(v: &Value) -> Out {
+    umodem::json::parse(&v.to_string()).expect("serde_json's output parses")
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
@@ -87,7 +98,7 @@ pub fn to_typed(t: &[(String, BlobMsg)]) -> Value {
                     ),
                     BlobMsg::Table(t) => to_typed(t),
                     BlobMsg::Int8(b) => Value::from(*b),
-                    other => other.to_json(),
+                    other => sj(&other.to_json()),
                 };
                 serde_json::json!({"name": k, "type": type_name(v), "value": value})
             })

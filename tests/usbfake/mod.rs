@@ -560,8 +560,89 @@ pub fn hexb(s: &str) -> Vec<u8> {
 pub fn shipped_db() -> umodem::core::db::Db {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/files/usr/share/umodem/usb-mode.json"
+        "/files/usr/share/umodem/usb-mode.txt"
     );
     let text = std::fs::read_to_string(path).expect("shipped database");
-    umodem::core::db::Db::parse(&text, path).expect("shipped database parses")
+    umodem::core::db::Db::parse_lines(&text, path).expect("shipped database parses")
+}
+
+/// A database in usbmode's JSON form (`/etc/usb-mode.json`), as a user or usbmode
+/// would write it: what the JSON layers of the tests are made of.
+pub fn usbmode_json(db: &umodem::core::db::Db) -> String {
+    use std::fmt::Write as _;
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut msgs: Vec<String> = Vec::new();
+    let mut devs: Vec<(String, Vec<String>)> = Vec::new();
+    for (vid, pid, key, e) in db.iter() {
+        let mut f: Vec<String> = Vec::new();
+        if let Some(v) = e.t_vendor {
+            f.push(format!("\"t_vendor\": {v}"));
+        }
+        if !e.t_product.is_empty() {
+            let l: Vec<String> = e.t_product.iter().map(u16::to_string).collect();
+            f.push(format!("\"t_product\": [ {} ]", l.join(", ")));
+        }
+        if e.method != umodem::core::db::Method::Generic {
+            f.push(format!("\"mode\": \"{}\"", e.method.name()));
+        }
+        if !e.msgs.is_empty() {
+            let idx: Vec<String> = e
+                .msgs
+                .iter()
+                .map(|m| {
+                    let m = hex(m);
+                    let i = msgs.iter().position(|x| *x == m).unwrap_or_else(|| {
+                        msgs.push(m);
+                        msgs.len() - 1
+                    });
+                    i.to_string()
+                })
+                .collect();
+            f.push(format!("\"msg\": [ {} ]", idx.join(", ")));
+        }
+        let nums = [
+            ("t_class", e.t_class.map(u32::from)),
+            ("modeval", e.modeval.map(u32::from)),
+            ("msg_endpoint", e.msg_endpoint.map(u32::from)),
+            ("response_endpoint", e.response_endpoint.map(u32::from)),
+            ("interface", e.interface.map(u32::from)),
+            ("config", e.config.map(u32::from)),
+            ("alt", e.alt.map(u32::from)),
+            ("wait", Some(e.wait).filter(|w| *w > 0)),
+            ("release_delay", Some(e.release_delay).filter(|w| *w > 0)),
+        ];
+        for (k, v) in nums {
+            if let Some(v) = v {
+                f.push(format!("\"{k}\": {v}"));
+            }
+        }
+        for (k, v) in [
+            ("response", e.response),
+            ("reset", e.reset),
+            ("no_driver", e.no_driver),
+            ("check", e.check),
+            ("detach_storage", e.detach_storage),
+        ] {
+            if v {
+                f.push(format!("\"{k}\": true"));
+            }
+        }
+        let id = format!("{vid:04x}:{pid:04x}");
+        let obj = format!("\"{key}\": {{ {} }}", f.join(", "));
+        match devs.last_mut() {
+            Some((last, objs)) if *last == id => objs.push(obj),
+            _ => devs.push((id, vec![obj])),
+        }
+    }
+    let mut s = String::from("{\n\t\"messages\": [\n");
+    let m: Vec<String> = msgs.iter().map(|m| format!("\t\t\"{m}\"")).collect();
+    s.push_str(&m.join(",\n"));
+    s.push_str("\n\t],\n\t\"devices\": {\n");
+    let d: Vec<String> = devs
+        .iter()
+        .map(|(id, objs)| format!("\t\t\"{id}\": {{ {} }}", objs.join(", ")))
+        .collect();
+    s.push_str(&d.join(",\n"));
+    let _ = write!(s, "\n\t}}\n}}\n");
+    s
 }

@@ -2,9 +2,10 @@
 //!
 //! Reads the device files of Debian's usb-modeswitch-data package (one
 //! `key=value` file per device, named `vvvv:pppp` or `vvvv:pppp:uMa=...`), applies
-//! our own additions (`openwrt/tools/dbgen/extra.conf`) and writes one JSON document in the
-//! format of OpenWrt's `/etc/usb-mode.json` (a `messages` list and a `devices` table
-//! of match objects), extended with the switching methods that format lacks.
+//! our own additions (`openwrt/tools/dbgen/extra.conf`) and writes the database in
+//! umodem's line form (`src/core/db.rs`): the content of OpenWrt's `/etc/usb-mode.json`
+//! (messages and match objects), extended with the switching methods that format
+//! lacks, in half its bytes.
 //!
 //! usage: umodem-dbgen [--pack FILE.tar.gz | --dir DIR] [--extra FILE] [--stats]
 //!
@@ -237,93 +238,78 @@ fn apply_extra(text: &str, devs: &mut Devices) -> Result<(), String> {
     Ok(())
 }
 
-fn render(devs: &Devices) -> String {
+/// The database in umodem's line form (`src/core/db.rs`): one `m HEX` line per
+/// message, in first-use order, then one `d ID KEY METHOD FIELD...` line per match
+/// object. Match keys come from file names and may not hold blanks.
+fn render(devs: &Devices) -> Result<String, String> {
     let mut messages: Vec<String> = Vec::new();
-    let mut index = |m: &str| -> usize {
-        match messages.iter().position(|x| x == m) {
-            Some(i) => i,
-            None => {
-                messages.push(m.to_string());
-                messages.len() - 1
-            }
-        }
-    };
     let mut body = String::new();
-    let mut first_dev = true;
     for (id, matches) in devs {
-        if !first_dev {
-            body.push_str(",\n");
-        }
-        first_dev = false;
-        let _ = write!(body, "\t\t\"{id}\": {{");
-        let mut first_m = true;
         for (m, c) in matches {
-            if !first_m {
-                body.push(',');
+            if m.is_empty() || m.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+                return Err(format!("{id}: match key '{m}' has blanks"));
             }
-            first_m = false;
-            let mut f: Vec<String> = Vec::new();
-            let num = |f: &mut Vec<String>, k: &str, v: Option<u32>| {
-                if let Some(v) = v {
-                    f.push(format!("\"{k}\": {v}"));
-                }
-            };
-            let flag = |f: &mut Vec<String>, k: &str, v: Option<bool>| {
-                if let Some(v) = v {
-                    f.push(format!("\"{k}\": {v}"));
-                }
-            };
-            num(&mut f, "t_vendor", c.t_vendor);
+            let _ = write!(body, "d {id} {m} {}", c.mode.as_deref().unwrap_or("-"));
+            if let Some(v) = c.t_vendor {
+                let _ = write!(body, " v={v:04x}");
+            }
             if !c.t_product.is_empty() {
-                let l: Vec<String> = c.t_product.iter().map(u32::to_string).collect();
-                f.push(format!("\"t_product\": [ {} ]", l.join(", ")));
+                let l: Vec<String> = c.t_product.iter().map(|p| format!("{p:04x}")).collect();
+                let _ = write!(body, " p={}", l.join(","));
             }
-            num(&mut f, "t_class", c.t_class);
-            flag(&mut f, "detach_storage", c.detach_storage);
-            if let Some(mode) = &c.mode {
-                f.push(format!("\"mode\": \"{mode}\""));
-            }
-            num(&mut f, "modeval", c.modeval);
-            flag(&mut f, "no_driver", c.no_driver);
-            num(&mut f, "msg_endpoint", c.msg_endpoint);
             let idx: Vec<String> = c
                 .msgs
                 .iter()
                 .flatten()
-                .map(|m| index(m).to_string())
-                .collect();
-            if !idx.is_empty() {
-                f.push(format!("\"msg\": [ {} ]", idx.join(", ")));
-            }
-            num(&mut f, "wait", c.wait);
-            num(&mut f, "release_delay", c.release_delay);
-            flag(&mut f, "response", c.response);
-            num(&mut f, "response_endpoint", c.response_endpoint);
-            flag(&mut f, "reset", c.reset);
-            flag(&mut f, "check", c.check);
-            num(&mut f, "interface", c.interface);
-            num(&mut f, "config", c.config);
-            num(&mut f, "alt", c.alt);
-            // Match keys come from file names: escape what JSON needs.
-            let key: String = m
-                .chars()
-                .flat_map(|ch| match ch {
-                    '"' | '\\' => vec!['\\', ch],
-                    c if (c as u32) < 0x20 => vec![],
-                    c => vec![c],
+                .map(|m| match messages.iter().position(|x| x == m) {
+                    Some(i) => i.to_string(),
+                    None => {
+                        messages.push(m.clone());
+                        (messages.len() - 1).to_string()
+                    }
                 })
                 .collect();
-            let _ = write!(body, " \"{key}\": {{ {} }}", f.join(", "));
+            if !idx.is_empty() {
+                let _ = write!(body, " msg={}", idx.join(","));
+            }
+            for (k, v) in [
+                ("t_class", c.t_class),
+                ("modeval", c.modeval),
+                ("msg_endpoint", c.msg_endpoint),
+                ("response_endpoint", c.response_endpoint),
+                ("interface", c.interface),
+                ("config", c.config),
+                ("alt", c.alt),
+                ("wait", c.wait),
+                ("release_delay", c.release_delay),
+            ] {
+                if let Some(v) = v {
+                    let _ = write!(body, " {k}={v}");
+                }
+            }
+            for (k, v) in [
+                ("detach_storage", c.detach_storage),
+                ("no_driver", c.no_driver),
+                ("response", c.response),
+                ("reset", c.reset),
+                ("check", c.check),
+            ] {
+                if v == Some(true) {
+                    let _ = write!(body, " {k}");
+                }
+            }
+            body.push('\n');
         }
-        body.push_str(" }");
     }
-    let mut out = String::from("{\n\t\"messages\": [\n");
-    let msgs: Vec<String> = messages.iter().map(|m| format!("\t\t\"{m}\"")).collect();
-    out.push_str(&msgs.join(",\n"));
-    out.push_str("\n\t],\n\t\"devices\": {\n");
+    let mut out = String::from(
+        "# umodem usb-mode 1\n# From usb-modeswitch-data by openwrt/tools/dbgen: \
+         `make db` rewrites it. Overrides go in /etc/umodem/usb-mode.d/*.json.\n",
+    );
+    for m in &messages {
+        let _ = writeln!(out, "m {m}");
+    }
     out.push_str(&body);
-    out.push_str("\n\t}\n}\n");
-    out
+    Ok(out)
 }
 
 fn extract(pack: &Path) -> Result<PathBuf, String> {
@@ -400,7 +386,7 @@ fn run() -> Result<(), String> {
             eprintln!("  {k}: {v}");
         }
     }
-    print!("{}", render(&devs));
+    print!("{}", render(&devs)?);
     Ok(())
 }
 
@@ -461,21 +447,40 @@ mod tests {
     fn render_shares_messages_and_is_deterministic() {
         let mut devs = Devices::new();
         let a = parse_file("MessageContent=\"55534243AB\"\n").unwrap();
-        let b = parse_file("MessageContent=\"55534243ab\"\nTargetClass=0xff\n").unwrap();
+        let b = parse_file("MessageContent=\"55534243ab\"\nTargetClass=0xff\nNeedResponse=1\n")
+            .unwrap();
+        let c = parse_file("TargetVendor=0x12d1\nTargetProduct=0x1506\nHuaweiNewMode=1\n").unwrap();
         devs.entry("0001:0002".into())
             .or_default()
             .insert("*".into(), a);
         devs.entry("0001:0003".into())
             .or_default()
             .insert("*".into(), b);
-        let out = render(&devs);
-        assert_eq!(out, render(&devs));
+        devs.entry("12d1:1446".into())
+            .or_default()
+            .insert("uMa=Huawei".into(), c);
+        let out = render(&devs).unwrap();
+        assert_eq!(out, render(&devs).unwrap());
+        let body: Vec<&str> = out.lines().skip(2).collect();
         assert_eq!(
-            out,
-            "{\n\t\"messages\": [\n\t\t\"55534243ab\"\n\t],\n\t\"devices\": {\n\
-             \t\t\"0001:0002\": { \"*\": { \"msg\": [ 0 ] } },\n\
-             \t\t\"0001:0003\": { \"*\": { \"t_class\": 255, \"msg\": [ 0 ] } }\n\t}\n}\n"
+            body,
+            [
+                "m 55534243ab",
+                "d 0001:0002 * - msg=0",
+                "d 0001:0003 * - msg=0 t_class=255 response",
+                "d 12d1:1446 uMa=Huawei HuaweiNew v=12d1 p=1506",
+            ]
         );
+        assert_eq!(out.lines().next(), Some("# umodem usb-mode 1"));
+    }
+
+    #[test]
+    fn match_keys_with_blanks_are_refused() {
+        let mut devs = Devices::new();
+        devs.entry("0001:0002".into())
+            .or_default()
+            .insert("uMa=A B".into(), Conf::default());
+        assert!(render(&devs).is_err());
     }
 
     #[test]
