@@ -1,7 +1,9 @@
 #!/bin/sh
 # Size report for one built arch: the stripped binary, then one row per package with
 # its download and installed size for opkg (.ipk: Size and Installed-Size, the data
-# tar) and for apk (.apk file, and installed-size: the sum of its files' bytes).
+# tar) and for apk (.apk file, and installed-size: the sum of its files' bytes), and
+# an estimate of what its files take in the router's JFFS2 overlay
+# (openwrt/tools/jffs2-estimate.py: zlib per 4 KiB page, as the kernel writes them).
 # Usage: size.sh ARCH LINK BINARY FEEDDIR
 # Env: UMODEM_FEED (the umodem-feed binary).
 # To add a column: add its header to `header` and its value to `row`.
@@ -9,19 +11,20 @@ arch=$1 link=$2 bin=$3 feed=$4
 tool=${UMODEM_FEED:-umodem-feed}
 [ -f "$bin" ] && [ -f "$feed/Packages" ] || exit 0
 
-header() { printf '  %-28s %10s %10s %14s %14s\n' package ipk apk "ipk installed" "apk installed"; }
-row() { printf '  %-28s %10s %10s %14s %14s\n' "$1" "$2" "$3" "$4" "$5"; }
+header() { printf '  %-28s %10s %10s %14s %14s %9s\n' package ipk apk "ipk installed" "apk installed" overlay; }
+row() { printf '  %-28s %10s %10s %14s %14s %9s\n' "$1" "$2" "$3" "$4" "$5" "$6"; }
 
 printf '%s %s: binary %s B\n' "$arch" "$link" "$(stat -c %s "$bin")"
 header
 awk -F': ' '/^Package:/{p=$2} /^Version:/{v=$2} /^Installed-Size:/{i=$2} /^Size:/{s=$2}
-	/^$/ && p {print p, v, s, i; p=""}' "$feed/Packages" |
-while read -r name version ipk installed; do
+	/^Filename:/{f=$2} /^$/ && p {print p, v, s, i, f; p=""}' "$feed/Packages" |
+while read -r name version ipk installed file; do
 	apk="$feed/$name-${version%-*}-r${version##*-}.apk"
 	asize=- ainst=-
 	if [ -f "$apk" ]; then
 		asize=$(stat -c %s "$apk")
 		ainst=$("$tool" dump "$apk" | sed -n 's/^ *"installed-size": \([0-9]*\).*/\1/p' | head -n 1)
 	fi
-	row "$name" "$ipk" "$asize" "$installed" "$ainst"
+	overlay=$(python3 "$(dirname "$0")/tools/jffs2-estimate.py" "$feed/$file" 2>/dev/null || echo -)
+	row "$name" "$ipk" "$asize" "$installed" "$ainst" "~$overlay"
 done
