@@ -41,7 +41,7 @@ PKGVER := $(VERSION)-$(RELEASE)
 ZIGLANG_VERSION := 0.17.1
 ZIGBUILD_VERSION := 0.24.1
 APT_BUILD := python3 python3-pip llvm gzip tar mobile-broadband-provider-info
-APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt libusb-1.0-0-dev pkg-config \
+APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt \
 	signify-openbsd openssl
 
 TOP := $(CURDIR)
@@ -78,10 +78,6 @@ DEPENDS := kmod-usb-serial-option, ppp
 ifeq ($(LINK),dynamic)
 DEPENDS := libc, $(DEPENDS)
 endif
-# USB backend of `umodem switch`: the direct usbfs backend (usb-usbfs, +13 KB on
-# mips_24kc, tested on a real kernel by `make vm-test`) or rusb with libusb built in
-# (usb-vendored, +159 KB). See README.
-USB ?= usb-usbfs
 CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
 ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
 
@@ -126,8 +122,7 @@ binary: tools
 	$(ZIGENV) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) \
 		RUSTFLAGS="$(RUSTFLAGS_TARGET)" \
 		cargo zigbuild --locked --release --target $(TRIPLE) \
-		$(BUILD_STD) -p umodem --bin umodem \
-		--no-default-features --features $(USB)
+		$(BUILD_STD) -p umodem --bin umodem
 	@mkdir -p $(OUT)
 	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
 		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
@@ -182,7 +177,6 @@ size:
 test: feed
 	@$(TOP)/openwrt/ensure-deps.sh $(APT_TEST)
 	cargo test --locked --workspace
-	cargo check --locked -q -p umodem --no-default-features --features usb-rusb
 	tests/shell/run
 	tests/luci/run
 ifeq ($(LINK),dynamic)

@@ -343,7 +343,6 @@ fn a_missing_sysfs_is_a_clear_error() {
 
 /// The usbfs backend enumerates from sysfs and sees every configuration
 /// through the raw `descriptors` file.
-#[cfg(feature = "usb-usbfs")]
 #[test]
 fn usbfs_backend_lists_all_configurations_from_descriptors() {
     use umodem::hw::usb::{UsbBackend, UsbError};

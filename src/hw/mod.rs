@@ -8,6 +8,5 @@ pub mod serial;
 pub mod state;
 pub mod talk;
 pub mod usb;
-#[cfg(feature = "usb-usbfs")]
 pub mod usbfs;
 pub mod usbsys;

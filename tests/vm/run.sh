@@ -81,14 +81,9 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
 	say "adding rust target $TARGET"
 	rustup target add "$TARGET" >/dev/null
 fi
-# The router's umodem talks to usbfs directly (no libusb) when the crate offers that.
-FEATURES=
-if grep -q '^usb-usbfs *=' "$ROOT/Cargo.toml"; then
-	FEATURES="--no-default-features --features usb-usbfs"
-fi
-say "building umodem ($FEATURES) and umodem-gadget for $TARGET"
-# shellcheck disable=SC2086
-(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem $FEATURES && cargo build -q --target "$TARGET" -p umodem-gadget)
+# The router's umodem: its mode switch talks to usbfs directly (no libusb).
+say "building umodem and umodem-gadget for $TARGET"
+(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem && cargo build -q --target "$TARGET" -p umodem-gadget)
 BIN=$ROOT/target/$TARGET/debug
 
 # --- initramfs -----------------------------------------------------------------
