@@ -108,7 +108,11 @@ impl Parser<'_> {
                         }
                     }
                 }
-                Ok(if b == b'{' { Out::Map(map) } else { Out::List(list) })
+                Ok(if b == b'{' {
+                    Out::Map(map)
+                } else {
+                    Out::List(list)
+                })
             }
             b'"' => {
                 self.i += 1;

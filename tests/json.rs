@@ -88,7 +88,11 @@ const INVALID: &[&str] = &[
 fn accepts_what_serde_json_accepts_with_the_same_values() {
     for t in VALID {
         let want = reference(t).unwrap_or_else(|| panic!("reference refuses {t:?}"));
-        assert_eq!(via_ours(t).unwrap_or_else(|e| panic!("{t:?}: {e}")), want, "{t:?}");
+        assert_eq!(
+            via_ours(t).unwrap_or_else(|e| panic!("{t:?}: {e}")),
+            want,
+            "{t:?}"
+        );
     }
 }
 
@@ -104,7 +108,10 @@ fn refuses_what_serde_json_refuses() {
 #[test]
 fn integers_are_exact_and_other_numbers_stay_as_written() {
     assert_eq!(json::parse("-42").unwrap(), Out::Int(-42));
-    assert_eq!(json::parse("9223372036854775807").unwrap(), Out::Int(i64::MAX));
+    assert_eq!(
+        json::parse("9223372036854775807").unwrap(),
+        Out::Int(i64::MAX)
+    );
     assert_eq!(
         json::parse("9223372036854775808").unwrap(),
         Out::Num("9223372036854775808".into())
@@ -118,7 +125,12 @@ fn integers_are_exact_and_other_numbers_stay_as_written() {
 #[test]
 fn objects_keep_their_order_and_the_last_repeat_wins_on_get() {
     let o = json::parse(r#"{"b":1,"a":2,"b":3}"#).unwrap();
-    let keys: Vec<&str> = o.as_map().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = o
+        .as_map()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
     assert_eq!(keys, ["b", "a", "b"]);
     assert_eq!(o.get("b"), Some(&Out::Int(3)));
     assert_eq!(o.get("c"), None);
@@ -131,12 +143,18 @@ fn errors_say_what_and_where() {
         json::parse("{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err(),
         "expected ':' at line 3 column 7"
     );
-    assert_eq!(json::parse("[1,]").unwrap_err(), "expected a value at line 1 column 4");
+    assert_eq!(
+        json::parse("[1,]").unwrap_err(),
+        "expected a value at line 1 column 4"
+    );
     assert_eq!(
         json::parse("\"\u{e9}\u{e9}\\q\"").unwrap_err(),
         "invalid escape in string at line 1 column 6"
     );
-    assert_eq!(json::parse("").unwrap_err(), "expected a value, found the end at line 1 column 1");
+    assert_eq!(
+        json::parse("").unwrap_err(),
+        "expected a value, found the end at line 1 column 1"
+    );
     assert_eq!(
         json::parse("1 2").unwrap_err(),
         "trailing characters after the value at line 1 column 3"
@@ -148,10 +166,14 @@ fn nesting_is_bounded() {
     let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
     assert!(json::parse(&ok).is_ok());
     let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-    assert!(json::parse(&deep).unwrap_err().starts_with("nested too deep"));
+    assert!(json::parse(&deep)
+        .unwrap_err()
+        .starts_with("nested too deep"));
     for open in ["[", "{\"a\":"] {
         let hostile = open.repeat(1_000_000);
-        assert!(json::parse(&hostile).unwrap_err().starts_with("nested too deep"));
+        assert!(json::parse(&hostile)
+            .unwrap_err()
+            .starts_with("nested too deep"));
     }
 }
 
@@ -184,7 +206,9 @@ fn mutations_agree_with_serde_json() {
                 _ => b.insert(i, alphabet[next() % alphabet.len()]),
             }
         }
-        let Ok(text) = String::from_utf8(b) else { continue };
+        let Ok(text) = String::from_utf8(b) else {
+            continue;
+        };
         // The one known difference: serde_json refuses a number beyond f64 (1e999);
         // we keep it as written (it is not an integer either way).
         if let (Ok(_), Err(e)) = (json::parse(&text), serde_json::from_str::<Value>(&text)) {
@@ -202,7 +226,10 @@ fn mutations_agree_with_serde_json() {
             (Err(e), Some(_)) => panic!("we refuse what serde_json accepts ({e}): {text}"),
         }
     }
-    assert!(same_ok > 1000 && same_err > 1000, "ok {same_ok}, err {same_err}");
+    assert!(
+        same_ok > 1000 && same_err > 1000,
+        "ok {same_ok}, err {same_err}"
+    );
 }
 
 #[test]

@@ -12,7 +12,10 @@ use umodem::core::modeswitch::{self, Decision};
 use umodem::hw::dbfiles;
 
 const PACK: &str = "/usr/share/usb_modeswitch/configPack.tar.gz";
-const SHIPPED_TXT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/files/usr/share/umodem/usb-mode.txt");
+const SHIPPED_TXT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/files/usr/share/umodem/usb-mode.txt"
+);
 
 fn none() -> DeviceStrings {
     DeviceStrings::default()
@@ -440,12 +443,26 @@ fn malformed_lines_skip_the_line_and_keep_the_rest() {
     let db = Db::parse_lines(text, "l").unwrap();
     assert_eq!(db.counts(), (2, 2), "{:?}", db.warnings);
     let (_, e) = db.lookup(0x12d1, 0x1447, &none()).unwrap();
-    assert_eq!(e.msgs, vec![vec![0x55, 0x53, 0x42, 0x43, 0x12, 0x34, 0x56, 0x78]]);
+    assert_eq!(
+        e.msgs,
+        vec![vec![0x55, 0x53, 0x42, 0x43, 0x12, 0x34, 0x56, 0x78]]
+    );
     assert!(e.response);
     assert_eq!(db.warnings.len(), 11, "{:#?}", db.warnings);
-    for want in ["message 1 is not a hex", "line 12: not a device record", "'12d1' is not vvvv:pppp",
-        "line 14: not a device record", "t_vendor must be", "wait must be", "response must be"] {
-        assert!(db.warnings.iter().any(|w| w.contains(want)), "{want}: {:#?}", db.warnings);
+    for want in [
+        "message 1 is not a hex",
+        "line 12: not a device record",
+        "'12d1' is not vvvv:pppp",
+        "line 14: not a device record",
+        "t_vendor must be",
+        "wait must be",
+        "response must be",
+    ] {
+        assert!(
+            db.warnings.iter().any(|w| w.contains(want)),
+            "{want}: {:#?}",
+            db.warnings
+        );
     }
     for (text, want) in [
         ("", "not a device list"),
@@ -453,7 +470,11 @@ fn malformed_lines_skip_the_line_and_keep_the_rest() {
         ("# umodem usb-mode 2\n", "not a device list"),
     ] {
         let e = Db::parse_lines(text, "f").unwrap_err();
-        assert!(e.msg().starts_with("f: ") && e.msg().contains(want), "{}", e.msg());
+        assert!(
+            e.msg().starts_with("f: ") && e.msg().contains(want),
+            "{}",
+            e.msg()
+        );
     }
 }
 

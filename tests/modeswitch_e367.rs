@@ -6,7 +6,7 @@ mod usbfake;
 
 use umodem::cmd::switch::{switch_all, Select};
 use umodem::core::db::DeviceStrings;
-use umodem::core::modeswitch::{self, HUAWEI_NEW};
+use umodem::core::modeswitch;
 use umodem::hw::usb::{switch_device, Outcome, SwitchOpts, Trace};
 use umodem::out::Out;
 use umodem::Result;
@@ -18,7 +18,7 @@ fn e367_stick(port: &str) -> Stick {
         Some(e367_modem(port)),
         Trigger::Bulk {
             ep: 0x01,
-            data: hexb(HUAWEI_NEW),
+            data: hexb("55534243123456780000000000000011062000000101000100000000000000"),
         },
     )
 }

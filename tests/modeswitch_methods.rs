@@ -423,7 +423,7 @@ fn mobile_action_runs_the_sniffed_interrupt_conversation() {
 
 #[test]
 fn cisco_sends_eleven_storage_commands_each_with_a_csw() {
-    let last = hexb(modeswitch::CISCO[10]);
+    let last = hexb("55534243d84c04820000000000000afd000110732400000000000000000000");
     let c = switch(&[], r#"{"mode":"Cisco"}"#, on_bulk(0x01, last));
     let outs: Vec<&Call> = c
         .iter()

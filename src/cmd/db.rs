@@ -3,35 +3,10 @@
 
 use crate::cli::Args;
 use crate::core::db::{parse_id, Entry, Method};
-use crate::core::modeswitch::{self, unhex};
+use crate::core::modeswitch;
 use crate::error::{Error, Result};
 use crate::hw::dbfiles;
 use crate::out::Out;
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// The messages a method sends (its fixed ones, then the entry's own).
-pub fn method_messages(e: &Entry) -> Vec<Vec<u8>> {
-    let fixed: Vec<Vec<u8>> = match e.method {
-        Method::StandardEject => modeswitch::STANDARD_EJECT
-            .iter()
-            .map(|m| unhex(m))
-            .collect(),
-        Method::HuaweiNew => vec![unhex(modeswitch::HUAWEI_NEW)],
-        Method::HuaweiAlt => vec![unhex(modeswitch::HUAWEI_ALT)],
-        Method::Option => vec![unhex(modeswitch::OPTION)],
-        Method::Cisco => modeswitch::CISCO.iter().map(|m| unhex(m)).collect(),
-        _ => Vec::new(),
-    };
-    match e.method {
-        Method::Generic | Method::StandardEject => {
-            fixed.into_iter().chain(e.msgs.iter().cloned()).collect()
-        }
-        _ => fixed,
-    }
-}
 
 /// One match object as output.
 pub fn entry_out(key: &str, e: &Entry) -> Out {
@@ -43,7 +18,10 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
     if e.is_dummy() {
         o.set("action", "none (known device, no switching needed)");
     }
-    let msgs: Vec<String> = method_messages(e).iter().map(|m| hex(m)).collect();
+    let msgs: Vec<String> = modeswitch::fixed_messages(e)
+        .iter()
+        .map(|m| modeswitch::hex(m))
+        .collect();
     if !msgs.is_empty() {
         o.set("messages", msgs);
         o.set("interface", e.interface.unwrap_or(0));
@@ -139,13 +117,6 @@ pub fn run(mut args: Args) -> Result<()> {
     let o = Out::map()
         .with("id", format!("{vid:04x}:{pid:04x}"))
         .with("entries", Out::List(list));
-    print!(
-        "{}",
-        if json {
-            o.to_json() + "\n"
-        } else {
-            o.to_text()
-        }
-    );
+    super::print(&o, json)?;
     Ok(())
 }

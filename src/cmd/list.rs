@@ -73,13 +73,6 @@ pub fn run(mut args: Args) -> Result<()> {
     let devs = UsbSysfs::from_env().devices()?;
     let list: Vec<Out> = devs.iter().map(|d| device_out(&db, d)).collect();
     let o = Out::map().with("devices", Out::List(list));
-    print!(
-        "{}",
-        if json {
-            o.to_json() + "\n"
-        } else {
-            o.to_text()
-        }
-    );
+    super::print(&o, json)?;
     Ok(())
 }

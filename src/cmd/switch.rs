@@ -191,14 +191,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let sys = if no_bind { None } else { Some(&sysfs) };
     let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
     let o = Out::map().with("devices", Out::List(rep.devices));
-    print!(
-        "{}",
-        if json {
-            o.to_json() + "\n"
-        } else {
-            o.to_text()
-        }
-    );
+    super::print(&o, json)?;
     if rep.failures.is_empty() {
         Ok(())
     } else {

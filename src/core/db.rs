@@ -271,76 +271,94 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
 
 type Why = std::result::Result<(), String>;
 
-fn int_in(v: &Out, field: &str, max: u32) -> std::result::Result<u32, String> {
-    match v {
-        Out::Int(n) if (0..=i64::from(max)).contains(n) => Ok(*n as u32),
-        _ => Err(format!("{field} must be an integer 0..={max}")),
-    }
-}
+/// The integer fields of a match object and their largest values; then the lists
+/// and flags. One table, so that each rule is written (and its error worded) once.
+const INTS: [(&str, u32); 10] = [
+    ("t_vendor", 0xffff),
+    ("t_class", 0xff),
+    ("modeval", 0xffff),
+    ("msg_endpoint", 0xff),
+    ("response_endpoint", 0xff),
+    ("interface", 0xff),
+    ("config", 0xff),
+    ("alt", 0xff),
+    ("wait", MAX_WAIT_S),
+    ("release_delay", MAX_RELEASE_DELAY_MS),
+];
+const FLAGS: [&str; 5] = ["response", "reset", "no_driver", "check", "detach_storage"];
 
-fn flag(v: &Out, field: &str) -> std::result::Result<bool, String> {
-    // usbmode's converter writes JSON booleans; accept 0/1 too.
+fn int_in(v: &Out, max: u32) -> Option<u32> {
     match v {
-        Out::Bool(b) => Ok(*b),
-        Out::Int(0) => Ok(false),
-        Out::Int(1) => Ok(true),
-        _ => Err(format!("{field} must be true or false")),
+        Out::Int(n) if (0..=i64::from(max)).contains(n) => Some(*n as u32),
+        _ => None,
     }
-}
-
-fn list<'a>(v: &'a Out, field: &str, max: usize) -> std::result::Result<&'a [Out], String> {
-    let l = v.as_list().ok_or_else(|| format!("{field} must be a list"))?;
-    if l.len() > max {
-        return Err(format!("{field}: more than {max} entries"));
-    }
-    Ok(l)
 }
 
 /// Set one field of a match object (the JSON key and value). Unknown keys
 /// (usbmode's "inquire", anything newer) are not ours to act on.
 fn set_field(e: &mut Entry, k: &str, v: &Out, msgs: &[Vec<u8>]) -> Why {
-    let byte = |v| int_in(v, k, 0xff).map(|n| Some(n as u8));
-    match k {
-        "t_vendor" => e.t_vendor = Some(int_in(v, k, 0xffff)? as u16),
-        "t_product" => {
-            e.t_product.clear();
-            for p in list(v, k, 256)? {
-                e.t_product.push(int_in(p, k, 0xffff)? as u16);
-            }
+    if let Some(n) = INTS.iter().position(|(name, _)| *name == k) {
+        let max = INTS.get(n).map_or(0, |f| f.1);
+        let x = int_in(v, max).ok_or_else(|| format!("{k} must be an integer 0..={max}"))?;
+        let (w, b) = (Some(x as u16), Some(x as u8));
+        match n {
+            0 => e.t_vendor = w,
+            1 => e.t_class = b,
+            2 => e.modeval = w,
+            3 => e.msg_endpoint = b,
+            4 => e.response_endpoint = b,
+            5 => e.interface = b,
+            6 => e.config = b,
+            7 => e.alt = b,
+            8 => e.wait = x,
+            _ => e.release_delay = x,
         }
-        "t_class" => e.t_class = byte(v)?,
-        "mode" => {
-            let s = v.as_str().ok_or("mode must be a string")?;
-            if s.len() > 64 {
-                return Err("mode: name too long".into());
-            }
-            e.method = Method::from_name(s);
+    } else if let Some(n) = FLAGS.iter().position(|name| *name == k) {
+        // usbmode's converter writes JSON booleans; accept 0/1 too.
+        let on = match v {
+            Out::Bool(b) => *b,
+            Out::Int(x @ (0 | 1)) => *x == 1,
+            _ => return Err(format!("{k} must be true or false")),
+        };
+        match n {
+            0 => e.response = on,
+            1 => e.reset = on,
+            2 => e.no_driver = on,
+            3 => e.check = on,
+            _ => e.detach_storage = on,
         }
-        "modeval" => e.modeval = Some(int_in(v, k, 0xffff)? as u16),
-        "msg" => {
-            e.msgs.clear();
-            for i in list(v, k, MAX_MSGS)? {
-                let i = int_in(i, "msg index", u32::MAX)?;
+    } else if k == "mode" {
+        match v.as_str() {
+            Some(s) if s.len() <= 64 => e.method = Method::from_name(s),
+            _ => return Err("mode must be a name (a string of at most 64 bytes)".into()),
+        }
+    } else if k == "t_product" || k == "msg" {
+        let prod = k == "t_product";
+        let (max, n) = if prod {
+            (0xffff, 256)
+        } else {
+            (u32::MAX, MAX_MSGS)
+        };
+        let l = v
+            .as_list()
+            .filter(|l| l.len() <= n)
+            .ok_or_else(|| format!("{k} must be a list of at most {n} integers"))?;
+        e.t_product
+            .truncate(if prod { 0 } else { e.t_product.len() });
+        e.msgs.truncate(if prod { e.msgs.len() } else { 0 });
+        for x in l {
+            let x =
+                int_in(x, max).ok_or_else(|| format!("{k}: each must be an integer 0..={max}"))?;
+            if prod {
+                e.t_product.push(x as u16);
+            } else {
                 let m = msgs
-                    .get(i as usize)
+                    .get(x as usize)
                     .filter(|m| !m.is_empty())
-                    .ok_or_else(|| format!("msg index {i} is not a valid message"))?;
+                    .ok_or_else(|| format!("msg index {x} is not a valid message"))?;
                 e.msgs.push(m.clone());
             }
         }
-        "msg_endpoint" => e.msg_endpoint = byte(v)?,
-        "response" => e.response = flag(v, k)?,
-        "response_endpoint" => e.response_endpoint = byte(v)?,
-        "interface" => e.interface = byte(v)?,
-        "config" => e.config = byte(v)?,
-        "alt" => e.alt = byte(v)?,
-        "wait" => e.wait = int_in(v, k, MAX_WAIT_S)?,
-        "release_delay" => e.release_delay = int_in(v, k, MAX_RELEASE_DELAY_MS)?,
-        "reset" => e.reset = flag(v, k)?,
-        "no_driver" => e.no_driver = flag(v, k)?,
-        "check" => e.check = flag(v, k)?,
-        "detach_storage" => e.detach_storage = flag(v, k)?,
-        _ => {}
     }
     Ok(())
 }
@@ -354,7 +372,11 @@ fn line_field(w: &str) -> (&str, Out) {
     };
     let hex = matches!(k, "v" | "p");
     let num = |x: &str| {
-        let n = if hex { hex16(x).map(i64::from) } else { x.parse::<u32>().ok().map(i64::from) };
+        let n = if hex {
+            hex16(x).map(i64::from)
+        } else {
+            x.parse::<u32>().ok().map(i64::from)
+        };
         n.map_or_else(|| Out::Str(x.to_string()), Out::Int)
     };
     let key = match k {
@@ -375,7 +397,9 @@ impl Db {
     pub fn parse(text: &str, source: &str) -> Result<Db> {
         let bad = |what: &str| Error::new(format!("{source}: {what}; fix or remove it"));
         if text.len() > MAX_DB_BYTES {
-            return Err(bad(&format!("larger than {MAX_DB_BYTES} bytes, not a device database")));
+            return Err(bad(&format!(
+                "larger than {MAX_DB_BYTES} bytes, not a device database"
+            )));
         }
         let root = json::parse(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
         if root.as_map().is_none() {
@@ -398,16 +422,22 @@ impl Db {
             .collect();
         for (id, matches) in devs_v {
             let Some(matches) = matches.as_map() else {
-                db.warnings
-                    .push(format!("{source}: {}: not a table of match objects", clip(id)));
+                db.warnings.push(format!(
+                    "{source}: {}: not a table of match objects",
+                    clip(id)
+                ));
                 continue;
             };
             for (key, obj) in matches {
-                let parsed = obj.as_map().ok_or_else(|| "not an object".to_string()).and_then(|o| {
-                    let mut e = Entry::default();
-                    o.iter().try_for_each(|(k, v)| set_field(&mut e, k, v, &msgs))?;
-                    Ok(e)
-                });
+                let parsed = obj
+                    .as_map()
+                    .ok_or_else(|| "not an object".to_string())
+                    .and_then(|o| {
+                        let mut e = Entry::default();
+                        o.iter()
+                            .try_for_each(|(k, v)| set_field(&mut e, k, v, &msgs))?;
+                        Ok(e)
+                    });
                 db.add(source, id, key, parsed)?;
             }
         }
@@ -418,10 +448,14 @@ impl Db {
     pub fn parse_lines(text: &str, source: &str) -> Result<Db> {
         let bad = |what: &str| Error::new(format!("{source}: {what}"));
         if text.len() > MAX_DB_BYTES {
-            return Err(bad(&format!("larger than {MAX_DB_BYTES} bytes, not a device database")));
+            return Err(bad(&format!(
+                "larger than {MAX_DB_BYTES} bytes, not a device database"
+            )));
         }
         if text.lines().next() != Some(LINES_MAGIC) {
-            return Err(bad(&format!("not a device list (first line is not '{LINES_MAGIC}')")));
+            return Err(bad(&format!(
+                "not a device list (first line is not '{LINES_MAGIC}')"
+            )));
         }
         let mut db = Db::default();
         let mut msgs = Vec::new();
@@ -437,8 +471,10 @@ impl Db {
                 continue;
             }
             let ("d", Some(id), Some(key), Some(mode)) = (rec, w.next(), w.next(), w.next()) else {
-                db.warnings
-                    .push(format!("{source}: line {}: not a device record; skipped", n + 1));
+                db.warnings.push(format!(
+                    "{source}: line {}: not a device record; skipped",
+                    n + 1
+                ));
                 continue;
             };
             let mut e = Entry::default();
@@ -478,8 +514,10 @@ impl Db {
         parsed: std::result::Result<Entry, String>,
     ) -> Result<()> {
         let Some((vid, pid)) = parse_id(id) else {
-            self.warnings
-                .push(format!("{source}: device id '{}' is not vvvv:pppp", clip(id)));
+            self.warnings.push(format!(
+                "{source}: device id '{}' is not vvvv:pppp",
+                clip(id)
+            ));
             return Ok(());
         };
         match parsed {
@@ -551,7 +589,10 @@ impl Db {
 
     /// All match objects of a device id (for `db lookup` when strings are unknown).
     pub fn entries(&self, vid: u16, pid: u16) -> Vec<(&str, &Entry)> {
-        self.of(vid, pid).iter().map(|(_, k, e)| (k.as_str(), e)).collect()
+        self.of(vid, pid)
+            .iter()
+            .map(|(_, k, e)| (k.as_str(), e))
+            .collect()
     }
 
     /// Is this id known to the database as a device to switch?

@@ -135,10 +135,6 @@ impl Trace {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// Run one step. Ok(()) or the error.
 fn step(be: &mut dyn UsbBackend, s: &Step, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
     match s {
@@ -156,7 +152,10 @@ fn step(be: &mut dyn UsbBackend, s: &Step, dev: &mut UsbDevice, t: &mut Trace) -
             timeout_ms,
         } => {
             be.bulk_write(*ep, data, *timeout_ms)?;
-            t.note(format!("sent {} to endpoint 0x{ep:02x}", hex(data)));
+            t.note(format!(
+                "sent {} to endpoint 0x{ep:02x}",
+                modeswitch::hex(data)
+            ));
         }
         Step::BulkIn {
             ep,
