@@ -1,4 +1,5 @@
-//! Fuzz the device-database loader: any bytes must give a `Db` or an error,
+//! Fuzz the device-database loader (both forms: text starting with `L` is read as
+//! the line form, anything else as JSON): any bytes must give a `Db` or an error,
 //! never a panic; whatever loads must look up, merge and plan without one.
 #![no_main]
 
@@ -10,7 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(db) = Db::parse(text, "fuzz") else {
+    // The first byte picks the form: usbmode's JSON or umodem's line form.
+    let parsed = match text.strip_prefix('L') {
+        Some(lines) => Db::parse_lines(lines, "fuzz"),
+        None => Db::parse(text, "fuzz"),
+    };
+    let Ok(db) = parsed else {
         return;
     };
     let dev = UsbDevice {
