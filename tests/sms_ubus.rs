@@ -112,6 +112,11 @@ fn calls_become_jobs_or_are_refused() {
     assert_eq!(names, ["sms_list", "sms_send", "sms_delete", "ussd"]);
 }
 
+/// As `ubus call` prints it, read back by serde_json (our JSON tree, through its text).
+fn sj(b: BlobMsg) -> serde_json::Value {
+    serde_json::from_str(&b.to_json().to_json()).expect("our JSON output is JSON")
+}
+
 #[test]
 fn answers_as_ubus_shows_them() {
     let (c, a) = ubus_answer(&Ok(Outcome::Ussd(Answer {
@@ -119,7 +124,7 @@ fn answers_as_ubus_shows_them() {
         text: Some("1. Balance".into()),
     })));
     assert_eq!(c, st::OK);
-    let json = BlobMsg::Table(a).to_json();
+    let json = sj(BlobMsg::Table(a));
     assert_eq!(
         json,
         serde_json::json!({"status": "reply needed", "open": true, "text": "1. Balance"})
@@ -130,13 +135,13 @@ fn answers_as_ubus_shows_them() {
         text: None,
     })));
     assert_eq!(
-        BlobMsg::Table(a).to_json(),
+        sj(BlobMsg::Table(a)),
         serde_json::json!({"status": "ended by the network", "open": false})
     );
     let (c, a) = ubus_answer(&Ok(Outcome::Sent(vec![7, 8])));
     assert_eq!(c, st::OK);
     assert_eq!(
-        BlobMsg::Table(a).to_json(),
+        sj(BlobMsg::Table(a)),
         serde_json::json!({"parts": 2, "references": [7, 8]})
     );
     let e = umodem::Error::with_code(
@@ -146,7 +151,7 @@ fn answers_as_ubus_shows_them() {
     let (c, a) = ubus_answer(&Err(e));
     assert_eq!(c, st::UNKNOWN_ERROR);
     assert_eq!(
-        BlobMsg::Table(a).to_json()["error"],
+        sj(BlobMsg::Table(a))["error"],
         "sending the message: the modem answered +CMS ERROR: 500"
     );
     let (c, _) = ubus_answer(&Err(umodem::Error::with_code(2, "no message 7")));

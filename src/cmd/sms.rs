@@ -382,6 +382,9 @@ fn blob_of(o: Out) -> Option<BlobMsg> {
             Err(_) => BlobMsg::Int64(i),
         },
         Out::Str(s) => BlobMsg::String(s),
+        // Only parsed JSON has these (a number beyond i64 or with a fraction); kept
+        // as written rather than pulling float parsing into the binary.
+        Out::Num(t) => BlobMsg::String(t),
         Out::List(l) => BlobMsg::Array(l.into_iter().filter_map(blob_of).collect()),
         Out::Map(m) => BlobMsg::Table(
             m.into_iter()
