@@ -3,9 +3,11 @@
 #
 # t_setup makes a scratch dir $T with:
 #   $T/bb    busybox applets only (so the scripts meet OpenWrt's tools, not GNU's)
-#   $T/stub  fakes, first in PATH: logger, sleep, umodem, pppd, ifup, ifdown, uci
+#   $T/stub  fakes, first in PATH: logger, sleep, date, umodem, pppd, ifup, ifdown, uci
 #   $T/calls every fake appends what it was asked to do here
 #   $T/syslog  what went to logger
+# sleep returns at once; with a simulated clock (t_clock: seconds in $T/clock) it
+# moves the clock instead, and `date +%s` tells the clock's time.
 # and sets PATH to $T/stub:$T/bb and nothing else.
 
 REPO="${REPO:-$(pwd)}"
@@ -80,9 +82,26 @@ t_setup() {
 	: >"$T/calls"
 	: >"$T/syslog"
 	t_stub logger 'echo "logger $*" >>"$T/syslog"'
-	t_stub sleep 'echo "sleep $*" >>"$T/calls"'
+	t_stub sleep '
+echo "sleep $*" >>"$T/calls"
+if [ -f "$T/clock" ]; then
+	c=$(cat "$T/clock")
+	awk -v c="$c" -v d="$1" "BEGIN { print c + d }" >"$T/clock"
+fi
+exit 0'
+	t_stub date '
+if [ "$1" = +%s ] && [ -f "$T/clock" ]; then
+	awk -v c="$(cat "$T/clock")" "BEGIN { printf \"%d\\n\", 1700000000 + c }"
+	exit 0
+fi
+exec "$T/bb/date" "$@"'
 	export PATH="$T/stub:$T/bb"
 	export T
+}
+
+# t_clock: start a simulated clock at 0 s (see t_setup).
+t_clock() {
+	echo 0 >"$T/clock"
 }
 
 # A `uci` in PATH backed by tests/shell/lib/uci-stub.sh, with its config in

@@ -1,11 +1,13 @@
 # Fakes of umodem and pppd for the handler tests (sourced after common.sh,
 # after t_setup). Their script lives in files under $T:
-#   ports.txt    what `umodem ports` prints (from the call FAKE_PORTS_AFTER+1 on)
-#   prepare.rc   exit status of `umodem prepare` (default 0)
+#   ports.txt    what `umodem ports` prints (from the call FAKE_PORTS_AFTER+1 on);
+#                ports-noprobe.txt, if present, what `umodem ports --no-probe` prints
+#   prepare.rc   exit status of `umodem prepare` (default 0); prepare.secs: how
+#                long it takes (it sleeps: the simulated clock moves)
 #   info.txt     what `umodem info` prints
 #   connect.rc   exit status of `umodem connect`; connect.status: what it writes
 #                to $UMODEM_STATUS, if present
-#   pppd.rc      exit status of pppd (default 0)
+#   pppd.rc      exit status of pppd (default 0); pppd.secs: how long it runs
 # Both append their argv to $T/calls (one line per call). Secrets are never
 # written there by the fakes: `umodem prepare` only says whether UMODEM_PIN
 # equals $FAKE_PIN; pppd copies its options file to $T/optfile.copy (outside
@@ -18,6 +20,10 @@ shift
 echo "umodem $cmd $*" >>"$T/calls"
 case "$cmd" in
 ports)
+	if [ "$1" = --no-probe ] && [ -f "$T/ports-noprobe.txt" ]; then
+		cat "$T/ports-noprobe.txt"
+		exit 0
+	fi
 	n=$(cat "$T/ports.n" 2>/dev/null || echo 0)
 	n=$((n + 1))
 	echo "$n" >"$T/ports.n"
@@ -32,6 +38,7 @@ prepare)
 	else
 		echo "  prepare pin other" >>"$T/calls"
 	fi
+	[ -f "$T/prepare.secs" ] && sleep "$(cat "$T/prepare.secs")"
 	exit "$(cat "$T/prepare.rc" 2>/dev/null || echo 0)"
 	;;
 info)
@@ -61,6 +68,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 echo "  pppd env UMODEM_APN=${UMODEM_APN-<unset>}" >>"$T/calls"
+[ -f "$T/pppd.secs" ] && sleep "$(cat "$T/pppd.secs")"
 if [ -n "$conn" ]; then
 	sh -c "$conn"
 	echo "  pppd connect_exit $?" >>"$T/calls"
@@ -78,12 +86,38 @@ netifd_root() {
 
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
 # Its argv (what netifd would show in /proc/PID/cmdline) goes to $T/handler.argv.
+# netifd's view of the interface (the stub's state) is in $T/netifd-state.
+# (ash says "Terminated" when the stub plays netifd killing a setup.)
 handler() {
 	echo "./umodem.sh umodem $1 $2 $3" >>"$T/handler.argv"
 	(
 		cd "$ROOT/lib/netifd/proto" &&
-			NETIFD_LOG="$T/netifd" UMODEM_RUNDIR="$T/run" UMODEM_PIN_STATE="$T/pinstate" \
-				UMODEM_APN_TABLE="$T/apn.tsv" "$BB" ash ./umodem.sh umodem "$1" "$2" "$3" ""
+			NETIFD_LOG="$T/netifd" NETIFD_STATE="$T/netifd-state" UMODEM_RUNDIR="$T/run" \
+				UMODEM_PIN_STATE="$T/pinstate" UMODEM_APN_TABLE="$T/apn.tsv" \
+				exec "$BB" ash ./umodem.sh umodem "$1" "$2" "$3" ""
+	)
+}
+
+# task_wait IFACE: wait (at most 20 s) for the process setup started with
+# proto_run_command (NETIFD_RUN=1) to end, as netifd would; print its status.
+task_wait() {
+	local n=0
+	while [ -s "$T/netifd-state/$1.task.pid" ] && [ ! -s "$T/netifd-state/$1.task.rc" ] &&
+		[ "$n" -lt 400 ]; do
+		usleep 50000
+		n=$((n + 1))
+	done
+	cat "$T/netifd-state/$1.task.rc" 2>/dev/null
+}
+
+# model IFACE JSON: netifd's loop for IFACE (tests/shell/lib/netifd-model.sh) on
+# the simulated clock, with NETIFD_RUN=1; the NM_* settings apply.
+model() {
+	(
+		export NETIFD_RUN=1 NM_SIM=1 NM_CLOCK="cat '$T/clock'" NETIFD_LOG="$T/netifd" \
+			NETIFD_STATE="$T/netifd-state"
+		. "$REPO/tests/shell/lib/netifd-model.sh"
+		netifd_model "$@"
 	)
 }
 
@@ -91,7 +125,9 @@ handler() {
 scenario() {
 	echo "--- $*"
 	rm -f "$T/netifd" "$T/ports.txt" "$T/ports.n" "$T/prepare.rc" "$T/info.txt" "$T/connect.rc" \
-		"$T/connect.status" "$T/pppd.rc" "$T/optfile.mode" "$T/optfile.copy"
+		"$T/connect.status" "$T/pppd.rc" "$T/optfile.mode" "$T/optfile.copy" \
+		"$T/ports-noprobe.txt" "$T/prepare.secs" "$T/pppd.secs" "$T/clock"
+	rm -rf "$T/netifd-state"
 	: >"$T/calls"
 	: >"$T/handler.argv"
 	: >"$T/syslog"

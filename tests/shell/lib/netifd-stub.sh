@@ -9,16 +9,33 @@
 #   proto_notify_error IFACE CODE...       proto_block_restart IFACE
 #   proto_set_available IFACE 0|1          proto_kill_command IFACE [SIGNAL]
 #   proto_init_update IFNAME UP [EXT]      proto_send_update IFACE
-#   proto_setup_failed IFACE
+#   proto_setup_failed IFACE               proto_add_host_dependency IFACE HOST [IF]
 #   proto_run_command IFACE                then one "  argv WORD" line per word
 #                                          and one "  env NAME=VALUE" per export
 #   task_exit IFACE STATUS                 (see NETIFD_RUN below)
 #
-# proto_run_command: netifd would start the command as its child with the
-# exported variables added to its environment. With NETIFD_RUN=1 this stand-in
-# runs it in the foreground the same way (argv[0] looked up by its base name in
-# PATH, so tests can put a fake pppd there) and logs its exit status; the test
-# then plays netifd's part and runs teardown with ERROR=STATUS.
+# What netifd does with those messages (seen running OpenWrt's netifd 23.05,
+# proto-shell.c and interface.c) is kept in $NETIFD_STATE/IFACE.* when
+# NETIFD_STATE is set, for the model of netifd's loop (netifd-model.sh):
+#   autostart   0 after proto_block_restart (netifd restarts nothing until ifup)
+#   available   what proto_set_available said
+#   errors      the codes of proto_notify_error (netifd clears them at each setup)
+#   task.pid / task.rc   the proto_run_command process and its exit status
+# and these surprises are played as netifd plays them:
+# - proto_set_available IFACE 0 while setup runs: netifd tears the interface down
+#   at once, which kills the running setup script with SIGTERM (here: the handler
+#   gets SIGTERM in proto_set_available; nothing after it runs);
+# - proto_run_command with more than 62 words (argv[0] included; argv[64] in
+#   proto-shell.c) or more than 30 exported variables: netifd refuses it (ubus
+#   "Invalid argument"), starts nothing, and the call returns non-zero.
+#
+# proto_run_command: netifd starts the command as its child, with the exported
+# variables added to its environment, and goes on; setup returns while it runs.
+# With NETIFD_RUN=1 this stand-in starts it the same way, in the background
+# (argv[0] looked up by its base name in PATH, so tests can put a fake pppd
+# there), logs "task_exit IFACE STATUS" when it ends and keeps the status in
+# $NETIFD_STATE/IFACE.task.rc: a test plays netifd's part with netifd-model.sh
+# (or waits for the task and runs teardown with ERROR=STATUS itself).
 #
 # jshn stand-in: json_load takes a flat JSON object whose values are strings,
 # numbers, booleans (loaded as 1/0, as jshn does) or arrays of those: the shape
@@ -243,10 +260,22 @@ proto_add_dns_server() { append PROTO_DNS "$1"; }
 proto_add_ipv4_address() { append PROTO_IPADDR "$1/$2/$3/$4"; }
 proto_send_update() {
 	_stub_log "proto_send_update $1 ipaddr=$PROTO_IPADDR dns=$PROTO_DNS"
+	_stub_state "$1" up 1
 }
 proto_add_data() { :; }
 proto_close_data() { :; }
 proto_set_keep() { :; }
+
+# _stub_state IFACE KEY [VALUE]: netifd's view of IFACE (see the top).
+_stub_state() {
+	[ -n "$NETIFD_STATE" ] || return 0
+	mkdir -p "$NETIFD_STATE"
+	if [ $# -ge 3 ]; then
+		echo "$3" >"$NETIFD_STATE/$1.$2"
+	else
+		cat "$NETIFD_STATE/$1.$2" 2>/dev/null
+	fi
+}
 
 proto_export() {
 	local var="VAR${_EXPORT_VAR:-0}"
@@ -256,7 +285,7 @@ proto_export() {
 }
 
 proto_run_command() {
-	local interface="$1" var a bin rc
+	local interface="$1" var a bin n=0
 	shift
 	_stub_log "proto_run_command $interface"
 	for a in "$@"; do
@@ -264,41 +293,83 @@ proto_run_command() {
 	done
 	for var in $_EXPORT_VARS; do
 		eval "_stub_log \"  env \${$var}\""
+		n=$((n + 1))
 	done
+	if [ $# -gt 62 ] || [ "$n" -gt 30 ]; then
+		_stub_log "proto_run_command_refused $interface ($# words, $n variables)"
+		return 1
+	fi
 	[ "$NETIFD_RUN" = 1 ] || return 0
 	bin=$(command -v "${1##*/}") || {
 		_stub_log "task_exit $interface 127"
+		_stub_state "$interface" task.rc 127
 		return 0
 	}
 	shift
+	rm -f "$NETIFD_STATE/$interface.task.rc" 2>/dev/null
 	(
 		for var in $_EXPORT_VARS; do
 			eval "export -- \"\${$var}\""
 		done
-		exec "$bin" "$@"
-	) </dev/null
-	rc=$?
-	_stub_log "task_exit $interface $rc"
+		"$bin" "$@" </dev/null >>"${NETIFD_TASK_LOG:-/dev/null}" 2>&1 &
+		a=$!
+		_stub_state "$interface" task.pid "$a"
+		wait "$a"
+		a=$?
+		_stub_log "task_exit $interface $a"
+		_stub_state "$interface" task.rc "$a"
+	) </dev/null >/dev/null 2>&1 &
+	# Once netifd has been told, the process exists: wait for its pid.
+	n=0
+	while [ -n "$NETIFD_STATE" ] && [ ! -s "$NETIFD_STATE/$interface.task.pid" ] &&
+		[ ! -s "$NETIFD_STATE/$interface.task.rc" ] && [ "$n" -lt 100 ]; do
+		usleep 20000
+		n=$((n + 1))
+	done
+	return 0
 }
 
 proto_kill_command() {
+	local pid
 	_stub_log "proto_kill_command $*"
+	pid=$(_stub_state "$1" task.pid)
+	[ -n "$pid" ] && [ -z "$(_stub_state "$1" task.rc)" ] && kill "-${2:-TERM}" "$pid" 2>/dev/null
+	return 0
 }
 
 proto_notify_error() {
+	local interface="$1"
 	_stub_log "proto_notify_error $*"
+	shift
+	[ -n "$NETIFD_STATE" ] && mkdir -p "$NETIFD_STATE" && echo "$*" >>"$NETIFD_STATE/$interface.errors"
+	return 0
 }
 
 proto_block_restart() {
 	_stub_log "proto_block_restart $1"
+	_stub_state "$1" autostart 0
 }
 
 proto_set_available() {
+	local was
 	_stub_log "proto_set_available $1 $2"
+	was=$(_stub_state "$1" available)
+	_stub_state "$1" available "$2"
+	# netifd tears down an interface that goes unavailable, killing its setup.
+	if [ "$_STUB_ACTION" = setup ] && [ "$2" = 0 ] && [ "$was" != 0 ] &&
+		[ "$_STUB_IFACE" = "$1" ]; then
+		_stub_log "netifd_kills_setup $1 (SIGTERM: unavailable)"
+		kill -TERM $$
+	fi
+	return 0
 }
 
 proto_setup_failed() {
 	_stub_log "proto_setup_failed $1"
+}
+
+proto_add_host_dependency() {
+	_stub_log "proto_add_host_dependency $*"
 }
 
 init_proto() {
@@ -321,6 +392,8 @@ init_proto() {
 		}
 		;;
 	setup | teardown | renew)
+		_STUB_ACTION="$cmd"
+		_STUB_IFACE="$1"
 		interface="$1"
 		shift
 		data="$1"
@@ -334,6 +407,8 @@ init_proto() {
 				return 1
 			}
 			_stub_log "$cmd $interface"
+			# the script netifd would kill on ifdown (netifd-model.sh)
+			[ "$cmd" = setup ] && _stub_state "$interface" setup.pid $$
 			eval "proto_$1_$cmd \"\$interface\" \"\$ifname\""
 			_stub_log "${cmd}_return $interface $?"
 		}
