@@ -80,6 +80,7 @@ export FAKE_STATUS="$BIN/umodem-sim ctl $T/sim/dev status"
 sc "PIN, APN from the SIM, dial: online"
 sim_start --pin 8328 --apn bredband.tre.se
 handler setup wwan '{"maxwait":5}'
+t_eq "$(task_wait wwan)" 0 "pppd ran and ended"
 t_has "$T/netifd" "  argv $T/sim/dev/ttyUSB0" "pppd on the modem port found in sysfs"
 t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN from the IMSI"
 t_has "$T/syslog" "network 24002" "APN choice logged"
@@ -123,6 +124,7 @@ sc "network refuses the call"
 sim_start --no-pin --fault refuse
 rm -f "$T/run/wwan.fails"
 handler setup wwan '{"apn":"internet","maxwait":5}'
+t_eq "$(task_wait wwan)" 8 "pppd gave up: exit 8"
 t_has "$T/calls" "pppd connect_exit 20" "connect: NO CARRIER"
 t_has "$T/netifd" "task_exit wwan 8" "pppd gave up"
 ERROR=8 handler teardown wwan '{"apn":"internet"}'

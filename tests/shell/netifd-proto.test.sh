@@ -35,9 +35,14 @@ no_secrets() {
 
 scenario dump
 out=$(cd "$ROOT/lib/netifd/proto" && "$BB" ash ./umodem.sh '' dump)
-for o in device:device apn service dialnumber username auth delay \
-	maxwait keepalive demand mtu ipv6 pppd_options dns peerdns bogus_dns dns_retries; do
-	case "$out" in *"[\"$o\","*) t_pass "dump declares $o" ;; *) t_fail "dump lacks $o: $out" ;; esac
+# proto 3g's and ppp.sh's options with their blobmsg types (3 string, 5 int,
+# 7 boolean, 1 array), then ours.
+for o in device:device,3 apn,3 service,3 dialnumber,3 username,3 keepalive,3 \
+	keepalive_adaptive,7 demand,5 pppd_options,3 connect:file,3 disconnect:file,3 ipv6,3 \
+	authfail,7 mtu,5 pppname,3 unnumbered,3 reqprefix,3 persist,7 maxfail,5 holdoff,5 \
+	sourcefilter,7 delegate,7 norelease,7 dns,1 peerdns,7 auth,3 delay,5 maxwait,5 \
+	bogus_dns,1 dns_retries,5; do
+	case "$out" in *"[\"${o%,*}\",${o##*,}]"*) t_pass "dump declares $o" ;; *) t_fail "dump lacks $o: $out" ;; esac
 done
 for o in pincode password; do
 	case "$out" in *"\"$o\""*) t_fail "dump declares $o (netifd would pass it in argv): $out" ;;
@@ -52,6 +57,7 @@ export NETIFD_RUN=1
 uci set network.wwan.password="$PASS"
 uci commit network
 handler setup wwan "{$BASE,\"username\":\"bob\",\"auth\":\"chap\",\"service\":\"umts_only\"}"
+t_eq "$(task_wait wwan)" 0 "pppd ran and exited 0"
 t_hasnt "$T/handler.argv" "$PIN" "PIN not in the handler's argv (netifd's JSON)"
 t_hasnt "$T/handler.argv" 's3cr' "password not in the handler's argv (netifd's JSON)"
 t_has "$T/calls" "umodem prepare --port /dev/ttyUSB2 --service umts_only --state-dir $T/pinstate" "prepare on the control port"
@@ -68,7 +74,8 @@ t_hasnt "$T/netifd" "proto_notify_error" "no error on success"
 t_has "$T/calls" "  connect env UMODEM_APN=internet.example UMODEM_STATUS=$T/run/wwan.connect" "pppd passes the APN on to connect"
 t_eq "$(cat "$T/optfile.mode")" 600 "options file is 0600"
 t_eq "$(cat "$T/optfile.copy")" "user \"bob\"
-password \"s3cr\\\"t\\\\pw\"" "options file holds quoted user and password"
+password \"s3cr\\\"t\\\\pw\"
+set AUTOIPV6=1" "options file holds quoted user and password, and pppd's variables"
 t_has "$T/netifd" "task_exit wwan 0" "task ran"
 t_has "$T/syslog" "using the configured apn 'internet.example'" "APN choice logged"
 no_secrets success
@@ -124,11 +131,23 @@ t_eq "$(grep -c '^sleep 1$' "$T/calls")" 2 "waited maxwait=2 polls"
 t_hasnt "$T/calls" "umodem prepare" "prepare not run"
 
 scenario "modem appears just as the wait runs out"
+# netifd kills setup when it marks the interface unavailable: teardown (no
+# ERROR) looks again, without AT probes, as the tty hotplug script does.
 echo "$PORTS" >"$T/ports.txt"
 export FAKE_PORTS_AFTER=3
 handler setup wwan "{$BASE}"
 t_has "$T/netifd" "proto_notify_error wwan NO_DEVICE" "gave up waiting"
-t_eq "$(grep proto_set_available "$T/netifd" | tr '\n' ' ')" "proto_set_available wwan 0 proto_set_available wwan 1 " "but marks it available again"
+t_has "$T/netifd" "netifd_kills_setup wwan" "netifd killed setup as it went unavailable"
+t_hasnt "$T/netifd" "setup_return" "nothing ran after proto_set_available 0"
+handler teardown wwan "{$BASE}"
+t_eq "$(grep proto_set_available "$T/netifd" | tr '\n' ' ')" "proto_set_available wwan 0 proto_set_available wwan 1 " "teardown marks it available again"
+t_has "$T/calls" "umodem ports --no-probe" "teardown looked without AT probes"
+t_has "$T/syslog" "a modem is there now: interface available again" "and said so"
+: >"$T/netifd"
+: >"$T/ports.txt"
+handler setup wwan "{$BASE}"
+handler teardown wwan "{$BASE}"
+t_eq "$(grep proto_set_available "$T/netifd" | tr '\n' ' ')" "proto_set_available wwan 0 " "no modem at teardown either: stays unavailable"
 
 scenario "modem appears while waiting"
 echo "$PORTS" >"$T/ports.txt"
@@ -154,18 +173,21 @@ scenario "APN from the SIM"
 echo "$PORTS" >"$T/ports.txt"
 printf 'modem.0.sim.imsi=240021234567890\n' >"$T/info.txt"
 printf '24001\tonline.telia.se\n24002\tbredband.tre.se\n310410\tbroadband\tu\tp\n' >"$T/apn.tsv"
-handler setup wwan '{"maxwait":1}'
+NETIFD_RUN=1 handler setup wwan '{"maxwait":1}'
+task_wait wwan >/dev/null
 t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN taken from the table"
 t_has "$T/syslog" "using 'bredband.tre.se', the provider table's entry for network 24002" "choice logged with reason"
-t_hasnt "$T/netifd" "  argv file" "no credentials: no options file"
+t_eq "$(cat "$T/optfile.copy")" "set AUTOIPV6=1" "no credentials: none in the options file"
 
 scenario "APN from the SIM, 3-digit MNC with credentials"
 echo "$PORTS" >"$T/ports.txt"
 printf 'modem.0.sim.imsi=310410123456789\n' >"$T/info.txt"
 NETIFD_RUN=1 handler setup wwan '{"maxwait":1}'
+task_wait wwan >/dev/null
 t_has "$T/netifd" "  env UMODEM_APN=broadband" "6-digit MCCMNC matched"
 t_eq "$(cat "$T/optfile.copy" 2>/dev/null)" 'user "u"
-password "p"' "table credentials go to the options file"
+password "p"
+set AUTOIPV6=1' "table credentials go to the options file"
 
 scenario "unknown network"
 echo "$PORTS" >"$T/ports.txt"
@@ -202,6 +224,46 @@ for c in "8 NO_CARRIER NO_CARRIER" "8 - CONNECT_FAILED" "8 \$(reboot) CONNECT_FA
 	esac
 done
 
+scenario "authfail: an auth failure blocks the restart (ppp.sh's meaning)"
+for a in "" '"authfail":false' '"authfail":true'; do
+	: >"$T/netifd"
+	ERROR=19 handler teardown wwan "{$BASE${a:+,$a}}"
+	t_has "$T/netifd" "proto_notify_error wwan AUTH_FAILED" "status 19 ${a:-(no authfail)}: AUTH_FAILED"
+	case "$a" in
+	*true) t_has "$T/netifd" "proto_block_restart wwan" "authfail: blocked" ;;
+	*) t_hasnt "$T/netifd" "proto_block_restart" "${a:-no authfail}: retried" ;;
+	esac
+done
+
+scenario "more pppd words than netifd takes"
+echo "$PORTS" >"$T/ports.txt"
+many=$(seq 1 40 | sed 's/^/opt/' | tr '\n' ' ')
+handler setup wwan "{$BASE,\"pppd_options\":\"$many\"}"
+t_has "$T/netifd" "proto_notify_error wwan INVALID_OPTIONS" "refused by the handler"
+t_has "$T/syslog" "netifd takes at most 62: shorten pppd_options" "with the reason"
+t_hasnt "$T/netifd" "proto_run_command" "nothing sent to netifd"
+t_has "$T/netifd" "proto_block_restart wwan" "not retried"
+
+scenario "netifd refuses the command anyway: counted, retried"
+echo "$PORTS" >"$T/ports.txt"
+rm -f "$T/run/wwan.fails"
+# the stub refuses more than 30 exported variables, as netifd does
+t_stub uci 'exit 1'
+(
+	cd "$ROOT/lib/netifd/proto" && NETIFD_LOG="$T/netifd" NETIFD_STATE="$T/netifd-state" \
+		UMODEM_RUNDIR="$T/run" _EXPORT_VAR=0 "$BB" ash -c '
+		. ../netifd-proto.sh
+		i=0
+		while [ $i -lt 30 ]; do proto_export "X$i=1"; i=$((i + 1)); done
+		INCLUDE_ONLY=1 . ./umodem.sh
+		json_load "{\"apn\":\"a\",\"maxwait\":1}"
+		proto_umodem_setup wwan'
+)
+t_has "$T/netifd" "proto_run_command_refused wwan" "netifd (stand-in) refused it"
+t_has "$T/netifd" "proto_notify_error wwan INTERNAL_ERROR" "setup reports it"
+t_eq "$(cat "$T/run/wwan.fails")" "1 INTERNAL_ERROR" "counted: the next setup waits"
+t_uci
+
 scenario "a connect failure in the full chain"
 echo "$PORTS" >"$T/ports.txt"
 rm -f "$T/run/wwan.fails"
@@ -209,11 +271,12 @@ echo 20 >"$T/connect.rc"
 echo NO_CARRIER >"$T/connect.status"
 echo 8 >"$T/pppd.rc"
 NETIFD_RUN=1 handler setup wwan "{$BASE}"
+t_eq "$(task_wait wwan)" 8 "pppd exited 8"
 t_has "$T/calls" "pppd connect_exit 20" "connect step failed"
 t_has "$T/netifd" "task_exit wwan 8" "pppd gave up"
 ERROR=8 handler teardown wwan "{$BASE}"
 t_has "$T/netifd" "proto_notify_error wwan NO_CARRIER" "netifd learns NO_CARRIER"
-t_eq "$(cat "$T/run/wwan.fails")" 1 "counted as a quick failure"
+t_eq "$(cat "$T/run/wwan.fails")" "1 NO_CARRIER" "counted as a quick failure"
 no_secrets "chain"
 
 for f in files/lib/netifd/proto/umodem.sh tests/shell/lib/netifd-stub.sh \

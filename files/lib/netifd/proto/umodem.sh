@@ -1,25 +1,43 @@
 #!/bin/sh
 # netifd protocol handler "umodem": a USB 3G stick dialled with pppd.
 #
-# An old `proto 3g` interface migrates by changing its proto to umodem: every 3g
-# option is understood. setup finds the modem (`umodem ports`), checks the SIM and
-# unlocks it (`umodem prepare`, PIN in the environment), then hands the port to
-# pppd, whose connect step is `umodem connect`. Secrets never reach an argv:
-# pincode and password are not declared options (netifd would put them in the
-# handler's argv) but read from uci by setup; the PIN goes by environment to
-# `umodem prepare`, the PPP username/password by a 0600 options file that pppd
-# reads with `file`.
+# An old `proto 3g` interface migrates by changing its proto to umodem: every
+# option of proto 3g and of its ppp base (ppp.sh) is understood, with the same
+# type and meaning, and reaches pppd as ppp.sh passes it. setup finds the modem
+# (`umodem ports`), checks the SIM and unlocks it (`umodem prepare`, PIN in the
+# environment), then hands the port to pppd, whose connect step is `umodem
+# connect`. Secrets never reach an argv: pincode and password are not declared
+# options (netifd would put them in the handler's argv) but read from uci by
+# setup; the PIN goes by environment to `umodem prepare`, the PPP username and
+# password by a 0600 options file that pppd reads with `file`.
 #
-# Restart policy (netifd restarts a failed setup at once, without end):
-# - faults only a person can fix (PIN, PUK, no SIM, bad options) call
-#   proto_block_restart: retrying could lock the SIM or would only spin;
-# - a missing modem sets the interface unavailable; the tty hotplug script
-#   (/etc/hotplug.d/tty/30-umodem) makes it available again on plug;
-# - transient faults (modem silent, SIM busy, pppd gave up) return 1 and netifd
-#   retries; each consecutive quick failure makes the next setup wait longer
-#   (5 s more each time, at most 60 s), so a broken modem cannot make netifd spin;
-# - a dropped link is redialled by pppd itself (persist, holdoff 10 s) up to
-#   maxfail 3 times, then pppd exits and netifd starts over from the SIM check.
+# How netifd treats a handler (seen running OpenWrt's netifd): when setup ends
+# and no proto_run_command process runs, netifd runs teardown at once, with no
+# ERROR in its environment, and then setup again at once, without end, unless
+# setup called proto_block_restart (no restart until `ifup`) or the interface
+# is unavailable. ERROR is set only when the pppd that setup started has exited
+# (its exit status). proto_set_available 0 during setup makes netifd kill setup
+# (SIGTERM) and run teardown. So nothing but this handler paces a failing modem.
+#
+# How each way out of setup is paced:
+# - INVALID_OPTIONS, NO_SIM, PIN_REQUIRED, PIN_FAILED, PIN_ATTEMPTS_LOW,
+#   PUK_REQUIRED: proto_block_restart (retrying could lock the SIM or would only
+#   spin); the next setup comes from a person's ifup, so the count is cleared;
+# - NO_DEVICE (no modem after maxwait, or it went away during prepare): counted,
+#   then the interface is unavailable until the tty hotplug script
+#   (/etc/hotplug.d/tty/30-umodem) sees a modem again; teardown looks once more,
+#   for a modem that came as setup gave up;
+# - MODEM_ERROR, SIM_FAILURE, PREPARE_FAILED, INTERNAL_ERROR: counted; netifd
+#   restarts setup at once and setup first waits (below);
+# - pppd started: a dropped link is redialled by pppd itself (persist, holdoff
+#   10 s, maxfail 3 unless configured), then pppd exits and teardown (ERROR set)
+#   counts the failure, unless the link lived 60 s: then the count is cleared.
+# The count of failed attempts in a row lives in /var/run/umodem/IFACE.fails
+# ("N LAST_ERROR"). Setup raises it before it returns or gives up the modem;
+# teardown without ERROR never lowers it (that teardown follows a failed setup
+# as well as an ifdown), unless pppd had run 60 s. After N failures the next
+# setup first waits 5 s, 10, 20, 40, then 60 s: a modem that answers ERROR to
+# everything gets 5 setups in its first minute, then one a minute.
 
 [ -n "$INCLUDE_ONLY" ] || {
 	NOT_INCLUDED=1
@@ -34,29 +52,48 @@ UMODEM_RUN="${UMODEM_RUNDIR:-/var/run/umodem}"
 # not make it try a rejected PIN again.
 UMODEM_PIN_STATE="${UMODEM_PIN_STATE:-/etc/umodem}"
 UMODEM_APN_TABLE="${UMODEM_APN_TABLE:-/usr/share/umodem/apn.tsv}"
+# As ppp.sh: no IPv6 on a kernel without it.
+UMODEM_IPV6_PROC="${UMODEM_IPV6_PROC:-/proc/sys/net/ipv6}"
+# netifd takes at most 62 words (argv[0] included) for a proto_run_command
+# (proto-shell.c: argv[64]); with more it refuses the command and no pppd runs.
+UMODEM_ARGV_MAX=62
 
 proto_umodem_init_config() {
 	no_device=1
 	available=1
-	# the options of proto 3g (and its ppp base) ... but not pincode and
-	# password: netifd passes every declared option to setup in its argv
-	# (/proc/PID/cmdline, readable by anyone), so setup reads those two from uci.
+	# Every option of proto 3g and of ppp.sh (its ppp base), with their types, but
+	# not pincode and password: netifd passes every declared option to setup in
+	# its argv (/proc/PID/cmdline, readable by anyone), so setup reads those two
+	# from uci.
 	proto_config_add_string "device:device"
 	proto_config_add_string apn
 	proto_config_add_string service
 	proto_config_add_string dialnumber
 	proto_config_add_string username
-	proto_config_add_string auth
-	proto_config_add_int delay
-	proto_config_add_int maxwait
 	proto_config_add_string keepalive
+	proto_config_add_boolean keepalive_adaptive
 	proto_config_add_int demand
-	proto_config_add_int mtu
-	proto_config_add_boolean ipv6
 	proto_config_add_string pppd_options
+	proto_config_add_string "connect:file"
+	proto_config_add_string "disconnect:file"
+	proto_config_add_string ipv6
+	proto_config_add_boolean authfail
+	proto_config_add_int mtu
+	proto_config_add_string pppname
+	proto_config_add_string unnumbered
+	proto_config_add_string reqprefix
+	proto_config_add_boolean persist
+	proto_config_add_int maxfail
+	proto_config_add_int holdoff
+	proto_config_add_boolean sourcefilter
+	proto_config_add_boolean delegate
+	proto_config_add_boolean norelease
 	proto_config_add_array dns
 	proto_config_add_defaults
 	# ... and ours
+	proto_config_add_string auth
+	proto_config_add_int delay
+	proto_config_add_int maxwait
 	proto_config_add_array bogus_dns
 	proto_config_add_int dns_retries
 }
@@ -65,43 +102,93 @@ umodem_log() {
 	logger -t umodem "$*"
 }
 
-# umodem_fail IFACE CODE [block]: report an error the netifd way.
+# Failed attempts in a row: "N LAST_ERROR" in $UMODEM_RUN/IFACE.fails.
+umodem_fails_get() {
+	local n code
+	read -r n code 2>/dev/null <"$UMODEM_RUN/$1.fails"
+	case "$n" in '' | *[!0-9]*) n=0 ;; esac
+	echo "$n"
+}
+
+# umodem_fails_set IFACE N [CODE]
+umodem_fails_set() {
+	mkdir -p "$UMODEM_RUN" && echo "$2${3:+ $3}" >"$UMODEM_RUN/$1.fails"
+}
+
+# umodem_fails_inc IFACE CODE
+umodem_fails_inc() {
+	umodem_fails_set "$1" $(($(umodem_fails_get "$1") + 1)) "$2"
+}
+
+# umodem_backoff IFACE: after N failed attempts in a row, wait 5 s, 10, 20, 40,
+# then 60 s before this one. An ifdown (netifd's SIGTERM) ends the wait.
+umodem_backoff() {
+	local n code wait=5 i=1 pid
+	read -r n code 2>/dev/null <"$UMODEM_RUN/$1.fails"
+	case "$n" in '' | *[!0-9]*) return 0 ;; esac
+	[ "$n" -gt 0 ] || return 0
+	while [ "$i" -lt "$n" ] && [ "$wait" -lt 60 ]; do
+		wait=$((wait * 2))
+		i=$((i + 1))
+	done
+	[ "$wait" -le 60 ] || wait=60
+	umodem_log "$1: $n failed attempt(s) in a row${code:+ (last: $code)}, waiting ${wait}s"
+	sleep "$wait" &
+	pid=$!
+	trap 'kill "$pid" 2>/dev/null; exit 1' TERM
+	wait "$pid"
+	trap - TERM
+}
+
+# umodem_fail IFACE CODE [block]: report a failed setup the netifd way. A fault
+# netifd will retry is counted (the next setup waits); a blocked one waits for
+# a person's ifup, which should not wait: its count is cleared.
 umodem_fail() {
+	if [ "$3" = block ]; then
+		umodem_fails_set "$1" 0
+	else
+		umodem_fails_inc "$1" "$2"
+	fi
 	proto_notify_error "$1" "$2"
 	[ "$3" = block ] && proto_block_restart "$1"
 	umodem_log "$1: setup failed: $2${3:+ (not retrying: fix the cause, then ifup $1)}"
 	return 1
 }
 
-# Consecutive quick failures of IFACE, kept in the run dir.
-umodem_fails_get() {
-	local n
-	read -r n 2>/dev/null <"$UMODEM_RUN/$1.fails"
-	case "$n" in '' | *[!0-9]*) n=0 ;; esac
-	echo "$n"
+# umodem_invalid IFACE WHY: a configuration error, not retried.
+umodem_invalid() {
+	umodem_log "$1: $2"
+	umodem_fail "$1" INVALID_OPTIONS block
 }
 
-umodem_fails_set() {
-	mkdir -p "$UMODEM_RUN" && echo "$2" >"$UMODEM_RUN/$1.fails"
+# umodem_no_device IFACE WHY: no modem. Counted, then the interface goes
+# unavailable: netifd kills this setup right there (SIGTERM) and runs teardown,
+# which looks once more (umodem_recheck); the tty hotplug script makes the
+# interface available again when a modem comes.
+umodem_no_device() {
+	umodem_fails_inc "$1" NO_DEVICE
+	mkdir -p "$UMODEM_RUN" && : >"$UMODEM_RUN/$1.nodev"
+	umodem_log "$1: $2"
+	proto_notify_error "$1" NO_DEVICE
+	proto_set_available "$1" 0
+	return 1
 }
 
-umodem_fails_inc() {
-	umodem_fails_set "$1" $(($(umodem_fails_get "$1") + 1))
+# umodem_recheck IFACE DEVICE: after setup gave up the modem, is one there now
+# (the tty hotplug script's test: the configured device, or a modem with a data
+# port, without AT probes)? Then the interface is available again.
+umodem_recheck() {
+	local found=
+	if [ -n "$2" ]; then
+		[ -e "$2" ] && found=1
+	else
+		umodem ports --no-probe 2>/dev/null | grep -q '^modem\.[0-9]*\.data=/dev/' && found=1
+	fi
+	[ -n "$found" ] || return 0
+	umodem_log "$1: a modem is there now: interface available again"
+	proto_set_available "$1" 1
 }
 
-# Wait before a retry: 5 s per consecutive failure, at most 60 s.
-umodem_backoff() {
-	local n wait
-	n=$(umodem_fails_get "$1")
-	[ "$n" -gt 0 ] || return 0
-	wait=$((n * 5))
-	[ "$wait" -le 60 ] || wait=60
-	umodem_log "$1: $n failed attempt(s) in a row, waiting ${wait}s"
-	sleep "$wait"
-}
-
-# umodem_find_ports DEVICE: set $ctl and $data from `umodem ports`.
-# With DEVICE set, take the modem owning it (or the device alone).
 umodem_find_ports() {
 	local want="$1" out line key val idx=
 	local found_ctl= found_data= first=
@@ -163,41 +250,90 @@ umodem_pppd_quote() {
 	printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
 }
 
+# umodem_pick_localip SUBNETS: the address for `unnumbered`, chosen as ppp.sh
+# does: of "ADDR/MASK" words, the non-/32 one with the longest mask (the first
+# of equals), else the first.
+umodem_pick_localip() {
+	local s best= bestmask=
+	for s in $1; do
+		if [ -z "$best" ]; then
+			best="${s%%/*}"
+			bestmask="${s#*/}"
+		elif [ "${s#*/}" != 32 ] && { [ "$bestmask" = 32 ] || [ "${s#*/}" -gt "$bestmask" ]; }; then
+			best="${s%%/*}"
+			bestmask="${s#*/}"
+		fi
+	done
+	echo "$best"
+}
+
 proto_umodem_setup() {
 	local interface="$1"
 	local device apn service pincode dialnumber username password auth delay maxwait
-	local keepalive demand mtu ipv6 pppd_options
-	local ctl data waited rc imsi row ifname optfile connect auth_opts persist echo_opts
-	local ipv6_opt=
-	local i
+	local keepalive keepalive_adaptive demand mtu ipv6 pppd_options connect disconnect
+	local pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate
+	local norelease peerdns ip6table
+	local ctl data waited rc imsi row ifname optfile i subnets
+	local autoipv6= localip= lcp_failure lcp_interval lcp_adaptive= nl='
+'
 
-	json_get_vars device apn service dialnumber username auth \
-		delay maxwait keepalive demand mtu ipv6 pppd_options
+	json_get_vars device apn service dialnumber username auth delay maxwait \
+		keepalive keepalive_adaptive demand mtu ipv6 pppd_options connect disconnect \
+		pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate \
+		norelease peerdns ip6table
 	# Secrets from uci, not from netifd's JSON (see proto_umodem_init_config).
 	pincode=$(uci -q get "network.$interface.pincode" 2>/dev/null)
 	password=$(uci -q get "network.$interface.password" 2>/dev/null)
+	rm -f "$UMODEM_RUN/$interface.start" "$UMODEM_RUN/$interface.nodev"
 
-	for i in "$delay" "$maxwait" "$demand" "$mtu"; do
+	# Bad options are refused here, with the reason, rather than by pppd.
+	for i in "$delay" "$maxwait" "$demand" "$mtu" "$maxfail" "$holdoff"; do
 		case "$i" in *[!0-9]*)
-			umodem_fail "$interface" INVALID_OPTIONS block
+			umodem_invalid "$interface" "a number option holds '$i'"
 			return 1
 			;;
 		esac
 	done
+	case "$keepalive" in *[!0-9\ ,]*)
+		umodem_invalid "$interface" "keepalive must be FAILURES [INTERVAL]"
+		return 1
+		;;
+	esac
 	case "$dialnumber" in *[!0-9*#+,]*)
-		umodem_log "$interface: dialnumber may hold only 0-9 * # + ,"
-		umodem_fail "$interface" INVALID_OPTIONS block
+		umodem_invalid "$interface" "dialnumber may hold only 0-9 * # + ,"
 		return 1
 		;;
 	esac
 	case "${auth:-auto}" in auto | pap | chap | none) ;; *)
-		umodem_log "$interface: auth must be pap, chap or none"
-		umodem_fail "$interface" INVALID_OPTIONS block
+		umodem_invalid "$interface" "auth must be pap, chap or none"
 		return 1
 		;;
 	esac
-	[ "$ipv6" = 1 ] && ipv6_opt=+ipv6
-	ifname="umodem-$interface"
+	case "$pppname" in *[!A-Za-z0-9_.-]*)
+		umodem_invalid "$interface" "pppname may hold only A-Z a-z 0-9 _ . -"
+		return 1
+		;;
+	esac
+	[ ${#pppname} -le 15 ] || {
+		umodem_invalid "$interface" "pppname is longer than 15 characters"
+		return 1
+	}
+	case "$unnumbered$ip6table" in *[!A-Za-z0-9_-]*)
+		umodem_invalid "$interface" "unnumbered and ip6table name an interface or table"
+		return 1
+		;;
+	esac
+	case "$reqprefix" in *[!A-Za-z0-9:/.]*)
+		umodem_invalid "$interface" "reqprefix must be auto, no, a length or a prefix"
+		return 1
+		;;
+	esac
+	case "$username$password" in *"$nl"*)
+		umodem_invalid "$interface" "username or password holds a line break"
+		return 1
+		;;
+	esac
+	ifname="${pppname:-umodem-$interface}"
 	[ ${#ifname} -le 15 ] || ifname="ppp-$(echo "$interface" | cut -c1-11)"
 
 	umodem_backoff "$interface"
@@ -207,12 +343,7 @@ proto_umodem_setup() {
 	waited=0
 	while ! umodem_find_ports "$device"; do
 		if [ "$waited" -ge "${maxwait:-20}" ]; then
-			umodem_log "$interface: no modem ${device:+at $device }after ${waited}s"
-			proto_notify_error "$interface" NO_DEVICE
-			proto_set_available "$interface" 0
-			# The modem may have come just now, its hotplug event already
-			# spent: look once more so it is not left unavailable.
-			umodem_find_ports "$device" && proto_set_available "$interface" 1
+			umodem_no_device "$interface" "no modem ${device:+at $device }after ${waited}s"
 			return 1
 		fi
 		sleep 1
@@ -226,11 +357,7 @@ proto_umodem_setup() {
 	case "$rc" in
 	0) ;;
 	2) umodem_fail "$interface" INVALID_OPTIONS block ;;
-	10)
-		proto_notify_error "$interface" NO_DEVICE
-		proto_set_available "$interface" 0
-		umodem_log "$interface: modem gone"
-		;;
+	10) umodem_no_device "$interface" "modem gone" ;;
 	11) umodem_fail "$interface" NO_SIM block ;;
 	12) umodem_fail "$interface" PIN_REQUIRED block ;;
 	13) umodem_fail "$interface" PIN_FAILED block ;;
@@ -240,10 +367,7 @@ proto_umodem_setup() {
 	17) umodem_fail "$interface" MODEM_ERROR ;;
 	*) umodem_fail "$interface" PREPARE_FAILED ;;
 	esac
-	[ "$rc" = 0 ] || {
-		umodem_fails_inc "$interface"
-		return 1
-	}
+	[ "$rc" = 0 ] || return 1
 
 	if [ -z "$apn" ]; then
 		imsi=$(umodem info --port "$ctl" 2>/dev/null | sed -n 's/^\([a-z0-9_]*\.\)*imsi=\([0-9]*\)$/\2/p' | head -n 1)
@@ -259,105 +383,197 @@ proto_umodem_setup() {
 		umodem_log "$interface: using the configured apn '$apn'"
 	fi
 
-	# Username and password reach pppd through a 0600 file, never its argv.
-	optfile=
-	[ -n "$username" ] && [ "$auth" != none ] && {
-		optfile="$UMODEM_RUN/$interface.pppd"
-		(
-			umask 077
-			mkdir -p "$UMODEM_RUN" || exit 1
-			rm -f "$optfile"
-			{
-				echo "user $(umodem_pppd_quote "$username")"
-				echo "password $(umodem_pppd_quote "$password")"
-			} >"$optfile"
-		) || {
-			umodem_fail "$interface" INTERNAL_ERROR
+	# unnumbered: the local address from another interface, as ppp.sh takes it.
+	[ -n "$unnumbered" ] && {
+		[ -f ../../functions/network.sh ] || {
+			umodem_invalid "$interface" "unnumbered needs /lib/functions/network.sh"
+			return 1
+		}
+		(proto_add_host_dependency "$interface" "" "$unnumbered")
+		. ../../functions/network.sh
+		network_get_subnets subnets "$unnumbered"
+		localip=$(umodem_pick_localip "$subnets")
+		[ -n "$localip" ] || {
+			umodem_invalid "$interface" "unnumbered: interface '$unnumbered' has no IPv4 address"
 			return 1
 		}
 	}
-	case "$auth" in
-	pap) auth_opts="refuse-chap refuse-mschap refuse-mschap-v2 refuse-eap" ;;
-	chap) auth_opts="refuse-pap refuse-eap" ;;
-	*) auth_opts= ;;
-	esac
 
-	if [ "${demand:-0}" -gt 0 ]; then
-		persist="demand idle $demand persist maxfail 3 holdoff 10"
-	else
-		persist="persist maxfail 3 holdoff 10"
-	fi
-	# keepalive "FAILURES [INTERVAL]" as in proto 3g; default 4 misses 30 s apart.
-	keepalive="${keepalive:-4 30}"
-	case "$keepalive" in
-	0 | "0 "*) echo_opts= ;;
-	*[!0-9,\ ]*) echo_opts= ;;
-	*[\ ,]*) echo_opts="lcp-echo-failure ${keepalive%%[ ,]*} lcp-echo-interval ${keepalive##*[ ,]}" ;;
-	*) echo_opts="lcp-echo-failure $keepalive lcp-echo-interval 5" ;;
+	# IPv6 as ppp.sh: unset or auto = +ipv6 and a DHCPv6 client on the link
+	# (AUTOIPV6), 0 = off, anything else = +ipv6 alone.
+	[ -e "$UMODEM_IPV6_PROC" ] || ipv6=0
+	case "$ipv6" in
+	0) ipv6= ;;
+	'' | auto) ipv6=1 autoipv6=1 ;;
+	*) ipv6=1 ;;
 	esac
+	[ -n "$autoipv6" ] || {
+		reqprefix=
+		norelease=
+	}
+
+	# The PPP username and password, and pppd's `set` variables for the ip-up
+	# scripts, reach pppd in a 0600 options file: secrets off argv, and argv
+	# short enough for netifd.
+	optfile="$UMODEM_RUN/$interface.pppd"
+	(
+		umask 077
+		mkdir -p "$UMODEM_RUN" || exit 1
+		rm -f "$optfile"
+		{
+			[ -n "$username" ] && [ "$auth" != none ] && {
+				echo "user $(umodem_pppd_quote "$username")"
+				echo "password $(umodem_pppd_quote "$password")"
+			}
+			[ -n "$autoipv6" ] && echo "set AUTOIPV6=1"
+			[ -n "$reqprefix" ] && echo "set REQPREFIX=$reqprefix"
+			[ "$norelease" = 1 ] && echo "set NORELEASE=1"
+			[ -n "$ip6table" ] && echo "set IP6TABLE=$ip6table"
+			[ -n "$peerdns" ] && echo "set PEERDNS=$peerdns"
+			[ "$sourcefilter" = 0 ] && echo "set NOSOURCEFILTER=1"
+			[ "$delegate" = 0 ] && echo "set DELEGATE=0"
+			:
+		} >"$optfile"
+	) || {
+		umodem_fail "$interface" INTERNAL_ERROR
+		return 1
+	}
+
+	# keepalive "FAILURES [INTERVAL]" (or FAILURES,INTERVAL) as ppp.sh; an
+	# interval 5 s when left out; 0 failures = no LCP echo. Our default is 4
+	# misses 30 s apart (ppp.sh's "5 1" costs a metered SIM an echo a second).
+	keepalive="${keepalive:-4 30}"
+	lcp_failure="${keepalive%%[, ]*}"
+	lcp_interval="${keepalive##*[, ]}"
+	[ "$lcp_interval" != "$keepalive" ] || lcp_interval=5
+	[ "${lcp_failure:-0}" -ge 1 ] || lcp_failure=
+	[ "${keepalive_adaptive:-1}" = 0 ] || lcp_adaptive=lcp-echo-adaptive
+
+	# persist/maxfail/holdoff as ppp.sh when persist is set; unset, pppd redials
+	# by itself, paced: persist maxfail 3 holdoff 10 (ppp.sh: one try, then exit).
+	if [ -z "$persist" ]; then
+		persist=persist
+		maxfail="${maxfail:-3}"
+		holdoff="${holdoff:-10}"
+	elif [ "$persist" = 0 ]; then
+		persist=nopersist
+		maxfail="${maxfail:-1}"
+	else
+		persist=persist
+		maxfail="${maxfail:-0}"
+	fi
+
+	if [ -n "$connect" ]; then
+		umodem_log "$interface: pppd's connect step is the configured one, not umodem connect"
+	else
+		connect="umodem connect --dial '${dialnumber:-*99***1#}'"
+	fi
 
 	# pppd gets these in its environment and passes them on to `umodem connect`.
 	[ -n "$apn" ] && proto_export "UMODEM_APN=$apn"
 	proto_export "UMODEM_STATUS=$UMODEM_RUN/$interface.connect"
+	# As proto 3g: ppp6-up asks DHCPv6 for a prefix to extend (RFC 7278).
+	proto_export "EXTENDPREFIX=1"
 	rm -f "$UMODEM_RUN/$interface.connect"
+
+	# pppd's words in ppp.sh's order, then proto 3g's serial options.
+	set -- /usr/sbin/pppd nodetach ipparam "$interface" ifname "$ifname"
+	[ -n "$localip" ] && set -- "$@" "$localip:"
+	[ -n "$lcp_failure" ] && set -- "$@" lcp-echo-interval "$lcp_interval" \
+		lcp-echo-failure "$lcp_failure" $lcp_adaptive
+	[ -n "$ipv6" ] && set -- "$@" +ipv6
+	set -- "$@" nodefaultroute usepeerdns
+	[ "${demand:-0}" -gt 0 ] && set -- "$@" precompiled-active-filter /etc/ppp/filter \
+		demand idle "$demand"
+	set -- "$@" "$persist" maxfail "$maxfail"
+	[ -n "$holdoff" ] && set -- "$@" holdoff "$holdoff"
+	set -- "$@" file "$optfile"
+	case "$auth" in
+	pap) set -- "$@" refuse-chap refuse-mschap refuse-mschap-v2 refuse-eap ;;
+	chap) set -- "$@" refuse-pap refuse-eap ;;
+	esac
+	set -- "$@" connect "$connect"
+	[ -n "$disconnect" ] && set -- "$@" disconnect "$disconnect"
+	set -- "$@" ip-up-script /lib/netifd/ppp-up
+	[ -n "$ipv6" ] && set -- "$@" ipv6-up-script /lib/netifd/ppp6-up
+	set -- "$@" ip-down-script /lib/netifd/ppp-down
+	[ -n "$ipv6" ] && set -- "$@" ipv6-down-script /lib/netifd/ppp-down
+	[ -n "$mtu" ] && set -- "$@" mtu "$mtu" mru "$mtu"
+	# pppd_options is a list of words, as in ppp.sh (split, never globbed).
+	set -f
+	# shellcheck disable=SC2086
+	set -- "$@" noaccomp nopcomp novj nobsdcomp noauth lock crtscts 115200 "$data" \
+		$pppd_options
+	set +f
+	[ $# -le "$UMODEM_ARGV_MAX" ] || {
+		umodem_invalid "$interface" "pppd would get $# words, netifd takes at most $UMODEM_ARGV_MAX: shorten pppd_options"
+		return 1
+	}
+
 	mkdir -p "$UMODEM_RUN"
 	date +%s >"$UMODEM_RUN/$interface.start"
-
-	connect="umodem connect --dial '${dialnumber:-*99***1#}'"
-	# shellcheck disable=SC2086 # word splitting of option lists is intended
-	proto_run_command "$interface" /usr/sbin/pppd \
-		nodetach ipparam "$interface" ifname "$ifname" \
-		$echo_opts $ipv6_opt \
-		nodefaultroute usepeerdns \
-		$persist \
-		${optfile:+file "$optfile"} $auth_opts \
-		connect "$connect" \
-		ip-up-script /lib/netifd/ppp-up ipv6-up-script /lib/netifd/ppp-up \
-		ip-down-script /lib/netifd/ppp-down ipv6-down-script /lib/netifd/ppp-down \
-		${mtu:+mtu "$mtu" mru "$mtu"} \
-		noaccomp nopcomp novj nobsdcomp noauth lock crtscts 115200 "$data" \
-		$pppd_options
+	proto_run_command "$interface" "$@" || {
+		rm -f "$UMODEM_RUN/$interface.start"
+		umodem_log "$interface: netifd did not start pppd"
+		umodem_fail "$interface" INTERNAL_ERROR
+		return 1
+	}
 	return 0
 }
 
 proto_umodem_teardown() {
-	local interface="$1" start now code=
+	local interface="$1" device authfail start now lived= code=
 
-	# netifd passes pppd's exit status as ERROR (see pppd(8), EXIT STATUS).
-	read -r code 2>/dev/null <"$UMODEM_RUN/$interface.connect"
-	case "$ERROR" in
-	'' | 0 | 5) code= ;;
-	2) code=INVALID_OPTIONS ;;
-	4) code=NO_PPP_SUPPORT ;;
-	6) code=DEVICE_LOCKED ;;
-	7) code=NO_DEVICE ;;
-	8) case "$code" in '' | *[!A-Z_]* | CONNECTED) code=CONNECT_FAILED ;; esac ;;
-	10) code=PPP_NEGOTIATION_FAILED ;;
-	11 | 19) code=AUTH_FAILED ;;
-	15 | 16) code=LINK_LOST ;;
-	*) code=PPP_FAILED ;;
-	esac
-	if [ -n "$code" ]; then
-		proto_notify_error "$interface" "$code"
-		case "$code" in
-		INVALID_OPTIONS | NO_PPP_SUPPORT) proto_block_restart "$interface" ;;
-		esac
-		umodem_log "$interface: pppd exited with status $ERROR ($code)"
-		# A link that lived a minute was a success: start counting afresh.
-		read -r start 2>/dev/null <"$UMODEM_RUN/$interface.start"
+	json_get_vars device authfail
+	read -r start 2>/dev/null <"$UMODEM_RUN/$interface.start"
+	case "$start" in
+	'' | *[!0-9]*) start= ;;
+	*)
 		now=$(date +%s)
-		case "$start" in
-		'' | *[!0-9]*) umodem_fails_inc "$interface" ;;
-		*) if [ $((now - start)) -ge 60 ]; then
-			umodem_fails_set "$interface" 0
-		else
-			umodem_fails_inc "$interface"
-		fi ;;
+		[ $((now - start)) -ge 60 ] && lived=1
+		;;
+	esac
+
+	if [ -n "$ERROR" ]; then
+		# pppd exited; ERROR is its exit status (pppd(8), EXIT STATUS).
+		read -r code 2>/dev/null <"$UMODEM_RUN/$interface.connect"
+		case "$ERROR" in
+		0 | 5) code= ;;
+		2) code=INVALID_OPTIONS ;;
+		4) code=NO_PPP_SUPPORT ;;
+		6) code=DEVICE_LOCKED ;;
+		7) code=NO_DEVICE ;;
+		8) case "$code" in '' | *[!A-Z_]* | CONNECTED) code=CONNECT_FAILED ;; esac ;;
+		10) code=PPP_NEGOTIATION_FAILED ;;
+		11 | 19) code=AUTH_FAILED ;;
+		15 | 16) code=LINK_LOST ;;
+		*) code=PPP_FAILED ;;
 		esac
+		if [ -n "$code" ]; then
+			proto_notify_error "$interface" "$code"
+			case "$code" in
+			INVALID_OPTIONS | NO_PPP_SUPPORT) proto_block_restart "$interface" ;;
+			AUTH_FAILED) [ "$authfail" = 1 ] && proto_block_restart "$interface" ;;
+			esac
+			umodem_log "$interface: pppd exited with status $ERROR ($code)"
+			# A link that lived a minute was a success: start counting afresh.
+			if [ -n "$lived" ]; then
+				umodem_fails_set "$interface" 0
+			else
+				umodem_fails_inc "$interface" "$code"
+			fi
+		else
+			umodem_fails_set "$interface" 0
+		fi
 	else
-		umodem_fails_set "$interface" 0
+		# No ERROR: setup failed by itself (it counted that), or the interface
+		# was taken down (ifdown, unavailable) with pppd still running. Only a
+		# pppd that ran a minute clears the count.
+		[ -n "$lived" ] && umodem_fails_set "$interface" 0
+		[ -f "$UMODEM_RUN/$interface.nodev" ] && umodem_recheck "$interface" "$device"
 	fi
-	rm -f "$UMODEM_RUN/$interface.pppd" "$UMODEM_RUN/$interface.start"
+	rm -f "$UMODEM_RUN/$interface.pppd" "$UMODEM_RUN/$interface.start" \
+		"$UMODEM_RUN/$interface.nodev"
 	proto_kill_command "$interface"
 }
 
