@@ -113,6 +113,37 @@ t_eq "$(cat "$T/calls")" "" "the default list is replaced by bogus_dns"
 uci delete network.wwan.bogus_dns
 uci commit network
 
+reset "defaults from /etc/config/umodem's dnsguard section"
+uci delete network.wwan.dns_retries
+uci commit network
+cp "$REPO/files/etc/config/umodem" "$T/etc/config/umodem"
+t_eq "$(uci get umodem.dnsguard.bogus_dns)" "10.11.12.13 10.11.12.14" "the shipped section parses"
+uci delete umodem.dnsguard.bogus_dns
+uci add_list umodem.dnsguard.bogus_dns=203.0.113.53
+uci set umodem.dnsguard.dns_retries=1
+uci commit umodem
+printf '# Interface wwan\nnameserver 203.0.113.53\n' >"$T/resolv.conf.auto"
+ifup_event
+wait_reconnect
+t_has "$T/syslog" "network gave bogus DNS 203.0.113.53; reconnect 1 of 1 in 30s" "an interface without its own options takes both from umodem.dnsguard"
+ifup_event
+t_eq "$(grep -c '^ifup wwan' "$T/calls")" 1 "dns_retries 1 from umodem.dnsguard"
+printf '# Interface wwan\nnameserver 10.11.12.13\n' >"$T/resolv.conf.auto"
+rm -rf "$T/state"
+: >"$T/calls"
+ifup_event
+t_eq "$(cat "$T/calls")" "" "umodem.dnsguard's list replaces the built-in one"
+uci set network.wwan.dns_retries=2
+uci add_list network.wwan.bogus_dns=10.11.12.13
+uci commit network
+ifup_event
+wait_reconnect
+t_has "$T/syslog" "network gave bogus DNS 10.11.12.13; reconnect 1 of 2" "the interface's own options win"
+uci delete network.wwan.bogus_dns
+uci delete network.wwan.dns_retries
+uci commit network
+rm "$T/etc/config/umodem"
+
 reset "the hotplug call does not wait for the reconnect"
 echo "$BOGUS" >"$T/resolv.conf.auto"
 : >"$T/hold"

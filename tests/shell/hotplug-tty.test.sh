@@ -56,6 +56,7 @@ echo "--- E367 unplugged"
 : >"$T/ports.txt"
 event remove ttyUSB0
 t_has "$T/netifd" "proto_set_available wwan 0" "wwan unavailable"
+t_has "$T/syslog" "wwan: ttyUSB0 removed, interface unavailable" "logged (removed, not removeed)"
 
 echo "--- data port gone, control port still listed"
 echo 'modem.0.control=/dev/ttyUSB2' >"$T/ports.txt"

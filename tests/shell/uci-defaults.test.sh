@@ -71,6 +71,7 @@ run() {
 echo "--- fresh router"
 stock
 run first
+t_eq "$(cat "$T/syslog")" "logger -t umodem uci-defaults: added interface wwan (proto umodem) to the wan zone; set its apn and pincode" "one message"
 t_eq "$(uci get network.wwan)" interface "wwan created"
 t_eq "$(uci get network.wwan.proto)" umodem "proto umodem"
 t_eq "$(uci get network.wan.proto)" dhcp "wired wan untouched"
@@ -124,9 +125,23 @@ t_eq "$(uci show 'firewall.@zone[1].network')" "firewall.@zone[1].network='wan w
 echo "--- no firewall"
 stock
 rm "$T/etc/config/firewall"
+: >"$T/syslog"
 run "no firewall"
 t_eq "$(uci get network.wwan.proto)" umodem "interface still created"
 t_has "$T/syslog" "no firewall zone 'wan'" "and the missing zone logged"
+t_eq "$(grep -c 'uci-defaults' "$T/syslog")" 1 "in one message"
+t_hasnt "$T/syslog" "to the wan zone" "which does not claim a zone"
+
+echo "--- a firewall without a wan zone"
+stock
+sed -i "s/option name 'wan'/option name 'outside'/" "$T/etc/config/firewall"
+cp "$T/etc/config/firewall" "$T/fw.4"
+: >"$T/syslog"
+run "no wan zone"
+t_eq "$(uci get network.wwan.proto)" umodem "interface created"
+cmp -s "$T/fw.4" "$T/etc/config/firewall" && t_pass "firewall untouched" || t_fail "firewall changed"
+t_eq "$(cat "$T/syslog")" "logger -t umodem uci-defaults: added interface wwan (proto umodem); no firewall zone 'wan': add wwan to a zone yourself; set its apn and pincode" \
+	"one message, saying what was and was not done"
 
 "$BB" ash -n "$SCRIPT" && t_pass "ash -n" || t_fail "ash -n"
 "$BB" ash -n "$REPO/tests/shell/lib/uci-stub.sh" && t_pass "ash -n uci-stub" || t_fail "ash -n uci-stub"
