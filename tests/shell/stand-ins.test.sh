@@ -109,6 +109,9 @@ proto_probe_setup() {
 	command) proto_run_command "$1" /bin/sh -c "exit $(cat "$T/probe.rc")"; return 0 ;;
 	block) proto_notify_error "$1" BLOCKED; proto_block_restart "$1"; return 1 ;;
 	unavailable) proto_set_available "$1" 0; log "setup went on after proto_set_available 0"; return 1 ;;
+	hotplug-unavailable) # a hotplug script (another process) says so while setup runs
+		"$BB" ash -c ". ../netifd-proto.sh; proto_set_available $1 0"
+		log "setup went on after the hotplug script"; return 1 ;;
 	words) set -- /bin/true; while [ $# -lt "$(cat "$T/probe.rc")" ]; do set -- "$@" x; done
 		proto_run_command probe "$@" || log "proto_run_command refused"; return 0 ;;
 	old-policy) # the handler before issue 12: count in setup, cleared by a teardown without ERROR
@@ -125,7 +128,7 @@ proto_probe_teardown() {
 [ -n "$INCLUDE_ONLY" ] || add_protocol probe
 X
 probe_handler() {
-	(cd "$T/root/lib/netifd/proto" && NETIFD_LOG="$T/netifd" NETIFD_STATE="$T/ns" \
+	(cd "$T/root/lib/netifd/proto" && NETIFD_LOG="$T/netifd" NETIFD_STATE="$T/ns" BB="$BB" \
 		exec "$BB" ash ./probe.sh probe "$1" "$2" "$3" "")
 }
 probe() {
@@ -167,6 +170,9 @@ t_eq "$(runs)" "setup ERROR=unset,teardown ERROR=unset" "proto_set_available 0: 
 t_has "$T/netifd" "netifd_kills_setup probe" "(netifd's SIGTERM)"
 t_has "$T/netifd" "hotplug ifdown probe" "hotplug ifdown (not ifup-failed)"
 t_has "$T/netifd" "netifd-idle probe autostart=1 available=0" "until the interface is available"
+
+probe hotplug-unavailable
+t_eq "$(runs)" "setup ERROR=unset,teardown ERROR=unset" "a hotplug script's proto_set_available 0 kills a running setup too"
 
 probe words 62 1
 t_hasnt "$T/probe.log" "refused" "62 words: netifd starts the command"

@@ -3,46 +3,40 @@
 #
 # The handler (/lib/netifd/proto/umodem.sh from files/) runs on the netifd stand-in
 # of the shell tests (tests/shell/lib/netifd-stub.sh, installed as
-# /lib/netifd/netifd-proto.sh) with NETIFD_RUN=1: proto_run_command runs pppd in the
-# foreground and logs "task_exit IFACE STATUS"; every call netifd would get is a line
-# in /tmp/netifd.log. The stand-ins from tests/vm/openwrt/ (ppp-up, ppp-down, uci,
-# ifup, ifdown) play the rest of netifd and OpenWrt.
+# /lib/netifd/netifd-proto.sh) with NETIFD_RUN=1: proto_run_command starts pppd in
+# the background as netifd does and logs "task_exit IFACE STATUS" when it ends;
+# every call netifd would get is a line in /tmp/netifd.log, and netifd's view of
+# the interface is in /tmp/netifd-state. netifd's loop is the shell tests' model
+# (tests/shell/lib/netifd-model.sh, /vm/netifd-model.sh), in real time. The
+# stand-ins from tests/vm/openwrt/ (ppp-up, ppp-down, uci, ifup, ifdown) play the
+# rest of netifd and OpenWrt.
+
+export NETIFD_LOG=/tmp/netifd.log NETIFD_STATE=/tmp/netifd-state NETIFD_RUN=1
+. /vm/netifd-model.sh
 
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
 handler() {
-	(cd /lib/netifd/proto && NETIFD_LOG=/tmp/netifd.log NETIFD_RUN=1 sh ./umodem.sh umodem "$1" "$2" "$3" "")
+	(cd /lib/netifd/proto && exec sh ./umodem.sh umodem "$1" "$2" "$3" "")
 }
 
 # netifd_up IFACE JSON [ROUNDS]: what netifd does for an interface with
-# `option proto umodem`: setup; when it returns (pppd exited, or setup failed),
-# teardown with ERROR=pppd's exit status, and setup again unless the handler
-# blocked restarts or ifdown was called (then wait for ifup). Ends after ROUNDS (5)
-# setups or when /tmp/vm-netifd/IFACE.stop exists. Run it in the background.
+# `option proto umodem` (netifd_model): setup; teardown when setup ends without
+# pppd (no ERROR) or when pppd exits (ERROR=its status); setup again at once
+# unless restarts are blocked or the interface is unavailable or down (then it
+# waits for ifup or the tty hotplug script). Ends after ROUNDS (5) setups, on
+# netifd_stop, or after NM_IDLE_END (10) seconds with nothing to do, logging
+# "netifd-loop IFACE ended: ...". Run it in the background.
 netifd_up() {
-	nu_if=$1
-	nu_rounds=${3:-5}
-	mkdir -p /tmp/vm-netifd
-	echo up >"/tmp/vm-netifd/$nu_if.want"
-	while [ "$nu_rounds" -gt 0 ] && [ ! -f "/tmp/vm-netifd/$nu_if.stop" ]; do
-		nu_rounds=$((nu_rounds - 1))
-		nu_before=$(grep -c "^task_exit $nu_if " /tmp/netifd.log 2>/dev/null)
-		handler setup "$nu_if" "$2"
-		grep -q "^proto_block_restart $nu_if$" /tmp/netifd.log && break
-		nu_err=
-		[ "$(grep -c "^task_exit $nu_if " /tmp/netifd.log)" -gt "${nu_before:-0}" ] &&
-			nu_err=$(grep "^task_exit $nu_if " /tmp/netifd.log | tail -n 1 | cut -d' ' -f3)
-		ERROR=$nu_err handler teardown "$nu_if" "$2"
-		while [ "$(cat "/tmp/vm-netifd/$nu_if.want")" = down ] && [ ! -f "/tmp/vm-netifd/$nu_if.stop" ]; do
-			usleep 200000
-		done
-	done
-	echo "netifd-loop $nu_if ended" >>/tmp/netifd.log
+	NM_MAX_SETUPS=${3:-5} NM_IDLE_END=${NM_IDLE_END:-10} netifd_model "$1" "$2"
 }
 
-# netifd_stop IFACE: end the loop and the interface's pppd.
+# netifd_stop IFACE: end the loop; a running setup is killed, the interface is
+# torn down (pppd stopped).
 netifd_stop() {
-	touch "/tmp/vm-netifd/$1.stop"
-	/usr/sbin/ifdown "$1" >/dev/null
+	mkdir -p "$NETIFD_STATE"
+	touch "$NETIFD_STATE/$1.stop"
+	[ -s "$NETIFD_STATE/$1.setup.pid" ] && kill -TERM "$(cat "$NETIFD_STATE/$1.setup.pid")" 2>/dev/null
+	return 0
 }
 
 # sim_status FIFO: the model's status line (gadget --control FIFO), e.g. for pin_left=.

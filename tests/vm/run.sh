@@ -6,7 +6,8 @@
 #
 #   tests/vm/run.sh                 all scenarios in tests/vm/scenarios/
 #   tests/vm/run.sh plug disk       just these
-# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180); UMODEM_VM_VERBOSE=1
+# Environment: UMODEM_VM_TIMEOUT (seconds per boot, default 180, or a scenario's own
+# "# vm-timeout: N" line, whichever is longer); UMODEM_VM_VERBOSE=1
 # puts dmesg and the guest's /tmp/*.log in the serial log also on success;
 # UMODEM_VM_SWITCH=reference has Debian's usb_modeswitch switch the stick instead of our
 # hotplug script and umodem switch (to tell a gadget fault from ours). Every scenario runs
@@ -145,8 +146,8 @@ mv "$R/usr/sbin/pppd" "$R/usr/lib/pppd-debian/pppd"
 	[ -e "$R/$f" ] || { mkdir -p "$R/$(dirname "$f")" && cp -p "$ROOT/tests/vm/openwrt/$f" "$R/$f"; }
 done
 cp "$ROOT/tests/vm/init" "$R/init"
-cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/netifd.sh" "$ROOT/tests/vm/hotplug" \
-	"$ROOT/tests/vm/farend.sh" "$ROOT/tests/vm/udhcpc.script" "$R/vm/"
+cp "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/netifd.sh" "$ROOT/tests/shell/lib/netifd-model.sh" \
+	"$ROOT/tests/vm/hotplug" "$ROOT/tests/vm/farend.sh" "$ROOT/tests/vm/udhcpc.script" "$R/vm/"
 mkdir -p "$R/vm/scenarios"
 cp "$ROOT"/tests/vm/scenarios/*.sh "$R/vm/scenarios/"
 chmod 755 "$R/init"
@@ -171,7 +172,9 @@ for s in $SCEN; do
 	fi
 	log=$B/logs/$s.log
 	t=$(date +%s)
-	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
+	limit=$(sed -n 's/^# vm-timeout: \([0-9]*\)$/\1/p' "$ROOT/tests/vm/scenarios/$s.sh")
+	[ -n "$limit" ] && [ "$limit" -gt "$TIMEOUT" ] || limit=$TIMEOUT
+	timeout "$limit" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
 		-display none -serial stdio -monitor none -nic none \
 		-kernel "$KERNEL" -initrd "$B/initramfs.cpio" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 umodem.scenario=$s umodem.verbose=${UMODEM_VM_VERBOSE:-0} umodem.switch=${UMODEM_VM_SWITCH:-ours}" \

@@ -22,9 +22,9 @@
 #   errors      the codes of proto_notify_error (netifd clears them at each setup)
 #   task.pid / task.rc   the proto_run_command process and its exit status
 # and these surprises are played as netifd plays them:
-# - proto_set_available IFACE 0 while setup runs: netifd tears the interface down
-#   at once, which kills the running setup script with SIGTERM (here: the handler
-#   gets SIGTERM in proto_set_available; nothing after it runs);
+# - proto_set_available IFACE 0 while setup runs (the handler's own call, or a
+#   hotplug script's): netifd tears the interface down at once, which kills the
+#   running setup script with SIGTERM (nothing after the call runs);
 # - proto_run_command with more than 62 words (argv[0] included; argv[64] in
 #   proto-shell.c) or more than 30 exported variables: netifd refuses it (ubus
 #   "Invalid argument"), starts nothing, and the call returns non-zero.
@@ -351,16 +351,17 @@ proto_block_restart() {
 }
 
 proto_set_available() {
-	local was
+	local was pid
 	_stub_log "proto_set_available $1 $2"
 	was=$(_stub_state "$1" available)
 	_stub_state "$1" available "$2"
-	# netifd tears down an interface that goes unavailable, killing its setup.
-	if [ "$_STUB_ACTION" = setup ] && [ "$2" = 0 ] && [ "$was" != 0 ] &&
-		[ "$_STUB_IFACE" = "$1" ]; then
-		_stub_log "netifd_kills_setup $1 (SIGTERM: unavailable)"
-		kill -TERM $$
-	fi
+	# netifd tears down an interface that goes unavailable, killing its setup
+	# (the handler's own, or one running while a hotplug script says so).
+	[ "$2" = 0 ] && [ "$was" != 0 ] || return 0
+	pid=$(_stub_state "$1" setup.pid)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	_stub_log "netifd_kills_setup $1 (SIGTERM: unavailable)"
+	kill -TERM "$pid"
 	return 0
 }
 
@@ -392,8 +393,6 @@ init_proto() {
 		}
 		;;
 	setup | teardown | renew)
-		_STUB_ACTION="$cmd"
-		_STUB_IFACE="$1"
 		interface="$1"
 		shift
 		data="$1"

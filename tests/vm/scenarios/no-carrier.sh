@@ -24,4 +24,4 @@ check "pppd was told to try 3 times, 10 s apart" grep -q " persist maxfail 3 hol
 wait_for "teardown reported NO_CARRIER" 30 grep -qx "proto_notify_error wan NO_CARRIER" /tmp/netifd.log
 check "the handler logged pppd's exit" grep -q "umodem: wan: pppd exited with status 8 (NO_CARRIER)" /tmp/syslog.log
 check "restart not blocked (the network may come back)" not grep -q "^proto_block_restart" /tmp/netifd.log
-wait_for "the next setup backs off before dialling" 60 grep -q "umodem: wan: 1 failed attempt(s) in a row, waiting 5s" /tmp/syslog.log
+wait_for "the next setup backs off before dialling" 60 grep -q "umodem: wan: 1 failed attempt(s) in a row (last: NO_CARRIER), waiting 5s" /tmp/syslog.log

@@ -14,7 +14,7 @@ echo "network.wan=interface
 network.wan.proto='umodem'
 network.wan.pincode='8328'" >/tmp/uci
 netifd_up wan '{"apn":"bredband.tre.se","maxwait":30}' >/tmp/netifd-run.log 2>&1 &
-wait_for "the netifd loop ended" 90 grep -qx "netifd-loop wan ended" /tmp/netifd.log
+wait_for "the netifd loop ended" 90 grep -q "^netifd-loop wan ended" /tmp/netifd.log
 check "setup reported NO_SIM" grep -qx "proto_notify_error wan NO_SIM" /tmp/netifd.log
 check "setup blocked the restart" grep -qx "proto_block_restart wan" /tmp/netifd.log
 check "one setup, no restart" eq 1 grep -c "^setup wan$" /tmp/netifd.log

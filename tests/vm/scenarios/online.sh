@@ -54,5 +54,5 @@ check "the PIN is in no process's argv" not grep -q "$PIN" /tmp/argv.seen
 check "the PIN is in no log" not grep -rq "$PIN" /tmp/syslog.log /tmp/netifd.log /tmp/hotplug.log /tmp/procd.log /tmp/ports.log
 
 netifd_stop wan
-wait_for "the netifd loop ended after ifdown" 30 grep -qx "netifd-loop wan ended" /tmp/netifd.log
+wait_for "the netifd loop ended after ifdown" 30 grep -q "^netifd-loop wan ended" /tmp/netifd.log
 check "the link is down" not up

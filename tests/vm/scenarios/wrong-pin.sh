@@ -17,7 +17,7 @@ network.wan.proto='umodem'
 network.wan.pincode='8328'" >/tmp/uci
 CFG='{"apn":"bredband.tre.se","maxwait":30}'
 netifd_up wan "$CFG" >/tmp/netifd-run.log 2>&1 &
-wait_for "the netifd loop ended" 90 grep -qx "netifd-loop wan ended" /tmp/netifd.log
+wait_for "the netifd loop ended" 90 grep -q "^netifd-loop wan ended" /tmp/netifd.log
 check "setup reported PIN_FAILED" grep -qx "proto_notify_error wan PIN_FAILED" /tmp/netifd.log
 check "setup blocked the restart" grep -qx "proto_block_restart wan" /tmp/netifd.log
 check "one setup, no restart" eq 1 grep -c "^setup wan$" /tmp/netifd.log
