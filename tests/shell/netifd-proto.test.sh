@@ -261,7 +261,7 @@ t_stub uci 'exit 1'
 )
 t_has "$T/netifd" "proto_run_command_refused wwan" "netifd (stand-in) refused it"
 t_has "$T/netifd" "proto_notify_error wwan INTERNAL_ERROR" "setup reports it"
-t_eq "$(cat "$T/run/wwan.fails")" "1 INTERNAL_ERROR" "counted: the next setup waits"
+t_eq "$(cat "$T/run/wwan.fails") $(cat "$T/run/wwan.error")" "1 INTERNAL_ERROR" "counted: the next setup waits"
 t_uci
 
 scenario "a connect failure in the full chain"
@@ -276,7 +276,8 @@ t_has "$T/calls" "pppd connect_exit 20" "connect step failed"
 t_has "$T/netifd" "task_exit wwan 8" "pppd gave up"
 ERROR=8 handler teardown wwan "{$BASE}"
 t_has "$T/netifd" "proto_notify_error wwan NO_CARRIER" "netifd learns NO_CARRIER"
-t_eq "$(cat "$T/run/wwan.fails")" "1 NO_CARRIER" "counted as a quick failure"
+t_eq "$(cat "$T/run/wwan.fails")" 1 "counted as a quick failure (a bare number: the daemon's watchdog reads it)"
+t_eq "$(cat "$T/run/wwan.error")" NO_CARRIER "the last error beside it"
 no_secrets "chain"
 
 for f in files/lib/netifd/proto/umodem.sh tests/shell/lib/netifd-stub.sh \

@@ -33,7 +33,8 @@
 #   10 s, maxfail 3 unless configured), then pppd exits and teardown (ERROR set)
 #   counts the failure, unless the link lived 60 s: then the count is cleared.
 # The count of failed attempts in a row lives in /var/run/umodem/IFACE.fails
-# ("N LAST_ERROR"). Setup raises it before it returns or gives up the modem;
+# (a number: the daemon's watchdog reads it too), the last error in IFACE.error.
+# Setup raises it before it returns or gives up the modem;
 # teardown without ERROR never lowers it (that teardown follows a failed setup
 # as well as an ifdown), unless pppd had run 60 s. After N failures the next
 # setup first waits 5 s, 10, 20, 40, then 60 s: a modem that answers ERROR to
@@ -102,17 +103,23 @@ umodem_log() {
 	logger -t umodem "$*"
 }
 
-# Failed attempts in a row: "N LAST_ERROR" in $UMODEM_RUN/IFACE.fails.
+# Failed attempts in a row: a number in $UMODEM_RUN/IFACE.fails (read by the
+# daemon's watchdog as well), the last one's error code in IFACE.error.
 umodem_fails_get() {
-	local n code
-	read -r n code 2>/dev/null <"$UMODEM_RUN/$1.fails"
+	local n
+	read -r n 2>/dev/null <"$UMODEM_RUN/$1.fails"
 	case "$n" in '' | *[!0-9]*) n=0 ;; esac
 	echo "$n"
 }
 
 # umodem_fails_set IFACE N [CODE]
 umodem_fails_set() {
-	mkdir -p "$UMODEM_RUN" && echo "$2${3:+ $3}" >"$UMODEM_RUN/$1.fails"
+	mkdir -p "$UMODEM_RUN" && echo "$2" >"$UMODEM_RUN/$1.fails" || return
+	if [ -n "$3" ]; then
+		echo "$3" >"$UMODEM_RUN/$1.error"
+	else
+		rm -f "$UMODEM_RUN/$1.error"
+	fi
 }
 
 # umodem_fails_inc IFACE CODE
@@ -123,10 +130,10 @@ umodem_fails_inc() {
 # umodem_backoff IFACE: after N failed attempts in a row, wait 5 s, 10, 20, 40,
 # then 60 s before this one. An ifdown (netifd's SIGTERM) ends the wait.
 umodem_backoff() {
-	local n code wait=5 i=1 pid
-	read -r n code 2>/dev/null <"$UMODEM_RUN/$1.fails"
-	case "$n" in '' | *[!0-9]*) return 0 ;; esac
+	local n code= wait=5 i=1 pid
+	n=$(umodem_fails_get "$1")
 	[ "$n" -gt 0 ] || return 0
+	read -r code 2>/dev/null <"$UMODEM_RUN/$1.error"
 	while [ "$i" -lt "$n" ] && [ "$wait" -lt 60 ]; do
 		wait=$((wait * 2))
 		i=$((i + 1))
