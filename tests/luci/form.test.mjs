@@ -26,8 +26,12 @@ const APN_TABLE = execFileSync('python3', [ join(REPO, 'openwrt/tools/gen-apn-ta
 // which the interface page offers besides the protocol's form.
 const NETIFD_CORE = [ 'proto', 'auto', 'disabled', 'dns_metric', 'ip4table', 'ip6table', 'delegate', 'ip6assign' ];
 // Declared by netifd's proto_config_add_defaults for every handler; LuCI's
-// interface page has no field for it.
-const NO_FIELD_IN_LUCI = [ 'renew' ];
+// interface page has no field for it. Then ppp.sh's options that the handler
+// takes (a migrated 3g config keeps working) but the form does not offer, as
+// LuCI's own 3g form does not: set them with uci. (delegate is the interface
+// page's own field, see NETIFD_CORE, which ppp.sh declares too.)
+const NO_FIELD_IN_LUCI = [ 'renew', 'delegate', 'keepalive_adaptive', 'persist', 'maxfail', 'holdoff', 'pppname',
+	'unnumbered', 'connect', 'disconnect', 'authfail', 'reqprefix', 'sourcefilter', 'norelease' ];
 
 function uci(extra) {
 	return {
@@ -105,7 +109,7 @@ test('saves exactly the options the handler reads', async () => {
 		pppd_options: 'debug', dns_retries: '5', metric: '10' };
 	for (const [ o, v ] of Object.entries(values))
 		await page.fill(field(o), v);
-	await page.locator(`[data-widget-id="widget.cbid.network.wwan.ipv6"]`).check();
+	await page.selectOption(field('ipv6'), '1');
 	await page.locator(`[data-widget-id="widget.cbid.network.wwan.peerdns"]`).uncheck();
 	await page.locator(`[data-widget-id="widget.cbid.network.wwan.defaultroute"]`).uncheck();
 	await page.fill(field('bogus_dns'), '10.11.12.13');

@@ -207,8 +207,13 @@ return network.registerProtocol('umodem', {
 		o.placeholder = '0';
 		o.datatype = 'uinteger';
 
-		o = s.taboption('advanced', form.Flag, 'ipv6', _('Obtain IPv6 address'),
+		// A string, as for ppp.sh: unset is automatic (+ipv6 and a DHCPv6 client).
+		o = s.taboption('advanced', form.ListValue, 'ipv6', _('Obtain IPv6 address'),
 			_('Enable IPv6 negotiation on the PPP link'));
+		o.value('auto', _('Automatic'));
+		o.value('0', _('Disabled'));
+		o.value('1', _('Manual'));
+		o.default = 'auto';
 
 		o = s.taboption('advanced', form.Value, 'mtu', _('Override MTU'));
 		o.placeholder = '1500';
