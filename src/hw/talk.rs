@@ -57,7 +57,28 @@ impl Talk {
     /// Send `a` at `now`. A port that cannot be written is gone: what came.
     pub fn send(&mut self, a: &Ask, now: u64) -> Option<Came> {
         let wire = self.s.start(&a.cmd, a.ms, now, false);
-        match self.tty.write_all(&wire) {
+        self.write(&wire)
+    }
+
+    /// Like `send`, for a command that carries a secret (never logged).
+    pub fn send_secret(&mut self, a: &Ask, now: u64) -> Option<Came> {
+        let wire = self.s.start(&a.cmd, a.ms, now, true);
+        self.write(&wire)
+    }
+
+    /// The text a `> ` prompt asked for, and Ctrl-Z (`Session::start_text`).
+    pub fn send_text(&mut self, body: &[u8], ms: u64, now: u64) -> Option<Came> {
+        let wire = self.s.start_text(body, ms, now);
+        self.write(&wire)
+    }
+
+    /// ESC: abandon the text a prompt asked for.
+    pub fn escape(&mut self) -> Option<Came> {
+        self.write(&[0x1B])
+    }
+
+    fn write(&mut self, wire: &[u8]) -> Option<Came> {
+        match self.tty.write_all(wire) {
             Ok(()) => None,
             Err(e) => Some(Err(AtError::Gone(e.to_string()))),
         }
@@ -65,6 +86,11 @@ impl Talk {
 
     /// The tty has input (or failed): read what is there.
     pub fn readable(&mut self) -> Option<Came> {
+        self.readable_with(&mut log_urc)
+    }
+
+    /// Like `readable`, with the unsolicited lines handed to `urc`.
+    pub fn readable_with(&mut self, urc: &mut dyn FnMut(&str)) -> Option<Came> {
         let mut buf = [0u8; 256];
         // Bounded: a port that never stops talking is read a few times, then
         // the caller's loop comes round again.
@@ -73,7 +99,7 @@ impl Talk {
                 Ok(0) => return None,
                 Ok(n) => {
                     let got = buf.get(..n).unwrap_or(&[]);
-                    if let Some(r) = self.s.feed(got, &mut log_urc) {
+                    if let Some(r) = self.s.feed(got, urc) {
                         return Some(Ok(r));
                     }
                 }
