@@ -48,15 +48,20 @@ const BUS_RETRY_MS: u64 = 2000;
 /// How long `AT+CFUN=1,1` may take to be answered.
 const CFUN_MS: u64 = 5000;
 
+#[path = "daemon_sms.rs"]
+mod sms_jobs;
+
 /// The methods of the object, with their argument policies.
 pub fn methods() -> Vec<Method> {
-    vec![
+    let mut m = vec![
         Method::new("status", &[]),
         Method::new("info", &[]),
         Method::new("history", &[]),
         Method::new("connect", &[("interface", blob::TYPE_STRING)]),
         Method::new("disconnect", &[("interface", blob::TYPE_STRING)]),
-    ]
+    ];
+    m.extend(crate::cmd::sms::ubus_methods());
+    m
 }
 
 /// What a conversation with a control port is doing. (One per modem at most:
@@ -66,6 +71,10 @@ enum Work {
     Read(Reader),
     /// `AT+CFUN=1,1`, sent by the watchdog.
     Cfun,
+    /// A ubus call's SMS/USSD job (`daemon_sms.rs`).
+    Sms(Box<sms_jobs::SmsWork>),
+    /// `AT+CNMI` (first time) and `AT+CPMS?`: did a message arrive?
+    Count,
 }
 
 /// A conversation in progress with one modem's control port.
@@ -86,6 +95,7 @@ struct Daemon {
     interval_ms: u64,
     root: UsbSysfs,
     jobs: Vec<Job>,
+    sms: sms_jobs::SmsState,
     policy: Policy,
     /// Per modem (USB path): the watchdog; kept across unplug and replug.
     watches: Vec<(String, Watch)>,
@@ -146,6 +156,7 @@ pub fn run(mut args: Args) -> Result<()> {
         interval_ms: interval * 1000,
         root,
         jobs: Vec::new(),
+        sms: sms_jobs::SmsState::default(),
         policy,
         watches,
         run_dir,
@@ -165,6 +176,7 @@ impl Daemon {
                 next_tick = self.clock.now_ms() + tick;
             }
             self.expire(self.clock.now_ms());
+            self.sms_expire(self.clock.now_ms());
             // Calls already read in (while waiting for netifd, say) first.
             self.serve_bus(Duration::ZERO);
             let mut fds: Vec<libc::c_int> = Vec::new();
@@ -174,7 +186,7 @@ impl Daemon {
             let until = self
                 .jobs
                 .iter()
-                .filter_map(|j| j.talk.deadline())
+                .filter_map(Job::deadline)
                 .fold(next_tick, u64::min);
             let wait = until.saturating_sub(self.clock.now_ms()).clamp(1, TICK_MS);
             let ready = serial::poll_fds(&fds, wait).unwrap_or_default();
@@ -290,6 +302,8 @@ impl Daemon {
             "info" => (st::OK, Some(self.st.info())),
             "connect" => self.updown(&c, "up"),
             "disconnect" => self.updown(&c, "down"),
+            // Answered when their job on the modem ends.
+            "sms_list" | "sms_send" | "sms_delete" | "ussd" => return self.sms_call(c),
             _ => (st::METHOD_NOT_FOUND, None),
         };
         if let Some(bus) = self.bus.as_mut() {
@@ -362,6 +376,7 @@ impl Daemon {
         for e in ev.iter().filter(|e| e.name == "plug") {
             if let Some(p) = blob::get(&e.data, "modem").and_then(BlobMsg::as_str) {
                 self.watch(p).plugged();
+                self.sms.plugged(p);
             }
         }
         self.announce(ev);
@@ -442,11 +457,23 @@ impl Daemon {
                 Some(came) => ask = self.step(i, came),
             }
         }
+        // An SMS job may still wait for its command or for an unsolicited answer.
+        if self.jobs.get(i).is_some_and(|j| j.deadline().is_some()) {
+            return;
+        }
         self.end(i);
     }
 
     /// What came of job `i`'s command: its next command, if any.
     fn step(&mut self, i: usize, came: Came) -> Option<Ask> {
+        match self.jobs.get(i).map(|j| &j.work) {
+            Some(Work::Sms(_)) => {
+                self.sms_drive(i, Some(came));
+                return None;
+            }
+            Some(Work::Count) => return self.sms_count(i, came),
+            _ => {}
+        }
         let j = self.jobs.get_mut(i)?;
         match &mut j.work {
             Work::Read(rd) => rd.step(came),
@@ -463,6 +490,7 @@ impl Daemon {
                 }
                 None
             }
+            Work::Sms(_) | Work::Count => None,
         }
     }
 
@@ -471,20 +499,41 @@ impl Daemon {
         if i >= self.jobs.len() {
             return;
         }
-        let j = self.jobs.swap_remove(i);
-        if let Work::Read(rd) = j.work {
-            drop(j.talk);
-            self.finished(&j.path, rd.into_reading());
+        let Job { path, talk, work } = self.jobs.swap_remove(i);
+        drop(talk);
+        let mut sim_ready = false;
+        match work {
+            Work::Read(rd) => {
+                let r = rd.into_reading();
+                sim_ready = r.stopped.is_none() && r.sim.is_some_and(|s| s.ready());
+                self.finished(&path, r);
+            }
+            Work::Sms(w) => self.sms_done(*w),
+            Work::Cfun | Work::Count => {}
         }
+        self.sms_next(&path, sim_ready);
     }
 
     fn readable(&mut self, fd: libc::c_int) {
         let Some(i) = self.jobs.iter().position(|j| j.talk.fd() == fd) else {
             return;
         };
-        if let Some(came) = self.jobs.get_mut(i).and_then(|j| j.talk.readable()) {
-            let next = self.step(i, came);
-            self.send(i, next);
+        let mut urcs: Vec<String> = Vec::new();
+        let came = self.jobs.get_mut(i).and_then(|j| {
+            j.talk.readable_with(&mut |l| {
+                if urcs.len() < 64 {
+                    urcs.push(l.to_string());
+                }
+            })
+        });
+        self.sms_urcs(i, urcs);
+        match came {
+            Some(came) => {
+                let next = self.step(i, came);
+                self.send(i, next);
+            }
+            // A job that got its unsolicited answer may be over.
+            None => self.send(i, None),
         }
     }
 

@@ -1,0 +1,358 @@
+//! The daemon's text messages and USSD: the ubus methods `sms_list`,
+//! `sms_send`, `sms_delete` and `ussd`, and the `umodem.sms` event when a
+//! message arrives.
+//!
+//! A call becomes a job on the modem's control port (`core::smsjob`, fed from
+//! the daemon's one loop like a reading, so nothing waits on the modem) and is
+//! answered when the job ends (a deferred ubus reply). A call for a modem
+//! whose port is busy with a reading waits for it. The answers hold texts and
+//! numbers: the rpcd ACL gives these methods to write access only, and no log
+//! line holds them.
+//!
+//! Arrivals: the daemon does not hold a control port between its readings
+//! (other AT users need it), so a `+CMTI` the modem sends while no one reads
+//! the port is lost. After each reading with the SIM ready the daemon asks
+//! `AT+CPMS?` (and sets `AT+CNMI=2,1,0,0,0` once per modem, so that `+CMTI`
+//! is sent at all); when the storage for new messages holds more than the
+//! last time, one `umodem.sms` event says so. A `+CMTI` seen on the port
+//! during any job asks for that check at once. Either way there is one event
+//! per rise of the count, however many times the modem said `+CMTI`.
+
+use std::path::Path;
+
+use super::{Daemon, Job, Work};
+use crate::cmd::sms::{ubus_answer, ubus_op};
+use crate::core::at::{strip_prefix_ci, Final, Response};
+use crate::core::engine::{AtError, Clock};
+use crate::core::reader::Ask;
+use crate::core::sms::{self, Mem};
+use crate::core::smsjob::{self, Do};
+use crate::core::status::{Event, Found};
+use crate::hw::talk::{Came, Talk};
+use crate::ubus::{blob, status as st, BlobMsg, Call, Table};
+
+/// How long the daemon waits for the network's USSD answer: less than the
+/// 30 s a `ubus call` waits for its reply.
+const USSD_WAIT_MS: u64 = 20_000;
+/// Calls waiting for a modem's port, at most.
+const MAX_WAITING: usize = 8;
+
+/// An SMS/USSD job for a ubus call.
+pub(super) struct SmsWork {
+    job: smsjob::Job,
+    call: Call,
+    /// Waiting for an unsolicited `+CUSD` until then.
+    await_until: Option<u64>,
+}
+
+/// What the daemon knows of one modem's messages.
+#[derive(Default)]
+pub(super) struct Seen {
+    /// The storage for new messages, and how many it held at the last check.
+    used: Option<(String, u16)>,
+    /// `AT+CNMI` was set since the modem was plugged.
+    cnmi: bool,
+    /// A `+CMTI` came: check at the next chance.
+    check: bool,
+}
+
+/// The SMS state of the daemon (one field of it).
+#[derive(Default)]
+pub(super) struct SmsState {
+    /// Per modem (USB path).
+    seen: Vec<(String, Seen)>,
+    /// Calls waiting for their modem's port: (path, call).
+    waiting: Vec<(String, Call)>,
+}
+
+impl SmsState {
+    fn seen(&mut self, path: &str) -> &mut Seen {
+        let i = match self.seen.iter().position(|(p, _)| p == path) {
+            Some(i) => i,
+            None => {
+                self.seen.push((path.to_string(), Seen::default()));
+                self.seen.len() - 1
+            }
+        };
+        &mut self.seen[i].1
+    }
+
+    /// A modem was plugged (again): counts and settings start afresh.
+    pub(super) fn plugged(&mut self, path: &str) {
+        self.seen.retain(|(p, _)| p != path);
+    }
+}
+
+fn ok_response() -> Response {
+    Response {
+        lines: Vec::new(),
+        result: Final::Ok,
+    }
+}
+
+impl Job {
+    /// When this job next needs the loop: its command's deadline, or the end
+    /// of a wait for an unsolicited answer.
+    pub(super) fn deadline(&self) -> Option<u64> {
+        self.talk.deadline().or(match &self.work {
+            Work::Sms(w) => w.await_until,
+            _ => None,
+        })
+    }
+}
+
+impl Daemon {
+    /// A call of one of the SMS/USSD methods: start its job, or queue it
+    /// behind the modem's reading, or refuse it.
+    pub(super) fn sms_call(&mut self, c: Call) {
+        let asked = blob::get(&c.args, "modem").and_then(BlobMsg::as_str);
+        let f = self
+            .st
+            .modems
+            .iter()
+            .map(|m| &m.found)
+            .find(|f| f.control.is_some() && asked.is_none_or(|a| f.path == a))
+            .cloned();
+        let Some(f) = f else {
+            return self.sms_reply(&c, st::NOT_FOUND, None);
+        };
+        if let Err(code) = ubus_op(&c.method, &c.args, f.huawei) {
+            return self.sms_reply(&c, code, None);
+        }
+        let who = c.user.as_deref().unwrap_or("?");
+        log::info!(
+            "sms: {} for modem {} asked over ubus by {who}",
+            c.method,
+            f.path
+        );
+        if self.jobs.iter().any(|j| j.path == f.path) {
+            if self.sms.waiting.len() >= MAX_WAITING {
+                return self.sms_error(&c, "the modem is busy with other requests: try again");
+            }
+            self.sms.waiting.push((f.path, c));
+            return;
+        }
+        self.sms_start(&f, c);
+    }
+
+    fn sms_start(&mut self, f: &Found, c: Call) {
+        let Some(ctl) = f.control.as_deref() else {
+            return self.sms_reply(&c, st::NOT_FOUND, None);
+        };
+        let op = match ubus_op(&c.method, &c.args, f.huawei) {
+            Ok(op) => op,
+            Err(code) => return self.sms_reply(&c, code, None),
+        };
+        match Talk::open(Path::new(ctl)) {
+            Ok(Some(talk)) => {
+                let work = SmsWork {
+                    job: smsjob::Job::new(op),
+                    call: c,
+                    await_until: None,
+                };
+                self.jobs.push(Job {
+                    path: f.path.clone(),
+                    talk,
+                    work: Work::Sms(Box::new(work)),
+                });
+                let i = self.jobs.len() - 1;
+                self.sms_drive(i, None);
+                self.send(i, None);
+            }
+            Ok(None) => self.sms_error(
+                &c,
+                "the modem's port is in use by another program (umodem, pppd): try again",
+            ),
+            Err(e) => self.sms_error(&c, &format!("cannot open the modem's port: {e}")),
+        }
+    }
+
+    fn sms_reply(&mut self, c: &Call, code: u32, data: Option<&Table>) {
+        if let Some(bus) = self.bus.as_mut() {
+            if let Err(e) = bus.reply(c, code, data) {
+                log::warn!("answering {}: {e}", c.method);
+            }
+        }
+    }
+
+    fn sms_error(&mut self, c: &Call, msg: &str) {
+        let t: Table = vec![("error".into(), BlobMsg::String(msg.into()))];
+        self.sms_reply(c, st::UNKNOWN_ERROR, Some(&t));
+    }
+
+    /// Feed job `i` what came of its last step and go on until it waits
+    /// (a command in flight, an unsolicited answer) or is over.
+    pub(super) fn sms_drive(&mut self, i: usize, came: Option<Came>) {
+        let now = self.clock.now_ms();
+        let Some(j) = self.jobs.get_mut(i) else {
+            return;
+        };
+        let Work::Sms(w) = &mut j.work else {
+            return;
+        };
+        if let Some(c) = came {
+            w.job.take(c);
+        }
+        // Bounded: each round starts a wait or ends the job, but for a
+        // command that failed to go out, which the job takes and moves on.
+        for _ in 0..16 {
+            let sent = match w.job.next() {
+                None => return,
+                Some(Do::Send { cmd, ms, secret }) => {
+                    let a = Ask { cmd, ms };
+                    if secret {
+                        j.talk.send_secret(&a, now)
+                    } else {
+                        j.talk.send(&a, now)
+                    }
+                }
+                Some(Do::Text { body, ms }) => j.talk.send_text(&body, ms, now),
+                Some(Do::Escape) => Some(j.talk.escape().unwrap_or(Ok(ok_response()))),
+                Some(Do::Await { ms, .. }) => {
+                    w.await_until = Some(now.saturating_add(ms.min(USSD_WAIT_MS)));
+                    return;
+                }
+            };
+            match sent {
+                None => return,
+                Some(c) => w.job.take(c),
+            }
+        }
+    }
+
+    /// Job `i` (an SMS/USSD job) ended: answer its call.
+    pub(super) fn sms_done(&mut self, w: SmsWork) {
+        let r = w.job.outcome();
+        match &r {
+            Ok(_) => log::info!("sms: {} done", w.call.method),
+            Err(e) => log::warn!("sms: {}: {}", w.call.method, e.msg()),
+        }
+        let (code, t) = ubus_answer(&r);
+        self.sms_reply(&w.call, code, Some(&t));
+    }
+
+    /// Unsolicited lines read on job `i`'s port: a `+CUSD` for a job waiting
+    /// for one, a `+CMTI` asks for a check; the rest is logged. `+CUSD`
+    /// lines are never logged (their text is private).
+    pub(super) fn sms_urcs(&mut self, i: usize, lines: Vec<String>) {
+        for l in lines {
+            if strip_prefix_ci(&l, "+CUSD:").is_some() {
+                let Some(j) = self.jobs.get_mut(i) else {
+                    continue;
+                };
+                if let Work::Sms(w) = &mut j.work {
+                    if w.await_until.is_some() && w.job.urc(&l) {
+                        w.await_until = None;
+                        self.sms_drive(i, None);
+                        continue;
+                    }
+                }
+                log::debug!("urc +CUSD (not logged)");
+            } else {
+                log::debug!("urc {l}");
+                if strip_prefix_ci(&l, "+CMTI:").is_some() {
+                    if let Some(j) = self.jobs.get(i) {
+                        let p = j.path.clone();
+                        self.sms.seen(&p).check = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Jobs waiting for a `+CUSD` that did not come in time.
+    pub(super) fn sms_expire(&mut self, now: u64) {
+        let mut i = 0;
+        while i < self.jobs.len() {
+            let before = self.jobs.len();
+            let late = matches!(&self.jobs[i].work, Work::Sms(w) if w.await_until.is_some_and(|t| now >= t));
+            if late {
+                if let Work::Sms(w) = &mut self.jobs[i].work {
+                    w.await_until = None;
+                }
+                self.sms_drive(i, Some(Err(AtError::Timeout)));
+                self.send(i, None);
+            }
+            if self.jobs.len() == before {
+                i += 1;
+            }
+        }
+    }
+
+    /// After a job on `path` ended: a call waiting for the port, or the
+    /// arrival check, if either is due.
+    pub(super) fn sms_next(&mut self, path: &str, sim_ready: bool) {
+        if self.jobs.iter().any(|j| j.path == path) {
+            return;
+        }
+        if let Some(k) = self.sms.waiting.iter().position(|(p, _)| p == path) {
+            let (_, c) = self.sms.waiting.remove(k);
+            if let Some(f) = self.st.modem(path).map(|m| m.found.clone()) {
+                self.sms_start(&f, c);
+            } else {
+                self.sms_reply(&c, st::NOT_FOUND, None);
+            }
+            return;
+        }
+        let seen = self.sms.seen(path);
+        if !(sim_ready || seen.check) {
+            return;
+        }
+        seen.check = false;
+        let first = if seen.cnmi {
+            "AT+CPMS?"
+        } else {
+            "AT+CNMI=2,1,0,0,0"
+        };
+        let Some(ctl) = self.st.modem(path).and_then(|m| m.found.control.clone()) else {
+            return;
+        };
+        if let Ok(Some(talk)) = Talk::open(Path::new(&ctl)) {
+            let ask = Ask {
+                cmd: first.into(),
+                ms: 3000,
+            };
+            self.start(path.to_string(), talk, Work::Count, Some(ask));
+        }
+    }
+
+    /// What came of the arrival check's command on job `i`: the next one.
+    pub(super) fn sms_count(&mut self, i: usize, came: Came) -> Option<Ask> {
+        let path = self.jobs.get(i)?.path.clone();
+        let r = came.ok()?;
+        let seen = self.sms.seen(&path);
+        if !seen.cnmi {
+            // That was AT+CNMI. Refused (some modems take other modes): no
+            // +CMTI then, the count still works. Either way, once.
+            seen.cnmi = true;
+            return Some(Ask {
+                cmd: "AT+CPMS?".into(),
+                ms: 3000,
+            });
+        }
+        if !r.result.is_ok() {
+            return None;
+        }
+        let q = r.field("+CPMS:").map(sms::parse_cpms).unwrap_or_default();
+        let s = q.get(2)?;
+        let seen = self.sms.seen(&path);
+        let before = seen.used.replace((s.mem.clone(), s.used));
+        let rose = match before {
+            Some((m, n)) if m == s.mem && s.used > n => s.used - n,
+            _ => 0,
+        };
+        if rose > 0 {
+            let storage = Mem::parse(&s.mem).map_or_else(|| s.mem.clone(), |m| m.name().into());
+            log::info!("sms: {rose} new message(s) in the {storage} storage of modem {path}");
+            let data: Table = vec![
+                ("modem".into(), BlobMsg::String(path.clone())),
+                ("storage".into(), BlobMsg::String(storage)),
+                ("new".into(), BlobMsg::Int32(rose.into())),
+                ("used".into(), BlobMsg::Int32(s.used.into())),
+                ("total".into(), BlobMsg::Int32(s.total.into())),
+            ];
+            self.announce(vec![Event { name: "sms", data }]);
+        }
+        None
+    }
+}
