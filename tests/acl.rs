@@ -1,6 +1,7 @@
 //! The rpcd ACL file we ship: valid JSON in rpcd's layout, read access to the
 //! methods that only look (status, info, history), write access to the ones that act
-//! (connect, disconnect), and nothing the daemon does not have.
+//! (connect, disconnect) and to text messages and USSD (private, and sending
+//! costs money), and nothing the daemon does not have.
 
 use serde_json::Value;
 use umodem::cmd::daemon;
@@ -40,7 +41,18 @@ fn rpcd_acl_grants_reading_and_acting_separately() {
     let read = methods(&g["read"]["ubus"]["umodem"]);
     let write = methods(&g["write"]["ubus"]["umodem"]);
     assert_eq!(read, ["status", "info", "history"]);
-    assert_eq!(write, ["connect", "disconnect"]);
+    // Messages are private and sending costs money: reading them is writing.
+    assert_eq!(
+        write,
+        [
+            "connect",
+            "disconnect",
+            "sms_list",
+            "sms_send",
+            "sms_delete",
+            "ussd"
+        ]
+    );
 
     // together they cover exactly the daemon's methods
     let mut all: Vec<&str> = read.iter().chain(&write).copied().collect();
