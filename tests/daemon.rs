@@ -461,6 +461,32 @@ fn registers_object_with_its_signature() {
         ("history", &[]),
         ("connect", &[("interface", blob::TYPE_STRING)]),
         ("disconnect", &[("interface", blob::TYPE_STRING)]),
+        ("sms_list", &[("modem", blob::TYPE_STRING)]),
+        (
+            "sms_send",
+            &[
+                ("modem", blob::TYPE_STRING),
+                ("number", blob::TYPE_STRING),
+                ("text", blob::TYPE_STRING),
+            ],
+        ),
+        (
+            "sms_delete",
+            &[
+                ("modem", blob::TYPE_STRING),
+                ("id", blob::TYPE_INT32),
+                ("ids", blob::TYPE_ARRAY),
+                ("all", blob::TYPE_BOOL),
+            ],
+        ),
+        (
+            "ussd",
+            &[
+                ("modem", blob::TYPE_STRING),
+                ("code", blob::TYPE_STRING),
+                ("cancel", blob::TYPE_BOOL),
+            ],
+        ),
     ]);
     assert_eq!(sig, want);
     d.stop();
@@ -1144,4 +1170,226 @@ fn luci_status_states_from_the_daemon() {
             });
         },
     );
+}
+
+// -- SMS and USSD over ubus (cmd/daemon_sms.rs) --------------------------------
+
+const SMS_HELLO: &str = "07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37";
+const SMS_C16: [&str; 3] = [
+    "07917283010010F5440B917126354798F60000425021410000231206080412340301D0B09C0E7ABBCB2C10",
+    "07917283010010F5440B917126354798F60000425021410000231206080412340302F0B09C0EA2DFDF2C10",
+    "07917283010010F5440B917126354798F60000425021410000231306080412340303F0B09C0EA2A3E5E5B20B",
+];
+
+fn s(v: &str) -> BlobMsg {
+    BlobMsg::String(v.into())
+}
+
+fn ctl_ok(sim: &Sim, cmd: &str) -> String {
+    let r = sim.ctl(cmd);
+    let r = r.trim_end();
+    assert!(r.starts_with("ok"), "{cmd}: {r}");
+    r.trim_start_matches("ok").trim().to_string()
+}
+
+#[test]
+fn sms_and_ussd_methods_answer_when_their_job_ends() {
+    let sim = Sim::start("sms-ubus", &["--no-pin"]);
+    ctl_ok(&sim, &format!("sms-put sim {}", SMS_C16[2]));
+    ctl_ok(&sim, &format!("sms-put modem {}", SMS_C16[0]));
+    ctl_ok(&sim, &format!("sms-put sim {SMS_HELLO}"));
+    ctl_ok(&sim, &format!("sms-put sim {}", SMS_C16[1]));
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0505);
+    call_until(&bus, "status", "registration", |m| {
+        str_at(m, "registration") == Some("home")
+    });
+
+    let (st, data) = bus.call("sms_list", vec![]);
+    assert_eq!(st, status::OK, "{data:?}");
+    let msgs = match get(&data[0], "messages") {
+        Some(BlobMsg::Array(a)) => a.clone(),
+        other => panic!("{other:?}"),
+    };
+    let texts: Vec<&str> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            BlobMsg::Table(t) => str_at(t, "text"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["Part one, part two, part three.", "hellohello"]);
+    assert_eq!(str_at(&data[0], "incoming"), Some("sim"));
+
+    let (st, data) = bus.call(
+        "sms_send",
+        vec![
+            ("number".into(), s("+46708251358")),
+            ("text".into(), s("hellohello")),
+        ],
+    );
+    assert_eq!(st, status::OK, "{data:?}");
+    assert_eq!(get(&data[0], "parts").and_then(BlobMsg::as_i64), Some(1));
+    assert_eq!(
+        ctl_ok(&sim, "sms-sent"),
+        "01000B916407281553F800000AE8329BFD4697D9EC37"
+    );
+
+    // Any part's id deletes the whole message.
+    let (st, data) = bus.call("sms_delete", vec![("id".into(), BlobMsg::Int32(1000))]);
+    assert_eq!(st, status::OK, "{data:?}");
+    assert_eq!(ctl_ok(&sim, "sms").split_whitespace().count(), 1);
+    let (st, data) = bus.call("sms_delete", vec![("id".into(), BlobMsg::Int32(7))]);
+    assert_eq!(st, status::NOT_FOUND, "{data:?}");
+
+    // USSD: a menu, the reply, then a code the network refuses.
+    let (st, data) = bus.call("ussd", vec![("code".into(), s("*111#"))]);
+    assert_eq!(st, status::OK, "{data:?}");
+    assert_eq!(get(&data[0], "open").and_then(BlobMsg::as_bool), Some(true));
+    let (st, data) = bus.call("ussd", vec![("code".into(), s("1"))]);
+    assert_eq!(st, status::OK, "{data:?}");
+    assert_eq!(
+        str_at(&data[0], "text"),
+        Some("Your balance is 12.50 EUR. Valid until 31.12.")
+    );
+    let (st, data) = bus.call("ussd", vec![("code".into(), s("*999#"))]);
+    assert_eq!(st, status::UNKNOWN_ERROR);
+    assert!(
+        str_at(&data[0], "error")
+            .unwrap()
+            .contains("does not support"),
+        "{data:?}"
+    );
+
+    // Refused before the modem is asked.
+    let (st, _) = bus.call("sms_send", vec![("number".into(), s("+4670"))]);
+    assert_eq!(st, status::INVALID_ARGUMENT);
+    let (st, _) = bus.call("ussd", vec![("code".into(), s("`"))]);
+    assert_eq!(st, status::INVALID_ARGUMENT);
+    let (st, _) = bus.call("sms_list", vec![("modem".into(), s("9-9"))]);
+    assert_eq!(st, status::NOT_FOUND);
+    // Status is still answered, and the readings went on.
+    let (st, _) = bus.call("status", vec![]);
+    assert_eq!(st, status::OK);
+
+    let log = d.stop();
+    assert!(
+        log.contains("sms: sms_send for modem 1-1 asked over ubus by root"),
+        "{log}"
+    );
+    for private in [
+        "hellohello",
+        "46708251358",
+        "Part one",
+        "E8329BFD",
+        "*111#",
+        "AA180C3602",
+        "balance",
+    ] {
+        assert!(
+            !log.contains(private),
+            "'{private}' in the daemon's log:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn a_message_arriving_while_the_daemon_polls_is_announced_once() {
+    let sim = Sim::start("sms-cmti", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0606);
+    // The daemon asks for +CMTI, then counts after each reading.
+    d.wait_log("at > AT+CNMI=2,1,0,0,0", 1);
+    d.wait_log("at > AT+CPMS?", 2);
+    assert!(bus.events("umodem.sms").is_empty());
+    // One message: the sim stores it and says +CMTI.
+    assert_eq!(ctl_ok(&sim, &format!("sms-arrive {SMS_HELLO}")), "0");
+    let ev = bus.wait("umodem.sms", |s| {
+        s.events
+            .iter()
+            .find(|e| e.0 == "umodem.sms")
+            .map(|e| e.1.clone())
+    });
+    assert_eq!(str_at(&ev, "modem"), Some("1-1"));
+    assert_eq!(str_at(&ev, "storage"), Some("sim"));
+    assert_eq!(get(&ev, "new").and_then(BlobMsg::as_i64), Some(1));
+    assert_eq!(get(&ev, "used").and_then(BlobMsg::as_i64), Some(1));
+    // More readings and counts: still one event.
+    let n = d.log().matches("at > AT+CPMS?").count();
+    d.wait_log("at > AT+CPMS?", n + 3);
+    assert_eq!(bus.events("umodem.sms").len(), 1);
+    // Two more at once: one more event, saying two.
+    ctl_ok(&sim, &format!("sms-arrive {SMS_HELLO}"));
+    ctl_ok(&sim, &format!("sms-arrive {SMS_HELLO}"));
+    let ev = bus.wait("a second umodem.sms", |s| {
+        s.events
+            .iter()
+            .filter(|e| e.0 == "umodem.sms")
+            .nth(1)
+            .map(|e| e.1.clone())
+    });
+    assert!(matches!(
+        get(&ev, "new").and_then(BlobMsg::as_i64),
+        Some(1 | 2)
+    ));
+    let n = d.log().matches("at > AT+CPMS?").count();
+    d.wait_log("at > AT+CPMS?", n + 3);
+    let total: i64 = bus
+        .events("umodem.sms")
+        .iter()
+        .filter_map(|e| get(e, "new").and_then(BlobMsg::as_i64))
+        .sum();
+    assert_eq!(total, 3);
+    // Deleting (here through the CLI) is no arrival.
+    let o = sim.umodem(&["sms", "delete", "all"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let n = d.log().matches("at > AT+CPMS?").count();
+    d.wait_log("at > AT+CPMS?", n + 2);
+    let total: i64 = bus
+        .events("umodem.sms")
+        .iter()
+        .filter_map(|e| get(e, "new").and_then(BlobMsg::as_i64))
+        .sum();
+    assert_eq!(total, 3);
+    d.stop();
+}
+
+#[test]
+fn a_cmti_seen_during_a_job_is_checked_at_once_and_announced_once() {
+    let sim = Sim::start("sms-cmti-job", &["--no-pin"]);
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0707);
+    d.wait_log("at > AT+CPMS?", 1);
+    ctl_ok(&sim, "ussd-delay 2000");
+    // A USSD call holds the port for 2 s; a message arrives meanwhile.
+    let bus2 = Arc::clone(&bus);
+    let t = thread::spawn(move || bus2.call("ussd", vec![("code".into(), s("*100#"))]));
+    d.wait_log("at > AT+CUSD=<hidden>", 1);
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(ctl_ok(&sim, &format!("sms-arrive {SMS_HELLO}")), "0");
+    let (st, _) = t.join().unwrap();
+    assert_eq!(st, status::OK);
+    let ev = bus.wait("umodem.sms", |s| {
+        s.events
+            .iter()
+            .find(|e| e.0 == "umodem.sms")
+            .map(|e| e.1.clone())
+    });
+    assert_eq!(get(&ev, "new").and_then(BlobMsg::as_i64), Some(1));
+    let n = d.log().matches("at > AT+CPMS?").count();
+    d.wait_log("at > AT+CPMS?", n + 3);
+    let log = d.stop();
+    assert!(log.contains("urc +CMTI: \"SM\",0"), "{log}");
+    // Checked at once: the first command after the USSD job is the count,
+    // before any reading.
+    let after = &log[log.find("sms: ussd done").unwrap()..];
+    let next = after.lines().find_map(|l| l.split("at > ").nth(1)).unwrap();
+    assert_eq!(next, "AT+CPMS?", "{after}");
+    assert_eq!(bus.events("umodem.sms").len(), 1);
 }

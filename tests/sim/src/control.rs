@@ -25,6 +25,7 @@ sms-arrive PDU     a message from the network: stored where +CPMS <mem3> says,
                    +CMTI (with AT+CNMI=2,1) or ^SMMEMFULL on the PCUI
 sms-sent           the TPDUs sent with AT+CMGS (hex), one per line
 sms-fail N|off     the next AT+CMGS gives +CMS ERROR: N
+ussd-delay MS      the network's USSD answers come MS ms after OK (default 300)
 status             one line of key=value state
 help               this text";
 
@@ -168,6 +169,13 @@ pub fn apply(m: &mut Modem, line: &str, now: u64) -> Result<String, String> {
             };
             Ok("ok".into())
         }
+        "ussd-delay" => match arg.parse::<u64>() {
+            Ok(ms) => {
+                m.sms.ussd_delay_ms = ms;
+                Ok("ok".into())
+            }
+            Err(_) => Err("ussd-delay wants MS".into()),
+        },
         "status" => Ok(m.status(now)),
         "help" => Ok(HELP.into()),
         "" => Err("empty command".into()),
