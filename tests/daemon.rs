@@ -1344,9 +1344,10 @@ fn a_message_arriving_while_the_daemon_polls_is_announced_once() {
         .filter_map(|e| get(e, "new").and_then(BlobMsg::as_i64))
         .sum();
     assert_eq!(total, 3);
-    // Deleting (here through the CLI) is no arrival.
-    let o = sim.umodem(&["sms", "delete", "all"], None);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Deleting is no arrival.
+    let (st, data) = bus.call("sms_delete", vec![("all".into(), BlobMsg::from(true))]);
+    assert_eq!(st, status::OK, "{data:?}");
+    assert_eq!(ctl_ok(&sim, "sms"), "");
     let n = d.log().matches("at > AT+CPMS?").count();
     d.wait_log("at > AT+CPMS?", n + 2);
     let total: i64 = bus
