@@ -146,7 +146,7 @@ feed: binary feedtool
 	done
 	find $(OUT)/pkg/umodem -type d -empty -delete
 	$(PACK) $(OUT)/pkg/umodem $(STAGE) umodem $(PKGVER) $(ARCH) "$(DEPENDS)" \
-		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status."
+		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status, SMS and USSD."
 	$(PACK) $(OUT)/pkg/defaults $(STAGE) umodem-defaults-tl-wr1043nd $(PKGVER) all "umodem" \
 		"Defaults for a TP-Link TL-WR1043ND with a Huawei E367: a wwan interface in the wan zone."
 	@for p in $(LUCI_PKGS); do \
@@ -157,7 +157,7 @@ feed: binary feedtool
 	$(PACK) $(OUT)/pkg/luci-proto-umodem $(STAGE) luci-proto-umodem $(PKGVER) all "luci-base, umodem" \
 		"LuCI support for umodem: the interface form of proto umodem (modem, APN, PIN, service mode, PPP login, every handler option)."
 	$(PACK) $(OUT)/pkg/luci-app-umodem $(STAGE) luci-app-umodem $(PKGVER) all "luci-base, umodem" \
-		"LuCI status page of umodem: signal and its last hour, operator, SIM and PIN attempts, the interface and its last error, connect/disconnect."
+		"LuCI status page of umodem: signal and its last hour, operator, SIM and PIN attempts, the interface and its last error, connect/disconnect; text messages and USSD."
 	UMODEM_FEED=$(FEEDTOOL) openwrt/mkindex.sh $(STAGE) $(KEY_DIR) $(KEY_CREATE)
 	@mkdir -p $(dir $(FEED)) && mv $(STAGE) $(FEED)
 	@$(MAKE) --no-print-directory size-one ARCH=$(ARCH) LINK=$(LINK)
