@@ -1207,8 +1207,15 @@ fn sms_and_ussd_methods_answer_when_their_job_ends() {
         str_at(m, "registration") == Some("home")
     });
 
+    // The answers are kept for the LuCI page's tests (tests/luci/sms.test.mjs).
+    let mut captured = serde_json::Map::new();
+    let mut keep = |name: &str, st: u32, data: &[Table]| {
+        let d = data.first().map_or(serde_json::Value::Null, table_json);
+        captured.insert(name.into(), serde_json::json!([st, d]));
+    };
     let (st, data) = bus.call("sms_list", vec![]);
     assert_eq!(st, status::OK, "{data:?}");
+    keep("list", st, &data);
     let msgs = match get(&data[0], "messages") {
         Some(BlobMsg::Array(a)) => a.clone(),
         other => panic!("{other:?}"),
@@ -1231,6 +1238,7 @@ fn sms_and_ussd_methods_answer_when_their_job_ends() {
         ],
     );
     assert_eq!(st, status::OK, "{data:?}");
+    keep("send", st, &data);
     assert_eq!(get(&data[0], "parts").and_then(BlobMsg::as_i64), Some(1));
     assert_eq!(
         ctl_ok(&sim, "sms-sent"),
@@ -1247,21 +1255,41 @@ fn sms_and_ussd_methods_answer_when_their_job_ends() {
     // USSD: a menu, the reply, then a code the network refuses.
     let (st, data) = bus.call("ussd", vec![("code".into(), s("*111#"))]);
     assert_eq!(st, status::OK, "{data:?}");
+    keep("ussd_menu", st, &data);
     assert_eq!(get(&data[0], "open").and_then(BlobMsg::as_bool), Some(true));
     let (st, data) = bus.call("ussd", vec![("code".into(), s("1"))]);
     assert_eq!(st, status::OK, "{data:?}");
+    keep("ussd_reply", st, &data);
     assert_eq!(
         str_at(&data[0], "text"),
         Some("Your balance is 12.50 EUR. Valid until 31.12.")
     );
     let (st, data) = bus.call("ussd", vec![("code".into(), s("*999#"))]);
     assert_eq!(st, status::UNKNOWN_ERROR);
+    keep("ussd_error", st, &data);
     assert!(
         str_at(&data[0], "error")
             .unwrap()
             .contains("does not support"),
         "{data:?}"
     );
+
+    // The network refuses a message.
+    ctl_ok(&sim, "sms-fail 500");
+    let (st, data) = bus.call(
+        "sms_send",
+        vec![("number".into(), s("+46708251358")), ("text".into(), s("hi"))],
+    );
+    assert_eq!(st, status::UNKNOWN_ERROR);
+    keep("send_error", st, &data);
+    assert!(str_at(&data[0], "error").unwrap().contains("+CMS ERROR: 500"), "{data:?}");
+    let (st, data) = bus.call("ussd", vec![("cancel".into(), BlobMsg::from(true))]);
+    assert_eq!(st, status::OK, "{data:?}");
+    keep("ussd_cancel", st, &data);
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/luci/daemon");
+    std::fs::create_dir_all(&out).unwrap();
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(captured)).unwrap();
+    std::fs::write(out.join("sms.json"), text + "\n").unwrap();
 
     // Refused before the modem is asked.
     let (st, _) = bus.call("sms_send", vec![("number".into(), s("+4670"))]);

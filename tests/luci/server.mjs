@@ -99,7 +99,11 @@ export function startServer(scenario) {
 	const dump = handlerDump();
 	const state = {
 		calls: [],          // [user, object, method, args]
-		daemon: scenario.daemon ?? null, // { status, info, history } or null: not running
+		daemon: scenario.daemon ?? null, // { status, info, history, sms? } or null: not running
+		// The messages sms_list answers (from the captured list; deletes take them out).
+		sms: scenario.daemon?.sms ? structuredClone(scenario.daemon.sms.list[1]) : null,
+		smsFail: false,     // sms_send answers the captured refusal
+		ussdOpen: false,
 		ifaces: scenario.ifaces ?? [],
 		uci: structuredClone(scenario.uci ?? {}),
 		files: scenario.files ?? {},
@@ -184,7 +188,38 @@ export function startServer(scenario) {
 		info: () => [ 0, state.daemon.info ],
 		history: () => state.daemon.history ? [ 0, state.daemon.history ] : [ 3 ],
 		connect: (ses, a) => [ 0, { interface: a.interface, action: 'up' } ],
-		disconnect: (ses, a) => [ 0, { interface: a.interface, action: 'down' } ]
+		disconnect: (ses, a) => [ 0, { interface: a.interface, action: 'down' } ],
+		// The daemon's SMS/USSD answers as tests/daemon.rs captured them
+		// (build/luci/daemon/sms.json); the stand-in only keeps the list and
+		// the USSD menu's state.
+		sms_list: () => state.sms ? [ 0, state.sms ] : [ 3 ],
+		sms_send: (ses, a) => {
+			const c = state.daemon.sms;
+			if (typeof a.number != 'string' || typeof a.text != 'string')
+				return [ 2 ];
+			return state.smsFail ? c.send_error : c.send;
+		},
+		sms_delete: (ses, a) => {
+			const ids = Array.isArray(a.ids) ? a.ids : (a.id != null ? [ a.id ] : []);
+			const hit = state.sms.messages.filter((m) => m.ids.some((i) => ids.includes(i)));
+			if (!hit.length)
+				return [ 4, { error: 'no message %d (umodem sms list shows the ids)'.replace('%d', ids[0]) } ];
+			state.sms.messages = state.sms.messages.filter((m) => !hit.includes(m));
+			return [ 0, { deleted: hit.flatMap((m) => m.ids) } ];
+		},
+		ussd: (ses, a) => {
+			const c = state.daemon.sms;
+			if (a.cancel === true) {
+				state.ussdOpen = false;
+				return c.ussd_cancel;
+			}
+			if (a.code == '*111#' || (state.ussdOpen && a.code == '1')) {
+				const r = state.ussdOpen ? c.ussd_reply : c.ussd_menu;
+				state.ussdOpen = !!r[1].open;
+				return r;
+			}
+			return c.ussd_error;
+		}
 	};
 
 	const rpcOne = (msg) => {
