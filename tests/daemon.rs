@@ -1278,11 +1278,19 @@ fn sms_and_ussd_methods_answer_when_their_job_ends() {
     ctl_ok(&sim, "sms-fail 500");
     let (st, data) = bus.call(
         "sms_send",
-        vec![("number".into(), s("+46708251358")), ("text".into(), s("hi"))],
+        vec![
+            ("number".into(), s("+46708251358")),
+            ("text".into(), s("hi")),
+        ],
     );
     assert_eq!(st, status::UNKNOWN_ERROR);
     keep("send_error", st, &data);
-    assert!(str_at(&data[0], "error").unwrap().contains("+CMS ERROR: 500"), "{data:?}");
+    assert!(
+        str_at(&data[0], "error")
+            .unwrap()
+            .contains("+CMS ERROR: 500"),
+        "{data:?}"
+    );
     let (st, data) = bus.call("ussd", vec![("cancel".into(), BlobMsg::from(true))]);
     assert_eq!(st, status::OK, "{data:?}");
     keep("ussd_cancel", st, &data);
