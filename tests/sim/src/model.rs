@@ -342,7 +342,7 @@ pub fn iccid_swapped(iccid: &str) -> String {
 }
 
 /// Split an AT argument list at commas outside quotes; quotes are removed.
-fn split_args(s: &str) -> Vec<String> {
+pub(crate) fn split_args(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut q = false;

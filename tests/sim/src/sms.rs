@@ -9,6 +9,8 @@
 //! decodes nothing but the lengths it must check. Pure state, time passed in;
 //! `model.rs` routes commands and bytes here and sends out what comes back.
 
+use crate::model::split_args;
+
 /// A storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mem {
@@ -90,21 +92,6 @@ pub struct Sms {
     due: Vec<(u64, usize, String)>,
     /// The network's USSD answers come this long after the command's OK.
     pub ussd_delay_ms: u64,
-}
-
-fn split(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    for c in s.chars() {
-        match c {
-            '"' => q = !q,
-            ',' if !q => out.push(std::mem::take(&mut cur).trim().to_string()),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur.trim().to_string());
-    out
 }
 
 fn is_hex(s: &str) -> bool {
@@ -279,7 +266,7 @@ impl Sms {
                 let Some(a) = set else {
                     return Some(Res::Error);
                 };
-                let v: Vec<Option<Mem>> = split(a).iter().map(|m| Mem::parse(m)).collect();
+                let v: Vec<Option<Mem>> = split_args(a).iter().map(|m| Mem::parse(m)).collect();
                 if v.is_empty() || v.len() > 3 || v.iter().any(Option::is_none) {
                     return Some(Res::Cms(302));
                 }
@@ -308,7 +295,7 @@ impl Sms {
                 Res::Ok
             }
             ("+CNMI", _) => {
-                let v = split(set.unwrap_or(""));
+                let v = split_args(set.unwrap_or(""));
                 match v.get(1).map(|s| s.parse::<u8>()) {
                     Some(Ok(mt @ 0..=3)) => {
                         self.cnmi_mt = mt;
@@ -378,7 +365,7 @@ impl Sms {
                         return Some(Res::Cms(e));
                     }
                 }
-                let v = split(set.unwrap_or(""));
+                let v = split_args(set.unwrap_or(""));
                 let i = v.first().and_then(|s| s.parse::<usize>().ok());
                 let flag = v.get(1).and_then(|s| s.parse::<u8>().ok()).unwrap_or(0);
                 match (i, flag) {
@@ -418,7 +405,7 @@ impl Sms {
                 Res::Ok
             }
             ("+CUSD", _) => {
-                let v = split(set.unwrap_or(""));
+                let v = split_args(set.unwrap_or(""));
                 match v.first().map(String::as_str) {
                     Some("2") => {
                         self.menu = None;
