@@ -6,14 +6,12 @@
 //! Message texts and numbers are private: never in argv (`send` reads them
 //! from stdin), never in a log line, never in an error message.
 
-use std::io::Read;
-
 use crate::cli::Args;
 use crate::core::engine::Engine;
 use crate::core::pdu::{self, Kind};
 use crate::core::reader;
 use crate::core::sms::{stat_name, Mem, Message};
-use crate::core::smsjob::{self, Job, Listing, Op, Outcome};
+use crate::core::smsjob::{self, Job, Op, Outcome};
 use crate::core::ussd;
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
@@ -33,106 +31,91 @@ fn bad_usage(msg: &str) -> Error {
 }
 
 /// One message as `list`, `read` and `ubus call umodem sms_list` show it.
-pub fn message_out(m: &Message) -> Out {
+fn message_out(m: &Message) -> Out {
     let ids: Vec<u32> = m.slots.iter().map(|&(s, i)| smsjob::id(s, i)).collect();
-    let mut o = Out::map()
-        .with("id", ids.first().copied().unwrap_or(0))
-        .with("ids", ids)
-        .with("storage", m.slots.first().map(|s| s.0.name()))
-        .with("state", stat_name(m.stat))
-        .with(
-            "direction",
-            if m.kind == Kind::Deliver {
-                "received"
-            } else {
-                "sent"
-            },
-        )
-        .with("number", m.addr.text.as_str())
-        .with("number_type", m.addr.kind())
-        .with("time", m.time.map(|t| t.iso()))
-        .with("alphabet", m.alphabet.name())
-        .with("parts", m.parts);
+    let mut o = Out::map();
+    o.set("id", ids.first().copied().unwrap_or(0));
+    o.set("ids", ids);
+    o.set("storage", m.slots.first().map(|s| s.0.name()));
+    o.set("state", stat_name(m.stat));
+    o.set(
+        "direction",
+        if m.kind == Kind::Deliver {
+            "received"
+        } else {
+            "sent"
+        },
+    );
+    o.set("number", m.addr.text.as_str());
+    o.set("number_type", m.addr.kind());
+    o.set("time", m.time.map(|t| t.iso()));
+    o.set("alphabet", m.alphabet.name());
+    o.set("parts", m.parts);
     if !m.missing.is_empty() {
         o.set("missing_parts", m.missing.clone());
     }
-    o.with("text", m.text.as_str())
+    o.set("text", m.text.as_str());
+    o
 }
 
-fn mem_out(m: Mem, used: u16, total: u16) -> Out {
-    Out::map()
-        .with("name", m.name())
-        .with("used", used)
-        .with("total", total)
-}
-
-/// A listing as `list` and `ubus call umodem sms_list` show it.
-pub fn listing_out(l: &Listing) -> Out {
-    Out::map()
-        .with(
-            "storages",
-            Out::List(
-                l.stores
-                    .iter()
-                    .map(|(m, s)| mem_out(*m, s.used, s.total))
-                    .collect(),
-            ),
-        )
-        .with(
-            "incoming",
-            l.incoming
-                .as_deref()
-                .map(|c| Mem::parse(c).map_or_else(|| c.to_string(), |m| m.name().to_string())),
-        )
-        .with(
-            "messages",
-            Out::List(l.messages.iter().map(message_out).collect()),
-        )
-        .with(
-            "unreadable",
-            Out::List(
-                l.bad
-                    .iter()
-                    .map(|(m, i, e)| {
-                        Out::map()
-                            .with("id", smsjob::id(*m, *i))
-                            .with("storage", m.name())
-                            .with("error", e.as_str())
-                    })
-                    .collect(),
-            ),
-        )
-}
-
+/// What came of a job, as the command prints it and the daemon answers it.
 fn outcome_out(o: &Outcome) -> Out {
+    let mut out = Out::map();
     match o {
-        Outcome::Listed(l) => listing_out(l),
-        Outcome::Read(m) => message_out(m),
-        Outcome::Deleted(s) => Out::map().with(
+        Outcome::Listed(l) => {
+            let mut stores = Vec::new();
+            for (m, s) in &l.stores {
+                let mut o = Out::map();
+                o.set("name", m.name());
+                o.set("used", s.used);
+                o.set("total", s.total);
+                stores.push(o);
+            }
+            out.set("storages", Out::List(stores));
+            out.set(
+                "incoming",
+                l.incoming
+                    .as_deref()
+                    .map(|c| Mem::parse(c).map_or(c, |m| m.name())),
+            );
+            out.set(
+                "messages",
+                Out::List(l.messages.iter().map(message_out).collect()),
+            );
+            let mut bad = Vec::new();
+            for (m, i, e) in &l.bad {
+                let mut o = Out::map();
+                o.set("id", smsjob::id(*m, *i));
+                o.set("storage", m.name());
+                o.set("error", e.as_str());
+                bad.push(o);
+            }
+            out.set("unreadable", Out::List(bad));
+        }
+        Outcome::Read(m) => return message_out(m),
+        Outcome::Deleted(s) => out.set(
             "deleted",
             s.iter()
                 .map(|&(m, i)| smsjob::id(m, i))
                 .collect::<Vec<u32>>(),
         ),
-        Outcome::Sent(refs) => Out::map()
-            .with("parts", refs.len() as u32)
-            .with("references", refs.clone()),
-        Outcome::Ussd(a) => Out::map()
-            .with("status", ussd::status_name(a.status))
-            .with("open", a.open())
-            .with("text", a.text.clone()),
-        Outcome::Cancelled => Out::map().with("status", "cancelled"),
+        Outcome::Sent(refs) => {
+            out.set("parts", refs.len() as u32);
+            out.set("references", refs.clone());
+        }
+        Outcome::Ussd(a) => {
+            out.set("status", ussd::status_name(a.status));
+            out.set("open", a.open());
+            out.set("text", a.text.clone());
+        }
+        Outcome::Cancelled => out.set("status", "cancelled"),
     }
-}
-
-fn parse_id(w: &str) -> Result<u32> {
-    w.parse()
-        .map_err(|_| bad_usage("a message id is a number (umodem sms list shows them)"))
+    out
 }
 
 /// `send`'s input: the number on the first line, the text after it (one
 /// final line end dropped). Never from argv.
-pub fn parse_send_input(input: &str) -> Result<(&str, &str)> {
+fn parse_send_input(input: &str) -> Result<(&str, &str)> {
     let (number, text) = input.split_once('\n').unwrap_or((input, ""));
     let number = number.trim();
     let text = text
@@ -147,26 +130,29 @@ pub fn parse_send_input(input: &str) -> Result<(&str, &str)> {
     Ok((number, text))
 }
 
+/// Up to `MAX_INPUT` bytes of stdin, as UTF-8 (plain `read(2)`: std's
+/// buffered `Stdin` costs flash for nothing here).
 fn read_stdin(what: &str) -> Result<String> {
-    // A plain read loop: std's read_to_string on a `Take` costs 2 KB more.
-    let mut v = Vec::new();
-    let mut buf = [0u8; 1024];
-    let mut stdin = std::io::stdin();
-    while v.len() < MAX_INPUT {
-        match stdin.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => v.extend_from_slice(buf.get(..n).unwrap_or(&[])),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(Error::with_code(
-                    code::USAGE,
-                    format!("reading {what} from stdin: {e}"),
-                ))
-            }
+    let mut v = vec![0u8; MAX_INPUT];
+    let mut n = 0;
+    while let Some(rest) = v.get_mut(n..).filter(|r| !r.is_empty()) {
+        // SAFETY: `rest` is valid for `rest.len()` bytes.
+        let r = unsafe { libc::read(0, rest.as_mut_ptr().cast(), rest.len()) };
+        if r > 0 {
+            n += r as usize;
+            continue;
+        }
+        if r == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            let msg = ["reading ", what, " from stdin: ", &e.to_string()].concat();
+            return Err(bad_usage(&msg));
         }
     }
-    String::from_utf8(v)
-        .map_err(|_| Error::with_code(code::USAGE, format!("{what} on stdin is not UTF-8")))
+    v.truncate(n);
+    String::from_utf8(v).map_err(|_| bad_usage(&[what, " on stdin is not UTF-8"].concat()))
 }
 
 /// A concatenation reference for a new message: differs from run to run.
@@ -177,111 +163,126 @@ fn reference() -> u8 {
     (t ^ std::process::id()) as u8
 }
 
-/// Open the control port, say hello, run the job, print what came.
-fn run_job(
-    op_of: impl FnOnce(bool) -> Result<Op>,
-    port: Option<String>,
-    root: &UsbSysfs,
-    json: bool,
-    what: &str,
-) -> Result<()> {
-    let (_, profile, mut tty) = port::open_control(port, root, what)?;
-    let huawei = profile.is_some_and(|p| p.hw_cpin);
-    let op = op_of(huawei)?;
-    let clock = SystemClock::new();
-    let mut e = Engine::new(&mut tty, &clock);
-    let hello = reader::read(&mut e, reader::HELLO, huawei);
-    if let Some(f) = hello.stopped {
-        return Err(f.error());
-    }
-    let out = smsjob::run(&mut e, Job::new(op))?;
-    crate::cmd::print(&outcome_out(&out), json)
+fn parse_id(w: &str) -> Result<u32> {
+    w.parse()
+        .map_err(|_| bad_usage("a message id is a number (umodem sms list shows them)"))
 }
 
-pub fn run(mut args: Args) -> Result<()> {
-    let json = args.flag("--json");
-    let port = args.value("--port").map_err(usage)?;
-    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    let verb = args.positional().unwrap_or_default();
-    let op = match verb.as_str() {
-        "list" => Op::List,
-        "read" => {
-            let w = args
-                .positional()
-                .ok_or_else(|| bad_usage("sms read ID (umodem sms list shows the ids)"))?;
-            Op::Read(parse_id(&w)?)
-        }
-        "delete" => {
-            let mut ids = Vec::new();
-            let mut all = false;
-            while let Some(w) = args.positional() {
-                if w == "all" {
-                    all = true;
-                } else {
-                    ids.push(parse_id(&w)?);
-                }
-            }
-            if ids.is_empty() && !all {
-                return Err(bad_usage("sms delete ID... or sms delete all"));
-            }
-            Op::Delete { ids, all }
-        }
-        "send" => {
-            args.finish().map_err(usage)?;
-            let input = read_stdin("the message")?;
-            let (number, text) = parse_send_input(&input)?;
-            let parts = pdu::submit(number, text, reference()).map_err(usage)?;
-            log::info!("sms: sending a message in {} part(s)", parts.len());
-            return run_job(|_| Ok(Op::Send(parts)), port, &root, json, "sms send");
-        }
-        "" => {
-            return Err(bad_usage(
-                "sms list|read ID|send|delete ID...|delete all (see --help)",
-            ))
-        }
-        v => {
-            return Err(bad_usage(&format!(
-                "sms: unknown '{v}': list, read, send or delete"
-            )))
-        }
-    };
-    args.finish().map_err(usage)?;
-    run_job(|_| Ok(op), port, &root, json, "sms")
+pub fn run(args: Args) -> Result<()> {
+    go(args, false)
 }
 
 /// `umodem ussd CODE|-|--cancel`: a USSD string (a code like `*100#`, or the
 /// reply to a menu) and the network's answer; `-` reads it from stdin (for
 /// codes that are secrets, such as top-up vouchers).
-pub fn run_ussd(mut args: Args) -> Result<()> {
+pub fn run_ussd(args: Args) -> Result<()> {
+    go(args, true)
+}
+
+/// Both commands: the job from the arguments; then open the control port,
+/// say hello (`core::reader`), run the job, print what came.
+fn go(mut args: Args, is_ussd: bool) -> Result<()> {
     let json = args.flag("--json");
-    let cancel = args.flag("--cancel");
+    let cancel = is_ussd && args.flag("--cancel");
     let port = args.value("--port").map_err(usage)?;
-    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    let code = args.positional();
-    args.finish().map_err(usage)?;
-    let code = match (cancel, code) {
-        (true, None) => None,
-        (false, Some(c)) if c == "-" => Some(read_stdin("the USSD code")?.trim().to_string()),
-        (false, Some(c)) => Some(c),
-        _ => {
-            return Err(bad_usage(
-                "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
-            ))
+    let sysfs = args.value("--sysfs").map_err(usage)?;
+    let verb = args.positional();
+    let mut what = "sms";
+    // A USSD code: made a command once we know how the modem takes it.
+    let mut code = None;
+    let op = if is_ussd {
+        what = "ussd";
+        args.finish().map_err(usage)?;
+        match (cancel, verb) {
+            (true, None) => {}
+            (false, Some(c)) if c == "-" => {
+                code = Some(read_stdin("the USSD code")?.trim().to_string())
+            }
+            (false, Some(c)) => code = Some(c),
+            _ => {
+                return Err(bad_usage(
+                    "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
+                ))
+            }
         }
+        Op::UssdCancel
+    } else {
+        let verb = verb.unwrap_or_default();
+        let op = match verb.as_str() {
+            "list" => Op::List,
+            "read" => {
+                let w = args
+                    .positional()
+                    .ok_or_else(|| bad_usage("sms read ID (umodem sms list shows the ids)"))?;
+                Op::Read(parse_id(&w)?)
+            }
+            "delete" => {
+                let mut ids = Vec::new();
+                let mut all = false;
+                while let Some(w) = args.positional() {
+                    if w == "all" {
+                        all = true;
+                    } else {
+                        ids.push(parse_id(&w)?);
+                    }
+                }
+                if ids.is_empty() && !all {
+                    return Err(bad_usage("sms delete ID... or sms delete all"));
+                }
+                Op::Delete { ids, all }
+            }
+            "send" => {
+                args.finish().map_err(usage)?;
+                let input = read_stdin("the message")?;
+                let (number, text) = parse_send_input(&input)?;
+                let parts = pdu::submit(number, text, reference()).map_err(usage)?;
+                log::info!("sms: sending a message in {} part(s)", parts.len());
+                what = "sms send";
+                return finish(Op::Send(parts), None, port, sysfs, json, what);
+            }
+            "" => {
+                return Err(bad_usage(
+                    "sms list|read ID|send|delete ID...|delete all (see --help)",
+                ))
+            }
+            v => {
+                return Err(bad_usage(
+                    &["sms: unknown '", v, "': list, read, send or delete"].concat(),
+                ))
+            }
+        };
+        args.finish().map_err(usage)?;
+        op
     };
-    run_job(
-        |packed| match code {
-            None => Ok(Op::UssdCancel),
-            Some(c) => Ok(Op::Ussd {
-                cmd: ussd::request(&c, packed).map_err(usage)?,
-                packed,
-            }),
-        },
-        port,
-        &root,
-        json,
-        "ussd",
-    )
+    finish(op, code, port, sysfs, json, what)
+}
+
+fn finish(
+    mut op: Op,
+    code: Option<String>,
+    port: Option<String>,
+    sysfs: Option<String>,
+    json: bool,
+    what: &str,
+) -> Result<()> {
+    let root = UsbSysfs::from_args(sysfs);
+    let (_, profile, mut tty) = port::open_control(port, &root, what)?;
+    let huawei = profile.is_some_and(|p| p.hw_cpin);
+    if let Some(c) = code {
+        op = Op::Ussd {
+            cmd: ussd::request(&c, huawei).map_err(usage)?,
+            packed: huawei,
+        };
+    }
+    let clock = SystemClock::new();
+    let mut e = Engine::new(&mut tty, &clock);
+    // By reference: a move out of the reading would drop its other
+    // fields one by one here (flash).
+    if let Some(f) = &reader::read(&mut e, reader::HELLO, huawei).stopped {
+        return Err(f.error());
+    }
+    let out = smsjob::run(&mut e, Job::new(op))?;
+    crate::cmd::print(&outcome_out(&out), json)
 }
 
 // ---------------------------------------------------------------------------

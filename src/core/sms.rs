@@ -38,12 +38,29 @@ impl Mem {
         }
     }
 
+    /// The command that chooses it as the reading storage.
+    pub fn cpms(self) -> &'static str {
+        match self {
+            Mem::Sim => "AT+CPMS=\"SM\"",
+            Mem::Modem => "AT+CPMS=\"ME\"",
+            Mem::Both => "AT+CPMS=\"MT\"",
+        }
+    }
+
     /// From the modem's code (`"SM"`) or our name (`sim`).
     pub fn parse(s: &str) -> Option<Mem> {
         [Mem::Sim, Mem::Modem, Mem::Both]
             .into_iter()
             .find(|m| s.eq_ignore_ascii_case(m.code()) || s.eq_ignore_ascii_case(m.name()))
     }
+}
+
+/// `n` in decimal (one small function instead of a `format!` per message).
+#[inline(never)]
+pub fn dec(n: usize) -> String {
+    let mut s = if n >= 10 { dec(n / 10) } else { String::new() };
+    s.push(char::from(b'0' + (n % 10) as u8));
+    s
 }
 
 /// `<stat>` of PDU mode.

@@ -22,11 +22,14 @@
 //!   the prompt is abandoned with ESC, so the modem never keeps a half-typed one.
 //! - Commands that carry a text or a USSD string are never logged, nor are
 //!   the answers (the engine logs answers only as a count of lines).
+//!
+//! Flash: one error builder (`answered`) and one command builder (`next`)
+//! rather than a `format!` per step; storages as a two-bit mask.
 
 use crate::core::at::{strip_prefix_ci, Final, Response};
 use crate::core::engine::{AtError, Engine};
 use crate::core::pdu;
-use crate::core::sms::{self, Item, Mem, Message, Store};
+use crate::core::sms::{self, dec, Item, Mem, Message, Store};
 use crate::core::ussd::{self, Answer};
 use crate::error::{code, Error, Result};
 
@@ -39,6 +42,9 @@ pub const USSD_MS: u64 = 30_000;
 /// Ids of messages in the modem's memory start here.
 pub const MODEM_BASE: u32 = 1000;
 
+/// The storages a job lists, in this order (bit i of `Job::mems`).
+const MEMS: [Mem; 2] = [Mem::Sim, Mem::Modem];
+
 /// The id a message shows (see the module notes).
 pub fn id(mem: Mem, index: u16) -> u32 {
     match mem {
@@ -49,10 +55,11 @@ pub fn id(mem: Mem, index: u16) -> u32 {
 
 /// Storage and index of an id.
 pub fn slot(id: u32) -> Option<(Mem, u16)> {
-    match id.checked_sub(MODEM_BASE) {
-        Some(i) => Some((Mem::Modem, u16::try_from(i).ok()?)),
-        None => Some((Mem::Sim, u16::try_from(id).ok()?)),
-    }
+    let (m, i) = match id.checked_sub(MODEM_BASE) {
+        Some(i) => (Mem::Modem, i),
+        None => (Mem::Sim, id),
+    };
+    Some((m, u16::try_from(i).ok()?))
 }
 
 /// What the driver does next.
@@ -65,9 +72,9 @@ pub enum Do {
     Text { body: Vec<u8>, ms: u64 },
     /// Abandon text entry (ESC): the prompt's text was not sent.
     Escape,
-    /// Wait up to `ms` for an unsolicited line starting with `prefix`; hand
-    /// it to [`Job::urc`], or report the wait over with `take(Err(Timeout))`.
-    Await { prefix: &'static str, ms: u64 },
+    /// Wait up to `ms` for an unsolicited `+CUSD` line; hand it to
+    /// [`Job::urc`], or report the wait over with `take(Err(Timeout))`.
+    Await { ms: u64 },
 }
 
 /// What a job asks for.
@@ -122,7 +129,7 @@ enum Step {
     Cmgf,
     CpmsQuery,
     CpmsTest,
-    /// Choose storage `mems[i]`, then list it.
+    /// Choose storage `MEMS[i]`, then list it.
     Choose(usize),
     List(usize),
     /// Delete `targets[i]` (choosing its storage first if needed).
@@ -145,7 +152,8 @@ enum Step {
 pub struct Job {
     op: Op,
     step: Step,
-    mems: Vec<Mem>,
+    /// The storages to list: bit i for `MEMS[i]`.
+    mems: u8,
     /// The reading storage the modem had (to put back), and the one set now.
     orig: Option<Mem>,
     cur: Option<Mem>,
@@ -156,29 +164,43 @@ pub struct Job {
     done: Option<Result<Outcome>>,
 }
 
-fn modem_error(what: &str, f: &Final) -> Error {
-    Error::with_code(
+/// An error of the modem's, or of the job: `parts` joined (one builder for
+/// every message rather than a `format!` each).
+#[inline(never)]
+fn fail(c: u8, parts: &[&str]) -> Error {
+    Error::with_code(c, parts.concat())
+}
+
+/// `<what>: the modem answered <final><tail>`.
+#[inline(never)]
+fn answered(what: &str, f: &Final, tail: &str) -> Error {
+    fail(
         code::MODEM_ERROR,
-        format!("{what}: the modem answered {}", f.describe()),
+        &[what, ": the modem answered ", &f.describe(), tail],
     )
 }
 
 /// The words for the +CMS errors a user can act on (27.005 3.2.5).
 fn cms_hint(f: &Final) -> &'static str {
-    match f {
-        Final::CmsError(322) => " (storage full: delete messages)",
-        Final::CmsError(310..=313) => " (SIM not ready)",
-        Final::CmsError(321) => " (no message there)",
-        Final::CmsError(330) => " (no message centre number on the SIM)",
-        Final::CmsError(331) => " (no network)",
-        Final::CmsError(332) => " (network timeout)",
-        Final::CmsError(38 | 500) => " (the network refused it)",
+    let Final::CmsError(n) = f else { return "" };
+    match n {
+        322 => " (storage full: delete messages)",
+        310..=313 => " (SIM not ready)",
+        321 => " (no message there)",
+        330 => " (no message centre number on the SIM)",
+        331 => " (no network)",
+        332 => " (network timeout)",
+        38 | 500 => " (the network refused it)",
         _ => "",
     }
 }
 
 fn first<'a>(r: &'a Response, prefix: &str) -> Option<&'a str> {
     r.lines.iter().find_map(|l| strip_prefix_ci(l, prefix))
+}
+
+fn cpms_of(r: &Response) -> Vec<Store> {
+    first(r, "+CPMS:").map(sms::parse_cpms).unwrap_or_default()
 }
 
 impl Job {
@@ -191,7 +213,7 @@ impl Job {
         Job {
             op,
             step,
-            mems: Vec::new(),
+            mems: 0,
             orig: None,
             cur: None,
             listing: Listing::default(),
@@ -204,43 +226,57 @@ impl Job {
 
     /// What to do next; None when the job is over (see [`Job::outcome`]).
     pub fn next(&self) -> Option<Do> {
-        let send = |cmd: String, ms| {
-            Some(Do::Send {
-                cmd,
-                ms,
-                secret: false,
-            })
-        };
-        match self.step {
-            Step::Cmgf => send("AT+CMGF=0".into(), CMD_MS),
-            Step::CpmsQuery => send("AT+CPMS?".into(), CMD_MS),
-            Step::CpmsTest => send("AT+CPMS=?".into(), CMD_MS),
-            Step::Choose(i) => send(cpms(self.mems[i]), CMD_MS),
-            Step::List(_) => send("AT+CMGL=4".into(), LIST_MS),
-            Step::DelChoose(i) => send(cpms(self.targets[i].0), CMD_MS),
-            Step::Del(i) => send(format!("AT+CMGD={}", self.targets[i].1), CMD_MS),
-            Step::Restore => send(cpms(self.orig?), CMD_MS),
-            Step::Cmgs(i) => send(format!("AT+CMGS={}", self.parts()[i].tpdu_len), CMD_MS),
-            Step::CmgsText(i) => Some(Do::Text {
-                body: self.parts()[i].hex.clone().into_bytes(),
-                ms: SEND_MS,
-            }),
-            Step::Escape => Some(Do::Escape),
+        let mut ms = CMD_MS;
+        let mut n = None;
+        let c = match self.step {
+            Step::Cmgf => "AT+CMGF=0",
+            Step::CpmsQuery => "AT+CPMS?",
+            Step::CpmsTest => "AT+CPMS=?",
+            Step::Choose(i) => MEMS.get(i)?.cpms(),
+            Step::List(_) => {
+                ms = LIST_MS;
+                "AT+CMGL=4"
+            }
+            Step::DelChoose(i) => self.targets.get(i)?.0.cpms(),
+            Step::Del(i) => {
+                n = Some(usize::from(self.targets.get(i)?.1));
+                "AT+CMGD="
+            }
+            Step::Restore => self.orig?.cpms(),
+            Step::Cmgs(i) => {
+                n = Some(self.parts().get(i)?.tpdu_len);
+                "AT+CMGS="
+            }
+            Step::CmgsText(i) => {
+                return Some(Do::Text {
+                    body: self.parts().get(i)?.hex.clone().into_bytes(),
+                    ms: SEND_MS,
+                })
+            }
+            Step::Escape => return Some(Do::Escape),
             Step::Cusd => match &self.op {
-                Op::Ussd { cmd, .. } => Some(Do::Send {
-                    cmd: cmd.clone(),
-                    ms: CMD_MS,
-                    secret: true,
-                }),
-                _ => None,
+                Op::Ussd { cmd, .. } => {
+                    return Some(Do::Send {
+                        cmd: cmd.clone(),
+                        ms,
+                        secret: true,
+                    })
+                }
+                _ => return None,
             },
-            Step::CusdWait => Some(Do::Await {
-                prefix: "+CUSD:",
-                ms: USSD_MS,
-            }),
-            Step::Cancel => send(ussd::CANCEL.into(), CMD_MS),
-            Step::Done => None,
+            Step::CusdWait => return Some(Do::Await { ms: USSD_MS }),
+            Step::Cancel => ussd::CANCEL,
+            Step::Done => return None,
+        };
+        let mut cmd = c.to_string();
+        if let Some(n) = n {
+            cmd.push_str(&dec(n));
         }
+        Some(Do::Send {
+            cmd,
+            ms,
+            secret: false,
+        })
     }
 
     fn parts(&self) -> &[pdu::Part] {
@@ -250,20 +286,13 @@ impl Job {
         }
     }
 
-    fn finish(&mut self, r: Result<Outcome>) {
-        self.done.get_or_insert(r);
-        self.step = Step::Done;
-    }
-
     /// Ends the job, putting the reading storage back first if we moved it.
     fn end(&mut self, r: Result<Outcome>) {
         self.done.get_or_insert(r);
-        match (self.orig, self.cur) {
-            (Some(o), Some(c)) if o != c && self.step != Step::Restore => {
-                self.step = Step::Restore;
-            }
-            _ => self.step = Step::Done,
-        }
+        self.step = match (self.orig, self.cur) {
+            (Some(o), Some(c)) if o != c && self.step != Step::Restore => Step::Restore,
+            _ => Step::Done,
+        };
     }
 
     /// What came of the last `Do` (an unanswered `Await` is `Err(Timeout)`).
@@ -272,139 +301,137 @@ impl Job {
             Ok(r) => r,
             Err(e) => return self.failed(e),
         };
-        match self.step {
-            Step::Cmgf => match r.result {
-                Final::Ok if matches!(self.op, Op::Send(_)) => self.step = Step::Cmgs(0),
-                Final::Ok => self.step = Step::CpmsQuery,
-                f => self.finish(Err(modem_error("SMS in PDU mode (AT+CMGF=0)", &f))),
-            },
+        let f = &r.result;
+        let ok = f.is_ok();
+        let e = match self.step {
+            Step::Cmgf if ok => {
+                self.step = match self.op {
+                    Op::Send(_) => Step::Cmgs(0),
+                    _ => Step::CpmsQuery,
+                };
+                return;
+            }
+            Step::Cmgf => answered("SMS in PDU mode (AT+CMGF=0)", f, ""),
             Step::CpmsQuery => {
-                if let Some(q) = first(&r, "+CPMS:").map(sms::parse_cpms) {
-                    self.orig = q.first().and_then(|s| Mem::parse(&s.mem));
-                    self.cur = self.orig;
-                    self.listing.incoming = q.get(2).map(|s| s.mem.clone());
-                }
+                let mut q = cpms_of(&r).into_iter();
+                self.orig = q.next().and_then(|s| Mem::parse(&s.mem));
+                self.cur = self.orig;
+                self.listing.incoming = q.nth(1).map(|s| s.mem);
                 self.step = Step::CpmsTest;
+                return;
             }
             Step::CpmsTest => {
                 let sup = first(&r, "+CPMS:")
                     .map(sms::parse_cpms_test)
                     .unwrap_or_default();
-                self.mems = [Mem::Sim, Mem::Modem]
-                    .into_iter()
-                    .filter(|m| sup.contains(m) || (sup.is_empty() && self.orig == Some(*m)))
-                    .collect();
-                if self.mems.is_empty() {
-                    return self.finish(Err(Error::with_code(
-                        code::MODEM_ERROR,
-                        "the modem offers no SIM or modem message storage (AT+CPMS)",
-                    )));
+                for (i, m) in MEMS.iter().enumerate() {
+                    if sup.contains(m) || (sup.is_empty() && self.orig == Some(*m)) {
+                        self.mems |= 1 << i;
+                    }
                 }
-                self.step = Step::Choose(0);
+                if self.mems == 0 {
+                    fail(
+                        code::MODEM_ERROR,
+                        &["the modem offers no SIM or modem message storage (AT+CPMS)"],
+                    )
+                } else {
+                    self.step = self.after_list(None);
+                    return;
+                }
             }
-            Step::Choose(i) => match r.result {
-                Final::Ok => {
-                    let m = self.mems[i];
+            Step::Choose(i) => {
+                let m = MEMS.get(i).copied().unwrap_or(Mem::Sim);
+                let mut used = None;
+                if ok {
                     self.cur = Some(m);
-                    let st = first(&r, "+CPMS:").map(sms::parse_cpms).unwrap_or_default();
-                    let used = st.first().map(|s| s.used);
-                    if let Some(s) = st.into_iter().next() {
+                    if let Some(s) = cpms_of(&r).into_iter().next() {
+                        used = Some(s.used);
                         self.listing.stores.push((m, s));
                     }
-                    // An empty storage needs no listing.
-                    self.step = if used == Some(0) {
-                        self.after_list(i)
-                    } else {
-                        Step::List(i)
-                    };
+                } else {
+                    // A storage the modem cannot choose now (no SIM): skip it.
+                    log::debug!("sms: storage {} refused: {}", m.name(), f.describe());
                 }
-                // A storage the modem cannot choose now (no SIM): skip it.
-                f => {
-                    log::debug!(
-                        "sms: storage {} refused: {}",
-                        self.mems[i].name(),
-                        f.describe()
-                    );
-                    self.step = self.after_list(i);
-                }
-            },
-            Step::List(i) => match r.result {
-                Final::Ok => {
-                    let m = self.mems[i];
+                // An empty storage needs no listing.
+                self.step = if ok && used != Some(0) {
+                    Step::List(i)
+                } else {
+                    self.after_list(Some(i))
+                };
+                return;
+            }
+            Step::List(i) => {
+                let m = MEMS.get(i).copied().unwrap_or(Mem::Sim);
+                if !ok {
+                    let what = ["listing the ", m.name(), " messages"].concat();
+                    answered(&what, f, "")
+                } else {
                     for l in sms::parse_cmgl(&r.lines) {
                         match l.sms {
-                            Ok(s) => self.items.push(Item {
+                            Ok(sms) => self.items.push(Item {
                                 mem: m,
                                 index: l.index,
                                 stat: l.stat,
-                                sms: s,
+                                sms,
                             }),
                             Err(e) => self.listing.bad.push((m, l.index, e.msg().to_string())),
                         }
                     }
-                    self.step = self.after_list(i);
+                    self.step = self.after_list(Some(i));
+                    return;
                 }
-                f => {
-                    let e =
-                        modem_error(&format!("listing the {} messages", self.mems[i].name()), &f);
-                    self.end(Err(e));
+            }
+            Step::DelChoose(i) if ok => {
+                self.cur = self.targets.get(i).map(|t| t.0);
+                self.step = Step::Del(i);
+                return;
+            }
+            Step::DelChoose(_) => answered("choosing the storage to delete from", f, ""),
+            Step::Del(i) if ok => {
+                self.step = self.next_delete(i + 1);
+                return;
+            }
+            Step::Del(i) => {
+                let n = self.targets.get(i).map_or(0, |&(m, x)| id(m, x));
+                answered(&["deleting message ", &dec(n as usize)].concat(), f, "")
+            }
+            Step::Cmgs(i) if *f == Final::Prompt => {
+                self.step = Step::CmgsText(i);
+                return;
+            }
+            Step::CmgsText(i) if ok => {
+                self.sent
+                    .push(first(&r, "+CMGS:").and_then(sms::parse_cmgs).unwrap_or(0));
+                if i + 1 < self.parts().len() {
+                    self.step = Step::Cmgs(i + 1);
+                    return;
                 }
-            },
-            Step::DelChoose(i) => match r.result {
-                Final::Ok => {
-                    self.cur = Some(self.targets[i].0);
-                    self.step = Step::Del(i);
-                }
-                f => self.end(Err(modem_error("choosing the storage to delete from", &f))),
-            },
-            Step::Del(i) => match r.result {
-                Final::Ok => self.step = self.next_delete(i + 1),
-                f => {
-                    let (m, idx) = self.targets[i];
-                    let e = modem_error(&format!("deleting message {}", id(m, idx)), &f);
-                    self.end(Err(e));
-                }
-            },
-            Step::Restore => self.step = Step::Done,
-            Step::Cmgs(i) => match r.result {
-                Final::Prompt => self.step = Step::CmgsText(i),
-                f => self.finish(Err(self.send_error(i, &f))),
-            },
-            Step::CmgsText(i) => match r.result {
-                Final::Ok => {
-                    self.sent
-                        .push(first(&r, "+CMGS:").and_then(sms::parse_cmgs).unwrap_or(0));
-                    if i + 1 < self.parts().len() {
-                        self.step = Step::Cmgs(i + 1);
-                    } else {
-                        let refs = std::mem::take(&mut self.sent);
-                        self.finish(Ok(Outcome::Sent(refs)));
-                    }
-                }
-                f => self.finish(Err(self.send_error(i, &f))),
-            },
-            Step::Escape => self.step = Step::Done,
-            Step::Cusd => match r.result {
-                Final::Ok => match first(&r, "+CUSD:") {
+                let refs = std::mem::take(&mut self.sent);
+                return self.end(Ok(Outcome::Sent(refs)));
+            }
+            Step::Cmgs(i) | Step::CmgsText(i) => self.send_error(i, f),
+            Step::Cusd if ok => {
+                match first(&r, "+CUSD:") {
                     // Some modems answer before their OK.
                     Some(a) => self.ussd_answer(a),
                     None => self.step = Step::CusdWait,
-                },
-                f => self.finish(Err(Error::with_code(
-                    code::MODEM_ERROR,
-                    format!(
-                        "USSD: the modem answered {} (no network, or a code it does not take)",
-                        f.describe()
-                    ),
-                ))),
-            },
-            Step::CusdWait => {}
-            Step::Cancel => match r.result {
-                Final::Ok => self.finish(Ok(Outcome::Cancelled)),
-                f => self.finish(Err(modem_error("ending the USSD session", &f))),
-            },
-            Step::Done => {}
-        }
+                }
+                return;
+            }
+            Step::Cusd => answered(
+                "USSD",
+                f,
+                " (no network, or a code it does not take)",
+            ),
+            Step::Cancel if ok => return self.end(Ok(Outcome::Cancelled)),
+            Step::Cancel => answered("ending the USSD session", f, ""),
+            Step::Restore | Step::Escape => {
+                self.step = Step::Done;
+                return;
+            }
+            Step::CusdWait | Step::Done => return,
+        };
+        self.end(Err(e));
     }
 
     /// An unsolicited line while waiting (`Do::Await`): true if it was the answer.
@@ -423,133 +450,108 @@ impl Job {
 
     fn ussd_answer(&mut self, a: &str) {
         let packed = matches!(self.op, Op::Ussd { packed: true, .. });
-        let r = match ussd::parse_cusd(a, packed) {
-            Some(ans) if ans.status == 4 => Err(Error::with_code(
-                code::MODEM_ERROR,
-                "USSD: the network does not support this code",
-            )),
-            Some(ans) if ans.status == 5 && ans.text.is_none() => Err(Error::with_code(
-                code::MODEM_ERROR,
-                "USSD: the network did not answer in time",
-            )),
-            Some(ans) => Ok(Outcome::Ussd(ans)),
-            None => Err(Error::with_code(
-                code::MODEM_ERROR,
-                "USSD: the modem's answer could not be read",
-            )),
+        let why = match ussd::parse_cusd(a, packed) {
+            Some(ans) if ans.status == 4 => "the network does not support this code",
+            Some(ans) if ans.status == 5 && ans.text.is_none() => {
+                "the network did not answer in time"
+            }
+            Some(ans) => return self.end(Ok(Outcome::Ussd(ans))),
+            None => "the modem's answer could not be read",
         };
-        self.finish(r);
+        self.end(Err(fail(code::MODEM_ERROR, &["USSD: ", why])));
     }
 
     fn send_error(&self, i: usize, f: &Final) -> Error {
         let n = self.parts().len();
         let which = if n > 1 {
-            format!("part {} of {n}", i + 1)
+            ["sending part ", &dec(i + 1), " of ", &dec(n)].concat()
         } else {
-            "the message".to_string()
+            "sending the message".to_string()
         };
         let sent = if i > 0 {
-            format!("; {i} part(s) before it were sent")
+            ["; ", &dec(i), " part(s) before it were sent"].concat()
         } else {
             String::new()
         };
-        Error::with_code(
-            code::MODEM_ERROR,
-            format!(
-                "sending {which}: the modem answered {}{}{sent}",
-                f.describe(),
-                cms_hint(f)
-            ),
-        )
+        answered(&which, f, &[cms_hint(f), &sent].concat())
     }
 
     fn failed(&mut self, e: AtError) {
-        match self.step {
+        let (c, msg) = match (self.step, e) {
             // The wait for the network's USSD answer ran out.
-            Step::CusdWait => self.finish(Err(Error::with_code(
+            (Step::CusdWait, _) => (
                 code::MODEM_ERROR,
-                "USSD: no answer from the network within 30 s",
-            ))),
+                "USSD: no answer from the network within 30 s".to_string(),
+            ),
             // No prompt: if it comes late, the modem waits for text. ESC ends that.
-            Step::Cmgs(_) if e == AtError::Timeout => {
-                self.done.get_or_insert(Err(Error::with_code(
+            (Step::Cmgs(_), AtError::Timeout) => {
+                self.done.get_or_insert(Err(fail(
                     code::MODEM_ERROR,
-                    "sending: the modem gave no > prompt for the message",
+                    &["sending: the modem gave no > prompt for the message"],
                 )));
                 self.step = Step::Escape;
+                return;
             }
-            Step::Escape | Step::Restore => self.step = Step::Done,
-            _ => {
-                let (c, what) = match &e {
-                    AtError::Timeout => {
-                        (code::MODEM_ERROR, "the modem stopped answering".to_string())
-                    }
-                    AtError::Gone(w) => (code::NO_DEVICE, format!("the modem port failed ({w})")),
-                };
-                self.done.get_or_insert(Err(Error::with_code(c, what)));
-                // A port that failed cannot be set back; a silent one may still be.
-                self.step = Step::Done;
-            }
+            (Step::Escape | Step::Restore, _) => (0, String::new()),
+            (_, AtError::Timeout) => (code::MODEM_ERROR, "the modem stopped answering".into()),
+            (_, AtError::Gone(w)) => (
+                code::NO_DEVICE,
+                ["the modem port failed (", &w, ")"].concat(),
+            ),
+        };
+        if c != 0 {
+            self.done.get_or_insert(Err(Error::with_code(c, msg)));
         }
+        // A port that failed cannot be set back; a silent one may still be.
+        self.step = Step::Done;
     }
 
-    /// After listing storage `i`: the next storage, or what the op does with the list.
-    fn after_list(&mut self, i: usize) -> Step {
-        if i + 1 < self.mems.len() {
-            return Step::Choose(i + 1);
+    /// After storage `i` (None: before the first): the next storage to choose,
+    /// or what the op does with the list.
+    fn after_list(&mut self, i: Option<usize>) -> Step {
+        let from = i.map_or(0, |i| i + 1);
+        if let Some(j) = (from..MEMS.len()).find(|&j| self.mems & (1 << j) != 0) {
+            return Step::Choose(j);
         }
-        let items = std::mem::take(&mut self.items);
-        self.listing.messages = sms::join(items);
-        let op = std::mem::replace(&mut self.op, Op::List);
-        match op {
-            Op::List => {
-                let l = std::mem::take(&mut self.listing);
-                self.end(Ok(Outcome::Listed(l)));
-            }
+        self.listing.messages = sms::join(std::mem::take(&mut self.items));
+        let r = match std::mem::replace(&mut self.op, Op::List) {
             Op::Read(want) => {
-                let m = slot(want).and_then(|s| {
-                    self.listing
-                        .messages
-                        .iter()
-                        .find(|m| m.slots.contains(&s))
-                        .cloned()
-                });
-                let r = m.map(Outcome::Read).ok_or_else(|| no_message(want));
-                self.end(r);
+                let s = slot(want);
+                std::mem::take(&mut self.listing.messages)
+                    .into_iter()
+                    .find(|m| s.is_some_and(|s| m.slots.contains(&s)))
+                    .map(Outcome::Read)
+                    .ok_or_else(|| no_message(want))
             }
             Op::Delete { ids, all } => {
+                let hit = |s: (Mem, u16)| all || ids.contains(&id(s.0, s.1));
                 let mut t: Vec<(Mem, u16)> = Vec::new();
                 for m in &self.listing.messages {
-                    if all
-                        || ids
-                            .iter()
-                            .any(|&w| slot(w).is_some_and(|s| m.slots.contains(&s)))
-                    {
+                    if m.slots.iter().any(|&s| hit(s)) {
                         t.extend(&m.slots);
                     }
                 }
                 // Entries that could not be decoded are deleted by their own id.
                 for &(m, idx, _) in &self.listing.bad {
-                    if all || ids.contains(&id(m, idx)) {
+                    if hit((m, idx)) {
                         t.push((m, idx));
                     }
                 }
-                if let Some(&w) = ids
+                match ids
                     .iter()
                     .find(|&&w| !slot(w).is_some_and(|s| t.contains(&s)))
                 {
-                    self.end(Err(no_message(w)));
-                    return self.step;
+                    Some(&w) => Err(no_message(w)),
+                    None => {
+                        self.targets = t;
+                        return self.next_delete(0);
+                    }
                 }
-                self.targets = t;
-                return self.next_delete(0);
             }
             // Only the listing ops come here.
-            other => {
-                self.op = other;
-                self.end(Err(Error::new("SMS: internal: not a listing")));
-            }
-        }
+            _ => Ok(Outcome::Listed(std::mem::take(&mut self.listing))),
+        };
+        self.end(r);
         self.step
     }
 
@@ -568,22 +570,18 @@ impl Job {
     /// The job's result, once `next` gives None.
     pub fn outcome(self) -> Result<Outcome> {
         self.done.unwrap_or_else(|| {
-            Err(Error::with_code(
+            Err(fail(
                 code::MODEM_ERROR,
-                "the SMS job ended without a result",
+                &["the SMS job ended without a result"],
             ))
         })
     }
 }
 
-fn cpms(m: Mem) -> String {
-    format!("AT+CPMS=\"{}\"", m.code())
-}
-
 fn no_message(id: u32) -> Error {
-    Error::with_code(
+    fail(
         code::USAGE,
-        format!("no message {id} (umodem sms list shows the ids)"),
+        &["no message ", &dec(id as usize), " (umodem sms list shows the ids)"],
     )
 }
 
@@ -607,54 +605,42 @@ pub fn run(e: &mut Engine, mut job: Job) -> Result<Outcome> {
     });
     // Bounded: every step either moves the job on or ends it.
     for _ in 0..2048 {
-        let Some(d) = job.next() else {
-            return job.outcome();
-        };
-        match d {
-            Do::Send { cmd, ms, secret } => {
-                let came = if secret {
+        let came = match job.next() {
+            None => return job.outcome(),
+            Some(Do::Send { cmd, ms, secret }) => {
+                if secret {
                     e.command_secret(&cmd, ms)
                 } else {
                     e.command_timeout(&cmd, ms)
-                };
-                job.take(came);
+                }
             }
-            Do::Text { body, ms } => {
-                let came = e.text(&body, ms);
-                job.take(came);
-            }
-            Do::Escape => {
-                let r = e.escape();
-                job.take(r.map(|()| Response {
-                    lines: Vec::new(),
-                    result: Final::Ok,
-                }));
-            }
-            Do::Await { ms, .. } => {
+            Some(Do::Text { body, ms }) => e.text(&body, ms),
+            Some(Do::Escape) => e.escape().map(|()| Response {
+                lines: Vec::new(),
+                result: Final::Ok,
+            }),
+            Some(Do::Await { ms }) => {
                 let end = e.now_ms().saturating_add(ms);
-                let mut answered = false;
-                while !answered {
-                    for l in heard.borrow_mut().drain(..) {
-                        answered |= job.urc(&l);
+                loop {
+                    let lines = std::mem::take(&mut *heard.borrow_mut());
+                    if lines.iter().any(|l| job.urc(l)) {
+                        break;
                     }
                     let left = end.saturating_sub(e.now_ms());
-                    if answered || left == 0 {
+                    if left == 0 {
+                        job.take(Err(AtError::Timeout));
                         break;
                     }
                     // In slices: a drain lasts as long as lines keep coming.
                     if let Err(g) = e.drain(left.min(250)) {
                         job.take(Err(g));
-                        answered = true;
+                        break;
                     }
                 }
-                if !answered {
-                    job.take(Err(AtError::Timeout));
-                }
+                continue;
             }
-        }
+        };
+        job.take(came);
     }
-    Err(Error::with_code(
-        code::MODEM_ERROR,
-        "the SMS job did not end",
-    ))
+    Err(fail(code::MODEM_ERROR, &["the SMS job did not end"]))
 }
