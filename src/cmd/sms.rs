@@ -186,75 +186,78 @@ fn go(mut args: Args, is_ussd: bool) -> Result<()> {
     let cancel = is_ussd && args.flag("--cancel");
     let port = args.value("--port").map_err(usage)?;
     let sysfs = args.value("--sysfs").map_err(usage)?;
+    let (op, code) = ask(args, is_ussd, cancel)?;
+    let what = match op {
+        _ if is_ussd => "ussd",
+        Op::Send(_) => "sms send",
+        _ => "sms",
+    };
+    finish(op, code, port, sysfs, json, what)
+}
+
+/// The job the words ask for. A USSD code stays text (with a placeholder
+/// job) until the modem says how it takes codes.
+fn ask(mut args: Args, is_ussd: bool, cancel: bool) -> Result<(Op, Option<String>)> {
     let verb = args.positional();
-    let mut what = "sms";
-    // A USSD code: made a command once we know how the modem takes it.
-    let mut code = None;
-    let op = if is_ussd {
-        what = "ussd";
+    if is_ussd {
         args.finish().map_err(usage)?;
-        match (cancel, verb) {
-            (true, None) => {}
-            (false, Some(c)) if c == "-" => {
-                code = Some(read_stdin("the USSD code")?.trim().to_string())
-            }
-            (false, Some(c)) => code = Some(c),
+        let code = match (cancel, verb) {
+            (true, None) => None,
+            (false, Some(c)) if c == "-" => Some(read_stdin("the USSD code")?.trim().to_string()),
+            (false, Some(c)) => Some(c),
             _ => {
                 return Err(bad_usage(
                     "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
                 ))
             }
-        }
-        Op::UssdCancel
-    } else {
-        let verb = verb.unwrap_or_default();
-        let op = match verb.as_str() {
-            "list" => Op::List,
-            "read" => {
-                let w = args
-                    .positional()
-                    .ok_or_else(|| bad_usage("sms read ID (umodem sms list shows the ids)"))?;
-                Op::Read(parse_id(&w)?)
-            }
-            "delete" => {
-                let mut ids = Vec::new();
-                let mut all = false;
-                while let Some(w) = args.positional() {
-                    if w == "all" {
-                        all = true;
-                    } else {
-                        ids.push(parse_id(&w)?);
-                    }
-                }
-                if ids.is_empty() && !all {
-                    return Err(bad_usage("sms delete ID... or sms delete all"));
-                }
-                Op::Delete { ids, all }
-            }
-            "send" => {
-                args.finish().map_err(usage)?;
-                let input = read_stdin("the message")?;
-                let (number, text) = parse_send_input(&input)?;
-                let parts = pdu::submit(number, text, reference()).map_err(usage)?;
-                log::info!("sms: sending a message in {} part(s)", parts.len());
-                what = "sms send";
-                return finish(Op::Send(parts), None, port, sysfs, json, what);
-            }
-            "" => {
-                return Err(bad_usage(
-                    "sms list|read ID|send|delete ID...|delete all (see --help)",
-                ))
-            }
-            v => {
-                return Err(bad_usage(
-                    &["sms: unknown '", v, "': list, read, send or delete"].concat(),
-                ))
-            }
         };
-        args.finish().map_err(usage)?;
-        op
+        return Ok((Op::UssdCancel, code));
+    }
+    let verb = verb.unwrap_or_default();
+    let op = match verb.as_str() {
+        "list" => Op::List,
+        "read" | "delete" => {
+            let del = verb == "delete";
+            let mut ids = Vec::new();
+            let mut all = false;
+            while let Some(w) = args.positional() {
+                if del && w == "all" {
+                    all = true;
+                } else {
+                    ids.push(parse_id(&w)?);
+                }
+                if !del {
+                    break;
+                }
+            }
+            match ids.first() {
+                Some(&id) if !del => Op::Read(id),
+                _ if del && (all || !ids.is_empty()) => Op::Delete { ids, all },
+                _ if del => return Err(bad_usage("sms delete ID... or sms delete all")),
+                _ => return Err(bad_usage("sms read ID (umodem sms list shows the ids)")),
+            }
+        }
+        "send" => {
+            args.finish().map_err(usage)?;
+            let input = read_stdin("the message")?;
+            let (number, text) = parse_send_input(&input)?;
+            let parts = pdu::submit(number, text, reference()).map_err(usage)?;
+            log::info!("sms: sending a message in {} part(s)", parts.len());
+            return Ok((Op::Send(parts), None));
+        }
+        "" => {
+            return Err(bad_usage(
+                "sms list|read ID|send|delete ID...|delete all (see --help)",
+            ))
+        }
+        v => {
+            return Err(bad_usage(
+                &["sms: unknown '", v, "': list, read, send or delete"].concat(),
+            ))
+        }
     };
-    finish(op, code, port, sysfs, json, what)
+    args.finish().map_err(usage)?;
+    Ok((op, None))
 }
 
 fn finish(

@@ -6,7 +6,7 @@
 //! parsers take an answer's information lines. Garbage gives None or an entry
 //! with an error, never a panic.
 
-use crate::core::at::{params, strip_prefix_ci};
+use crate::core::at::strip_prefix_ci;
 use crate::core::pdu::{self, Address, Alphabet, Kind, Sms, Timestamp};
 use crate::{Error, Result};
 
@@ -55,14 +55,6 @@ impl Mem {
     }
 }
 
-/// `n` in decimal (one small function instead of a `format!` per message).
-#[inline(never)]
-pub fn dec(n: usize) -> String {
-    let mut s = if n >= 10 { dec(n / 10) } else { String::new() };
-    s.push(char::from(b'0' + (n % 10) as u8));
-    s
-}
-
 /// `<stat>` of PDU mode.
 pub fn stat_name(stat: u8) -> &'static str {
     match stat {
@@ -74,11 +66,49 @@ pub fn stat_name(stat: u8) -> &'static str {
     }
 }
 
-fn num(s: Option<&String>) -> Option<u16> {
-    s?.trim().parse().ok()
+/// The comma-separated parameters of an answer (a comma in quotes is text),
+/// each trimmed and without its quotes: slices of the line, nothing
+/// allocated (`at::params` makes a `Vec<String>`: more code at every use).
+pub struct Params<'a>(Option<&'a str>);
+
+pub fn params(s: &str) -> Params<'_> {
+    Params(Some(s))
 }
 
-fn num8(s: Option<&String>) -> Option<u8> {
+impl<'a> Iterator for Params<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.0?;
+        let b = s.as_bytes();
+        let mut quoted = false;
+        let mut end = 0;
+        while let Some(&c) = b.get(end) {
+            if c == b',' && !quoted {
+                break;
+            }
+            quoted ^= c == b'"';
+            end += 1;
+        }
+        self.0 = s.get(end + 1..);
+        // Blanks and quotes off both ends.
+        let edge = |c: u8| c == b'"' || c.is_ascii_whitespace();
+        let mut a = 0;
+        while a < end && b.get(a).is_some_and(|&c| edge(c)) {
+            a += 1;
+        }
+        while end > a && b.get(end - 1).is_some_and(|&c| edge(c)) {
+            end -= 1;
+        }
+        s.get(a..end)
+    }
+}
+
+fn num(s: Option<&str>) -> Option<u16> {
+    s?.parse().ok()
+}
+
+fn num8(s: Option<&str>) -> Option<u8> {
     num(s)?.try_into().ok()
 }
 
@@ -109,17 +139,22 @@ pub struct Listed {
 /// a header without a number is skipped.
 pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
     let mut out = Vec::new();
-    let mut it = lines.iter().peekable();
-    while let Some(l) = it.next() {
+    let mut i = 0;
+    while let Some(l) = lines.get(i) {
+        i += 1;
         let Some(h) = strip_prefix_ci(l, "+CMGL:") else {
             continue;
         };
-        let p = params(h);
-        let pdu_line = it.next_if(|n| strip_prefix_ci(n, "+CMGL:").is_none());
-        let (Some(index), Some(stat)) = (num(p.first()), num8(p.get(1))) else {
+        let pdu = lines
+            .get(i)
+            .filter(|n| strip_prefix_ci(n, "+CMGL:").is_none());
+        i += usize::from(pdu.is_some());
+        let mut p = params(h);
+        let (Some(index), Some(stat)) = (num(p.next()), num8(p.next())) else {
             continue;
         };
-        let sms = match (pdu_line, num(p.last()).filter(|_| p.len() >= 3)) {
+        // The length is the last parameter, after the optional <alpha>.
+        let sms = match (pdu, num(p.last())) {
             (Some(pdu), Some(len)) => listed_pdu(pdu, len.into()),
             (None, _) => Err(Error::new("SMS: listed without its PDU")),
             (_, None) => Err(Error::new("SMS: listed without its length")),
@@ -132,15 +167,14 @@ pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
 /// The information lines of `AT+CMGR=<index>`: `+CMGR: <stat>,[<alpha>],<length>`
 /// and the PDU. Some modems answer an empty slot with OK and nothing else.
 pub fn parse_cmgr(lines: &[String]) -> Result<(u8, Sms)> {
-    let i = lines
+    let (i, h) = lines
         .iter()
-        .position(|l| strip_prefix_ci(l, "+CMGR:").is_some())
+        .enumerate()
+        .find_map(|(i, l)| Some((i, strip_prefix_ci(l, "+CMGR:")?)))
         .ok_or_else(|| Error::new("SMS: no message at that index"))?;
-    let p = params(strip_prefix_ci(&lines[i], "+CMGR:").unwrap_or(""));
-    let stat = num8(p.first()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
-    let len = num(p.last())
-        .filter(|_| p.len() >= 2)
-        .ok_or_else(|| Error::new("SMS: +CMGR without a length"))?;
+    let mut p = params(h);
+    let stat = num8(p.next()).ok_or_else(|| Error::new("SMS: +CMGR without a status"))?;
+    let len = num(p.last()).ok_or_else(|| Error::new("SMS: +CMGR without a length"))?;
     let pdu = lines
         .get(i + 1)
         .ok_or_else(|| Error::new("SMS: +CMGR without its PDU"))?;
@@ -149,13 +183,13 @@ pub fn parse_cmgr(lines: &[String]) -> Result<(u8, Sms)> {
 
 /// `+CMTI: <mem>,<index>`: a new message stored.
 pub fn parse_cmti(s: &str) -> Option<(Mem, u16)> {
-    let p = params(s);
-    Some((Mem::parse(p.first()?)?, num(p.get(1))?))
+    let mut p = params(s);
+    Some((Mem::parse(p.next()?)?, num(p.next())?))
 }
 
 /// `+CMGS: <mr>`: the message reference of a message sent.
 pub fn parse_cmgs(s: &str) -> Option<u8> {
-    num8(params(s).first())
+    num8(params(s).next())
 }
 
 /// One storage's fill level.
@@ -176,21 +210,22 @@ impl Store {
 /// `+CPMS: "SM",3,20,"SM",3,20,"SM",3,20` (the query) or `+CPMS: 3,20,3,20,3,20`
 /// (the answer to a set): one entry per storage, in `<mem1>,<mem2>,<mem3>` order.
 pub fn parse_cpms(s: &str) -> Vec<Store> {
-    let p = params(s);
+    let mut p = params(s);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < p.len() && out.len() < 3 {
-        let mem = if p[i].parse::<u16>().is_err() {
-            i += 1;
-            p[i - 1].clone()
-        } else {
-            String::new()
+    while out.len() < 3 {
+        let Some(f) = p.next() else { break };
+        let (mem, used) = match num(Some(f)) {
+            Some(n) => ("", Some(n)),
+            None => (f, num(p.next())),
         };
-        let (Some(used), Some(total)) = (num(p.get(i)), num(p.get(i + 1))) else {
+        let (Some(used), Some(total)) = (used, num(p.next())) else {
             break;
         };
-        out.push(Store { mem, used, total });
-        i += 2;
+        out.push(Store {
+            mem: mem.to_string(),
+            used,
+            total,
+        });
     }
     out
 }
@@ -199,11 +234,15 @@ pub fn parse_cpms(s: &str) -> Vec<Store> {
 /// and deleting) supports.
 pub fn parse_cpms_test(s: &str) -> Vec<Mem> {
     let first = match (s.find('('), s.find(')')) {
-        (Some(a), Some(b)) if a < b => &s[a + 1..b],
+        (Some(a), Some(b)) if a < b => s.get(a + 1..b).unwrap_or(""),
         _ => s,
     };
-    let mut v: Vec<Mem> = params(first).iter().filter_map(|m| Mem::parse(m)).collect();
-    v.dedup();
+    let mut v = Vec::new();
+    for m in params(first).filter_map(Mem::parse) {
+        if v.last() != Some(&m) {
+            v.push(m);
+        }
+    }
     v
 }
 

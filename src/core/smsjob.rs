@@ -29,7 +29,7 @@
 use crate::core::at::{strip_prefix_ci, Final, Response};
 use crate::core::engine::{AtError, Engine};
 use crate::core::pdu;
-use crate::core::sms::{self, dec, Item, Mem, Message, Store};
+use crate::core::sms::{self, Item, Mem, Message, Store};
 use crate::core::ussd::{self, Answer};
 use crate::error::{code, Error, Result};
 
@@ -164,20 +164,16 @@ pub struct Job {
     done: Option<Result<Outcome>>,
 }
 
-/// An error of the modem's, or of the job: `parts` joined (one builder for
-/// every message rather than a `format!` each).
+/// An error of the modem's (exit code 17).
 #[inline(never)]
-fn fail(c: u8, parts: &[&str]) -> Error {
-    Error::with_code(c, parts.concat())
+fn fail(msg: &str) -> Error {
+    Error::with_code(code::MODEM_ERROR, msg)
 }
 
 /// `<what>: the modem answered <final><tail>`.
 #[inline(never)]
 fn answered(what: &str, f: &Final, tail: &str) -> Error {
-    fail(
-        code::MODEM_ERROR,
-        &[what, ": the modem answered ", &f.describe(), tail],
-    )
+    fail(&format!("{what}: the modem answered {}{tail}", f.describe()))
 }
 
 /// The words for the +CMS errors a user can act on (27.005 3.2.5).
@@ -268,10 +264,10 @@ impl Job {
             Step::Cancel => ussd::CANCEL,
             Step::Done => return None,
         };
-        let mut cmd = c.to_string();
-        if let Some(n) = n {
-            cmd.push_str(&dec(n));
-        }
+        let cmd = match n {
+            Some(n) => format!("{c}{n}"),
+            None => c.to_string(),
+        };
         Some(Do::Send {
             cmd,
             ms,
@@ -330,10 +326,7 @@ impl Job {
                     }
                 }
                 if self.mems == 0 {
-                    fail(
-                        code::MODEM_ERROR,
-                        &["the modem offers no SIM or modem message storage (AT+CPMS)"],
-                    )
+                    fail("the modem offers no SIM or modem message storage (AT+CPMS)")
                 } else {
                     self.step = self.after_list(None);
                     return;
@@ -363,8 +356,7 @@ impl Job {
             Step::List(i) => {
                 let m = MEMS.get(i).copied().unwrap_or(Mem::Sim);
                 if !ok {
-                    let what = ["listing the ", m.name(), " messages"].concat();
-                    answered(&what, f, "")
+                    answered(&format!("listing the {} messages", m.name()), f, "")
                 } else {
                     for l in sms::parse_cmgl(&r.lines) {
                         match l.sms {
@@ -393,7 +385,7 @@ impl Job {
             }
             Step::Del(i) => {
                 let n = self.targets.get(i).map_or(0, |&(m, x)| id(m, x));
-                answered(&["deleting message ", &dec(n as usize)].concat(), f, "")
+                answered(&format!("deleting message {n}"), f, "")
             }
             Step::Cmgs(i) if *f == Final::Prompt => {
                 self.step = Step::CmgsText(i);
@@ -451,29 +443,29 @@ impl Job {
     fn ussd_answer(&mut self, a: &str) {
         let packed = matches!(self.op, Op::Ussd { packed: true, .. });
         let why = match ussd::parse_cusd(a, packed) {
-            Some(ans) if ans.status == 4 => "the network does not support this code",
+            Some(ans) if ans.status == 4 => "USSD: the network does not support this code",
             Some(ans) if ans.status == 5 && ans.text.is_none() => {
-                "the network did not answer in time"
+                "USSD: the network did not answer in time"
             }
             Some(ans) => return self.end(Ok(Outcome::Ussd(ans))),
-            None => "the modem's answer could not be read",
+            None => "USSD: the modem's answer could not be read",
         };
-        self.end(Err(fail(code::MODEM_ERROR, &["USSD: ", why])));
+        self.end(Err(fail(why)));
     }
 
     fn send_error(&self, i: usize, f: &Final) -> Error {
         let n = self.parts().len();
         let which = if n > 1 {
-            ["sending part ", &dec(i + 1), " of ", &dec(n)].concat()
+            format!("sending part {} of {n}", i + 1)
         } else {
             "sending the message".to_string()
         };
         let sent = if i > 0 {
-            ["; ", &dec(i), " part(s) before it were sent"].concat()
+            format!("; {i} part(s) before it were sent")
         } else {
             String::new()
         };
-        answered(&which, f, &[cms_hint(f), &sent].concat())
+        answered(&which, f, &format!("{}{sent}", cms_hint(f)))
     }
 
     fn failed(&mut self, e: AtError) {
@@ -486,8 +478,7 @@ impl Job {
             // No prompt: if it comes late, the modem waits for text. ESC ends that.
             (Step::Cmgs(_), AtError::Timeout) => {
                 self.done.get_or_insert(Err(fail(
-                    code::MODEM_ERROR,
-                    &["sending: the modem gave no > prompt for the message"],
+                    "sending: the modem gave no > prompt for the message",
                 )));
                 self.step = Step::Escape;
                 return;
@@ -496,7 +487,7 @@ impl Job {
             (_, AtError::Timeout) => (code::MODEM_ERROR, "the modem stopped answering".into()),
             (_, AtError::Gone(w)) => (
                 code::NO_DEVICE,
-                ["the modem port failed (", &w, ")"].concat(),
+                format!("the modem port failed ({w})"),
             ),
         };
         if c != 0 {
@@ -570,18 +561,15 @@ impl Job {
     /// The job's result, once `next` gives None.
     pub fn outcome(self) -> Result<Outcome> {
         self.done.unwrap_or_else(|| {
-            Err(fail(
-                code::MODEM_ERROR,
-                &["the SMS job ended without a result"],
-            ))
+            Err(fail("the SMS job ended without a result"))
         })
     }
 }
 
 fn no_message(id: u32) -> Error {
-    fail(
+    Error::with_code(
         code::USAGE,
-        &["no message ", &dec(id as usize), " (umodem sms list shows the ids)"],
+        format!("no message {id} (umodem sms list shows the ids)"),
     )
 }
 
@@ -642,5 +630,5 @@ pub fn run(e: &mut Engine, mut job: Job) -> Result<Outcome> {
         };
         job.take(came);
     }
-    Err(fail(code::MODEM_ERROR, &["the SMS job did not end"]))
+    Err(fail("the SMS job did not end"))
 }

@@ -6,9 +6,9 @@
 //! string 7-bit packed as hex ("packed"); most others take and give plain text
 //! in the TE character set. UCS2 answers come as hex either way.
 
-use crate::core::at::params;
 use crate::core::gsm7;
 use crate::core::pdu::{self, Alphabet};
+use crate::core::sms::params;
 use crate::{Error, Result};
 
 /// Most septets a USSD string holds (160 octets packed).
@@ -84,13 +84,11 @@ impl Answer {
 /// `+CUSD: <m>[,<str>[,<dcs>]]` (text after the prefix). A missing `<dcs>`
 /// reads as GSM 7-bit.
 pub fn parse_cusd(s: &str, packed: bool) -> Option<Answer> {
-    let p = params(s);
-    let status = p.first()?.trim().parse().ok()?;
-    let dcs = p
-        .get(2)
-        .and_then(|d| d.trim().parse().ok())
-        .unwrap_or(DCS_GSM7);
-    let text = p.get(1).map(|t| decode(t, dcs, packed));
+    let mut p = params(s);
+    let status = p.next()?.parse().ok()?;
+    let t = p.next();
+    let dcs = p.next().and_then(|d| d.parse().ok()).unwrap_or(DCS_GSM7);
+    let text = t.map(|t| decode(t, dcs, packed));
     Some(Answer { status, text })
 }
 
