@@ -179,85 +179,66 @@ pub fn run_ussd(args: Args) -> Result<()> {
     go(args, true)
 }
 
-/// Both commands: the job from the arguments; then open the control port,
-/// say hello (`core::reader`), run the job, print what came.
-fn go(mut args: Args, is_ussd: bool) -> Result<()> {
+/// Both commands: the job the words ask for; then open the control port,
+/// say hello (`core::reader`), run the job, print what came. A USSD code
+/// stays text (under a placeholder job) until the modem says how it takes
+/// codes.
+fn go(mut args: Args, ussd: bool) -> Result<()> {
     let json = args.flag("--json");
-    let cancel = is_ussd && args.flag("--cancel");
+    let cancel = args.flag("--cancel");
     let port = args.value("--port").map_err(usage)?;
     let sysfs = args.value("--sysfs").map_err(usage)?;
-    let (op, code) = ask(args, is_ussd, cancel)?;
-    let what = match op {
-        _ if is_ussd => "ussd",
-        Op::Send(_) => "sms send",
-        _ => "sms",
-    };
-    finish(op, code, port, sysfs, json, what)
-}
-
-/// The job the words ask for. A USSD code stays text (with a placeholder
-/// job) until the modem says how it takes codes.
-fn ask(mut args: Args, is_ussd: bool, cancel: bool) -> Result<(Op, Option<String>)> {
-    let verb = args.positional();
-    if is_ussd {
-        args.finish().map_err(usage)?;
-        let code = match (cancel, verb) {
-            (true, None) => None,
-            (false, Some(c)) if c == "-" => Some(read_stdin("the USSD code")?.trim().to_string()),
-            (false, Some(c)) => Some(c),
-            _ => {
-                return Err(bad_usage(
-                    "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
-                ))
-            }
-        };
-        return Ok((Op::UssdCancel, code));
+    let mut w = Vec::new();
+    while let Some(x) = args.positional() {
+        w.push(x);
     }
-    let verb = verb.unwrap_or_default();
-    let op = match verb.as_str() {
-        "list" => Op::List,
-        "read" | "delete" => {
-            let del = verb == "delete";
+    args.finish().map_err(usage)?;
+    let mut code = None;
+    let mut what = "sms";
+    let op = match (ussd, cancel, w.first().map(String::as_str), w.len()) {
+        (true, true, None, _) => Op::UssdCancel,
+        (true, false, Some(c), 1) => {
+            code = Some(if c == "-" {
+                read_stdin("the USSD code")?.trim().to_string()
+            } else {
+                c.to_string()
+            });
+            Op::UssdCancel
+        }
+        (true, ..) => {
+            return Err(bad_usage(
+                "ussd CODE, ussd - (the code from stdin) or ussd --cancel",
+            ))
+        }
+        (false, false, Some("list"), 1) => Op::List,
+        (false, false, Some("read"), 2) => Op::Read(parse_id(&w[1])?),
+        (false, false, Some("delete"), n) if n > 1 => {
             let mut ids = Vec::new();
             let mut all = false;
-            while let Some(w) = args.positional() {
-                if del && w == "all" {
+            for x in &w[1..] {
+                if x == "all" {
                     all = true;
                 } else {
-                    ids.push(parse_id(&w)?);
-                }
-                if !del {
-                    break;
+                    ids.push(parse_id(x)?);
                 }
             }
-            match ids.first() {
-                Some(&id) if !del => Op::Read(id),
-                _ if del && (all || !ids.is_empty()) => Op::Delete { ids, all },
-                _ if del => return Err(bad_usage("sms delete ID... or sms delete all")),
-                _ => return Err(bad_usage("sms read ID (umodem sms list shows the ids)")),
-            }
+            Op::Delete { ids, all }
         }
-        "send" => {
-            args.finish().map_err(usage)?;
+        (false, false, Some("send"), 1) => {
             let input = read_stdin("the message")?;
             let (number, text) = parse_send_input(&input)?;
             let parts = pdu::submit(number, text, reference()).map_err(usage)?;
             log::info!("sms: sending a message in {} part(s)", parts.len());
-            return Ok((Op::Send(parts), None));
+            what = "sms send";
+            Op::Send(parts)
         }
-        "" => {
+        _ => {
             return Err(bad_usage(
-                "sms list|read ID|send|delete ID...|delete all (see --help)",
-            ))
-        }
-        v => {
-            return Err(bad_usage(
-                &["sms: unknown '", v, "': list, read, send or delete"].concat(),
+                "sms list|read ID|send|delete ID...|delete all (umodem sms --help)",
             ))
         }
     };
-    args.finish().map_err(usage)?;
-    Ok((op, None))
+    finish(op, code, port, sysfs, json, if ussd { "ussd" } else { what })
 }
 
 fn finish(

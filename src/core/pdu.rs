@@ -40,12 +40,12 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Bytes as upper-case hex, as modems print PDUs.
 pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut v = Vec::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
+        v.push(HEX[usize::from(b >> 4)]);
+        v.push(HEX[usize::from(b & 15)]);
     }
-    s
+    String::from_utf8(v).unwrap_or_default()
 }
 
 fn nibble(c: u8) -> Option<u8> {
@@ -55,7 +55,7 @@ fn nibble(c: u8) -> Option<u8> {
 /// Hex (either case, blanks around it ignored) to bytes. An odd number of
 /// digits, a non-hex character, or more than `max` bytes is an error.
 pub fn unhex(s: &str, max: usize) -> Result<Vec<u8>> {
-    let s = s.trim().as_bytes();
+    let s = s.trim_ascii().as_bytes();
     if !s.len().is_multiple_of(2) {
         return Err(bad("odd number of hex digits"));
     }
@@ -121,34 +121,28 @@ impl Address {
     }
 }
 
-/// Semi-octet digits, low nibble first; 0xF is the filler and ends them.
-fn digits(b: &[u8], max: usize) -> String {
-    let mut s = String::with_capacity(max);
+/// Semi-octet digits, low nibble first; 0xF is the filler and ends them. A
+/// number of international type (TON 1) gets its leading +.
+fn number(toa: u8, b: &[u8], max: usize) -> Address {
+    let mut v = Vec::with_capacity(max + 1);
+    if (toa >> 4) & 7 == 1 {
+        v.push(b'+');
+    }
     for i in 0..max.min(b.len() * 2) {
-        let n = if i % 2 == 0 {
-            b[i / 2] & 15
-        } else {
-            b[i / 2] >> 4
-        };
-        s.push(match n {
-            0..=9 => char::from(b'0' + n),
-            10 => '*',
-            11 => '#',
-            12 => 'a',
-            13 => 'b',
-            14 => 'c',
-            _ => break,
-        });
+        let n = b.get(i / 2).map_or(15, |&x| if i % 2 == 0 { x & 15 } else { x >> 4 });
+        match b"0123456789*#abc".get(usize::from(n)) {
+            Some(&c) => v.push(c),
+            None => break,
+        }
     }
-    s
-}
-
-fn number(toa: u8, ds: String) -> Address {
-    let mut text = ds;
-    if (toa >> 4) & 7 == 1 && !text.is_empty() {
-        text.insert(0, '+');
+    // A lone +: no digits.
+    if v == b"+" {
+        v.clear();
     }
-    Address { toa, text }
+    Address {
+        toa,
+        text: String::from_utf8(v).unwrap_or_default(),
+    }
 }
 
 /// The SMSC field: a length in octets (0: none), the type, the digits.
@@ -161,7 +155,7 @@ fn smsc(r: &mut Reader) -> R<Option<Address>> {
         return Err("SMSC address longer than 20 digits");
     }
     let b = r.take(n, "SMSC address cut short")?;
-    Ok(Some(number(b[0], digits(&b[1..], 20))))
+    Ok(Some(number(b[0], &b[1..], 20)))
 }
 
 /// An originating/destination address: a length in semi-octets, the type,
@@ -180,7 +174,7 @@ fn address(r: &mut Reader) -> R<Address> {
             text: gsm7::decode(&sept),
         });
     }
-    Ok(number(toa, digits(b, n)))
+    Ok(number(toa, b, n))
 }
 
 // ---------------------------------------------------------------------------
@@ -319,15 +313,14 @@ pub fn text(alphabet: Alphabet, body: &[u8]) -> String {
         Alphabet::Gsm7 => gsm7::decode(body),
         Alphabet::Data => hex(body),
         Alphabet::Ucs2 => {
-            let units: Vec<u16> = body
-                .chunks_exact(2)
-                .map(|p| u16::from_be_bytes([p[0], p[1]]))
-                .collect();
-            let mut s = String::from_utf16_lossy(&units);
-            if !body.len().is_multiple_of(2) {
-                s.push(char::REPLACEMENT_CHARACTER);
-            }
-            s
+            let units = body.chunks(2).map(|p| match *p {
+                [a, b] => u16::from_be_bytes([a, b]),
+                // An odd last octet shows U+FFFD (and pairs with nothing).
+                _ => 0xFFFD,
+            });
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
         }
     }
 }
@@ -531,55 +524,51 @@ fn destination(number: &str) -> Result<(u8, &str)> {
     Ok((toa, ds))
 }
 
-/// Cut text into bodies of at most `limit` septets (GSM) or UTF-16 units
-/// (UCS2), never splitting an escape pair or a surrogate pair.
-fn cut(text: &str, gsm: bool, limit: usize) -> Vec<Vec<u8>> {
-    let mut parts = vec![Vec::new()];
-    let mut used = 0;
-    for c in text.chars() {
-        let mut enc = [0u8; 4];
-        let n = if gsm {
-            let (a, b) = gsm7::encode_char(c).unwrap_or((0x3F, None));
-            enc[0] = a;
-            enc[1] = b.unwrap_or(0);
-            1 + usize::from(b.is_some())
-        } else {
-            let mut u = [0u16; 2];
-            let us = c.encode_utf16(&mut u);
-            for (i, x) in us.iter().enumerate() {
-                enc[2 * i..2 * i + 2].copy_from_slice(&x.to_be_bytes());
-            }
-            us.len()
-        };
-        if used + n > limit {
-            parts.push(Vec::new());
-            used = 0;
-        }
-        used += n;
-        let bytes = if gsm { n } else { 2 * n };
-        if let Some(p) = parts.last_mut() {
-            p.extend_from_slice(&enc[..bytes]);
-        }
-    }
-    parts
-}
-
 /// SMS-SUBMIT PDUs for `text` to `number`: GSM 7-bit when every character is
 /// in the default alphabet or its extension table, UCS2 otherwise; one PDU
-/// when it fits, else concatenated parts under `reference` (8-bit IE).
+/// when it fits, else concatenated parts under `reference` (8-bit IE) that
+/// never split an escape pair or a surrogate pair.
 pub fn submit(number: &str, text: &str, reference: u8) -> Result<Vec<Part>> {
     let (toa, ds) = destination(number)?;
-    let gsm = gsm7::encode(text).is_some();
+    // The body in units: septets (GSM 7-bit) or UTF-16 units as two octets each.
+    let (gsm, body) = match gsm7::encode(text) {
+        Some(s) => (true, s),
+        None => {
+            let mut b = Vec::with_capacity(text.len() * 2);
+            for u in text.encode_utf16() {
+                b.extend_from_slice(&u.to_be_bytes());
+            }
+            (false, b)
+        }
+    };
+    let w = if gsm { 1 } else { 2 };
+    let n = body.len() / w;
     let (one, each) = if gsm {
         (GSM7_ONE, GSM7_PART)
     } else {
         (UCS2_ONE, UCS2_PART)
     };
-    let mut bodies = cut(text, gsm, one);
-    if bodies.len() > 1 {
-        bodies = cut(text, gsm, each);
+    let limit = if n > one { each } else { one };
+    // Where the part from `start` ends (in units): as far as the limit, less
+    // one unit where that would cut an escape or a surrogate pair.
+    let end_of = |start: usize| {
+        let end = n.min(start + limit);
+        let pair = match body.get((end.max(1) - 1) * w) {
+            Some(&b) if gsm => b == gsm7::ESC,
+            Some(&b) => b & 0xFC == 0xD8,
+            None => false,
+        };
+        end - usize::from(end < n && end > start + 1 && pair)
+    };
+    let mut total = 0;
+    let mut start = 0;
+    loop {
+        total += 1;
+        start = end_of(start);
+        if start >= n {
+            break;
+        }
     }
-    let total = bodies.len();
     if total > MAX_PARTS {
         return Err(Error::new(format!(
             "message too long: {total} parts, at most {MAX_PARTS}"
@@ -590,9 +579,13 @@ pub fn submit(number: &str, text: &str, reference: u8) -> Result<Vec<Part>> {
         let hi = p.get(1).map_or(15, |d| d - b'0');
         da.push(hi << 4 | (p[0] - b'0'));
     }
+    let multi = total > 1;
     let mut out = Vec::with_capacity(total);
-    for (i, body) in bodies.iter().enumerate() {
-        let multi = total > 1;
+    let mut start = 0;
+    for i in 0..total {
+        let end = end_of(start);
+        let part = body.get(start * w..end * w).unwrap_or_default();
+        start = end;
         // SMSC from the SIM, SMS-SUBMIT (+ header flag), reference 0 (the modem sets it).
         let mut v = vec![0x00, 0x01 | if multi { 0x40 } else { 0 }, 0x00];
         v.push(ds.len() as u8);
@@ -604,13 +597,13 @@ pub fn submit(number: &str, text: &str, reference: u8) -> Result<Vec<Part>> {
         let udh: &[u8] = if multi { &udh } else { &[] };
         if gsm {
             let skip = gsm7::header_septets(udh.len());
-            v.push((skip + body.len()) as u8);
+            v.push((skip + part.len()) as u8);
             v.extend_from_slice(udh);
-            gsm7::pack(body, (skip * 7 - udh.len() * 8) as u32, &mut v);
+            gsm7::pack(part, (skip * 7 - udh.len() * 8) as u32, &mut v);
         } else {
-            v.push((udh.len() + body.len()) as u8);
+            v.push((udh.len() + part.len()) as u8);
             v.extend_from_slice(udh);
-            v.extend_from_slice(body);
+            v.extend_from_slice(part);
         }
         out.push(Part {
             tpdu_len: v.len() - 1,
