@@ -58,7 +58,7 @@ fn rpcd_acl_grants_reading_and_acting_separately() {
     let mut all: Vec<&str> = read.iter().chain(&write).copied().collect();
     all.sort_unstable();
     let ms = daemon::methods();
-    let mut ours: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+    let mut ours: Vec<&str> = ms.iter().map(|m| m.name).collect();
     ours.sort_unstable();
     assert_eq!(all, ours);
     assert_eq!(daemon::OBJECT, "umodem");

@@ -1,10 +1,15 @@
 //! The SMS/USSD ubus methods' arguments and answers (`cmd::sms`): what a call
 //! turns into, what is refused, and how an answer looks to `ubus call`.
 
-use umodem::cmd::sms::{ubus_answer, ubus_methods, ubus_op};
+use umodem::cmd::sms::{ubus_answer, UBUS_METHODS};
 use umodem::core::smsjob::{Op, Outcome};
 use umodem::core::ussd::Answer;
-use umodem::ubus::{status as st, BlobMsg, Table};
+use umodem::ubus::{blob, status as st, BlobMsg, Buf, Table};
+
+/// `cmd::sms::ubus_op` on arguments as they come over the wire.
+fn ubus_op(method: &str, args: &Table, packed: bool) -> Result<Op, u32> {
+    umodem::cmd::sms::ubus_op(method, &blob::encode_table(args).unwrap(), packed)
+}
 
 fn t(v: &[(&str, BlobMsg)]) -> Table {
     v.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
@@ -108,13 +113,14 @@ fn calls_become_jobs_or_are_refused() {
         Err(st::METHOD_NOT_FOUND)
     );
     // Every method named here is one the daemon offers with a policy.
-    let names: Vec<String> = ubus_methods().into_iter().map(|m| m.name).collect();
+    let names: Vec<&str> = UBUS_METHODS.iter().map(|m| m.name).collect();
     assert_eq!(names, ["sms_list", "sms_send", "sms_delete", "ussd"]);
 }
 
 /// As `ubus call` prints it, read back by serde_json (our JSON tree, through its text).
-fn sj(b: BlobMsg) -> serde_json::Value {
-    serde_json::from_str(&b.to_json().to_json()).expect("our JSON output is JSON")
+fn sj(b: Buf) -> serde_json::Value {
+    let t = blob::decode_table(&b.0).expect("answers are valid blobmsg");
+    serde_json::from_str(&BlobMsg::Table(t).to_json().to_json()).expect("our JSON output is JSON")
 }
 
 #[test]
@@ -124,7 +130,7 @@ fn answers_as_ubus_shows_them() {
         text: Some("1. Balance".into()),
     })));
     assert_eq!(c, st::OK);
-    let json = sj(BlobMsg::Table(a));
+    let json = sj(a);
     assert_eq!(
         json,
         serde_json::json!({"status": "reply needed", "open": true, "text": "1. Balance"})
@@ -135,15 +141,12 @@ fn answers_as_ubus_shows_them() {
         text: None,
     })));
     assert_eq!(
-        sj(BlobMsg::Table(a)),
+        sj(a),
         serde_json::json!({"status": "ended by the network", "open": false})
     );
     let (c, a) = ubus_answer(&Ok(Outcome::Sent(vec![7, 8])));
     assert_eq!(c, st::OK);
-    assert_eq!(
-        sj(BlobMsg::Table(a)),
-        serde_json::json!({"parts": 2, "references": [7, 8]})
-    );
+    assert_eq!(sj(a), serde_json::json!({"parts": 2, "references": [7, 8]}));
     let e = umodem::Error::with_code(
         17,
         "sending the message: the modem answered +CMS ERROR: 500",
@@ -151,7 +154,7 @@ fn answers_as_ubus_shows_them() {
     let (c, a) = ubus_answer(&Err(e));
     assert_eq!(c, st::UNKNOWN_ERROR);
     assert_eq!(
-        sj(BlobMsg::Table(a))["error"],
+        sj(a)["error"],
         "sending the message: the modem answered +CMS ERROR: 500"
     );
     let (c, _) = ubus_answer(&Err(umodem::Error::with_code(2, "no message 7")));

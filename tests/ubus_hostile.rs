@@ -216,6 +216,14 @@ fn mutate(rng: &mut Rng, mut b: Vec<u8>) -> Vec<u8> {
     b
 }
 
+/// Read every value in place, as deep as it goes.
+fn walk(v: blob::Val<'_>, depth: usize) {
+    let _ = (v.str(), v.int(), v.bool(), v.get("id"));
+    if depth < 40 {
+        v.items().for_each(|x| walk(x, depth + 1));
+    }
+}
+
 #[test]
 fn mutated_vectors_never_panic_and_accepted_messages_are_canonical() {
     let mut rng = Rng(0x5eed_0f0b_u64);
@@ -240,7 +248,15 @@ fn mutated_vectors_never_panic_and_accepted_messages_are_canonical() {
             Ok(Check::Incomplete) | Err(_) => rejected += 1,
         }
         // the blobmsg decoder on its own, too
-        let _ = blob::decode_table(input.get(12..).unwrap_or(&[]));
+        let body = input.get(12..).unwrap_or(&[]);
+        let _ = blob::decode_table(body);
+        // what the client reads in place: no panic, unchecked or not, and the
+        // same verdict on whole messages as the parser
+        if let Ok(Check::Complete(n)) = msg::check(&input) {
+            let v = msg::View::new(&input[..n]);
+            assert_eq!(v.is_ok(), Message::parse(&input[..n]).is_ok());
+        }
+        blob::members(body).for_each(|v| walk(v, 0));
     }
     // the mutations reach both outcomes, so both paths were exercised
     assert!(accepted > 1000 && rejected > 1000, "{accepted} {rejected}");
@@ -255,8 +271,9 @@ fn client_drops_a_malformed_message_and_keeps_going() {
     // a frame with a broken OBJID (parses as a frame, not as a message) ...
     peer.write_all(&frame(5, &[0x03, 0, 0, 7, 0, 0, 1, 0]))
         .unwrap();
-    // ... then a good answer to the ping
-    peer.write_all(&Message::new(2, 1, 0, vec![]).encode().unwrap())
+    // ... then a good answer to the lookup
+    let found = vec![Attr::ObjPath("x".into()), Attr::ObjId(5)];
+    peer.write_all(&Message::new(2, 1, 0, found).encode().unwrap())
         .unwrap();
     peer.write_all(
         &Message::new(1, 1, 0, vec![Attr::Status(0)])
@@ -264,7 +281,7 @@ fn client_drops_a_malformed_message_and_keeps_going() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(c.ping(), Ok(()));
+    assert_eq!(c.lookup_id("x"), Ok(5));
     // a broken frame ends the connection
     peer.write_all(&[9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9])
         .unwrap();
@@ -273,7 +290,7 @@ fn client_drops_a_malformed_message_and_keeps_going() {
         Err(Error::Disconnected)
     );
     assert!(!c.is_connected());
-    assert_eq!(c.ping(), Err(Error::Disconnected));
+    assert_eq!(c.lookup_id("x"), Err(Error::Disconnected));
 }
 
 #[test]

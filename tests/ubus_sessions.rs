@@ -12,9 +12,17 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use umodem::ubus::blob::{self, BlobMsg, Table};
+use umodem::ubus::blob::{self, BlobMsg, Buf, Table, Val};
 use umodem::ubus::msg::{self, status, Attr, Message};
 use umodem::ubus::{Client, Error, Incoming, Method};
+
+/// A table's wire bytes, and back.
+fn enc(t: &Table) -> Vec<u8> {
+    blob::encode_table(t).unwrap()
+}
+fn dec(b: &[u8]) -> Table {
+    blob::decode_table(b).unwrap()
+}
 
 /// The recorded messages of one connection, in capture order.
 fn session(client_id: &str) -> Vec<Value> {
@@ -61,8 +69,13 @@ fn play(mut sock: UnixStream, msgs: Vec<Value>) -> Result<(), String> {
 }
 
 fn start(client_id: &str) -> (Client, JoinHandle<Result<(), String>>) {
+    start_part(client_id, usize::MAX)
+}
+
+/// The first `n` messages of a session only.
+fn start_part(client_id: &str, n: usize) -> (Client, JoinHandle<Result<(), String>>) {
     let (ours, theirs) = UnixStream::pair().unwrap();
-    let msgs = session(client_id);
+    let msgs = session(client_id).into_iter().take(n).collect();
     let peer = thread::spawn(move || play(theirs, msgs));
     let client = Client::from_stream(ours).expect("HELLO");
     (client, peer)
@@ -95,21 +108,10 @@ fn recorded_data(client_id: &str, dir: &str, kind: &str, nth: usize) -> Table {
 
 const OBJ_MODEM: u32 = 0xdb2565ca;
 
-fn modem_signature() -> Table {
-    msg::signature(&[
-        ("status", &[]),
-        (
-            "connect",
-            &[
-                ("apn", blob::TYPE_STRING),
-                ("pin", blob::TYPE_INT32),
-                ("roaming", blob::TYPE_BOOL),
-            ],
-        ),
-        ("disconnect", &[]),
-        ("echo", &[]),
-    ])
-}
+const STATUS_ONLY: &[Method] = &[Method {
+    name: "status",
+    policy: &[],
+}];
 
 #[test]
 fn hello_gives_client_id() {
@@ -121,23 +123,9 @@ fn hello_gives_client_id() {
 }
 
 #[test]
-fn list_all_objects() {
-    let (mut c, peer) = start("0x4614c35c");
-    let objs = c.lookup(None).unwrap();
-    assert_eq!(objs.len(), 1);
-    assert_eq!(objs[0].path, "modem");
-    assert_eq!(objs[0].id, OBJ_MODEM);
-    assert_eq!(objs[0].objtype, 0x429fafde);
-    assert_eq!(objs[0].signature, modem_signature());
-    finish(c, peer);
-}
-
-#[test]
 fn lookup_one_path() {
     let (mut c, peer) = start("0x4b1c5a01");
-    let objs = c.lookup(Some("modem")).unwrap();
-    assert_eq!(objs.len(), 1);
-    assert_eq!(objs[0].id, OBJ_MODEM);
+    assert_eq!(c.lookup_id("modem"), Ok(OBJ_MODEM));
     finish(c, peer);
 }
 
@@ -156,8 +144,8 @@ fn call_with_every_kind_of_argument() {
     let id = "0x3290cf2e";
     let (mut c, peer) = start(id);
     let args = recorded_data(id, "client->ubusd", "INVOKE", 0);
-    let reply = c.call_path("modem", "echo", &args).unwrap();
-    assert_eq!(reply, vec![args]);
+    let reply = c.call_path("modem", "echo", &enc(&args)).unwrap();
+    assert_eq!(dec(&reply), args);
     finish(c, peer);
 }
 
@@ -166,9 +154,9 @@ fn call_double_int64_and_empties() {
     let id = "0x139542b0";
     let (mut c, peer) = start(id);
     let args = recorded_data(id, "client->ubusd", "INVOKE", 0);
-    let reply = c.call_path("modem", "echo", &args).unwrap();
+    let reply = c.call_path("modem", "echo", &enc(&args)).unwrap();
     let want = recorded_data(id, "ubusd->client", "DATA", 1);
-    assert_eq!(reply, vec![want]);
+    assert_eq!(dec(&reply), want);
     finish(c, peer);
 }
 
@@ -176,12 +164,11 @@ fn call_double_int64_and_empties() {
 fn call_without_arguments() {
     let id = "0xd2a57a75";
     let (mut c, peer) = start(id);
-    let reply = c.call_path("modem", "status", &Vec::new()).unwrap();
-    assert_eq!(reply.len(), 1);
-    let json = sj(&blob::table_to_json(&reply[0]));
+    let reply = dec(&c.call_path("modem", "status", &[]).unwrap());
+    let json = sj(&blob::table_to_json(&reply));
     assert_eq!(json["rx_bytes"], Value::from(5000000000i64));
     assert_eq!(json["sim"]["mcc"], Value::from(262));
-    assert_eq!(reply[0], recorded_data(id, "ubusd->client", "DATA", 1));
+    assert_eq!(reply, recorded_data(id, "ubusd->client", "DATA", 1));
     finish(c, peer);
 }
 
@@ -190,14 +177,11 @@ fn call_answered_by_status_only() {
     let id = "0x481ea0bf";
     let (mut c, peer) = start(id);
     let args = recorded_data(id, "client->ubusd", "INVOKE", 0);
-    assert_eq!(c.call_path("modem", "connect", &args), Ok(Vec::new()));
+    assert_eq!(c.call_path("modem", "connect", &enc(&args)), Ok(Vec::new()));
     finish(c, peer);
 
     let (mut c, peer) = start("0xed29c2e8");
-    assert_eq!(
-        c.call_path("modem", "disconnect", &Vec::new()),
-        Ok(Vec::new())
-    );
+    assert_eq!(c.call_path("modem", "disconnect", &[]), Ok(Vec::new()));
     finish(c, peer);
 }
 
@@ -205,7 +189,7 @@ fn call_answered_by_status_only() {
 fn call_refused_with_invalid_argument() {
     let (mut c, peer) = start("0xf433cae9");
     assert_eq!(
-        c.call_path("modem", "connect", &Vec::new()),
+        c.call_path("modem", "connect", &[]),
         Err(Error::Status(status::INVALID_ARGUMENT))
     );
     finish(c, peer);
@@ -220,62 +204,28 @@ fn send_event() {
     let Some(BlobMsg::Table(data)) = blob::get(&body, "data") else {
         panic!("event data")
     };
-    c.send_event("modem.state", data).unwrap();
+    c.send_event("modem.state", &enc(data)).unwrap();
     finish(c, peer);
 }
 
+/// The capture goes on with REMOVE_OBJECT, which the client does not have (the
+/// daemon never withdraws its object): played up to there.
 #[test]
-fn add_object_send_event_remove_object() {
+fn add_object_send_event() {
     let id = "0x00eaaee1";
-    let (mut c, peer) = start(id);
-    let obj = c
-        .add_object(
-            "tmp.obj",
-            vec![Method::new(
-                "set",
-                &[("iface", blob::TYPE_STRING), ("up", blob::TYPE_BOOL)],
-            )],
-        )
-        .unwrap();
+    let (mut c, peer) = start_part(id, 6);
+    const SET: &[Method] = &[Method {
+        name: "set",
+        policy: &[("iface", blob::TYPE_STRING), ("up", blob::TYPE_BOOL)],
+    }];
+    let obj = c.add_object("tmp.obj", SET).unwrap();
     assert_eq!(obj, 0xb94e8b59);
     assert_eq!(c.object_id("tmp.obj"), Some(obj));
     let body = recorded_data(id, "client->ubusd", "INVOKE", 0);
     let Some(BlobMsg::Table(data)) = blob::get(&body, "data") else {
         panic!("event data")
     };
-    c.send_event("modem.iface", data).unwrap();
-    c.remove_object("tmp.obj").unwrap();
-    assert_eq!(c.object_id("tmp.obj"), None);
-    finish(c, peer);
-}
-
-#[test]
-fn ping() {
-    let (mut c, peer) = start("0xe1876b7d");
-    c.ping().unwrap();
-    finish(c, peer);
-}
-
-#[test]
-fn listen_for_events() {
-    let (mut c, peer) = start("0x67554295");
-    c.listen("modem.*").unwrap();
-    let mut events = Vec::new();
-    loop {
-        match c.next(Some(Duration::from_secs(10))) {
-            Ok(Some(Incoming::Event { id, data })) => events.push((id, data)),
-            Ok(other) => panic!("unexpected {other:?}"),
-            Err(Error::Disconnected) => break,
-            Err(e) => panic!("{e}"),
-        }
-    }
-    assert_eq!(events.len(), 2);
-    assert_eq!(events[0].0, "modem.state");
-    assert_eq!(
-        sj(&blob::table_to_json(&events[0].1)),
-        serde_json::json!({"state": "up", "rssi": -71})
-    );
-    assert_eq!(events[1].0, "modem.iface");
+    c.send_event("modem.iface", &enc(data)).unwrap();
     finish(c, peer);
 }
 
@@ -286,27 +236,36 @@ fn listen_for_events() {
 fn serve_object_answer_calls_notify_subscribers() {
     let id = "0x8b9ccd72";
     let (mut c, peer) = start(id);
-    let methods = vec![
-        Method::new("status", &[]),
-        Method::new(
-            "connect",
-            &[
+    const METHODS: &[Method] = &[
+        Method {
+            name: "status",
+            policy: &[],
+        },
+        Method {
+            name: "connect",
+            policy: &[
                 ("apn", blob::TYPE_STRING),
                 ("pin", blob::TYPE_INT32),
                 ("roaming", blob::TYPE_BOOL),
             ],
-        ),
-        Method::new("disconnect", &[]),
-        Method::new("echo", &[]),
+        },
+        Method {
+            name: "disconnect",
+            policy: &[],
+        },
+        Method {
+            name: "echo",
+            policy: &[],
+        },
     ];
-    assert_eq!(c.add_object("modem", methods).unwrap(), OBJ_MODEM);
-    let status_reply = recorded_data(id, "client->ubusd", "DATA", 1);
+    assert_eq!(c.add_object("modem", METHODS).unwrap(), OBJ_MODEM);
+    let status_reply = enc(&recorded_data(id, "client->ubusd", "DATA", 1));
     let mut seen = Vec::new();
     loop {
         let call = match c.next(Some(Duration::from_secs(10))) {
             Ok(Some(Incoming::Call(call))) => call,
-            Ok(Some(Incoming::Subscribers { path, active })) => {
-                assert_eq!((path.as_str(), active), ("modem", true));
+            Ok(Some(Incoming::Subscribers { object, active })) => {
+                assert_eq!((object, active), (OBJ_MODEM, true));
                 assert!(c.has_subscribers("modem"));
                 seen.push("subscribed".to_string());
                 continue;
@@ -315,20 +274,19 @@ fn serve_object_answer_calls_notify_subscribers() {
             Err(Error::Disconnected) => break,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(call.path, "modem");
+        assert_eq!(call.object, OBJ_MODEM);
         assert_eq!(call.user.as_deref(), Some("root"));
         seen.push(call.method.clone());
         match call.method.as_str() {
             "echo" => c.reply(&call, status::OK, Some(&call.args)).unwrap(),
             "status" => c.reply(&call, status::OK, Some(&status_reply)).unwrap(),
-            "connect" => match blob::get(&call.args, "apn").and_then(BlobMsg::as_str) {
+            "connect" => match blob::find(&call.args, "apn").and_then(Val::str) {
                 None => c.reply(&call, status::INVALID_ARGUMENT, None).unwrap(),
                 Some(apn) => {
-                    let ev = vec![
-                        ("state".to_string(), BlobMsg::from("connected")),
-                        ("apn".to_string(), BlobMsg::from(apn)),
-                    ];
-                    c.notify("modem", "state", &ev).unwrap();
+                    let mut ev = Buf::new();
+                    ev.str("state", "connected");
+                    ev.str("apn", apn);
+                    c.notify("modem", "state", &ev.0).unwrap();
                     c.reply(&call, status::OK, None).unwrap();
                 }
             },
@@ -458,10 +416,9 @@ fn calls_arriving_during_a_request_are_queued_and_replies_matched_by_seq() {
         assert_eq!(st.objid(), Some(0x77));
     });
     let mut c = Client::from_stream(ours).unwrap();
-    c.add_object("umodem", vec![Method::new("status", &[])])
-        .unwrap();
-    let r = c.call(0x42, "info", &Vec::new()).unwrap();
-    assert_eq!(r, vec![vec![("x".to_string(), BlobMsg::Int32(1))]]);
+    c.add_object("umodem", STATUS_ONLY).unwrap();
+    let r = c.call(0x42, "info", &[]).unwrap();
+    assert_eq!(dec(&r), vec![("x".to_string(), BlobMsg::Int32(1))]);
     let Some(Incoming::Call(call)) = c.next(Some(Duration::from_secs(10))).unwrap() else {
         panic!("queued call")
     };
@@ -472,7 +429,7 @@ fn calls_arriving_during_a_request_are_queued_and_replies_matched_by_seq() {
     assert_eq!(
         c.next(Some(Duration::from_secs(10))).unwrap(),
         Some(Incoming::Subscribers {
-            path: "umodem".into(),
+            object: 0x77,
             active: true
         })
     );
@@ -546,14 +503,17 @@ fn bad_calls_are_refused_by_the_client_itself() {
         assert_eq!((st.hdr.seq, st.status()), (6, Some(0)));
     });
     let mut c = Client::from_stream(ours).unwrap();
-    c.add_object(
-        "umodem",
-        vec![
-            Method::new("status", &[]),
-            Method::new("connect", &[("apn", blob::TYPE_STRING)]),
-        ],
-    )
-    .unwrap();
+    const METHODS: &[Method] = &[
+        Method {
+            name: "status",
+            policy: &[],
+        },
+        Method {
+            name: "connect",
+            policy: &[("apn", blob::TYPE_STRING)],
+        },
+    ];
+    c.add_object("umodem", METHODS).unwrap();
     let Some(Incoming::Call(call)) = c.next(Some(Duration::from_secs(10))).unwrap() else {
         panic!("call")
     };
@@ -568,83 +528,46 @@ fn temp_socket(name: &str) -> PathBuf {
     p
 }
 
+/// When ubusd dies the client says so and is done; a new one on the restarted
+/// ubusd registers again and gets the calls (the daemon does this: tests/daemon.rs).
 #[test]
-fn reconnects_and_registers_again_after_ubusd_restart() {
+fn ubusd_restart_ends_the_client_and_a_new_one_registers() {
     let path = temp_socket("restart");
     let listener = UnixListener::bind(&path).unwrap();
     let t = thread::spawn(move || {
-        // first ubusd: two objects and an event listener, then it dies
         let (mut s1, _) = listener.accept().unwrap();
         hello(&mut s1, 0x1);
         let first = accept_object(&mut s1, 0x100);
-        let second = accept_object(&mut s1, 0x101);
-        let anon = accept_object(&mut s1, 0x102);
-        let register = recv(&mut s1);
-        ok(&mut s1, register.hdr.seq, 1);
         drop(s1);
-        // restarted ubusd dies again half-way through the registrations
         let (mut s2, _) = listener.accept().unwrap();
         hello(&mut s2, 0x2);
-        accept_object(&mut s2, 0x200);
-        let _ = recv(&mut s2);
-        drop(s2);
-        // third time lucky: everything registered again, then a call
-        let (mut s3, _) = listener.accept().unwrap();
-        hello(&mut s3, 0x3);
-        assert_eq!(accept_object(&mut s3, 0x300).attrs, first.attrs);
-        assert_eq!(accept_object(&mut s3, 0x301).attrs, second.attrs);
-        assert_eq!(accept_object(&mut s3, 0x302).attrs, anon.attrs);
-        let again = recv(&mut s3);
-        assert_eq!(
-            again.data(),
-            register
-                .data()
-                .map(|d| {
-                    // the listener object id in the registration is the new one
-                    let mut d = d.clone();
-                    d[0].1 = BlobMsg::Int32(0x302);
-                    d
-                })
-                .as_ref()
-        );
-        ok(&mut s3, again.hdr.seq, 1);
+        assert_eq!(accept_object(&mut s2, 0x200).attrs, first.attrs);
         send(
-            &mut s3,
-            invoke(3, 0x9, 0x301, "info", vec![Attr::Data(vec![])]),
+            &mut s2,
+            invoke(3, 0x9, 0x200, "status", vec![Attr::Data(vec![])]),
         );
-        let st = recv(&mut s3);
+        let st = recv(&mut s2);
         assert_eq!(
             (st.hdr.seq, st.status(), st.objid()),
-            (3, Some(0), Some(0x301))
+            (3, Some(0), Some(0x200))
         );
     });
-    let mut c = Client::connect(&path).unwrap();
+    let mut c = Client::connect(Some(&path)).unwrap();
     assert_eq!(c.client_id(), 1);
-    assert_eq!(
-        c.add_object("umodem", vec![Method::new("status", &[])])
-            .unwrap(),
-        0x100
-    );
-    assert_eq!(
-        c.add_object("umodem.x", vec![Method::new("info", &[])])
-            .unwrap(),
-        0x101
-    );
-    c.listen("umodem.*").unwrap();
+    assert_eq!(c.add_object("umodem", STATUS_ONLY).unwrap(), 0x100);
     assert_eq!(
         c.next(Some(Duration::from_secs(10))),
         Err(Error::Disconnected)
     );
     assert!(!c.is_connected());
-    assert_eq!(c.reconnect(), Err(Error::Disconnected));
-    c.reconnect().unwrap();
-    assert_eq!(c.client_id(), 3);
-    assert_eq!(c.object_id("umodem"), Some(0x300));
-    assert_eq!(c.object_id("umodem.x"), Some(0x301));
+    assert_eq!(c.lookup_id("x"), Err(Error::Disconnected));
+    let mut c = Client::connect(Some(&path)).unwrap();
+    assert_eq!(c.client_id(), 2);
+    assert_eq!(c.add_object("umodem", STATUS_ONLY).unwrap(), 0x200);
     let Some(Incoming::Call(call)) = c.next(Some(Duration::from_secs(10))).unwrap() else {
-        panic!("call after reconnect")
+        panic!("call after the restart")
     };
-    assert_eq!(call.path, "umodem.x");
+    assert_eq!((call.object, call.method.as_str()), (0x200, "status"));
     c.reply(&call, status::OK, None).unwrap();
     t.join().unwrap();
     let _ = std::fs::remove_file(&path);
@@ -653,7 +576,7 @@ fn reconnects_and_registers_again_after_ubusd_restart() {
 #[test]
 fn no_ubusd_is_a_clear_error() {
     let path = temp_socket("absent");
-    match Client::connect(&path) {
+    match Client::connect(Some(&path)) {
         Err(Error::Io(msg)) => assert!(msg.contains("cannot connect to ubusd"), "{msg}"),
         Err(e) => panic!("wrong error {e:?}"),
         Ok(_) => panic!("connected to nothing"),
@@ -667,7 +590,7 @@ fn silent_ubusd_times_out() {
     hello(&mut p2, 3);
     let mut c = Client::from_stream(ours).unwrap();
     c.set_timeout(Duration::from_millis(50));
-    assert_eq!(c.ping(), Err(Error::Timeout));
+    assert_eq!(c.lookup_id("x"), Err(Error::Timeout));
     // still connected: a late answer would be dropped as stale
     assert!(c.is_connected());
     drop(peer);
@@ -680,11 +603,11 @@ fn a_flood_of_calls_is_bounded() {
     let t = thread::spawn(move || {
         hello(&mut peer, 0x10);
         accept_object(&mut peer, 0x77);
-        let ping = recv(&mut peer);
+        let lookup = recv(&mut peer);
         for i in 0..(umodem::ubus::client::MAX_PENDING + extra) as u16 {
             send(&mut peer, invoke(100 + i, 9, 0x77, "status", vec![]));
         }
-        ok(&mut peer, ping.hdr.seq, 0);
+        ok(&mut peer, lookup.hdr.seq, 0);
         // the calls beyond the limit are refused at once, in order
         for i in 0..extra as u16 {
             let st = recv(&mut peer);
@@ -697,9 +620,9 @@ fn a_flood_of_calls_is_bounded() {
         peer
     });
     let mut c = Client::from_stream(ours).unwrap();
-    c.add_object("umodem", vec![Method::new("status", &[])])
-        .unwrap();
-    c.ping().unwrap();
+    c.add_object("umodem", STATUS_ONLY).unwrap();
+    // answered with no object: not found, after the calls were queued
+    assert_eq!(c.lookup_id("x"), Err(Error::Status(status::NOT_FOUND)));
     let _peer = t.join().unwrap();
     let mut n = 0;
     while let Ok(Some(Incoming::Call(call))) = c.next(Some(Duration::from_millis(1))) {
@@ -709,29 +632,10 @@ fn a_flood_of_calls_is_bounded() {
     assert_eq!(n as usize, umodem::ubus::client::MAX_PENDING);
 }
 
-#[test]
-fn subscribe_receive_notification_and_unsubscribe() {
-    let (mut c, peer) = start("0x940714d3");
-    c.subscribe("modem").unwrap();
-    let Some(Incoming::Notification { method, data }) =
-        c.next(Some(Duration::from_secs(10))).unwrap()
-    else {
-        panic!("notification")
-    };
-    assert_eq!(method, "state");
-    assert_eq!(
-        sj(&blob::table_to_json(&data)),
-        serde_json::json!({"state": "connected", "apn": "web.provider"})
-    );
-    assert_eq!(
-        c.next(Some(Duration::from_secs(10))).unwrap(),
-        Some(Incoming::Unsubscribed { target: OBJ_MODEM })
-    );
-    finish(c, peer);
-}
-
-/// Every recorded connection is replayed above, except `ubus monitor` (decoded in
-/// ubus_vectors.rs; the client has no monitor mode).
+/// Every recorded connection is replayed above (REMOVE_OBJECT's end of 0x00eaaee1
+/// excepted), but for what the client does not do: `ubus monitor`, listing every
+/// object, PING, `ubus listen` and `ubus subscribe` as a client (all decoded and
+/// re-encoded in ubus_vectors.rs).
 #[test]
 fn every_recorded_session_is_replayed() {
     let mut ids: Vec<String> = fixture("sessions.jsonl")
@@ -741,7 +645,7 @@ fn every_recorded_session_is_replayed() {
     ids.sort();
     ids.dedup();
     let mut replayed = vec![
-        "0x4614c35c",
+        "0x4614c35c", // HELLO only (the LOOKUP of every object is not replayed)
         "0x4b1c5a01",
         "0xafb55473",
         "0x3290cf2e",
@@ -752,10 +656,10 @@ fn every_recorded_session_is_replayed() {
         "0xf433cae9",
         "0xb607f9e5",
         "0x00eaaee1",
-        "0xe1876b7d",
-        "0x67554295",
+        "0xe1876b7d", // ping: decode only
+        "0x67554295", // listen: decode only
         "0x8b9ccd72",
-        "0x940714d3",
+        "0x940714d3", // subscribe: decode only
         "0xe015c4f9", // monitor: decode only
     ];
     replayed.sort();

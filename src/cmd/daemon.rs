@@ -17,7 +17,7 @@
 //! `ifup`/`ifdown` do, without a fork), only for interfaces whose proto is
 //! umodem. Without ubusd (not started yet, restarting) the loop goes on reading
 //! the modems and tries to connect every 2 s; once connected it registers the
-//! object again.
+//! object again (a client that lost ubusd is dropped: a new one registers anew).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,7 +35,8 @@ use crate::hw::serial;
 use crate::hw::state;
 use crate::hw::talk::{Came, Talk};
 use crate::hw::usbsys::UsbSysfs;
-use crate::ubus::{self, blob, status as st, BlobMsg, Call, Client, Incoming, Method, Table};
+use crate::ubus::blob::{self, Buf, Val};
+use crate::ubus::{self, status as st, Call, Client, Incoming, Method};
 
 /// The ubus object.
 pub const OBJECT: &str = "umodem";
@@ -51,17 +52,38 @@ const CFUN_MS: u64 = 5000;
 #[path = "daemon_sms.rs"]
 mod sms_jobs;
 
+const IFACE: &[(&str, u8)] = &[("interface", blob::TYPE_STRING)];
+const SMS: [Method; 4] = crate::cmd::sms::UBUS_METHODS;
+const METHODS: [Method; 9] = [
+    Method {
+        name: "status",
+        policy: &[],
+    },
+    Method {
+        name: "info",
+        policy: &[],
+    },
+    Method {
+        name: "history",
+        policy: &[],
+    },
+    Method {
+        name: "connect",
+        policy: IFACE,
+    },
+    Method {
+        name: "disconnect",
+        policy: IFACE,
+    },
+    SMS[0],
+    SMS[1],
+    SMS[2],
+    SMS[3],
+];
+
 /// The methods of the object, with their argument policies.
-pub fn methods() -> Vec<Method> {
-    let mut m = vec![
-        Method::new("status", &[]),
-        Method::new("info", &[]),
-        Method::new("history", &[]),
-        Method::new("connect", &[("interface", blob::TYPE_STRING)]),
-        Method::new("disconnect", &[("interface", blob::TYPE_STRING)]),
-    ];
-    m.extend(crate::cmd::sms::ubus_methods());
-    m
+pub fn methods() -> &'static [Method] {
+    &METHODS
 }
 
 /// What a conversation with a control port is doing. (One per modem at most:
@@ -86,6 +108,7 @@ struct Job {
 
 struct Daemon {
     st: Status,
+    /// Connected to ubusd, the object registered.
     bus: Option<Client>,
     socket: Option<PathBuf>,
     next_bus_try: u64,
@@ -207,10 +230,7 @@ impl Daemon {
 
     /// Answer what ubusd has sent, waiting up to `wait` for more.
     fn serve_bus(&mut self, wait: Duration) {
-        loop {
-            let Some(bus) = self.bus.as_mut().filter(|b| b.is_connected()) else {
-                return;
-            };
+        while let Some(bus) = self.bus.as_mut() {
             match bus.next(Some(wait)) {
                 Ok(Some(Incoming::Call(c))) => self.answer(c),
                 Ok(Some(Incoming::Subscribers { active, .. })) => {
@@ -219,53 +239,41 @@ impl Daemon {
                         if active { "present" } else { "gone" }
                     )
                 }
-                // We neither listen for events nor subscribe to anything.
-                Ok(Some(Incoming::Event { .. }))
-                | Ok(Some(Incoming::Notification { .. }))
-                | Ok(Some(Incoming::Unsubscribed { .. })) => {}
                 Ok(None) => return,
-                Err(e) => {
-                    log::warn!("{e}; reconnecting");
-                    self.next_bus_try = self.clock.now_ms() + 1000;
-                    return;
-                }
+                Err(e) => return self.bus_lost(e),
             }
         }
+    }
+
+    /// ubusd went away (or broke): connect again at the next chance.
+    fn bus_lost(&mut self, e: ubus::Error) {
+        if self.bus.as_ref().is_some_and(Client::is_connected) {
+            return;
+        }
+        log::warn!("{e}; reconnecting");
+        self.bus = None;
+        self.next_bus_try = self.clock.now_ms() + 1000;
     }
 
     /// Connect to ubusd (or again, after it went away) and register the
     /// object; at most every `BUS_RETRY_MS`, never waiting for it.
     fn bus_upkeep(&mut self) {
-        if self.bus.as_ref().is_some_and(Client::is_connected) {
-            return;
-        }
         let now = self.clock.now_ms();
-        if now < self.next_bus_try {
+        if self.bus.is_some() || now < self.next_bus_try {
             return;
         }
         self.next_bus_try = now + BUS_RETRY_MS;
-        let r = match self.bus.as_mut() {
-            Some(b) => b.reconnect().and_then(|()| {
-                if b.object_id(OBJECT).is_none() {
-                    b.add_object(OBJECT, methods())?;
+        let r = Client::connect(self.socket.as_deref())
+            .and_then(|mut c| c.add_object(OBJECT, methods()).map(|_| c));
+        match r {
+            Ok(c) => self.bus = Some(c),
+            Err(e) => {
+                if !self.said_no_bus {
+                    log::warn!("{e}; retrying");
+                    self.said_no_bus = true;
                 }
-                Ok(())
-            }),
-            None => {
-                let c = match self.socket.as_deref() {
-                    Some(p) => Client::connect(p),
-                    None => Client::connect_default(),
-                };
-                c.and_then(|mut c| c.add_object(OBJECT, methods()).map(|_| c))
-                    .map(|c| self.bus = Some(c))
+                return;
             }
-        };
-        if let Err(e) = r {
-            if !self.said_no_bus {
-                log::warn!("{e}; retrying");
-                self.said_no_bus = true;
-            }
-            return;
         }
         self.said_no_bus = false;
         if self.registered_once {
@@ -278,18 +286,19 @@ impl Daemon {
 
     /// Events to `ubus listen`, notifications to subscribers.
     fn announce(&mut self, ev: Vec<Event>) {
-        let Some(bus) = self.bus.as_mut().filter(|b| b.is_connected()) else {
-            return;
-        };
         for e in ev {
-            let id = format!("umodem.{}", e.name);
-            if let Err(err) = bus.send_event(&id, &e.data) {
-                log::warn!("event {id}: {err}");
+            let Some(bus) = self.bus.as_mut() else {
+                return;
+            };
+            let mut id = String::from("umodem.");
+            id.push_str(e.name);
+            let mut r = bus.send_event(&id, &e.data.0);
+            if r.is_ok() && bus.has_subscribers(OBJECT) {
+                r = bus.notify(OBJECT, e.name, &e.data.0);
             }
-            if bus.has_subscribers(OBJECT) {
-                if let Err(err) = bus.notify(OBJECT, e.name, &e.data) {
-                    log::warn!("notify {}: {err}", e.name);
-                }
+            if let Err(err) = r {
+                log::warn!("event {id}: {err}");
+                self.bus_lost(err);
             }
         }
     }
@@ -303,36 +312,39 @@ impl Daemon {
             "connect" => self.updown(&c, "up"),
             "disconnect" => self.updown(&c, "down"),
             // Answered when their job on the modem ends.
-            "sms_list" | "sms_send" | "sms_delete" | "ussd" => return self.sms_call(c),
-            _ => (st::METHOD_NOT_FOUND, None),
+            _ => return self.sms_call(c),
         };
-        if let Some(bus) = self.bus.as_mut() {
-            if let Err(e) = bus.reply(&c, code, data.as_ref()) {
-                log::warn!("answering {}: {e}", c.method);
-            }
+        self.reply(&c, code, data.as_ref());
+    }
+
+    /// Answer call `c` (now or later).
+    fn reply(&mut self, c: &Call, code: u32, data: Option<&Buf>) {
+        let Some(bus) = self.bus.as_mut() else {
+            return;
+        };
+        if let Err(e) = bus.reply(c, code, data.map(|b| &b.0[..])) {
+            log::warn!("answering {}: {e}", c.method);
+            self.bus_lost(e);
         }
     }
 
     /// The umodem interfaces from netifd; None if netifd cannot be asked.
     fn links(&mut self) -> Option<Vec<Link>> {
-        let bus = self.bus.as_mut().filter(|b| b.is_connected())?;
-        match bus.call_path("network.interface", "dump", &Table::new()) {
-            Ok(d) => Some(
-                d.first()
-                    .map(|t| status::links_from_dump(t))
-                    .unwrap_or_default(),
-            ),
+        let bus = self.bus.as_mut()?;
+        match bus.call_path("network.interface", "dump", &[]) {
+            Ok(d) => Some(status::links_from_dump(&d)),
             Err(e) => {
                 log::debug!("netifd: {e}");
+                self.bus_lost(e);
                 None
             }
         }
     }
 
     /// ifup/ifdown of a umodem interface: the one named, or the only one.
-    fn updown(&mut self, c: &Call, action: &str) -> (u32, Option<Table>) {
+    fn updown(&mut self, c: &Call, action: &str) -> (u32, Option<Buf>) {
         let links = self.links().unwrap_or_default();
-        let asked = blob::get(&c.args, "interface").and_then(BlobMsg::as_str);
+        let asked = blob::find(&c.args, "interface").and_then(Val::str);
         let name = match (asked, links.as_slice()) {
             (Some(n), _) if links.iter().any(|l| l.name == n) => n.to_string(),
             // Not ours to switch: only umodem interfaces.
@@ -347,20 +359,20 @@ impl Daemon {
         let Some(bus) = self.bus.as_mut() else {
             return (st::UNKNOWN_ERROR, None);
         };
-        match bus.call_path(&obj, action, &Table::new()) {
-            Ok(_) => (
-                st::OK,
-                Some(vec![
-                    ("interface".into(), BlobMsg::String(name)),
-                    ("action".into(), BlobMsg::String(action.into())),
-                ]),
-            ),
+        match bus.call_path(&obj, action, &[]) {
+            Ok(_) => {
+                let mut b = Buf::new();
+                b.str("interface", &name);
+                b.str("action", action);
+                (st::OK, Some(b))
+            }
             Err(ubus::Error::Status(code)) => {
                 log::warn!("interface {name}: {action}: {}", st::name(code));
                 (code, None)
             }
             Err(e) => {
                 log::warn!("interface {name}: {action}: {e}");
+                self.bus_lost(e);
                 (st::UNKNOWN_ERROR, None)
             }
         }
@@ -374,7 +386,7 @@ impl Daemon {
         let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
         let ev = self.st.set_modems(found);
         for e in ev.iter().filter(|e| e.name == "plug") {
-            if let Some(p) = blob::get(&e.data, "modem").and_then(BlobMsg::as_str) {
+            if let Some(p) = blob::find(&e.data.0, "modem").and_then(Val::str) {
                 self.watch(p).plugged();
                 self.sms.plugged(p);
             }

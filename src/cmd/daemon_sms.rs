@@ -29,7 +29,8 @@ use crate::core::sms::{self, Mem};
 use crate::core::smsjob::{self, Do};
 use crate::core::status::{Event, Found};
 use crate::hw::talk::{Came, Talk};
-use crate::ubus::{blob, status as st, BlobMsg, Call, Table};
+use crate::ubus::blob::{self, Buf, Val};
+use crate::ubus::{status as st, Call};
 
 /// How long the daemon waits for the network's USSD answer: less than the
 /// 30 s a `ubus call` waits for its reply.
@@ -105,7 +106,7 @@ impl Daemon {
     /// A call of one of the SMS/USSD methods: start its job, or queue it
     /// behind the modem's reading, or refuse it.
     pub(super) fn sms_call(&mut self, c: Call) {
-        let asked = blob::get(&c.args, "modem").and_then(BlobMsg::as_str);
+        let asked = blob::find(&c.args, "modem").and_then(Val::str);
         let f = self
             .st
             .modems
@@ -167,17 +168,14 @@ impl Daemon {
         }
     }
 
-    fn sms_reply(&mut self, c: &Call, code: u32, data: Option<&Table>) {
-        if let Some(bus) = self.bus.as_mut() {
-            if let Err(e) = bus.reply(c, code, data) {
-                log::warn!("answering {}: {e}", c.method);
-            }
-        }
+    fn sms_reply(&mut self, c: &Call, code: u32, data: Option<&Buf>) {
+        self.reply(c, code, data);
     }
 
     fn sms_error(&mut self, c: &Call, msg: &str) {
-        let t: Table = vec![("error".into(), BlobMsg::String(msg.into()))];
-        self.sms_reply(c, st::UNKNOWN_ERROR, Some(&t));
+        let mut b = Buf::new();
+        b.str("error", msg);
+        self.sms_reply(c, st::UNKNOWN_ERROR, Some(&b));
     }
 
     /// Feed job `i` what came of its last step and go on until it waits
@@ -344,13 +342,12 @@ impl Daemon {
         if rose > 0 {
             let storage = Mem::parse(&s.mem).map_or_else(|| s.mem.clone(), |m| m.name().into());
             log::info!("sms: {rose} new message(s) in the {storage} storage of modem {path}");
-            let data: Table = vec![
-                ("modem".into(), BlobMsg::String(path.clone())),
-                ("storage".into(), BlobMsg::String(storage)),
-                ("new".into(), BlobMsg::Int32(rose.into())),
-                ("used".into(), BlobMsg::Int32(s.used.into())),
-                ("total".into(), BlobMsg::Int32(s.total.into())),
-            ];
+            let mut data = Buf::new();
+            data.str("modem", &path);
+            data.str("storage", &storage);
+            data.int("new", rose.into());
+            data.int("used", s.used.into());
+            data.int("total", s.total.into());
             self.announce(vec![Event { name: "sms", data }]);
         }
         None

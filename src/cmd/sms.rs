@@ -272,49 +272,53 @@ fn finish(
 // ---------------------------------------------------------------------------
 // ubus: the methods' arguments and answers (the daemon runs the jobs).
 
-use crate::ubus::{blob, status as st, BlobMsg, Table};
+use crate::ubus::blob::{self, Buf, Val};
+use crate::ubus::{status as st, Method};
 
 /// The daemon's SMS and USSD methods and their argument policies. The
 /// answers hold message texts and numbers: the rpcd ACL grants them to
 /// write access only.
-pub fn ubus_methods() -> Vec<crate::ubus::Method> {
-    use crate::ubus::Method;
-    let modem = ("modem", blob::TYPE_STRING);
-    vec![
-        Method::new("sms_list", &[modem]),
-        Method::new(
-            "sms_send",
-            &[
-                modem,
+pub const UBUS_METHODS: [Method; 4] = {
+    const MODEM: (&str, u8) = ("modem", blob::TYPE_STRING);
+    [
+        Method {
+            name: "sms_list",
+            policy: &[MODEM],
+        },
+        Method {
+            name: "sms_send",
+            policy: &[
+                MODEM,
                 ("number", blob::TYPE_STRING),
                 ("text", blob::TYPE_STRING),
             ],
-        ),
-        Method::new(
-            "sms_delete",
-            &[
-                modem,
+        },
+        Method {
+            name: "sms_delete",
+            policy: &[
+                MODEM,
                 ("id", blob::TYPE_INT32),
                 ("ids", blob::TYPE_ARRAY),
                 ("all", blob::TYPE_BOOL),
             ],
-        ),
-        Method::new(
-            "ussd",
-            &[
-                modem,
+        },
+        Method {
+            name: "ussd",
+            policy: &[
+                MODEM,
                 ("code", blob::TYPE_STRING),
                 ("cancel", blob::TYPE_BOOL),
             ],
-        ),
+        },
     ]
-}
+};
 
 /// The job a call asks for (`packed`: the modem takes USSD strings packed),
 /// or the ubus status to refuse it with.
-pub fn ubus_op(method: &str, args: &Table, packed: bool) -> std::result::Result<Op, u32> {
-    let s = |k| blob::get(args, k).and_then(BlobMsg::as_str);
-    let id = |v: &BlobMsg| v.as_i64().and_then(|i| u32::try_from(i).ok());
+pub fn ubus_op(method: &str, args: &[u8], packed: bool) -> std::result::Result<Op, u32> {
+    let get = |k| blob::find(args, k);
+    let s = |k| get(k).and_then(Val::str);
+    let id = |v: Val| v.int().and_then(|i| u32::try_from(i).ok());
     match method {
         "sms_list" => Ok(Op::List),
         "sms_send" => {
@@ -326,13 +330,13 @@ pub fn ubus_op(method: &str, args: &Table, packed: bool) -> std::result::Result<
                 .map_err(|_| st::INVALID_ARGUMENT)
         }
         "sms_delete" => {
-            let all = blob::get(args, "all").and_then(BlobMsg::as_bool) == Some(true);
+            let all = get("all").and_then(Val::bool) == Some(true);
             let mut ids = Vec::new();
-            if let Some(v) = blob::get(args, "id") {
+            if let Some(v) = get("id") {
                 ids.push(id(v).ok_or(st::INVALID_ARGUMENT)?);
             }
-            if let Some(BlobMsg::Array(a)) = blob::get(args, "ids") {
-                for v in a {
+            if let Some(a) = get("ids").filter(|a| a.ty == blob::TYPE_ARRAY) {
+                for v in a.items() {
                     ids.push(id(v).ok_or(st::INVALID_ARGUMENT)?);
                 }
             }
@@ -341,10 +345,7 @@ pub fn ubus_op(method: &str, args: &Table, packed: bool) -> std::result::Result<
             }
             Ok(Op::Delete { ids, all })
         }
-        "ussd" => match (
-            s("code"),
-            blob::get(args, "cancel").and_then(BlobMsg::as_bool),
-        ) {
+        "ussd" => match (s("code"), get("cancel").and_then(Val::bool)) {
             (None, Some(true)) => Ok(Op::UssdCancel),
             (Some(c), None | Some(false)) => Ok(Op::Ussd {
                 cmd: ussd::request(c, packed).map_err(|_| st::INVALID_ARGUMENT)?,
@@ -356,48 +357,27 @@ pub fn ubus_op(method: &str, args: &Table, packed: bool) -> std::result::Result<
     }
 }
 
-/// An output tree as a ubus answer (null values stay out, as rpcd's JSON
-/// would show nothing for them).
-fn blob_of(o: Out) -> Option<BlobMsg> {
-    Some(match o {
-        Out::Null => return None,
-        Out::Bool(b) => BlobMsg::from(b),
-        Out::Int(i) => match i32::try_from(i) {
-            Ok(v) => BlobMsg::Int32(v),
-            Err(_) => BlobMsg::Int64(i),
-        },
-        Out::Str(s) => BlobMsg::String(s),
-        // Only parsed JSON has these (a number beyond i64 or with a fraction); kept
-        // as written rather than pulling float parsing into the binary.
-        Out::Num(t) => BlobMsg::String(t),
-        Out::List(l) => BlobMsg::Array(l.into_iter().filter_map(blob_of).collect()),
-        Out::Map(m) => BlobMsg::Table(
-            m.into_iter()
-                .filter_map(|(k, v)| Some((k, blob_of(v)?)))
-                .collect(),
-        ),
-    })
-}
-
 /// What a job came to, as the answer of its call: the same fields as the
-/// command's `--json`; an error as `{"error": message}` with UNKNOWN_ERROR
-/// (NOT_FOUND for an id that is not there).
-pub fn ubus_answer(r: &Result<Outcome>) -> (u32, Table) {
+/// command's `--json` (null values stay out, as rpcd's JSON would show nothing
+/// for them); an error as `{"error": message}` with UNKNOWN_ERROR (NOT_FOUND for
+/// an id that is not there).
+pub fn ubus_answer(r: &Result<Outcome>) -> (u32, Buf) {
+    let mut b = Buf::new();
     match r {
-        Ok(o) => match blob_of(outcome_out(o)) {
-            Some(BlobMsg::Table(t)) => (st::OK, t),
-            _ => (st::OK, Table::new()),
-        },
+        Ok(o) => {
+            if let Out::Map(m) = outcome_out(o) {
+                b.members(&m);
+            }
+            (st::OK, b)
+        }
         Err(e) => {
+            b.str("error", e.msg());
             let c = if e.exit_code() == code::USAGE {
                 st::NOT_FOUND
             } else {
                 st::UNKNOWN_ERROR
             };
-            (
-                c,
-                vec![("error".into(), BlobMsg::String(e.msg().to_string()))],
-            )
+            (c, b)
         }
     }
 }

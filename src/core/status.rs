@@ -15,7 +15,7 @@
 use crate::core::at::SimState;
 use crate::core::history::History;
 use crate::core::reader::{Fault, Reading};
-use crate::ubus::blob::{self, BlobMsg, Table};
+use crate::ubus::blob::{self, Buf, Val};
 
 /// After an interface starts its setup, `umodem prepare` talks to the control
 /// port for a while: the daemon leaves the port alone this long.
@@ -80,15 +80,18 @@ pub struct Modem {
     pub history: History,
 }
 
-/// Something to announce: `umodem.<name>` on ubus.
+/// Something to announce: `umodem.<name>` on ubus, its data as blobmsg members.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub name: &'static str,
-    pub data: Table,
+    pub data: Buf,
 }
 
 impl Event {
-    fn new(name: &'static str, data: Table) -> Event {
+    /// An event about modem `f` (its path and USB id first).
+    fn about(name: &'static str, f: &Found) -> Event {
+        let mut data = Buf::new();
+        who(&mut data, f);
         Event { name, data }
     }
 }
@@ -101,31 +104,14 @@ pub struct Status {
     setup_seen: Option<u64>,
 }
 
-fn s(v: &str) -> BlobMsg {
-    BlobMsg::String(v.to_string())
+/// Whole seconds from `then` to `now` (ms).
+fn secs(now: u64, then: u64) -> i64 {
+    (now.saturating_sub(then) / 1000) as i64
 }
 
-fn put(t: &mut Table, k: &str, v: Option<BlobMsg>) {
-    if let Some(v) = v {
-        t.push((k.to_string(), v));
-    }
-}
-
-fn int(v: impl Into<i64>) -> BlobMsg {
-    let v: i64 = v.into();
-    match i32::try_from(v) {
-        Ok(i) => BlobMsg::Int32(i),
-        Err(_) => BlobMsg::Int64(v),
-    }
-}
-
-/// Whole seconds from `then` to `now` (ms), as a ubus integer.
-fn secs(now: u64, then: u64) -> BlobMsg {
-    int((now.saturating_sub(then) / 1000) as i64)
-}
-
-fn who(f: &Found) -> Table {
-    vec![("modem".into(), s(&f.path)), ("usb".into(), s(&f.usb))]
+fn who(b: &mut Buf, f: &Found) {
+    b.str("modem", &f.path);
+    b.str("usb", &f.usb);
 }
 
 impl Status {
@@ -149,7 +135,7 @@ impl Status {
                 .any(|f| f.path == m.found.path && f.usb == m.found.usb)
             {
                 log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
-                ev.push(Event::new("unplug", who(&m.found)));
+                ev.push(Event::about("unplug", &m.found));
             }
         }
         for f in now {
@@ -169,10 +155,10 @@ impl Status {
                         f.control.as_deref().unwrap_or("-"),
                         f.data.as_deref().unwrap_or("-")
                     );
-                    let mut d = who(&f);
-                    put(&mut d, "control", f.control.as_deref().map(s));
-                    put(&mut d, "data", f.data.as_deref().map(s));
-                    ev.push(Event::new("plug", d));
+                    let mut e = Event::about("plug", &f);
+                    e.data.opt_str("control", f.control.as_deref());
+                    e.data.opt_str("data", f.data.as_deref());
+                    ev.push(e);
                     Modem {
                         found: f,
                         reading: None,
@@ -223,10 +209,11 @@ impl Status {
                 if r.answered == 0 && !m.silent {
                     m.silent = true;
                     log::warn!("modem {path}: stopped answering");
-                    let mut d = who(&m.found);
-                    d.push(("command".into(), s(cmd)));
-                    put(&mut d, "last_seen", m.answered_at.map(|t| secs(now, t)));
-                    ev.push(Event::new("not_responding", d));
+                    let mut e = Event::about("not_responding", &m.found);
+                    e.data.str("command", cmd);
+                    e.data
+                        .opt_int("last_seen", m.answered_at.map(|t| secs(now, t)));
+                    ev.push(e);
                 }
             }
             return ev;
@@ -234,7 +221,7 @@ impl Status {
         if m.silent {
             m.silent = false;
             log::info!("modem {path}: answering again");
-            ev.push(Event::new("responding", who(&m.found)));
+            ev.push(Event::about("responding", &m.found));
         }
         m.read_at = Some(now);
         if m.last_error.take().is_some() {
@@ -247,10 +234,11 @@ impl Status {
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());
             log::info!("modem {path}: sim {st}");
-            let mut d = who(&m.found);
-            d.push(("sim".into(), s(st)));
-            put(&mut d, "pin_attempts", r.pin_attempts.map(int));
-            ev.push(Event::new("sim", d));
+            let mut e = Event::about("sim", &m.found);
+            e.data.str("sim", st);
+            e.data
+                .opt_int("pin_attempts", r.pin_attempts.map(i64::from));
+            ev.push(e);
         }
         let (reg, oreg) = (r.registration(), old.and_then(Reading::registration));
         if old.is_none() || reg != oreg || old.map(|o| &o.operator) != Some(&r.operator) {
@@ -259,11 +247,11 @@ impl Status {
                 "modem {path}: registration {st}, operator {}",
                 r.operator.as_deref().unwrap_or("-")
             );
-            let mut d = who(&m.found);
-            d.push(("registration".into(), s(st)));
-            put(&mut d, "operator", r.operator.as_deref().map(s));
-            put(&mut d, "technology", r.tech.as_deref().map(s));
-            ev.push(Event::new("registration", d));
+            let mut e = Event::about("registration", &m.found);
+            e.data.str("registration", st);
+            e.data.opt_str("operator", r.operator.as_deref());
+            e.data.opt_str("technology", r.tech.as_deref());
+            ev.push(e);
         }
         m.reading = Some(r);
         ev
@@ -279,15 +267,17 @@ impl Status {
             }
             if old.map(Link::state) != Some(l.state()) {
                 log::info!("interface {}: {}", l.name, l.state());
-                let mut d: Table = vec![
-                    ("interface".into(), s(&l.name)),
-                    ("state".into(), s(l.state())),
-                ];
+                let mut d = Buf::new();
+                d.str("interface", &l.name);
+                d.str("state", l.state());
                 if let [m] = self.modems.as_slice() {
-                    d.extend(who(&m.found));
+                    who(&mut d, &m.found);
                 }
-                put(&mut d, "error", l.error.as_deref().map(s));
-                ev.push(Event::new("connection", d));
+                d.opt_str("error", l.error.as_deref());
+                ev.push(Event {
+                    name: "connection",
+                    data: d,
+                });
             }
         }
         self.links = links;
@@ -327,11 +317,12 @@ impl Status {
     /// The watchdog resets `f`: `umodem.reset` with how, why, and the failed
     /// setups in a row that called for it (if any).
     pub fn reset_event(&self, f: &Found, how: &str, why: &str, failures: u32) -> Event {
-        let mut d = who(f);
-        d.push(("reset".into(), s(how)));
-        d.push(("reason".into(), s(why)));
-        put(&mut d, "failures", (failures > 0).then(|| int(failures)));
-        Event::new("reset", d)
+        let mut e = Event::about("reset", f);
+        e.data.str("reset", how);
+        e.data.str("reason", why);
+        e.data
+            .opt_int("failures", (failures > 0).then_some(failures.into()));
+        e
     }
 
     /// The umodem interface of the modem at `path` (see `link_of`).
@@ -374,180 +365,175 @@ impl Status {
     }
 
     /// `ubus call umodem status`.
-    pub fn status(&self, now: u64) -> Table {
+    pub fn status(&self, now: u64) -> Buf {
         let link = self.link_of();
-        let modems = self
-            .modems
-            .iter()
-            .map(|m| {
-                let f = &m.found;
-                let mut t: Table = vec![
-                    ("modem".into(), s(&f.path)),
-                    ("usb".into(), s(&f.usb)),
-                    ("state".into(), s(self.state(m))),
-                ];
-                put(&mut t, "control", f.control.as_deref().map(s));
-                put(&mut t, "data", f.data.as_deref().map(s));
-                let ports = f
-                    .ports
-                    .iter()
-                    .map(|(tty, role)| {
-                        let mut p: Table = vec![("tty".into(), s(tty))];
-                        put(&mut p, "role", role.map(s));
-                        BlobMsg::Table(p)
-                    })
-                    .collect();
-                t.push(("ports".into(), BlobMsg::Array(ports)));
-                if let Some(r) = &m.reading {
-                    reading_into(&mut t, r);
-                }
-                if let Some(l) = link {
-                    t.push(("connection".into(), BlobMsg::Table(link_table(l))));
-                }
-                put(&mut t, "last_error", m.last_error.as_deref().map(s));
-                // Seconds since the reading shown was taken, and since the
-                // modem last answered anything: a UI can tell stale data.
-                put(&mut t, "age", m.read_at.map(|p| secs(now, p)));
-                put(&mut t, "last_seen", m.answered_at.map(|p| secs(now, p)));
-                BlobMsg::Table(t)
-            })
-            .collect();
-        let links = self
-            .links
-            .iter()
-            .map(|l| BlobMsg::Table(link_table(l)))
-            .collect();
-        vec![
-            ("modems".into(), BlobMsg::Array(modems)),
-            ("interfaces".into(), BlobMsg::Array(links)),
-        ]
+        let mut b = Buf::new();
+        let list = b.array("modems");
+        for m in &self.modems {
+            let f = &m.found;
+            let t = b.table("");
+            who(&mut b, f);
+            b.str("state", self.state(m));
+            b.opt_str("control", f.control.as_deref());
+            b.opt_str("data", f.data.as_deref());
+            let ports = b.array("ports");
+            for (tty, role) in &f.ports {
+                let p = b.table("");
+                b.str("tty", tty);
+                b.opt_str("role", *role);
+                b.end(p);
+            }
+            b.end(ports);
+            if let Some(r) = &m.reading {
+                reading_into(&mut b, r);
+            }
+            if let Some(l) = link {
+                let c = b.table("connection");
+                link_into(&mut b, l);
+                b.end(c);
+            }
+            b.opt_str("last_error", m.last_error.as_deref());
+            // Seconds since the reading shown was taken, and since the
+            // modem last answered anything: a UI can tell stale data.
+            b.opt_int("age", m.read_at.map(|p| secs(now, p)));
+            b.opt_int("last_seen", m.answered_at.map(|p| secs(now, p)));
+            b.end(t);
+        }
+        b.end(list);
+        let list = b.array("interfaces");
+        for l in &self.links {
+            let t = b.table("");
+            link_into(&mut b, l);
+            b.end(t);
+        }
+        b.end(list);
+        b
     }
 
     /// `ubus call umodem history`: the signal of the last hour per modem, as
     /// [seconds ago, dBm or null] pairs, oldest first, and the poll interval
     /// (s) the samples were taken at.
-    pub fn history(&self, now: u64, interval_s: u64) -> Table {
-        let modems = self
-            .modems
-            .iter()
-            .map(|m| {
-                let mut t = who(&m.found);
-                let samples = m
-                    .history
-                    .samples(now)
-                    .map(|(age, dbm)| {
-                        BlobMsg::Array(vec![int(age as i64), dbm.map_or(BlobMsg::Null, int)])
-                    })
-                    .collect();
-                t.push(("samples".into(), BlobMsg::Array(samples)));
-                BlobMsg::Table(t)
-            })
-            .collect();
-        vec![
-            ("interval".into(), int(interval_s as i64)),
-            ("modems".into(), BlobMsg::Array(modems)),
-        ]
+    pub fn history(&self, now: u64, interval_s: u64) -> Buf {
+        let mut b = Buf::new();
+        b.int("interval", interval_s as i64);
+        let list = b.array("modems");
+        for m in &self.modems {
+            let t = b.table("");
+            who(&mut b, &m.found);
+            let samples = b.array("samples");
+            for (age, dbm) in m.history.samples(now) {
+                let pair = b.array("");
+                b.int("", age as i64);
+                match dbm {
+                    Some(d) => b.int("", d.into()),
+                    None => b.null(""),
+                }
+                b.end(pair);
+            }
+            b.end(samples);
+            b.end(t);
+        }
+        b.end(list);
+        b
     }
 
     /// `ubus call umodem info`: identity of every modem.
-    pub fn info(&self) -> Table {
-        let modems = self
-            .modems
-            .iter()
-            .map(|m| {
-                let mut t = who(&m.found);
-                if let Some(id) = &m.identity {
-                    for (k, v) in id.identity() {
-                        put(&mut t, k, v.map(s));
-                    }
+    pub fn info(&self) -> Buf {
+        let mut b = Buf::new();
+        let list = b.array("modems");
+        for m in &self.modems {
+            let t = b.table("");
+            who(&mut b, &m.found);
+            if let Some(id) = &m.identity {
+                for (k, v) in id.identity() {
+                    b.opt_str(k, v);
                 }
-                BlobMsg::Table(t)
-            })
-            .collect();
-        vec![("modems".into(), BlobMsg::Array(modems))]
-    }
-}
-
-fn reading_into(t: &mut Table, r: &Reading) {
-    let mut sim: Table = Vec::new();
-    put(&mut sim, "state", r.sim.map(|x| s(x.name())));
-    put(&mut sim, "pin_attempts", r.pin_attempts.map(int));
-    put(&mut sim, "puk_attempts", r.puk_attempts.map(int));
-    t.push(("sim".into(), BlobMsg::Table(sim)));
-    if let Some(c) = &r.csq {
-        let mut sig: Table = vec![("csq".into(), int(c.rssi))];
-        put(&mut sig, "dbm", c.dbm().map(int));
-        put(&mut sig, "percent", c.percent().map(int));
-        t.push(("signal".into(), BlobMsg::Table(sig)));
-    }
-    put(t, "registration", r.registration().map(s));
-    let mut reg: Table = Vec::new();
-    for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg)] {
-        if let Some(g) = g {
-            let mut x: Table = vec![("state".into(), s(g.stat_name()))];
-            put(&mut x, "lac", g.lac.as_deref().map(s));
-            put(&mut x, "cell", g.cell.as_deref().map(s));
-            reg.push((k.into(), BlobMsg::Table(x)));
+            }
+            b.end(t);
         }
+        b.end(list);
+        b
     }
-    if !reg.is_empty() {
-        t.push(("cells".into(), BlobMsg::Table(reg)));
-    }
-    let mut op: Table = Vec::new();
-    put(&mut op, "name", r.operator.as_deref().map(s));
-    put(&mut op, "mcc", r.mcc.as_deref().map(s));
-    put(&mut op, "mnc", r.mnc.as_deref().map(s));
-    if !op.is_empty() {
-        t.push(("operator".into(), BlobMsg::Table(op)));
-    }
-    put(t, "technology", r.tech.as_deref().map(s));
 }
 
-fn link_table(l: &Link) -> Table {
-    let mut t: Table = vec![
-        ("interface".into(), s(&l.name)),
-        ("state".into(), s(l.state())),
-        ("available".into(), BlobMsg::from(l.available)),
-    ];
-    put(&mut t, "uptime", l.uptime.map(|u| int(u as i64)));
-    put(&mut t, "error", l.error.as_deref().map(s));
-    t
+fn reading_into(b: &mut Buf, r: &Reading) {
+    let t = b.table("sim");
+    b.opt_str("state", r.sim.map(|x| x.name()));
+    b.opt_int("pin_attempts", r.pin_attempts.map(i64::from));
+    b.opt_int("puk_attempts", r.puk_attempts.map(i64::from));
+    b.end(t);
+    if let Some(c) = &r.csq {
+        let t = b.table("signal");
+        b.int("csq", c.rssi.into());
+        b.opt_int("dbm", c.dbm().map(i64::from));
+        b.opt_int("percent", c.percent().map(i64::from));
+        b.end(t);
+    }
+    b.opt_str("registration", r.registration());
+    if r.creg.is_some() || r.cgreg.is_some() {
+        let t = b.table("cells");
+        for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg)] {
+            if let Some(g) = g {
+                let x = b.table(k);
+                b.str("state", g.stat_name());
+                b.opt_str("lac", g.lac.as_deref());
+                b.opt_str("cell", g.cell.as_deref());
+                b.end(x);
+            }
+        }
+        b.end(t);
+    }
+    if r.operator.is_some() || r.mcc.is_some() || r.mnc.is_some() {
+        let t = b.table("operator");
+        b.opt_str("name", r.operator.as_deref());
+        b.opt_str("mcc", r.mcc.as_deref());
+        b.opt_str("mnc", r.mnc.as_deref());
+        b.end(t);
+    }
+    b.opt_str("technology", r.tech.as_deref());
 }
 
-/// The umodem interfaces in netifd's `network.interface dump` answer. Only the
-/// fields named here are read; anything else in it (data, config) is ignored.
-pub fn links_from_dump(dump: &[(String, BlobMsg)]) -> Vec<Link> {
-    let Some(BlobMsg::Array(list)) = blob::get(dump, "interface") else {
-        return Vec::new();
+fn link_into(b: &mut Buf, l: &Link) {
+    b.str("interface", &l.name);
+    b.str("state", l.state());
+    b.bool("available", l.available);
+    b.opt_int("uptime", l.uptime.map(|u| u as i64));
+    b.opt_str("error", l.error.as_deref());
+}
+
+/// The umodem interfaces in netifd's `network.interface dump` answer (its blobmsg
+/// members, read in place). Only the fields named here are read; anything else in
+/// it (data, config) is ignored.
+pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
+    let mut links = Vec::new();
+    let Some(list) = blob::find(dump, "interface").filter(|l| l.ty == blob::TYPE_ARRAY) else {
+        return links;
     };
-    let flag = |t: &Table, k: &str| blob::get(t, k).and_then(BlobMsg::as_bool) == Some(true);
-    list.iter()
-        .filter_map(|i| match i {
-            BlobMsg::Table(t) => Some(t),
-            _ => None,
-        })
-        .filter(|t| blob::get(t, "proto").and_then(BlobMsg::as_str) == Some("umodem"))
-        .filter_map(|t| {
-            let name = blob::get(t, "interface")?.as_str()?;
-            let error = match blob::get(t, "errors") {
-                Some(BlobMsg::Array(e)) => e.iter().find_map(|x| match x {
-                    BlobMsg::Table(x) => blob::get(x, "code")?.as_str().map(clean),
-                    _ => None,
-                }),
-                _ => None,
-            };
-            Some(Link {
-                name: clean(name),
-                up: flag(t, "up"),
-                pending: flag(t, "pending"),
-                available: flag(t, "available"),
-                uptime: blob::get(t, "uptime")
-                    .and_then(BlobMsg::as_i64)
-                    .and_then(|u| u64::try_from(u).ok()),
-                error,
-            })
-        })
-        .collect()
+    let flag = |t: Val<'_>, k| t.get(k).and_then(Val::bool) == Some(true);
+    for t in list.items() {
+        if t.ty != blob::TYPE_TABLE || t.get("proto").and_then(Val::str) != Some("umodem") {
+            continue;
+        }
+        let Some(name) = t.get("interface").and_then(Val::str) else {
+            continue;
+        };
+        let error = t
+            .get("errors")
+            .filter(|e| e.ty == blob::TYPE_ARRAY)
+            .and_then(|e| e.items().find_map(|x| x.get("code")?.str()));
+        links.push(Link {
+            name: clean(name),
+            up: flag(t, "up"),
+            pending: flag(t, "pending"),
+            available: flag(t, "available"),
+            uptime: t
+                .get("uptime")
+                .and_then(Val::int)
+                .and_then(|u| u64::try_from(u).ok()),
+            error: error.map(clean),
+        });
+    }
+    links
 }
 
 /// Names and codes from outside go into logs and events: printable, short.

@@ -196,24 +196,27 @@ pub fn pad4(n: usize) -> usize {
 /// Append a blob attribute header + payload + padding. The caller has made sure the
 /// whole message stays under the ubus limit, so the length fits in 24 bits.
 pub fn put_attr(out: &mut Vec<u8>, id: u8, extended: bool, payload: &[u8]) {
-    let start = out.len();
-    out.extend_from_slice(&[0; 4]);
+    let start = open(out, id, extended);
     out.extend_from_slice(payload);
-    finish_attr(out, start, id, extended);
+    close(out, start);
 }
 
-/// Write the header of an attribute that started at `start` (4 placeholder bytes
-/// followed by its payload), then pad the buffer to a multiple of 4.
-pub(super) fn finish_attr(out: &mut Vec<u8>, start: usize, id: u8, extended: bool) {
-    let raw = (out.len() - start) as u32;
-    let mut word = ((id as u32 & ID_MASK) << ID_SHIFT) | (raw & LEN_MASK);
-    if extended {
-        word |= EXTENDED;
-    }
+/// Start an attribute: its header with the id, the length left for [`close`].
+pub fn open(out: &mut Vec<u8>, id: u8, extended: bool) -> usize {
+    let start = out.len();
+    let flag = if extended { EXTENDED } else { 0 };
+    out.extend_from_slice(&(flag | (id as u32 & ID_MASK) << ID_SHIFT).to_be_bytes());
+    start
+}
+
+/// Close the attribute [`open`] (or [`begin`]) started at `start`: its length in the
+/// header, then zero padding to a multiple of 4.
+pub fn close(out: &mut Vec<u8>, start: usize) {
+    let raw = out.len().saturating_sub(start);
     if let Some(head) = out.get_mut(start..start + 4) {
-        head.copy_from_slice(&word.to_be_bytes());
+        head[1..].copy_from_slice(&(raw as u32 & LEN_MASK).to_be_bytes()[1..]);
     }
-    out.resize(start + pad4(raw as usize), 0);
+    out.resize(start + pad4(raw), 0);
 }
 
 /// One attribute as found on the wire.
@@ -244,16 +247,11 @@ impl<'a> Iterator for Attrs<'a> {
             return None;
         }
         let r = split_attr(self.rest);
-        match r {
-            Ok((a, rest)) => {
-                self.rest = rest;
-                Some(Ok(a))
-            }
-            Err(e) => {
-                self.rest = &[];
-                Some(Err(e))
-            }
-        }
+        self.rest = match r {
+            Ok((_, rest)) => rest,
+            Err(_) => &[],
+        };
+        Some(r.map(|(a, _)| a))
     }
 }
 
@@ -271,8 +269,7 @@ fn split_attr(buf: &[u8]) -> Result<(RawAttr<'_>, &[u8]), Error> {
         Some(d) => d,
         None => return Err(Error::Invalid("attribute longer than its container")),
     };
-    let next = pad4(raw).min(buf.len());
-    let rest = buf.get(next..).unwrap_or(&[]);
+    let rest = buf.get(pad4(raw).min(buf.len())..).unwrap_or(&[]);
     let attr = RawAttr {
         id: ((word >> ID_SHIFT) & ID_MASK) as u8,
         extended: word & EXTENDED != 0,
@@ -282,7 +279,118 @@ fn split_attr(buf: &[u8]) -> Result<(RawAttr<'_>, &[u8]), Error> {
 }
 
 // ---------------------------------------------------------------------------
-// blobmsg encoding
+// blobmsg writing, in place: what the daemon answers and announces, with no tree
+
+/// Start a blobmsg attribute of type `ty` named `name` (empty in an array); close it
+/// with [`close`]. Names are the caller's own words: short, no NUL.
+pub fn begin(out: &mut Vec<u8>, ty: u8, name: &str) -> usize {
+    let start = open(out, ty, true);
+    out.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    out.resize(start + 4 + pad4(2 + name.len() + 1), 0);
+    start
+}
+
+/// A blobmsg table (or array) written in place: the members of a DATA attribute, of
+/// a TABLE, of a SIGNATURE. What `put_table` makes of the same values, byte for byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Buf(pub Vec<u8>);
+
+impl Buf {
+    pub fn new() -> Buf {
+        Buf(Vec::new())
+    }
+
+    /// A string; a C reader stops at a NUL, so the value stops there too.
+    pub fn str(&mut self, name: &str, v: &str) {
+        let s = begin(&mut self.0, TYPE_STRING, name);
+        let b = v.as_bytes();
+        let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        self.0.extend_from_slice(b.get(..n).unwrap_or(&[]));
+        self.0.push(0);
+        close(&mut self.0, s);
+    }
+
+    /// An integer as the `ubus` tool writes one: INT32 when it fits, else INT64.
+    pub fn int(&mut self, name: &str, v: i64) {
+        match i32::try_from(v) {
+            Ok(v) => self.fixed(TYPE_INT32, name, &v.to_be_bytes()),
+            Err(_) => self.fixed(TYPE_INT64, name, &v.to_be_bytes()),
+        }
+    }
+
+    pub fn bool(&mut self, name: &str, v: bool) {
+        self.fixed(TYPE_BOOL, name, &[v as u8]);
+    }
+
+    /// UNSPEC, no data: `null` to `ubus call`.
+    pub fn null(&mut self, name: &str) {
+        self.fixed(TYPE_UNSPEC, name, &[]);
+    }
+
+    fn fixed(&mut self, ty: u8, name: &str, v: &[u8]) {
+        let s = begin(&mut self.0, ty, name);
+        self.0.extend_from_slice(v);
+        close(&mut self.0, s);
+    }
+
+    pub fn opt_str(&mut self, name: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.str(name, v);
+        }
+    }
+
+    pub fn opt_int(&mut self, name: &str, v: Option<i64>) {
+        if let Some(v) = v {
+            self.int(name, v);
+        }
+    }
+
+    /// Open a table; members follow, then [`Buf::end`] with what this returned.
+    pub fn table(&mut self, name: &str) -> usize {
+        begin(&mut self.0, TYPE_TABLE, name)
+    }
+
+    /// Open an array (members are written with an empty name).
+    pub fn array(&mut self, name: &str) -> usize {
+        begin(&mut self.0, TYPE_ARRAY, name)
+    }
+
+    pub fn end(&mut self, start: usize) {
+        close(&mut self.0, start);
+    }
+
+    /// A JSON tree (a command's `--json`) as `ubus call` answers it: null values are
+    /// left out; a number that is not an integer (parsed input only) as its text.
+    pub fn out(&mut self, name: &str, v: &Out) {
+        match v {
+            Out::Null => {}
+            Out::Bool(b) => self.bool(name, *b),
+            Out::Int(i) => self.int(name, *i),
+            Out::Num(t) | Out::Str(t) => self.str(name, t),
+            Out::List(l) => {
+                let s = self.array(name);
+                for x in l {
+                    self.out("", x);
+                }
+                self.end(s);
+            }
+            Out::Map(m) => {
+                let s = self.table(name);
+                self.members(m);
+                self.end(s);
+            }
+        }
+    }
+
+    /// The members of a JSON object, at this level.
+    pub fn members(&mut self, m: &[(String, Out)]) {
+        for (k, x) in m {
+            self.out(k, x);
+        }
+    }
+}
 
 /// Append one blobmsg attribute (name may be empty: array elements have none).
 pub fn put_blobmsg(out: &mut Vec<u8>, name: &str, v: &BlobMsg) -> Result<(), Error> {
@@ -292,13 +400,7 @@ pub fn put_blobmsg(out: &mut Vec<u8>, name: &str, v: &BlobMsg) -> Result<(), Err
     if name.as_bytes().contains(&0) {
         return Err(Error::Invalid("a blobmsg name cannot contain NUL"));
     }
-    let start = out.len();
-    out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    out.extend_from_slice(name.as_bytes());
-    out.push(0);
-    let hdr_end = start + 4 + pad4(2 + name.len() + 1);
-    out.resize(hdr_end, 0);
+    let start = begin(out, v.type_code(), name);
     match v {
         BlobMsg::Null => {}
         BlobMsg::Array(items) => {
@@ -323,7 +425,7 @@ pub fn put_blobmsg(out: &mut Vec<u8>, name: &str, v: &BlobMsg) -> Result<(), Err
     if out.len() - start > LEN_MASK as usize {
         return Err(Error::TooLarge);
     }
-    finish_attr(out, start, v.type_code(), true);
+    close(out, start);
     Ok(())
 }
 
@@ -335,11 +437,38 @@ pub fn put_table(out: &mut Vec<u8>, t: &[(String, BlobMsg)]) -> Result<(), Error
     Ok(())
 }
 
-// ---------------------------------------------------------------------------
-// blobmsg decoding
+/// A table's wire bytes (see [`put_table`]).
+pub fn encode_table(t: &[(String, BlobMsg)]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    put_table(&mut out, t)?;
+    Ok(out)
+}
 
-/// Decode one blobmsg attribute's (name, value) from a raw attribute.
-pub fn blobmsg_of(a: RawAttr<'_>, depth: usize) -> Result<(String, BlobMsg), Error> {
+// ---------------------------------------------------------------------------
+// blobmsg reading, in place
+
+/// One blobmsg attribute read where it lies: its type, name and value bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Val<'a> {
+    pub ty: u8,
+    /// The name up to its first NUL (what a C reader sees).
+    pub name: &'a [u8],
+    pub data: &'a [u8],
+}
+
+/// The members of a table (or the items of an array) in `buf`. Stops at the first
+/// malformed one: run [`check_table`] first where that matters.
+pub fn members(buf: &[u8]) -> impl Iterator<Item = Val<'_>> {
+    attrs(buf).map_while(|a| val(a.ok()?).ok())
+}
+
+/// The first member named `name` (as libubox's `blobmsg_parse` takes it).
+pub fn find<'a>(buf: &'a [u8], name: &str) -> Option<Val<'a>> {
+    members(buf).find(|v| v.name == name.as_bytes())
+}
+
+/// The name and value of a blobmsg attribute.
+fn val(a: RawAttr<'_>) -> Result<Val<'_>, Error> {
     if !a.extended {
         return Err(Error::Invalid(
             "plain blob attribute where blobmsg expected",
@@ -357,61 +486,140 @@ pub fn blobmsg_of(a: RawAttr<'_>, depth: usize) -> Result<(String, BlobMsg), Err
     if name.last() != Some(&0) {
         return Err(Error::Invalid("blobmsg name not NUL-terminated"));
     }
-    // What a C reader sees: the name up to its first NUL.
-    let name = c_string(name)?;
-    let value = d.get(pad4(2 + namelen + 1)..).unwrap_or(&[]);
-    let v = match a.id {
-        TYPE_UNSPEC => BlobMsg::Null,
-        TYPE_ARRAY => BlobMsg::Array(nested(value, depth)?.into_iter().map(|(_, v)| v).collect()),
-        TYPE_TABLE => BlobMsg::Table(nested(value, depth)?),
-        TYPE_STRING => BlobMsg::String(c_string(value)?),
-        TYPE_INT64 => BlobMsg::Int64(i64::from_be_bytes(exact(value)?)),
-        TYPE_INT32 => BlobMsg::Int32(i32::from_be_bytes(exact(value)?)),
-        TYPE_INT16 => BlobMsg::Int16(i16::from_be_bytes(exact(value)?)),
-        TYPE_INT8 => BlobMsg::Int8(u8::from_be_bytes(exact(value)?)),
-        TYPE_DOUBLE => BlobMsg::Double(f64::from_bits(u64::from_be_bytes(exact(value)?))),
-        _ => return Err(Error::Invalid("unknown blobmsg type")),
-    };
-    Ok((name, v))
+    Ok(Val {
+        ty: a.id,
+        name: upto_nul(name),
+        data: d.get(pad4(2 + namelen + 1)..).unwrap_or(&[]),
+    })
 }
 
-fn nested(buf: &[u8], depth: usize) -> Result<Table, Error> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::Invalid("blobmsg nested too deep"));
-    }
-    decode_table_at(buf, depth + 1)
+fn upto_nul(b: &[u8]) -> &[u8] {
+    let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    b.get(..n).unwrap_or(&[])
 }
+
+impl<'a> Val<'a> {
+    pub fn str(self) -> Option<&'a str> {
+        if self.ty != TYPE_STRING {
+            return None;
+        }
+        std::str::from_utf8(upto_nul(self.data)).ok()
+    }
+
+    /// Any integer width, as i64.
+    pub fn int(self) -> Option<i64> {
+        let d = self.data;
+        Some(match self.ty {
+            TYPE_INT64 => i64::from_be_bytes(d.try_into().ok()?),
+            TYPE_INT32 => i32::from_be_bytes(d.try_into().ok()?).into(),
+            TYPE_INT16 => i16::from_be_bytes(d.try_into().ok()?).into(),
+            TYPE_INT8 => u8::from_be_bytes(d.try_into().ok()?).into(),
+            _ => return None,
+        })
+    }
+
+    pub fn bool(self) -> Option<bool> {
+        match (self.ty, self.data) {
+            (TYPE_INT8, [b]) => Some(*b != 0),
+            _ => None,
+        }
+    }
+
+    /// The members of a table or the items of an array (nothing for other types).
+    pub fn items(self) -> impl Iterator<Item = Val<'a>> {
+        let inner = match self.ty {
+            TYPE_TABLE | TYPE_ARRAY => self.data,
+            _ => &[],
+        };
+        members(inner)
+    }
+
+    /// A member of a table.
+    pub fn get(self, name: &str) -> Option<Val<'a>> {
+        self.items().find(|v| v.name == name.as_bytes())
+    }
+}
+
+/// Is `buf` a well-formed list of blobmsg values (every rule [`decode_table`] holds
+/// it to)? What breaks the first rule, if not.
+pub fn check_table(buf: &[u8]) -> Result<(), Error> {
+    check_at(buf, 0)
+}
+
+fn check_at(buf: &[u8], depth: usize) -> Result<(), Error> {
+    for a in attrs(buf) {
+        let v = val(a?)?;
+        utf8(v.name)?;
+        let size = match v.ty {
+            TYPE_UNSPEC => continue,
+            TYPE_ARRAY | TYPE_TABLE => {
+                if depth >= MAX_DEPTH {
+                    return Err(Error::Invalid("blobmsg nested too deep"));
+                }
+                check_at(v.data, depth + 1)?;
+                continue;
+            }
+            TYPE_STRING => {
+                c_str(v.data)?;
+                continue;
+            }
+            TYPE_INT64 | TYPE_DOUBLE => 8,
+            TYPE_INT32 => 4,
+            TYPE_INT16 => 2,
+            TYPE_INT8 => 1,
+            _ => return Err(Error::Invalid("unknown blobmsg type")),
+        };
+        if v.data.len() != size {
+            return Err(Error::Invalid("integer attribute of the wrong size"));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// blobmsg decoding into a tree (tests, tools; the daemon reads in place)
 
 /// Decode the payload of a container (DATA, SIGNATURE, a TABLE) as a list of named
 /// blobmsg values.
 pub fn decode_table(buf: &[u8]) -> Result<Table, Error> {
-    decode_table_at(buf, 0)
+    check_table(buf)?;
+    Ok(members(buf).map(|v| (lossy(v.name), tree(v))).collect())
 }
 
-fn decode_table_at(buf: &[u8], depth: usize) -> Result<Table, Error> {
-    let mut t = Vec::new();
-    for a in attrs(buf) {
-        t.push(blobmsg_of(a?, depth)?);
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A checked value as a tree.
+fn tree(v: Val<'_>) -> BlobMsg {
+    let d = v.data;
+    let be8 = || u64::from_be_bytes(d.try_into().unwrap_or([0; 8]));
+    match v.ty {
+        TYPE_ARRAY => BlobMsg::Array(v.items().map(tree).collect()),
+        TYPE_TABLE => BlobMsg::Table(v.items().map(|m| (lossy(m.name), tree(m))).collect()),
+        TYPE_STRING => BlobMsg::String(lossy(upto_nul(d))),
+        TYPE_INT64 => BlobMsg::Int64(be8() as i64),
+        TYPE_INT32 => BlobMsg::Int32(v.int().unwrap_or(0) as i32),
+        TYPE_INT16 => BlobMsg::Int16(v.int().unwrap_or(0) as i16),
+        TYPE_INT8 => BlobMsg::Int8(v.int().unwrap_or(0) as u8),
+        TYPE_DOUBLE => BlobMsg::Double(f64::from_bits(be8())),
+        _ => BlobMsg::Null,
     }
-    Ok(t)
-}
-
-fn exact<const N: usize>(b: &[u8]) -> Result<[u8; N], Error> {
-    b.try_into()
-        .map_err(|_| Error::Invalid("integer attribute of the wrong size"))
 }
 
 /// A NUL-terminated string payload (what a C reader sees: up to the first NUL).
 pub fn c_string(b: &[u8]) -> Result<String, Error> {
+    c_str(b).map(str::to_string)
+}
+
+/// The same, in place.
+pub fn c_str(b: &[u8]) -> Result<&str, Error> {
     match b.iter().position(|&c| c == 0) {
         Some(end) => utf8(b.get(..end).unwrap_or(&[])),
         None => Err(Error::Invalid("string not NUL-terminated")),
     }
 }
 
-fn utf8(b: &[u8]) -> Result<String, Error> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) => Err(Error::Invalid("string is not UTF-8")),
-    }
+fn utf8(b: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(b).map_err(|_| Error::Invalid("string is not UTF-8"))
 }

@@ -1,19 +1,22 @@
-//! A blocking ubus client over the ubusd unix socket.
+//! A blocking ubus client over the ubusd unix socket: what a daemon needs to publish
+//! an object (register it, answer calls, send events and notifications) and to call
+//! other objects (netifd's).
 //!
 //! One socket, one read buffer, a queue of incoming calls. Every request waits for
 //! its STATUS (matched by seq and peer) with a timeout; whatever else arrives in the
 //! meantime (calls to our objects, subscriber changes) is checked and queued for
-//! [`Client::next`]. Parsing is done by the pure [`msg`](super::msg) layer.
+//! [`Client::next`]. Messages are read in place ([`msg::View`]) and written in place
+//! ([`msg::start`], [`Buf`]): no attribute lists, no value trees. When ubusd goes
+//! away the client is done: connect a new one and register again.
 
-use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::blob::{self, BlobMsg, Table, TYPE_UNSPEC};
-use super::msg::{self, attr, kind, status, Attr, Check, Message};
+use super::blob::{self, Buf, TYPE_UNSPEC};
+use super::msg::{self, attr, kind, status, Check, View};
 use super::Error;
 
 /// Where ubusd listens on current OpenWrt (the libubus build default).
@@ -25,49 +28,31 @@ pub const SOCKET_OLD: &str = "/var/run/ubus.sock";
 /// `ubus call` default is 30 s; a daemon should not hang that long on a sick ubusd).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Most calls and events held for [`Client::next`]; beyond that, calls are refused
-/// with `UNKNOWN_ERROR` and events dropped (a flood must not eat a 32 MB router).
+/// Most calls held for [`Client::next`]; beyond that, calls are refused with
+/// `UNKNOWN_ERROR` (a flood must not eat a 32 MB router).
 pub const MAX_PENDING: usize = 64;
 
-/// One method of an object we publish: its name and argument policy
-/// (argument name, blobmsg type code, e.g. [`blob::TYPE_STRING`]).
-#[derive(Debug, Clone, PartialEq)]
+/// One method of an object we publish: its name and argument policy (argument
+/// name, blobmsg type code, e.g. [`blob::TYPE_STRING`]). Static: a daemon's
+/// signature is part of its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Method {
-    pub name: String,
-    pub policy: Vec<(String, u8)>,
-}
-
-impl Method {
-    pub fn new(name: &str, policy: &[(&str, u8)]) -> Method {
-        Method {
-            name: name.to_string(),
-            policy: policy.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
-        }
-    }
-}
-
-/// An object found by [`Client::lookup`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectInfo {
-    pub path: String,
-    pub id: u32,
-    pub objtype: u32,
-    /// method -> table of argument -> blobmsg type code
-    pub signature: Table,
+    pub name: &'static str,
+    pub policy: &'static [(&'static str, u8)],
 }
 
 /// A call to one of our objects, already checked: the object exists, the method is
-/// in its signature, the arguments have the declared types. Answer it with
-/// [`Client::reply`] (the caller waits until then).
-#[derive(Debug, Clone, PartialEq)]
+/// in its signature, the arguments are blobmsg with the declared types. Answer it
+/// with [`Client::reply`] (the caller waits until then).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
+    /// Our object's id.
     pub object: u32,
-    pub path: String,
     pub method: String,
-    pub args: Table,
-    /// Who called, as ubusd saw it (for ACL-aware answers).
+    /// The arguments: blobmsg members, checked (read them with [`blob::find`]).
+    pub args: Vec<u8>,
+    /// Who called, as ubusd saw it.
     pub user: Option<String>,
-    pub group: Option<String>,
     /// Caller's client id and request seq: where the answer goes.
     pub peer: u32,
     pub seq: u16,
@@ -75,129 +60,79 @@ pub struct Call {
 }
 
 /// Something that arrived for us, returned by [`Client::next`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
     Call(Call),
-    /// ubusd says the object now has (or no longer has) subscribers.
+    /// ubusd says our object now has (or no longer has) subscribers.
     Subscribers {
-        path: String,
+        object: u32,
         active: bool,
-    },
-    /// An event matching a pattern given to [`Client::listen`] (already acknowledged).
-    Event {
-        id: String,
-        data: Table,
-    },
-    /// A notification from an object we subscribed to with [`Client::subscribe`].
-    Notification {
-        method: String,
-        data: Table,
-    },
-    /// ubusd says an object we subscribed to went away (its id).
-    Unsubscribed {
-        target: u32,
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Object {
     path: String,
-    methods: Vec<Method>,
     id: u32,
+    methods: &'static [Method],
     subscribed: bool,
 }
 
 pub struct Client {
-    paths: Vec<PathBuf>,
     sock: Option<UnixStream>,
     id: u32,
     seq: u16,
     buf: Vec<u8>,
     timeout: Duration,
     objects: Vec<Object>,
-    pending: VecDeque<Incoming>,
-    /// Our anonymous event-listener object and the patterns registered on it.
-    listener: Option<u32>,
-    patterns: Vec<String>,
-    /// Our anonymous subscriber object and the paths subscribed with it.
-    subscriber: Option<u32>,
-    subscriptions: Vec<String>,
+    pending: Vec<Incoming>,
 }
 
 impl Client {
-    /// Connect to ubusd at the usual places ([`SOCKET`], then [`SOCKET_OLD`]).
-    pub fn connect_default() -> Result<Client, Error> {
-        Client::connect_any(vec![PathBuf::from(SOCKET), PathBuf::from(SOCKET_OLD)])
-    }
-
-    /// Connect to ubusd at `path`.
-    pub fn connect(path: &Path) -> Result<Client, Error> {
-        Client::connect_any(vec![path.to_path_buf()])
-    }
-
-    fn connect_any(paths: Vec<PathBuf>) -> Result<Client, Error> {
-        let mut c = Client::unconnected(paths);
-        c.open()?;
-        Ok(c)
-    }
-
-    /// Use an already connected stream (e.g. one end of a socketpair). Such a client
-    /// cannot reconnect.
-    pub fn from_stream(sock: UnixStream) -> Result<Client, Error> {
-        let mut c = Client::unconnected(Vec::new());
-        c.hello(sock)?;
-        Ok(c)
-    }
-
-    fn unconnected(paths: Vec<PathBuf>) -> Client {
-        Client {
-            paths,
-            sock: None,
-            id: 0,
-            seq: 0,
-            buf: Vec::new(),
-            timeout: DEFAULT_TIMEOUT,
-            objects: Vec::new(),
-            pending: VecDeque::new(),
-            listener: None,
-            patterns: Vec::new(),
-            subscriber: None,
-            subscriptions: Vec::new(),
-        }
-    }
-
-    fn open(&mut self) -> Result<(), Error> {
+    /// Connect to ubusd at `path`, or where it usually is ([`SOCKET`], then
+    /// [`SOCKET_OLD`]).
+    pub fn connect(path: Option<&Path>) -> Result<Client, Error> {
+        let usual = [Path::new(SOCKET), Path::new(SOCKET_OLD)];
+        let tries = match &path {
+            Some(p) => std::slice::from_ref(p),
+            None => &usual[..],
+        };
         let mut last = Error::Disconnected;
-        for p in self.paths.clone() {
-            match UnixStream::connect(&p) {
-                Ok(s) => return self.hello(s),
+        for p in tries {
+            match UnixStream::connect(p) {
+                Ok(s) => return Client::from_stream(s),
                 Err(e) => last = Error::io("cannot connect to ubusd", &e),
             }
         }
         Err(last)
     }
 
-    fn hello(&mut self, sock: UnixStream) -> Result<(), Error> {
-        self.sock = Some(sock);
-        self.buf.clear();
-        let deadline = Instant::now() + self.timeout;
-        match self.recv(Some(deadline))? {
-            Some(m) if m.hdr.kind == kind::HELLO => {
-                self.id = m.hdr.peer;
-                Ok(())
+    /// Use an already connected stream (e.g. one end of a socketpair).
+    pub fn from_stream(sock: UnixStream) -> Result<Client, Error> {
+        let _ = sock.set_write_timeout(Some(DEFAULT_TIMEOUT));
+        let mut c = Client {
+            sock: Some(sock),
+            id: 0,
+            seq: 0,
+            buf: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            objects: Vec::new(),
+            pending: Vec::new(),
+        };
+        let m = match c.recv(Some(Instant::now() + c.timeout))? {
+            Some(m) => m,
+            None => return Err(Error::Timeout),
+        };
+        match View::new(&m) {
+            Ok(v) if v.kind == kind::HELLO => {
+                c.id = v.peer;
+                Ok(c)
             }
-            Some(_) => {
-                self.sock = None;
-                Err(Error::Invalid("ubusd did not start with HELLO"))
-            }
-            None => {
-                self.sock = None;
-                Err(Error::Timeout)
-            }
+            _ => Err(Error::Invalid("ubusd did not start with HELLO")),
         }
     }
 
-    /// Time limit for each request (and for the HELLO on reconnect).
+    /// Time limit for each request.
     pub fn set_timeout(&mut self, t: Duration) {
         self.timeout = t.max(Duration::from_millis(1));
     }
@@ -216,12 +151,9 @@ impl Client {
         self.sock.as_ref().map(|s| s.as_raw_fd())
     }
 
-    /// The ubus id of one of our objects (it changes when ubusd restarts).
+    /// The ubus id of one of our objects.
     pub fn object_id(&self, path: &str) -> Option<u32> {
-        self.objects
-            .iter()
-            .find(|o| o.path == path && o.id != 0)
-            .map(|o| o.id)
+        self.objects.iter().find(|o| o.path == path).map(|o| o.id)
     }
 
     /// Whether anyone subscribed to our object (as ubusd last told us).
@@ -229,317 +161,172 @@ impl Client {
         self.objects.iter().any(|o| o.path == path && o.subscribed)
     }
 
-    /// Reconnect after ubusd went away: new socket, HELLO, every object registered
-    /// again (ubusd hands out new ids). Calls queued from the old connection are
-    /// dropped: their callers are gone with it.
-    pub fn reconnect(&mut self) -> Result<(), Error> {
-        self.sock = None;
-        self.pending.clear();
-        if self.paths.is_empty() {
-            return Err(Error::Disconnected);
-        }
-        // Forget the old ids first: a failure half-way leaves every definition in
-        // place, so the next reconnect registers them all again.
-        for o in &mut self.objects {
-            o.id = 0;
-            o.subscribed = false;
-        }
-        self.listener = None;
-        self.subscriber = None;
-        self.open()?;
-        let defs: Vec<(String, Vec<Method>)> = self
-            .objects
-            .iter()
-            .map(|o| (o.path.clone(), o.methods.clone()))
-            .collect();
-        for (path, methods) in defs {
-            self.add_object(&path, methods)?;
-        }
-        for p in self.patterns.clone() {
-            self.listen(&p)?;
-        }
-        for p in self.subscriptions.clone() {
-            self.subscribe(&p)?;
-        }
-        Ok(())
-    }
-
     // -- requests ------------------------------------------------------------
 
-    /// LOOKUP: `None` lists every object; a path ending in `*` matches a prefix.
-    /// An unknown path is `Err(Error::Status(NOT_FOUND))`.
-    pub fn lookup(&mut self, path: Option<&str>) -> Result<Vec<ObjectInfo>, Error> {
-        let attrs = match path {
-            Some(p) => vec![Attr::ObjPath(p.to_string())],
-            None => Vec::new(),
-        };
-        let replies = self.request(kind::LOOKUP, 0, attrs)?;
-        let mut out = Vec::new();
-        for m in replies {
-            if let (Some(path), Some(id)) = (m.objpath(), m.objid()) {
-                out.push(ObjectInfo {
-                    path: path.to_string(),
-                    id,
-                    objtype: m.objtype().unwrap_or(0),
-                    signature: m.signature().cloned().unwrap_or_default(),
-                });
+    /// The id of the object at exactly `path` (LOOKUP). Unknown: NOT_FOUND.
+    pub fn lookup_id(&mut self, path: &str) -> Result<u32, Error> {
+        let mut m = msg::start(kind::LOOKUP, self.next_seq(), 0);
+        msg::put_str(&mut m, attr::OBJPATH, path)?;
+        let answer = self.request(m, 0)?;
+        // Each object found is an OBJPATH and its OBJID.
+        let mut here = false;
+        for a in blob::attrs(&answer).map_while(Result::ok) {
+            match a.id {
+                attr::OBJPATH => here = blob::c_str(a.data) == Ok(path),
+                attr::OBJID if here => {
+                    return a
+                        .data
+                        .try_into()
+                        .map(u32::from_be_bytes)
+                        .map_err(|_| nothing())
+                }
+                _ => {}
             }
         }
-        Ok(out)
+        Err(Error::Status(status::NOT_FOUND))
     }
 
-    /// The id of the object at exactly `path`.
-    pub fn lookup_id(&mut self, path: &str) -> Result<u32, Error> {
-        let found = self.lookup(Some(path))?;
-        match found.iter().find(|o| o.path == path) {
-            Some(o) => Ok(o.id),
-            None => Err(Error::Status(status::NOT_FOUND)),
+    /// INVOKE `method` of object `obj` with blobmsg `args`; the members of its answer
+    /// (all its DATA, often one, may be none). A non-zero status is
+    /// `Err(Error::Status(code))`.
+    pub fn call(&mut self, obj: u32, method: &str, args: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut m = msg::start(kind::INVOKE, self.next_seq(), obj);
+        msg::put_u32(&mut m, attr::OBJID, obj);
+        msg::put_str(&mut m, attr::METHOD, method)?;
+        blob::put_attr(&mut m, attr::DATA, false, args);
+        let answer = self.request(m, obj)?;
+        let mut data = Vec::new();
+        for a in blob::attrs(&answer).map_while(Result::ok) {
+            if a.id == attr::DATA {
+                data.extend_from_slice(a.data);
+            }
         }
-    }
-
-    /// INVOKE a method; returns the DATA tables of the answer (often one, may be none).
-    /// A non-zero status is `Err(Error::Status(code))`.
-    pub fn call(&mut self, obj: u32, method: &str, args: &Table) -> Result<Vec<Table>, Error> {
-        let attrs = vec![
-            Attr::ObjId(obj),
-            Attr::Method(method.to_string()),
-            Attr::Data(args.clone()),
-        ];
-        let replies = self.request(kind::INVOKE, obj, attrs)?;
-        Ok(replies.into_iter().filter_map(data_of).collect())
+        Ok(data)
     }
 
     /// Look `path` up, then call `method` on it.
-    pub fn call_path(
-        &mut self,
-        path: &str,
-        method: &str,
-        args: &Table,
-    ) -> Result<Vec<Table>, Error> {
+    pub fn call_path(&mut self, path: &str, method: &str, args: &[u8]) -> Result<Vec<u8>, Error> {
         let id = self.lookup_id(path)?;
         self.call(id, method, args)
     }
 
     /// Publish an object. Calls to it then come out of [`Client::next`].
-    pub fn add_object(&mut self, path: &str, methods: Vec<Method>) -> Result<u32, Error> {
-        let sig: Table = methods
-            .iter()
-            .map(|m| {
-                let policy = m
-                    .policy
-                    .iter()
-                    .map(|(n, t)| (n.clone(), BlobMsg::Int32(i32::from(*t))))
-                    .collect();
-                (m.name.clone(), BlobMsg::Table(policy))
-            })
-            .collect();
-        let attrs = vec![Attr::ObjPath(path.to_string()), Attr::Signature(sig)];
-        let replies = self.request(kind::ADD_OBJECT, 0, attrs)?;
-        let reply = replies.iter().find(|m| m.objid().is_some());
-        let id = match reply.and_then(Message::objid) {
-            Some(id) => id,
-            None => return Err(Error::Status(status::NO_DATA)),
-        };
-        let obj = Object {
-            path: path.to_string(),
-            methods,
-            id,
-            subscribed: false,
-        };
-        match self.objects.iter_mut().find(|o| o.path == path) {
-            Some(o) => *o = obj,
-            None => self.objects.push(obj),
+    pub fn add_object(&mut self, path: &str, methods: &'static [Method]) -> Result<u32, Error> {
+        let mut m = msg::start(kind::ADD_OBJECT, self.next_seq(), 0);
+        msg::put_str(&mut m, attr::OBJPATH, path)?;
+        let sig = blob::open(&mut m, attr::SIGNATURE, false);
+        let mut b = Buf(m);
+        for x in methods {
+            let t = b.table(x.name);
+            for (arg, ty) in x.policy {
+                b.int(arg, (*ty).into());
+            }
+            b.end(t);
         }
+        let mut m = b.0;
+        blob::close(&mut m, sig);
+        let answer = self.request(m, 0)?;
+        let id = blob::attrs(&answer)
+            .map_while(Result::ok)
+            .find(|a| a.id == attr::OBJID)
+            .and_then(|a| a.data.try_into().ok())
+            .map(u32::from_be_bytes)
+            .ok_or_else(nothing)?;
+        self.objects.retain(|o| o.path != path);
+        self.objects.push(Object {
+            path: path.to_string(),
+            id,
+            methods,
+            subscribed: false,
+        });
         Ok(id)
     }
 
-    /// Withdraw one of our objects.
-    pub fn remove_object(&mut self, path: &str) -> Result<(), Error> {
-        let id = match self.object_id(path) {
-            Some(id) => id,
-            None => return Err(Error::Status(status::NOT_FOUND)),
-        };
-        self.request(kind::REMOVE_OBJECT, 0, vec![Attr::ObjId(id)])?;
-        self.objects.retain(|o| o.path != path);
-        Ok(())
-    }
-
     /// Send an event (`ubus send ID DATA`): INVOKE of "send" on ubusd's event object.
-    pub fn send_event(&mut self, id: &str, data: &Table) -> Result<(), Error> {
-        let body = vec![
-            ("id".to_string(), BlobMsg::String(id.to_string())),
-            ("data".to_string(), BlobMsg::Table(data.clone())),
-        ];
-        let attrs = vec![
-            Attr::ObjId(msg::OBJECT_EVENT),
-            Attr::Method("send".to_string()),
-            Attr::Data(body),
-        ];
-        self.request(kind::INVOKE, msg::OBJECT_EVENT, attrs)
-            .map(|_| ())
+    pub fn send_event(&mut self, id: &str, data: &[u8]) -> Result<(), Error> {
+        let mut b = Buf::new();
+        b.str("id", id);
+        let t = b.table("data");
+        b.0.extend_from_slice(data);
+        b.end(t);
+        self.call(msg::OBJECT_EVENT, "send", &b.0).map(|_| ())
     }
 
     /// Notify the subscribers of our object `path` (no answer is awaited, as with
     /// libubus's `ubus_notify(..., -1)`).
-    pub fn notify(&mut self, path: &str, kind_name: &str, data: &Table) -> Result<(), Error> {
-        let id = match self.object_id(path) {
-            Some(id) => id,
-            None => return Err(Error::Status(status::NOT_FOUND)),
-        };
-        let seq = self.next_seq();
-        let m = Message::new(
-            kind::NOTIFY,
-            seq,
-            id,
-            vec![
-                Attr::ObjId(id),
-                Attr::Method(kind_name.to_string()),
-                Attr::Data(data.clone()),
-                Attr::NoReply(1),
-            ],
-        );
-        self.send(&m)
-    }
-
-    /// An anonymous object of ours (no path, no methods), as listeners and
-    /// subscribers use.
-    fn anonymous_object(&mut self) -> Result<u32, Error> {
-        let replies = self.request(kind::ADD_OBJECT, 0, Vec::new())?;
-        match replies.iter().find_map(Message::objid) {
-            Some(id) => Ok(id),
-            None => Err(Error::Status(status::NO_DATA)),
-        }
-    }
-
-    /// Subscribe to the notifications of the object at `path` (`ubus subscribe`).
-    /// They come out of [`Client::next`] as [`Incoming::Notification`].
-    pub fn subscribe(&mut self, path: &str) -> Result<(), Error> {
-        let me = match self.subscriber {
-            Some(id) => id,
-            None => {
-                let id = self.anonymous_object()?;
-                self.subscriber = Some(id);
-                id
-            }
-        };
-        let target = self.lookup_id(path)?;
-        let attrs = vec![Attr::ObjId(me), Attr::Target(target)];
-        self.request(kind::SUBSCRIBE, 0, attrs)?;
-        if !self.subscriptions.iter().any(|p| p == path) {
-            self.subscriptions.push(path.to_string());
-        }
-        Ok(())
-    }
-
-    /// Receive events whose id matches `pattern` (`ubus listen PATTERN`; a trailing
-    /// `*` matches a prefix). They come out of [`Client::next`] as [`Incoming::Event`].
-    pub fn listen(&mut self, pattern: &str) -> Result<(), Error> {
-        let id = match self.listener {
-            Some(id) => id,
-            None => {
-                let id = self.anonymous_object()?;
-                self.listener = Some(id);
-                id
-            }
-        };
-        let body = vec![
-            // libubus sends the object id as a (signed) INT32
-            ("object".to_string(), BlobMsg::Int32(id as i32)),
-            ("pattern".to_string(), BlobMsg::String(pattern.to_string())),
-        ];
-        let attrs = vec![
-            Attr::ObjId(msg::OBJECT_EVENT),
-            Attr::Method("register".to_string()),
-            Attr::Data(body),
-        ];
-        self.request(kind::INVOKE, msg::OBJECT_EVENT, attrs)?;
-        if !self.patterns.iter().any(|p| p == pattern) {
-            self.patterns.push(pattern.to_string());
-        }
-        Ok(())
-    }
-
-    /// PING ubusd and wait for its answer: proves the connection is alive.
-    pub fn ping(&mut self) -> Result<(), Error> {
-        self.request(kind::PING, 0, Vec::new()).map(|_| ())
+    pub fn notify(&mut self, path: &str, name: &str, data: &[u8]) -> Result<(), Error> {
+        let id = self
+            .object_id(path)
+            .ok_or(Error::Status(status::NOT_FOUND))?;
+        let mut m = msg::start(kind::NOTIFY, self.next_seq(), id);
+        msg::put_u32(&mut m, attr::OBJID, id);
+        msg::put_str(&mut m, attr::METHOD, name)?;
+        blob::put_attr(&mut m, attr::DATA, false, data);
+        blob::put_attr(&mut m, attr::NO_REPLY, false, &[1]);
+        self.send(m)
     }
 
     // -- incoming ------------------------------------------------------------
 
     /// The next call or subscriber change, waiting up to `timeout` (`None`: forever).
-    /// `Ok(None)` on timeout. `Err(Error::Disconnected)` when ubusd is gone: call
-    /// [`Client::reconnect`] (after a pause) and carry on.
+    /// `Ok(None)` on timeout. `Err(Error::Disconnected)` when ubusd is gone.
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Incoming>, Error> {
-        if let Some(i) = self.pending.pop_front() {
-            return Ok(Some(i));
-        }
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let m = match self.recv(deadline)? {
-                Some(m) => m,
+            if !self.pending.is_empty() {
+                return Ok(Some(self.pending.remove(0)));
+            }
+            match self.recv(deadline)? {
+                Some(m) => self.object_message(&m)?,
                 None => return Ok(None),
-            };
-            self.object_message(m)?;
-            if let Some(i) = self.pending.pop_front() {
-                return Ok(Some(i));
             }
         }
     }
 
     /// Answer a call: DATA (if any) then STATUS. Nothing is sent for a no-reply call.
-    /// The answer may come later (say, once `ifup` is done), as long as it comes
+    /// The answer may come later (once a modem answered), as long as it comes
     /// within the caller's own timeout (30 s for the `ubus` tool).
-    pub fn reply(&mut self, call: &Call, code: u32, data: Option<&Table>) -> Result<(), Error> {
+    pub fn reply(&mut self, call: &Call, code: u32, data: Option<&[u8]>) -> Result<(), Error> {
         if call.no_reply {
             return Ok(());
         }
         if let Some(d) = data {
-            self.send_data(call, d)?;
+            let mut m = msg::start(kind::DATA, call.seq, call.peer);
+            msg::put_u32(&mut m, attr::OBJID, call.object);
+            blob::put_attr(&mut m, attr::DATA, false, d);
+            self.send(m)?;
         }
         self.answer(call.seq, call.peer, call.object, code)
     }
 
-    /// One more DATA part of a long answer (finish with [`Client::reply`]).
-    pub fn send_data(&mut self, call: &Call, data: &Table) -> Result<(), Error> {
-        let m = Message::new(
-            kind::DATA,
-            call.seq,
-            call.peer,
-            vec![Attr::ObjId(call.object), Attr::Data(data.clone())],
-        );
-        self.send(&m)
-    }
-
     fn answer(&mut self, seq: u16, peer: u32, obj: u32, code: u32) -> Result<(), Error> {
-        let m = Message::new(
-            kind::STATUS,
-            seq,
-            peer,
-            vec![Attr::Status(code), Attr::ObjId(obj)],
-        );
-        self.send(&m)
+        let mut m = msg::start(kind::STATUS, seq, peer);
+        msg::put_u32(&mut m, attr::STATUS, code);
+        msg::put_u32(&mut m, attr::OBJID, obj);
+        self.send(m)
     }
 
-    /// Handle a message that is not an answer to our own request.
-    fn object_message(&mut self, m: Message) -> Result<(), Error> {
-        match m.hdr.kind {
-            kind::INVOKE => self.incoming_invoke(m),
-            kind::NOTIFY => {
-                if let (Some(id), Some(active)) = (m.objid(), m.active()) {
-                    if let Some(o) = self.objects.iter_mut().find(|o| o.id == id && id != 0) {
-                        o.subscribed = active != 0;
-                        self.pending.push_back(Incoming::Subscribers {
-                            path: o.path.clone(),
-                            active: active != 0,
-                        });
-                    }
-                }
-                Ok(())
+    /// A message that is not an answer to our own request.
+    fn object_message(&mut self, m: &[u8]) -> Result<(), Error> {
+        let v = match View::new(m) {
+            Ok(v) => v,
+            Err(e) => {
+                log::warn!("ubus: dropped a malformed message: {e}");
+                return Ok(());
             }
-            kind::UNSUBSCRIBE => {
-                if let (Some(id), Some(target)) = (m.objid(), m.target()) {
-                    if Some(id) == self.subscriber && self.pending.len() < MAX_PENDING {
-                        self.pending.push_back(Incoming::Unsubscribed { target });
+        };
+        match v.kind {
+            kind::INVOKE => self.incoming_invoke(v),
+            kind::NOTIFY => {
+                let (Some(id), Some(_)) = (v.u32(attr::OBJID), v.attr(attr::ACTIVE)) else {
+                    return Ok(());
+                };
+                let active = v.flag(attr::ACTIVE);
+                if let Some(o) = self.objects.iter_mut().find(|o| o.id == id) {
+                    o.subscribed = active;
+                    if self.pending.len() < MAX_PENDING {
+                        let s = Incoming::Subscribers { object: id, active };
+                        self.pending.push(s);
                     }
                 }
                 Ok(())
@@ -549,95 +336,58 @@ impl Client {
         }
     }
 
-    fn incoming_invoke(&mut self, m: Message) -> Result<(), Error> {
-        let (seq, peer) = (m.hdr.seq, m.hdr.peer);
-        let no_reply = m.no_reply();
-        let objid = match m.objid() {
-            Some(id) => id,
-            None => return Ok(()), // libubus drops it too: nowhere to answer
+    fn incoming_invoke(&mut self, v: View<'_>) -> Result<(), Error> {
+        // No object: libubus drops it too (nowhere to answer).
+        let Some(objid) = v.u32(attr::OBJID) else {
+            return Ok(());
         };
-        let full = self.pending.len() >= MAX_PENDING;
-        if Some(objid) == self.listener {
-            // An event: METHOD is its id. libubus acknowledges it; so do we.
-            if full {
-                log::warn!("ubus: too many unhandled events, dropped one");
-            } else if let Some(id) = m.method() {
-                let data = m.data().cloned().unwrap_or_default();
-                self.pending.push_back(Incoming::Event {
-                    id: id.to_string(),
-                    data,
-                });
+        let no_reply = v.flag(attr::NO_REPLY);
+        let code = match self.check_call(&v, objid) {
+            Ok(c) if self.pending.len() < MAX_PENDING => {
+                self.pending.push(Incoming::Call(c));
+                return Ok(());
             }
-            return if no_reply {
-                Ok(())
-            } else {
-                self.answer(seq, peer, objid, status::OK)
-            };
+            Ok(_) => {
+                log::warn!("ubus: too many unanswered calls, refused one");
+                status::UNKNOWN_ERROR
+            }
+            Err(code) => code,
+        };
+        if no_reply {
+            return Ok(());
         }
-        if Some(objid) == self.subscriber {
-            // A notification from an object we watch (sent without reply wanted).
-            if full {
-                log::warn!("ubus: too many unhandled notifications, dropped one");
-            } else if let Some(method) = m.method() {
-                let data = m.data().cloned().unwrap_or_default();
-                self.pending.push_back(Incoming::Notification {
-                    method: method.to_string(),
-                    data,
-                });
-            }
-            return if no_reply {
-                Ok(())
-            } else {
-                self.answer(seq, peer, objid, status::OK)
-            };
-        }
-        let refuse = |c: &mut Client, code| {
-            if no_reply {
-                Ok(())
-            } else {
-                c.answer(seq, peer, objid, code)
-            }
-        };
-        let obj = match self.objects.iter().find(|o| o.id == objid && objid != 0) {
-            Some(o) => o,
-            None => return refuse(self, status::NOT_FOUND),
-        };
-        let method = match m.method() {
-            Some(name) => name,
-            None => return refuse(self, status::INVALID_ARGUMENT),
-        };
-        let def = match obj.methods.iter().find(|d| d.name == method) {
-            Some(d) => d,
-            None => return refuse(self, status::METHOD_NOT_FOUND),
-        };
-        let args = m.data().cloned().unwrap_or_default();
+        self.answer(v.seq, v.peer, objid, code)
+    }
+
+    /// The call `v` to our object `objid`, or the status to refuse it with.
+    fn check_call(&self, v: &View<'_>, objid: u32) -> Result<Call, u32> {
+        let obj = self
+            .objects
+            .iter()
+            .find(|o| o.id == objid)
+            .ok_or(status::NOT_FOUND)?;
+        let method = v.str(attr::METHOD).ok_or(status::INVALID_ARGUMENT)?;
+        let def = obj
+            .methods
+            .iter()
+            .find(|d| d.name == method)
+            .ok_or(status::METHOD_NOT_FOUND)?;
+        let args = v.data().unwrap_or(&[]);
         let bad_type = def.policy.iter().any(|(name, ty)| {
-            *ty != TYPE_UNSPEC && blob::get(&args, name).is_some_and(|v| v.type_code() != *ty)
+            *ty != TYPE_UNSPEC && blob::find(args, name).is_some_and(|a| a.ty != *ty)
         });
-        if bad_type
-            || m.attrs
-                .iter()
-                .any(|a| matches!(a, Attr::Raw { id, .. } if *id == attr::DATA))
-        {
-            return refuse(self, status::INVALID_ARGUMENT);
+        if bad_type || v.plain_data() {
+            return Err(status::INVALID_ARGUMENT);
         }
-        if full {
-            log::warn!("ubus: too many unanswered calls, refused one");
-            return refuse(self, status::UNKNOWN_ERROR);
-        }
-        let call = Call {
+        Ok(Call {
             object: objid,
-            path: obj.path.clone(),
             method: method.to_string(),
-            args,
-            user: m.user().map(str::to_string),
-            group: m.group().map(str::to_string),
-            peer,
-            seq,
-            no_reply,
-        };
-        self.pending.push_back(Incoming::Call(call));
-        Ok(())
+            args: args.to_vec(),
+            user: v.str(attr::USER).map(str::to_string),
+            peer: v.peer,
+            seq: v.seq,
+            no_reply: v.flag(attr::NO_REPLY),
+        })
     }
 
     // -- plumbing ------------------------------------------------------------
@@ -647,39 +397,43 @@ impl Client {
         self.seq
     }
 
-    /// Send a request and collect its DATA answers until the STATUS.
-    fn request(&mut self, k: u8, peer: u32, attrs: Vec<Attr>) -> Result<Vec<Message>, Error> {
-        let seq = self.next_seq();
-        self.send(&Message::new(k, seq, peer, attrs))?;
+    /// Send request `m` (begun with [`msg::start`] and this client's latest seq) and
+    /// wait for its STATUS; what comes back: the attributes of every DATA answer.
+    fn request(&mut self, m: Vec<u8>, peer: u32) -> Result<Vec<u8>, Error> {
+        let seq = self.seq;
+        self.send(m)?;
         let deadline = Instant::now() + self.timeout;
         let mut data = Vec::new();
         loop {
-            let m = match self.recv(Some(deadline))? {
-                Some(m) => m,
-                None => return Err(Error::Timeout),
+            let Some(m) = self.recv(Some(deadline))? else {
+                return Err(Error::Timeout);
             };
-            let mine = m.hdr.seq == seq && m.hdr.peer == peer;
-            match m.hdr.kind {
-                kind::DATA if mine => data.push(m),
-                kind::STATUS if mine => {
-                    return match m.status() {
+            let v = match View::new(&m) {
+                Ok(v) if v.seq == seq && v.peer == peer => v,
+                _ => {
+                    self.object_message(&m)?;
+                    continue;
+                }
+            };
+            match v.kind {
+                kind::DATA => data.extend_from_slice(v.body),
+                kind::STATUS => {
+                    return match v.u32(attr::STATUS) {
                         Some(status::OK) => Ok(data),
                         Some(code) => Err(Error::Status(code)),
                         None => Err(Error::Invalid("STATUS without a status code")),
                     }
                 }
-                _ => self.object_message(m)?,
+                _ => self.object_message(&m)?,
             }
         }
     }
 
-    fn send(&mut self, m: &Message) -> Result<(), Error> {
-        let bytes = m.encode()?;
-        let sock = match self.sock.as_mut() {
-            Some(s) => s,
-            None => return Err(Error::Disconnected),
+    fn send(&mut self, m: Vec<u8>) -> Result<(), Error> {
+        let bytes = msg::finish(m)?;
+        let Some(sock) = self.sock.as_mut() else {
+            return Err(Error::Disconnected);
         };
-        let _ = sock.set_write_timeout(Some(self.timeout));
         match sock.write_all(&bytes) {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -692,71 +446,64 @@ impl Client {
         }
     }
 
-    /// The next well-formed message, or None at the deadline. A message that frames
-    /// correctly but does not parse is dropped (logged); a broken frame or EOF ends
+    /// The next whole message, or None at the deadline. A broken frame or EOF ends
     /// the connection.
-    fn recv(&mut self, deadline: Option<Instant>) -> Result<Option<Message>, Error> {
+    fn recv(&mut self, deadline: Option<Instant>) -> Result<Option<Vec<u8>>, Error> {
         let mut chunk = [0u8; 4096];
         loop {
             match msg::check(&self.buf) {
                 Ok(Check::Complete(n)) => {
-                    let parsed = Message::parse(self.buf.get(..n).unwrap_or(&[]));
-                    self.buf.drain(..n);
-                    match parsed {
-                        Ok(m) => return Ok(Some(m)),
-                        Err(e) => {
-                            log::warn!("ubus: dropped a malformed message: {e}");
-                            continue;
-                        }
-                    }
+                    let rest = self.buf.split_off(n.min(self.buf.len()));
+                    return Ok(Some(std::mem::replace(&mut self.buf, rest)));
                 }
                 Ok(Check::Incomplete) => {}
                 Err(e) => {
                     log::warn!("ubus: broken stream from ubusd: {e}");
-                    self.sock = None;
-                    self.buf.clear();
-                    return Err(Error::Disconnected);
+                    return Err(self.gone());
                 }
             }
-            let sock = match self.sock.as_mut() {
-                Some(s) => s,
-                None => return Err(Error::Disconnected),
+            let Some(sock) = self.sock.as_mut() else {
+                return Err(Error::Disconnected);
             };
-            let wait = match deadline {
-                None => None,
+            let ms = match deadline {
+                None => -1,
                 Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(None);
-                    }
-                    Some(left)
+                    let left = d.saturating_duration_since(Instant::now()).as_millis();
+                    left.min(i32::MAX as u128) as i32
                 }
             };
-            let _ = sock.set_read_timeout(wait);
+            let mut p = libc::pollfd {
+                fd: sock.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            match unsafe { libc::poll(&mut p, 1, ms) } {
+                0 => return Ok(None),
+                r if r < 0 => {
+                    if std::io::Error::last_os_error().kind() == ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Err(self.gone());
+                }
+                _ => {}
+            }
             match sock.read(&mut chunk) {
-                Ok(0) => {
-                    self.sock = None;
-                    self.buf.clear();
-                    return Err(Error::Disconnected);
-                }
+                Ok(0) => return Err(self.gone()),
                 Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    return Ok(None)
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => {
-                    self.sock = None;
-                    self.buf.clear();
-                    return Err(Error::Disconnected);
-                }
+                Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::WouldBlock) => {}
+                Err(_) => return Err(self.gone()),
             }
         }
     }
+
+    fn gone(&mut self) -> Error {
+        self.sock = None;
+        self.buf.clear();
+        Error::Disconnected
+    }
 }
 
-fn data_of(m: Message) -> Option<Table> {
-    m.attrs.into_iter().find_map(|a| match a {
-        Attr::Data(t) => Some(t),
-        _ => None,
-    })
+fn nothing() -> Error {
+    Error::Status(status::NO_DATA)
 }

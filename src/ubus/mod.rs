@@ -8,7 +8,9 @@
 //! - [`msg`]: message framing (8-byte header + one blob), [`msg::check`] to tell an
 //!   incomplete buffer from an invalid one, [`msg::Message::parse`] / `encode`. Pure.
 //! - [`client`]: a blocking client on ubusd's unix socket with timeouts; no threads,
-//!   no async runtime.
+//!   no async runtime. It reads messages in place ([`msg::View`], [`blob::find`]) and
+//!   writes them in place ([`blob::Buf`]): the value tree ([`BlobMsg`], [`Table`]) is
+//!   for tests, tools and JSON, not on the daemon's path.
 //!
 //! Every byte the codec writes was checked against a capture of the real ubusd and
 //! libubus (`tests/ubus_vectors.rs`, `tests/ubus_sessions.rs`).
@@ -16,39 +18,39 @@
 //! # Using it for a daemon
 //!
 //! ```no_run
-//! use umodem::ubus::{BlobMsg, Client, Incoming, Method, Table, status, blob};
+//! use umodem::ubus::{blob, status, Buf, Client, Incoming, Method};
 //! use std::time::Duration;
 //!
+//! const METHODS: &[Method] = &[
+//!     Method { name: "status", policy: &[] },
+//!     Method { name: "connect", policy: &[("interface", blob::TYPE_STRING)] },
+//! ];
+//!
 //! # fn main() -> Result<(), umodem::ubus::Error> {
-//! let mut bus = Client::connect_default()?;
-//! bus.add_object("umodem", vec![
-//!     Method::new("status", &[]),
-//!     Method::new("info", &[("modem", blob::TYPE_INT32)]),
-//!     Method::new("connect", &[("interface", blob::TYPE_STRING)]),
-//!     Method::new("disconnect", &[("interface", blob::TYPE_STRING)]),
-//! ])?;
+//! let mut bus = Client::connect(None)?;
+//! bus.add_object("umodem", METHODS)?;
 //! loop {
-//!     match bus.next(Some(Duration::from_secs(5))) {
-//!         Ok(Some(Incoming::Call(call))) => {
-//!             let reply: Table = vec![("state".into(), BlobMsg::from("registered"))];
+//!     match bus.next(Some(Duration::from_secs(5)))? {
+//!         Some(Incoming::Call(call)) => {
+//!             let mut reply = Buf::new();
+//!             reply.str("state", "registered");
 //!             match call.method.as_str() {
-//!                 "status" => bus.reply(&call, status::OK, Some(&reply))?,
-//!                 // a required argument missing: the caller gets "Invalid argument"
-//!                 _ => bus.reply(&call, status::INVALID_ARGUMENT, None)?,
+//!                 "status" => bus.reply(&call, status::OK, Some(&reply.0))?,
+//!                 // read arguments in place; the client checked their types
+//!                 _ => match blob::find(&call.args, "interface").and_then(|v| v.str()) {
+//!                     Some(_) => bus.reply(&call, status::OK, None)?,
+//!                     None => bus.reply(&call, status::INVALID_ARGUMENT, None)?,
+//!                 },
 //!             }
 //!         }
-//!         Ok(Some(_)) => {} // subscriber changes, events we listen to
-//!         Ok(None) => {
+//!         Some(Incoming::Subscribers { .. }) => {}
+//!         None => {
 //!             // poll interval elapsed: poll the modem; on a change:
-//!             let ev: Table = vec![("modem".into(), BlobMsg::Int32(0))];
-//!             bus.send_event("umodem.registration", &ev)?;      // `ubus listen`
-//!             bus.notify("umodem", "registration", &ev)?;      // `ubus subscribe`
+//!             let mut ev = Buf::new();
+//!             ev.int("modem", 0);
+//!             bus.send_event("umodem.registration", &ev.0)?; // `ubus listen`
+//!             bus.notify("umodem", "registration", &ev.0)?; // `ubus subscribe`
 //!         }
-//!         Err(umodem::ubus::Error::Disconnected) => {
-//!             std::thread::sleep(Duration::from_secs(1));
-//!             let _ = bus.reconnect(); // re-registers "umodem" with its methods
-//!         }
-//!         Err(e) => return Err(e),
 //!     }
 //! }
 //! # }
@@ -59,22 +61,16 @@
 //!   `METHOD_NOT_FOUND`, with an argument of the wrong type (or DATA that is not
 //!   blobmsg) `INVALID_ARGUMENT`; only checked calls reach [`Client::next`];
 //! - calls and subscriber changes that arrive while a request of ours waits for its
-//!   answer are queued, never lost, and answers are matched by seq and peer;
+//!   answer are queued (at most [`client::MAX_PENDING`]), never lost, and answers are
+//!   matched by seq and peer;
 //! - a message that frames but does not parse is dropped and logged; a broken
 //!   frame, an oversized length (over 1 MiB, ubusd's limit) or EOF ends the
-//!   connection with [`Error::Disconnected`]; [`Client::reconnect`] registers every
-//!   object again (ubusd gives new ids; [`Client::object_id`] has the current one).
+//!   connection with [`Error::Disconnected`]: connect again and register again
+//!   (ubusd gives new ids).
 //!
-//! Flash, measured on mips_24kc (static musl, stripped, opt z, LTO, immediate-abort)
-//! against a 39.5 KB hello world: a program that publishes an object, answers calls,
-//! sends events and notifies is +48 KB, of which about 22 KB is this module's own
-//! code and the rest std's socket, time and error formatting that umodem mostly
-//! links already (measured with serde_json for JSON, since replaced by `json`).
-//! The JSON conversion costs nothing unless used. Build replies as tables.
-//!
-//! Values: build replies as [`Table`]s (ordered, exact integer widths) or convert
-//! JSON (`umodem::json::parse`) with [`BlobMsg::from_json`]; read arguments with
-//! [`blob::get`] or [`blob::table_to_json`].
+//! Not here, because the daemon does not use them: `ubus listen` and `ubus subscribe`
+//! as a client, listing objects, removing one, PING. The recorded sessions of those
+//! are still decoded and re-encoded byte for byte (`tests/ubus_vectors.rs`).
 
 pub mod blob;
 pub mod client;
@@ -82,8 +78,8 @@ pub mod msg;
 
 use std::fmt;
 
-pub use blob::{BlobMsg, Table};
-pub use client::{Call, Client, Incoming, Method, ObjectInfo};
+pub use blob::{BlobMsg, Buf, Table};
+pub use client::{Call, Client, Incoming, Method};
 pub use msg::{status, Message};
 
 /// What can go wrong talking ubus.

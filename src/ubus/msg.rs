@@ -199,48 +199,40 @@ impl Message {
 
     /// Parse one complete message (exactly the bytes [`check`] measured).
     pub fn parse(buf: &[u8]) -> Result<Message, Error> {
-        let total = match check(buf)? {
-            Check::Complete(n) => n,
-            Check::Incomplete => return Err(Error::Incomplete),
-        };
-        let (hdr, body) = match (buf.get(..HDR_LEN), buf.get(HDR_LEN + 4..total)) {
-            (Some(h), Some(b)) => (h, b),
-            _ => return Err(Error::Incomplete),
-        };
-        let hdr = Header {
-            version: hdr[0],
-            kind: hdr[1],
-            seq: u16::from_be_bytes([hdr[2], hdr[3]]),
-            peer: u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]),
-        };
+        let v = View::new(buf)?;
         let mut attrs = Vec::new();
-        for a in blob::attrs(body) {
+        for a in blob::attrs(v.body) {
             let a = a?;
-            attrs.push(if hdr.kind == kind::MONITOR {
+            attrs.push(if v.kind == kind::MONITOR {
                 raw(a)
             } else {
                 decode_attr(a)?
             });
         }
-        Ok(Message { hdr, attrs })
+        Ok(Message {
+            hdr: Header {
+                version: 0,
+                kind: v.kind,
+                seq: v.seq,
+                peer: v.peer,
+            },
+            attrs,
+        })
     }
 
     /// The wire bytes. Fails only for a message over [`MAX_MSGLEN`] or a string with NUL.
     pub fn encode(&self) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(64);
-        out.push(self.hdr.version);
-        out.push(self.hdr.kind);
-        out.extend_from_slice(&self.hdr.seq.to_be_bytes());
-        out.extend_from_slice(&self.hdr.peer.to_be_bytes());
-        out.extend_from_slice(&[0; 4]);
+        let mut out = start(self.hdr.kind, self.hdr.seq, self.hdr.peer);
+        if let Some(v) = out.first_mut() {
+            *v = self.hdr.version;
+        }
         for a in &self.attrs {
             encode_attr(&mut out, a)?;
             if out.len() > MAX_MSGLEN + HDR_LEN {
                 return Err(Error::TooLarge);
             }
         }
-        blob::finish_attr(&mut out, HDR_LEN, 0, false);
-        Ok(out)
+        finish(out)
     }
 
     fn find<T>(&self, f: impl Fn(&Attr) -> Option<T>) -> Option<T> {
@@ -329,40 +321,51 @@ fn raw(a: RawAttr<'_>) -> Attr {
     }
 }
 
-fn u32_of(a: RawAttr<'_>) -> Result<u32, Error> {
-    match a.data.try_into() {
-        Ok(b) => Ok(u32::from_be_bytes(b)),
-        Err(_) => Err(Error::Invalid("32-bit message attribute of the wrong size")),
-    }
+/// DATA (or SIGNATURE) holding plain blob attributes (`ubus monitor`'s "add"), not
+/// blobmsg: kept raw rather than called invalid.
+fn plain(data: &[u8]) -> bool {
+    blob::attrs(data).any(|x| matches!(x, Ok(x) if !x.extended))
 }
 
-fn u8_of(a: RawAttr<'_>) -> Result<u8, Error> {
-    match a.data {
-        [b] => Ok(*b),
-        _ => Err(Error::Invalid("8-bit message attribute of the wrong size")),
+/// The rules of one message attribute (as libubus goes by the id alone: the
+/// EXTENDED bit means nothing up here). Unknown ids are kept as they are.
+fn check_attr(a: RawAttr<'_>) -> Result<(), Error> {
+    let size = match a.id {
+        attr::STATUS | attr::OBJID | attr::OBJTYPE | attr::TARGET => 4,
+        attr::ACTIVE | attr::NO_REPLY => 1,
+        attr::OBJPATH | attr::METHOD | attr::USER | attr::GROUP => {
+            return blob::c_str(a.data).map(|_| ())
+        }
+        attr::SIGNATURE | attr::DATA if !plain(a.data) => return blob::check_table(a.data),
+        _ => return Ok(()),
+    };
+    if a.data.len() != size {
+        return Err(Error::Invalid(if size == 4 {
+            "32-bit message attribute of the wrong size"
+        } else {
+            "8-bit message attribute of the wrong size"
+        }));
     }
+    Ok(())
 }
 
 fn decode_attr(a: RawAttr<'_>) -> Result<Attr, Error> {
-    // Like libubus, go by the id alone: the EXTENDED bit means nothing up here.
+    check_attr(a)?;
+    let u32_of = |d: &[u8]| u32::from_be_bytes(d.try_into().unwrap_or([0; 4]));
+    let u8_of = |d: &[u8]| d.first().copied().unwrap_or(0);
+    let s = |d: &[u8]| blob::c_string(d).unwrap_or_default();
     Ok(match a.id {
-        attr::STATUS => Attr::Status(u32_of(a)?),
-        attr::OBJPATH => Attr::ObjPath(blob::c_string(a.data)?),
-        attr::OBJID => Attr::ObjId(u32_of(a)?),
-        attr::METHOD => Attr::Method(blob::c_string(a.data)?),
-        attr::OBJTYPE => Attr::ObjType(u32_of(a)?),
-        attr::TARGET => Attr::Target(u32_of(a)?),
-        attr::ACTIVE => Attr::Active(u8_of(a)?),
-        attr::NO_REPLY => Attr::NoReply(u8_of(a)?),
-        attr::USER => Attr::User(blob::c_string(a.data)?),
-        attr::GROUP => Attr::Group(blob::c_string(a.data)?),
-        attr::SIGNATURE | attr::DATA => {
-            // DATA holding plain blob attributes (ubus monitor's "add") is not
-            // blobmsg: keep it raw rather than call it invalid.
-            let plain = blob::attrs(a.data).any(|x| matches!(x, Ok(x) if !x.extended));
-            if plain {
-                return Ok(raw(a));
-            }
+        attr::STATUS => Attr::Status(u32_of(a.data)),
+        attr::OBJPATH => Attr::ObjPath(s(a.data)),
+        attr::OBJID => Attr::ObjId(u32_of(a.data)),
+        attr::METHOD => Attr::Method(s(a.data)),
+        attr::OBJTYPE => Attr::ObjType(u32_of(a.data)),
+        attr::TARGET => Attr::Target(u32_of(a.data)),
+        attr::ACTIVE => Attr::Active(u8_of(a.data)),
+        attr::NO_REPLY => Attr::NoReply(u8_of(a.data)),
+        attr::USER => Attr::User(s(a.data)),
+        attr::GROUP => Attr::Group(s(a.data)),
+        attr::SIGNATURE | attr::DATA if !plain(a.data) => {
             let t = blob::decode_table(a.data)?;
             if a.id == attr::DATA {
                 Attr::Data(t)
@@ -374,15 +377,109 @@ fn decode_attr(a: RawAttr<'_>) -> Result<Attr, Error> {
     })
 }
 
-fn put_str(out: &mut Vec<u8>, id: u8, s: &str) -> Result<(), Error> {
+// ---------------------------------------------------------------------------
+// In place: what the client reads and writes (no attribute list, no tree)
+
+/// One whole message read where it lies. [`View::new`] checks every attribute by
+/// the rules [`Message::parse`] holds them to; the accessors then only look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View<'a> {
+    pub kind: u8,
+    pub seq: u16,
+    pub peer: u32,
+    /// The attributes.
+    pub body: &'a [u8],
+}
+
+impl<'a> View<'a> {
+    /// `buf` is one complete message (as [`check`] measured it).
+    pub fn new(buf: &'a [u8]) -> Result<View<'a>, Error> {
+        let total = match check(buf)? {
+            Check::Complete(n) => n,
+            Check::Incomplete => return Err(Error::Incomplete),
+        };
+        let (Some(h), Some(body)) = (buf.get(..HDR_LEN), buf.get(HDR_LEN + 4..total)) else {
+            return Err(Error::Incomplete);
+        };
+        let v = View {
+            kind: h[1],
+            seq: u16::from_be_bytes([h[2], h[3]]),
+            peer: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+            body,
+        };
+        for a in blob::attrs(body) {
+            let a = a?;
+            if v.kind != kind::MONITOR {
+                check_attr(a)?;
+            }
+        }
+        Ok(v)
+    }
+
+    /// The payload of the first attribute with this id.
+    pub fn attr(&self, id: u8) -> Option<&'a [u8]> {
+        blob::attrs(self.body)
+            .map_while(Result::ok)
+            .find(|a| a.id == id)
+            .map(|a| a.data)
+    }
+
+    pub fn u32(&self, id: u8) -> Option<u32> {
+        Some(u32::from_be_bytes(self.attr(id)?.try_into().ok()?))
+    }
+
+    /// ACTIVE, NO_REPLY: a one-byte flag.
+    pub fn flag(&self, id: u8) -> bool {
+        self.attr(id).is_some_and(|d| d != [0])
+    }
+
+    pub fn str(&self, id: u8) -> Option<&'a str> {
+        blob::c_str(self.attr(id)?).ok()
+    }
+
+    /// DATA holding blobmsg values (checked); None if there is none.
+    pub fn data(&self) -> Option<&'a [u8]> {
+        self.attr(attr::DATA)
+    }
+
+    /// DATA that holds plain blob attributes, not blobmsg.
+    pub fn plain_data(&self) -> bool {
+        self.data().is_some_and(plain)
+    }
+}
+
+/// Start a message: its header and the attribute that holds the others.
+pub fn start(kind: u8, seq: u16, peer: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&[0, kind]);
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&peer.to_be_bytes());
+    blob::open(&mut out, 0, false);
+    out
+}
+
+pub fn put_u32(out: &mut Vec<u8>, id: u8, v: u32) {
+    blob::put_attr(out, id, false, &v.to_be_bytes());
+}
+
+/// The message [`start`] began, whole; over [`MAX_MSGLEN`] it cannot be sent.
+pub fn finish(mut out: Vec<u8>) -> Result<Vec<u8>, Error> {
+    if out.len() > MAX_MSGLEN + HDR_LEN {
+        return Err(Error::TooLarge);
+    }
+    blob::close(&mut out, HDR_LEN);
+    Ok(out)
+}
+
+/// A string attribute (OBJPATH, METHOD, ...): NUL-terminated, so none inside.
+pub fn put_str(out: &mut Vec<u8>, id: u8, s: &str) -> Result<(), Error> {
     if s.as_bytes().contains(&0) {
         return Err(Error::Invalid("a ubus string cannot contain NUL"));
     }
-    let start = out.len();
-    out.extend_from_slice(&[0; 4]);
+    let start = blob::open(out, id, false);
     out.extend_from_slice(s.as_bytes());
     out.push(0);
-    blob::finish_attr(out, start, id, false);
+    blob::close(out, start);
     Ok(())
 }
 
@@ -390,15 +487,14 @@ fn encode_attr(out: &mut Vec<u8>, a: &Attr) -> Result<(), Error> {
     let id = a.id();
     match a {
         Attr::Status(v) | Attr::ObjId(v) | Attr::ObjType(v) | Attr::Target(v) => {
-            blob::put_attr(out, id, false, &v.to_be_bytes())
+            put_u32(out, id, *v)
         }
         Attr::Active(v) | Attr::NoReply(v) => blob::put_attr(out, id, false, &[*v]),
         Attr::ObjPath(s) | Attr::Method(s) | Attr::User(s) | Attr::Group(s) => put_str(out, id, s)?,
         Attr::Signature(t) | Attr::Data(t) => {
-            let start = out.len();
-            out.extend_from_slice(&[0; 4]);
+            let start = blob::open(out, id, false);
             blob::put_table(out, t)?;
-            blob::finish_attr(out, start, id, false);
+            blob::close(out, start);
         }
         Attr::Raw { id, data } => blob::put_attr(out, *id, false, data),
     }
