@@ -126,48 +126,56 @@ struct Daemon {
     state_dir: PathBuf,
 }
 
+/// `--NAME N`: N (or `default`) if `ok` takes it; else a usage error, `msg`.
+fn number(args: &mut Args, name: &str, default: u64, ok: fn(u64) -> bool, msg: &str) -> Result<u64> {
+    let n = args.number(name).map_err(usage)?.unwrap_or(default);
+    if ok(n) {
+        Ok(n)
+    } else {
+        Err(Error::with_code(code::USAGE, msg))
+    }
+}
+
+fn usage(e: Error) -> Error {
+    Error::with_code(code::USAGE, e.msg())
+}
+
 pub fn run(mut args: Args) -> Result<()> {
-    let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
-    let interval: Option<u64> = args.number("--interval").map_err(usage)?;
+    let interval = number(
+        &mut args,
+        "--interval",
+        DEFAULT_INTERVAL,
+        |n| (1..=86_400).contains(&n),
+        "--interval: seconds between polls, 1 to 86400",
+    )?;
+    let gap = number(
+        &mut args,
+        "--watchdog",
+        watchdog::DEFAULT_GAP_MS / 1000,
+        |n| n == 0 || (60..=604_800).contains(&n),
+        "--watchdog: least seconds between two resets of a modem, 60 to 604800 (0: off)",
+    )?;
+    let failures = number(
+        &mut args,
+        "--watchdog-failures",
+        watchdog::DEFAULT_FAILURES.into(),
+        |_| true,
+        "",
+    )?;
     let socket = args.value("--socket").map_err(usage)?.map(PathBuf::from);
     let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    let gap: Option<u64> = args.number("--watchdog").map_err(usage)?;
-    let failures: Option<u64> = args.number("--watchdog-failures").map_err(usage)?;
     let state_dir = args
         .value("--state-dir")
         .map_err(usage)?
         .unwrap_or_else(|| state::DEFAULT_DIR.into());
     args.finish().map_err(usage)?;
-    let interval = interval.unwrap_or(DEFAULT_INTERVAL);
-    if !(1..=86_400).contains(&interval) {
-        return Err(Error::with_code(
-            code::USAGE,
-            "--interval: seconds between polls, 1 to 86400",
-        ));
-    }
-    let gap = gap.unwrap_or(watchdog::DEFAULT_GAP_MS / 1000);
-    if gap != 0 && !(60..=604_800).contains(&gap) {
-        return Err(Error::with_code(
-            code::USAGE,
-            "--watchdog: least seconds between two resets of a modem, 60 to 604800 (0: off)",
-        ));
-    }
     let policy = Policy {
         gap_ms: gap * 1000,
-        failures: failures.map_or(watchdog::DEFAULT_FAILURES, |n| n.min(1000) as u32),
+        failures: failures.min(1000) as u32,
     };
     let run_dir = state::run_dir();
-    let watches = state::load_resets(&run_dir)
-        .into_iter()
-        .map(|(p, t)| (p, Watch::reset_at(Some(t))))
-        .collect();
-    match policy.gap_ms {
-        0 => log::info!("daemon started: poll every {interval}s, watchdog off"),
-        g => log::info!(
-            "daemon started: poll every {interval}s, watchdog: at most one reset per modem every {}s",
-            g / 1000
-        ),
-    }
+    let watches = state::load_resets(&run_dir);
+    log::info!("daemon started: poll every {interval}s, watchdog: at most one reset per modem every {gap}s (0: off)");
     let mut d = Daemon {
         st: Status::new(),
         bus: None,
@@ -293,8 +301,8 @@ impl Daemon {
             let mut id = String::from("umodem.");
             id.push_str(e.name);
             let mut r = bus.send_event(&id, &e.data.0);
-            if r.is_ok() && bus.has_subscribers(OBJECT) {
-                r = bus.notify(OBJECT, e.name, &e.data.0);
+            if r.is_ok() && bus.has_subscribers() {
+                r = bus.notify(e.name, &e.data.0);
             }
             if let Err(err) = r {
                 log::warn!("event {id}: {err}");
@@ -305,7 +313,7 @@ impl Daemon {
 
     fn answer(&mut self, c: Call) {
         let now = self.clock.now_ms();
-        let (code, data) = match c.method.as_str() {
+        let (code, data) = match c.method {
             "status" => (st::OK, Some(self.st.status(now))),
             "history" => (st::OK, Some(self.st.history(now, self.interval_ms / 1000))),
             "info" => (st::OK, Some(self.st.info())),
@@ -397,58 +405,53 @@ impl Daemon {
             let ev = self.st.set_links(links, now);
             self.announce(ev);
         }
-        let due: Vec<Found> = self
-            .st
-            .modems
-            .iter()
-            .filter(|m| !self.jobs.iter().any(|j| j.path == m.found.path))
-            .filter(|m| {
-                m.polled_at
-                    .is_none_or(|t| now.saturating_sub(t) >= self.interval_ms)
-            })
-            .map(|m| m.found.clone())
-            .collect();
-        for f in due {
-            if let Err(why) = self.st.may_poll(&f, now) {
-                log::debug!("modem {}: not polled: {why}", f.path);
+        // By index: a reading that cannot start changes a modem, never the list.
+        for k in 0..self.st.modems.len() {
+            let Some(m) = self.st.modems.get(k) else {
+                break;
+            };
+            let due = m
+                .polled_at
+                .is_none_or(|t| now.saturating_sub(t) >= self.interval_ms);
+            if !due || self.jobs.iter().any(|j| j.path == m.found.path) {
                 continue;
             }
-            self.start_reading(&f);
+            if let Err(why) = self.st.may_poll(&m.found, now) {
+                log::debug!("modem {}: not polled: {why}", m.found.path);
+                continue;
+            }
+            self.start_reading(k);
         }
     }
 
-    /// Open `f`'s control port (with its lock) and send the first command of
-    /// a reading; identity too while the modem has not told it.
-    fn start_reading(&mut self, f: &Found) {
-        let Some(ctl) = f.control.as_deref() else {
+    /// Open the control port of modem `k` (with its lock) and send the first
+    /// command of a reading; identity too while the modem has not told it.
+    fn start_reading(&mut self, k: usize) {
+        let Some(m) = self.st.modems.get(k) else {
             return;
         };
-        let talk = match Talk::open(Path::new(ctl)) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                log::debug!("modem {}: {ctl} busy (locked), not polled", f.path);
-                return;
-            }
-            Err(e) => {
-                let r = Reading {
-                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
-                    ..Reading::default()
-                };
-                self.finished(&f.path.clone(), r);
-                return;
-            }
+        let Some(ctl) = m.found.control.as_deref() else {
+            return;
         };
-        let want_id = self
-            .st
-            .modem(&f.path)
-            .is_none_or(|m| m.identity.as_ref().is_none_or(|i| i.imsi.is_none()));
+        let path = m.found.path.clone();
+        let want_id = m.reading.as_ref().is_none_or(|i| i.imsi.is_none());
         let what = if want_id {
             reader::POLL | reader::IDENTITY | reader::ICCID
         } else {
             reader::POLL
         };
-        let (rd, ask) = Reader::new(what, f.huawei);
-        self.start(f.path.clone(), talk, Work::Read(rd), ask);
+        let (rd, ask) = Reader::new(what, m.found.huawei);
+        match Talk::open(Path::new(ctl)) {
+            Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask),
+            Ok(None) => log::debug!("modem {path}: {ctl} busy (locked), not polled"),
+            Err(e) => {
+                let r = Reading {
+                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
+                    ..Reading::default()
+                };
+                self.finished(&path, r);
+            }
+        }
     }
 
     fn start(&mut self, path: String, talk: Talk, work: Work, ask: Option<Ask>) {
@@ -624,12 +627,7 @@ impl Daemon {
     }
 
     fn remember_resets(&self) {
-        let list: Vec<(String, u64)> = self
-            .watches
-            .iter()
-            .filter_map(|(p, w)| Some((p.clone(), w.last_reset?)))
-            .collect();
-        if let Err(e) = state::save_resets(&self.run_dir, &list) {
+        if let Err(e) = state::save_resets(&self.run_dir, &self.watches) {
             log::warn!("watchdog: {}", e.msg());
         }
     }
@@ -677,7 +675,7 @@ impl Daemon {
 }
 
 fn found(m: &ports::Modem) -> Found {
-    let path = |t: &str| dev_path(t).display().to_string();
+    let path = |t: &str| dev_path(t).into_os_string().into_string().unwrap_or_default();
     Found {
         usb: m.dev.id(),
         path: m.path().to_string(),

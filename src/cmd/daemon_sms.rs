@@ -117,7 +117,7 @@ impl Daemon {
         let Some(f) = f else {
             return self.sms_reply(&c, st::NOT_FOUND, None);
         };
-        if let Err(code) = ubus_op(&c.method, &c.args, f.huawei) {
+        if let Err(code) = ubus_op(c.method, &c.args, f.huawei) {
             return self.sms_reply(&c, code, None);
         }
         let who = c.user.as_deref().unwrap_or("?");
@@ -140,7 +140,7 @@ impl Daemon {
         let Some(ctl) = f.control.as_deref() else {
             return self.sms_reply(&c, st::NOT_FOUND, None);
         };
-        let op = match ubus_op(&c.method, &c.args, f.huawei) {
+        let op = match ubus_op(c.method, &c.args, f.huawei) {
             Ok(op) => op,
             Err(code) => return self.sms_reply(&c, code, None),
         };

@@ -63,10 +63,10 @@ impl Link {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Modem {
     pub found: Found,
-    /// The last reading of its control port that got answers.
+    /// The last reading of its control port that ran to its end, with the
+    /// identity (manufacturer, model, revision, imei, imsi, iccid) of the
+    /// last reading that told it.
     pub reading: Option<Reading>,
-    /// Identity (manufacturer, model, revision, imei, imsi, iccid), once read.
-    pub identity: Option<Reading>,
     pub last_error: Option<String>,
     /// When the last poll ended, ms.
     pub polled_at: Option<u64>,
@@ -162,7 +162,6 @@ impl Status {
                     Modem {
                         found: f,
                         reading: None,
-                        identity: None,
                         last_error: None,
                         polled_at: None,
                         read_at: None,
@@ -227,9 +226,6 @@ impl Status {
         if m.last_error.take().is_some() {
             log::info!("modem {path}: answers again");
         }
-        if r.manufacturer.is_some() || r.imei.is_some() {
-            m.identity = Some(r.clone());
-        }
         let old = m.reading.as_ref();
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());
@@ -252,6 +248,22 @@ impl Status {
             e.data.opt_str("operator", r.operator.as_deref());
             e.data.opt_str("technology", r.tech.as_deref());
             ev.push(e);
+        }
+        let mut r = r;
+        if let Some(o) = m.reading.take() {
+            // Identity is read once: a reading without it keeps the last one's.
+            for (new, old) in [
+                (&mut r.manufacturer, o.manufacturer),
+                (&mut r.model, o.model),
+                (&mut r.revision, o.revision),
+                (&mut r.imei, o.imei),
+                (&mut r.imsi, o.imsi),
+                (&mut r.iccid, o.iccid),
+            ] {
+                if new.is_none() {
+                    *new = old;
+                }
+            }
         }
         m.reading = Some(r);
         ev
@@ -444,7 +456,7 @@ impl Status {
         for m in &self.modems {
             let t = b.table("");
             who(&mut b, &m.found);
-            if let Some(id) = &m.identity {
+            if let Some(id) = &m.reading {
                 for (k, v) in id.identity() {
                     b.opt_str(k, v);
                 }

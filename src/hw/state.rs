@@ -16,6 +16,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
 use crate::core::pin::{Memo, PinStore};
+use crate::core::watchdog::Watch;
 use crate::error::{Error, Result};
 
 pub const DEFAULT_DIR: &str = "/etc/umodem";
@@ -187,21 +188,25 @@ pub fn pin_record_busy(dir: &std::path::Path) -> bool {
 /// (tmpfs): a restarted daemon keeps the bound, a reboot starts afresh.
 pub const RESETS: &str = "watchdog";
 
-pub fn load_resets(dir: &std::path::Path) -> Vec<(String, u64)> {
+/// The record as the daemon's watches: one per modem that was reset.
+pub fn load_resets(dir: &std::path::Path) -> Vec<(String, Watch)> {
     let text = fs::read_to_string(dir.join(RESETS)).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
             let (p, t) = l.split_once(' ')?;
             let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
-            Some((p.to_string(), t.trim().parse().ok()?)).filter(|_| ok)
+            let at = t.trim().parse().ok()?;
+            Some((p.to_string(), Watch::reset_at(Some(at)))).filter(|_| ok)
         })
         .take(MAX_ENTRIES)
         .collect()
 }
 
-pub fn save_resets(dir: &std::path::Path, resets: &[(String, u64)]) -> Result<()> {
+/// Write the record: every modem of `watches` that was reset.
+pub fn save_resets(dir: &std::path::Path, watches: &[(String, Watch)]) -> Result<()> {
     let mut text = String::new();
-    for (p, t) in resets.iter().take(MAX_ENTRIES) {
+    let done = watches.iter().filter_map(|(p, w)| Some((p, w.last_reset?)));
+    for (p, t) in done.take(MAX_ENTRIES) {
         text.push_str(&format!("{p} {t}\n"));
     }
     fs::create_dir_all(dir)

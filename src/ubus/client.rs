@@ -48,7 +48,7 @@ pub struct Method {
 pub struct Call {
     /// Our object's id.
     pub object: u32,
-    pub method: String,
+    pub method: &'static str,
     /// The arguments: blobmsg members, checked (read them with [`blob::find`]).
     pub args: Vec<u8>,
     /// Who called, as ubusd saw it.
@@ -84,7 +84,8 @@ pub struct Client {
     seq: u16,
     buf: Vec<u8>,
     timeout: Duration,
-    objects: Vec<Object>,
+    /// The object we publish (one: a daemon's).
+    object: Option<Object>,
     pending: Vec<Incoming>,
 }
 
@@ -116,7 +117,7 @@ impl Client {
             seq: 0,
             buf: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
-            objects: Vec::new(),
+            object: None,
             pending: Vec::new(),
         };
         let m = match c.recv(Some(Instant::now() + c.timeout))? {
@@ -151,14 +152,14 @@ impl Client {
         self.sock.as_ref().map(|s| s.as_raw_fd())
     }
 
-    /// The ubus id of one of our objects.
+    /// The ubus id of our object at `path`.
     pub fn object_id(&self, path: &str) -> Option<u32> {
-        self.objects.iter().find(|o| o.path == path).map(|o| o.id)
+        self.object.as_ref().filter(|o| o.path == path).map(|o| o.id)
     }
 
     /// Whether anyone subscribed to our object (as ubusd last told us).
-    pub fn has_subscribers(&self, path: &str) -> bool {
-        self.objects.iter().any(|o| o.path == path && o.subscribed)
+    pub fn has_subscribers(&self) -> bool {
+        self.object.as_ref().is_some_and(|o| o.subscribed)
     }
 
     // -- requests ------------------------------------------------------------
@@ -210,7 +211,8 @@ impl Client {
         self.call(id, method, args)
     }
 
-    /// Publish an object. Calls to it then come out of [`Client::next`].
+    /// Publish our object (one per client: a second replaces the first here,
+    /// not at ubusd). Calls to it then come out of [`Client::next`].
     pub fn add_object(&mut self, path: &str, methods: &'static [Method]) -> Result<u32, Error> {
         let mut m = msg::start(kind::ADD_OBJECT, self.next_seq(), 0);
         msg::put_str(&mut m, attr::OBJPATH, path)?;
@@ -232,8 +234,7 @@ impl Client {
             .and_then(|a| a.data.try_into().ok())
             .map(u32::from_be_bytes)
             .ok_or_else(nothing)?;
-        self.objects.retain(|o| o.path != path);
-        self.objects.push(Object {
+        self.object = Some(Object {
             path: path.to_string(),
             id,
             methods,
@@ -252,12 +253,14 @@ impl Client {
         self.call(msg::OBJECT_EVENT, "send", &b.0).map(|_| ())
     }
 
-    /// Notify the subscribers of our object `path` (no answer is awaited, as with
+    /// Notify the subscribers of our object (no answer is awaited, as with
     /// libubus's `ubus_notify(..., -1)`).
-    pub fn notify(&mut self, path: &str, name: &str, data: &[u8]) -> Result<(), Error> {
+    pub fn notify(&mut self, name: &str, data: &[u8]) -> Result<(), Error> {
         let id = self
-            .object_id(path)
-            .ok_or(Error::Status(status::NOT_FOUND))?;
+            .object
+            .as_ref()
+            .ok_or(Error::Status(status::NOT_FOUND))?
+            .id;
         let mut m = msg::start(kind::NOTIFY, self.next_seq(), id);
         msg::put_u32(&mut m, attr::OBJID, id);
         msg::put_str(&mut m, attr::METHOD, name)?;
@@ -322,7 +325,7 @@ impl Client {
                     return Ok(());
                 };
                 let active = v.flag(attr::ACTIVE);
-                if let Some(o) = self.objects.iter_mut().find(|o| o.id == id) {
+                if let Some(o) = self.object.as_mut().filter(|o| o.id == id) {
                     o.subscribed = active;
                     if self.pending.len() < MAX_PENDING {
                         let s = Incoming::Subscribers { object: id, active };
@@ -362,9 +365,9 @@ impl Client {
     /// The call `v` to our object `objid`, or the status to refuse it with.
     fn check_call(&self, v: &View<'_>, objid: u32) -> Result<Call, u32> {
         let obj = self
-            .objects
-            .iter()
-            .find(|o| o.id == objid)
+            .object
+            .as_ref()
+            .filter(|o| o.id == objid)
             .ok_or(status::NOT_FOUND)?;
         let method = v.str(attr::METHOD).ok_or(status::INVALID_ARGUMENT)?;
         let def = obj
@@ -381,7 +384,7 @@ impl Client {
         }
         Ok(Call {
             object: objid,
-            method: method.to_string(),
+            method: def.name,
             args: args.to_vec(),
             user: v.str(attr::USER).map(str::to_string),
             peer: v.peer,

@@ -34,7 +34,7 @@
 //!         Some(Incoming::Call(call)) => {
 //!             let mut reply = Buf::new();
 //!             reply.str("state", "registered");
-//!             match call.method.as_str() {
+//!             match call.method {
 //!                 "status" => bus.reply(&call, status::OK, Some(&reply.0))?,
 //!                 // read arguments in place; the client checked their types
 //!                 _ => match blob::find(&call.args, "interface").and_then(|v| v.str()) {
@@ -49,7 +49,7 @@
 //!             let mut ev = Buf::new();
 //!             ev.int("modem", 0);
 //!             bus.send_event("umodem.registration", &ev.0)?; // `ubus listen`
-//!             bus.notify("umodem", "registration", &ev.0)?; // `ubus subscribe`
+//!             bus.notify("registration", &ev.0)?; // `ubus subscribe`
 //!         }
 //!     }
 //! }
