@@ -422,10 +422,7 @@ fn calls_arriving_during_a_request_are_queued_and_replies_matched_by_seq() {
     let Some(Incoming::Call(call)) = c.next(Some(Duration::from_secs(10))).unwrap() else {
         panic!("queued call")
     };
-    assert_eq!(
-        (call.method, call.peer, call.seq),
-        ("status", 0xcafe, 5)
-    );
+    assert_eq!((call.method, call.peer, call.seq), ("status", 0xcafe, 5));
     assert_eq!(
         c.next(Some(Duration::from_secs(10))).unwrap(),
         Some(Incoming::Subscribers {

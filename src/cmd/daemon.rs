@@ -23,15 +23,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::Args;
-use crate::core::engine::Clock;
+use crate::core::at::{Final, Response};
+use crate::core::engine::{AtError, Clock};
 use crate::core::ports::{self, Role};
 use crate::core::reader::{self, Ask, Reader, Reading};
+use crate::core::smsjob::Do;
 use crate::core::status::{self, Event, Found, Link, Status};
 use crate::core::watchdog::{self, Policy, Reset, Seen, Watch};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::BootClock;
 use crate::hw::port::{self, dev_path};
-use crate::hw::serial;
 use crate::hw::state;
 use crate::hw::talk::{Came, Talk};
 use crate::hw::usbsys::UsbSysfs;
@@ -104,6 +105,25 @@ struct Job {
     path: String,
     talk: Talk,
     work: Work,
+    /// Waiting for an unsolicited answer (`+CUSD`) until then.
+    until: Option<u64>,
+}
+
+impl Job {
+    /// When this job next needs the loop: its command's deadline, or the end
+    /// of a wait for an unsolicited answer.
+    fn deadline(&self) -> Option<u64> {
+        self.talk.deadline().or(self.until)
+    }
+}
+
+/// A command for the port, as the SMS jobs say it.
+fn send(a: Ask) -> Option<Do> {
+    Some(Do::Send {
+        cmd: a.cmd,
+        ms: a.ms,
+        secret: false,
+    })
 }
 
 struct Daemon {
@@ -127,7 +147,13 @@ struct Daemon {
 }
 
 /// `--NAME N`: N (or `default`) if `ok` takes it; else a usage error, `msg`.
-fn number(args: &mut Args, name: &str, default: u64, ok: fn(u64) -> bool, msg: &str) -> Result<u64> {
+fn number(
+    args: &mut Args,
+    name: &str,
+    default: u64,
+    ok: fn(u64) -> bool,
+    msg: &str,
+) -> Result<u64> {
     let n = args.number(name).map_err(usage)?.unwrap_or(default);
     if ok(n) {
         Ok(n)
@@ -200,6 +226,7 @@ impl Daemon {
     fn run(&mut self) -> ! {
         let mut next_tick = 0u64;
         let tick = TICK_MS.min(self.interval_ms);
+        let mut fds: Vec<libc::pollfd> = Vec::new();
         loop {
             let now = self.clock.now_ms();
             if now >= next_tick {
@@ -207,28 +234,34 @@ impl Daemon {
                 next_tick = self.clock.now_ms() + tick;
             }
             self.expire(self.clock.now_ms());
-            self.sms_expire(self.clock.now_ms());
             // Calls already read in (while waiting for netifd, say) first.
             self.serve_bus(Duration::ZERO);
-            let mut fds: Vec<libc::c_int> = Vec::new();
-            let bus_fd = self.bus.as_ref().and_then(Client::fd);
-            fds.extend(bus_fd);
-            fds.extend(self.jobs.iter().map(|j| j.talk.fd()));
-            let until = self
-                .jobs
-                .iter()
-                .filter_map(Job::deadline)
-                .fold(next_tick, u64::min);
-            let wait = until.saturating_sub(self.clock.now_ms()).clamp(1, TICK_MS);
-            let ready = serial::poll_fds(&fds, wait).unwrap_or_default();
-            let mut ready = ready.into_iter();
-            if bus_fd.is_some() && ready.next() == Some(true) {
-                self.serve_bus(Duration::from_millis(1));
+            // The bus first (or a dummy that poll skips), then the jobs.
+            fds.clear();
+            let bus = self.bus.as_ref().and_then(Client::fd).unwrap_or(-1);
+            let mut until = next_tick;
+            for fd in std::iter::once(bus).chain(self.jobs.iter().map(|j| j.talk.fd())) {
+                fds.push(libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
             }
-            let fds: Vec<libc::c_int> = self.jobs.iter().map(|j| j.talk.fd()).collect();
-            for (fd, r) in fds.into_iter().zip(ready) {
-                if r {
-                    self.readable(fd);
+            for j in &self.jobs {
+                until = until.min(j.deadline().unwrap_or(u64::MAX));
+            }
+            let wait = until.saturating_sub(self.clock.now_ms()).clamp(1, TICK_MS);
+            // SAFETY: fds is a valid array of fds.len() pollfds for the call.
+            // An error (EINTR) leaves every revents 0: the loop comes round.
+            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait as i32) };
+            for p in &fds {
+                if p.revents == 0 {
+                    continue;
+                }
+                if p.fd == bus {
+                    self.serve_bus(Duration::from_millis(1));
+                } else {
+                    self.readable(p.fd);
                 }
             }
         }
@@ -442,7 +475,7 @@ impl Daemon {
         };
         let (rd, ask) = Reader::new(what, m.found.huawei);
         match Talk::open(Path::new(ctl)) {
-            Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask),
+            Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask.and_then(send)),
             Ok(None) => log::debug!("modem {path}: {ctl} busy (locked), not polled"),
             Err(e) => {
                 let r = Reading {
@@ -454,44 +487,60 @@ impl Daemon {
         }
     }
 
-    fn start(&mut self, path: String, talk: Talk, work: Work, ask: Option<Ask>) {
-        self.jobs.push(Job { path, talk, work });
-        let i = self.jobs.len() - 1;
-        self.send(i, ask);
+    fn start(&mut self, path: String, talk: Talk, work: Work, first: Option<Do>) {
+        self.jobs.push(Job {
+            path,
+            talk,
+            work,
+            until: None,
+        });
+        self.feed(self.jobs.len() - 1, first);
     }
 
-    /// Send `ask` on job `i`, or end the job when there is nothing to send.
-    fn send(&mut self, i: usize, mut ask: Option<Ask>) {
-        while let Some(a) = ask.take() {
+    /// Job `i` does `next`, and what follows from it, until it waits (a
+    /// command in flight, an unsolicited answer) or is over. Bounded: a port
+    /// that fails every command at once ends the job.
+    fn feed(&mut self, i: usize, mut next: Option<Do>) {
+        for _ in 0..32 {
             let now = self.clock.now_ms();
             let Some(j) = self.jobs.get_mut(i) else {
                 return;
             };
-            match j.talk.send(&a, now) {
-                None => return,
-                Some(came) => ask = self.step(i, came),
-            }
-        }
-        // An SMS job may still wait for its command or for an unsolicited answer.
-        if self.jobs.get(i).is_some_and(|j| j.deadline().is_some()) {
-            return;
+            let came = match next {
+                None => break,
+                Some(Do::Send { cmd, ms, secret }) => {
+                    let a = Ask { cmd, ms };
+                    if secret {
+                        j.talk.send_secret(&a, now)
+                    } else {
+                        j.talk.send(&a, now)
+                    }
+                }
+                Some(Do::Text { body, ms }) => j.talk.send_text(&body, ms, now),
+                Some(Do::Escape) => Some(j.talk.escape().unwrap_or(Ok(Response {
+                    lines: Vec::new(),
+                    result: Final::Ok,
+                }))),
+                Some(Do::Await { ms, .. }) => {
+                    j.until = Some(now.saturating_add(ms.min(sms_jobs::USSD_WAIT_MS)));
+                    return;
+                }
+            };
+            // Written: the answer comes later.
+            let Some(c) = came else {
+                return;
+            };
+            next = self.after(i, c);
         }
         self.end(i);
     }
 
-    /// What came of job `i`'s command: its next command, if any.
-    fn step(&mut self, i: usize, came: Came) -> Option<Ask> {
-        match self.jobs.get(i).map(|j| &j.work) {
-            Some(Work::Sms(_)) => {
-                self.sms_drive(i, Some(came));
-                return None;
-            }
-            Some(Work::Count) => return self.sms_count(i, came),
-            _ => {}
-        }
+    /// What job `i` does after what came of its last command (None: it is over).
+    fn after(&mut self, i: usize, came: Came) -> Option<Do> {
         let j = self.jobs.get_mut(i)?;
+        j.until = None;
         match &mut j.work {
-            Work::Read(rd) => rd.step(came),
+            Work::Read(rd) => rd.step(came).and_then(send),
             Work::Cfun => {
                 match came {
                     Ok(r) => log::info!(
@@ -505,7 +554,11 @@ impl Daemon {
                 }
                 None
             }
-            Work::Sms(_) | Work::Count => None,
+            Work::Sms(w) => {
+                w.job.take(came);
+                w.job.next()
+            }
+            Work::Count => self.sms_count(i, came),
         }
     }
 
@@ -514,8 +567,7 @@ impl Daemon {
         if i >= self.jobs.len() {
             return;
         }
-        let Job { path, talk, work } = self.jobs.swap_remove(i);
-        drop(talk);
+        let Job { path, work, .. } = self.jobs.swap_remove(i);
         let mut sim_ready = false;
         match work {
             Work::Read(rd) => {
@@ -530,40 +582,44 @@ impl Daemon {
     }
 
     fn readable(&mut self, fd: libc::c_int) {
-        let Some(i) = self.jobs.iter().position(|j| j.talk.fd() == fd) else {
+        let Some(j) = self.jobs.iter_mut().find(|j| j.talk.fd() == fd) else {
             return;
         };
         let mut urcs: Vec<String> = Vec::new();
-        let came = self.jobs.get_mut(i).and_then(|j| {
-            j.talk.readable_with(&mut |l| {
-                if urcs.len() < 64 {
-                    urcs.push(l.to_string());
-                }
-            })
-        });
-        self.sms_urcs(i, urcs);
-        match came {
-            Some(came) => {
-                let next = self.step(i, came);
-                self.send(i, next);
+        let came = j.talk.readable_with(&mut |l| {
+            if urcs.len() < 64 {
+                urcs.push(l.to_string());
             }
-            // A job that got its unsolicited answer may be over.
-            None => self.send(i, None),
+        });
+        if let Some(c) = came {
+            self.job_came(fd, c);
+        }
+        self.sms_urcs(fd, urcs);
+    }
+
+    /// What came on the port `fd` of a job: on with that job.
+    fn job_came(&mut self, fd: libc::c_int, c: Came) {
+        if let Some(i) = self.jobs.iter().position(|j| j.talk.fd() == fd) {
+            let next = self.after(i, c);
+            self.feed(i, next);
         }
     }
 
-    /// Commands whose time is up.
+    /// Commands whose time is up, and waits for an unsolicited answer. From
+    /// the end: a job that ends takes the last one's place.
     fn expire(&mut self, now: u64) {
-        let mut i = 0;
-        while i < self.jobs.len() {
-            let before = self.jobs.len();
-            if let Some(came) = self.jobs.get_mut(i).and_then(|j| j.talk.due(now)) {
-                let next = self.step(i, came);
-                self.send(i, next);
-            }
-            // A job that ended was swapped away: look at index i again.
-            if self.jobs.len() == before {
-                i += 1;
+        for i in (0..self.jobs.len()).rev() {
+            let Some(j) = self.jobs.get_mut(i) else {
+                continue;
+            };
+            let due = j.talk.due(now).or_else(|| {
+                j.until
+                    .is_some_and(|t| now >= t)
+                    .then_some(Err(AtError::Timeout))
+            });
+            if let Some(c) = due {
+                let next = self.after(i, c);
+                self.feed(i, next);
             }
         }
     }
@@ -642,7 +698,7 @@ impl Daemon {
                     cmd: "AT+CFUN=1,1".into(),
                     ms: CFUN_MS,
                 };
-                self.start(f.path.clone(), t, Work::Cfun, Some(ask));
+                self.start(f.path.clone(), t, Work::Cfun, send(ask));
             }
             Ok(None) => log::warn!("watchdog: modem {}: {ctl} is busy: no reset", f.path),
             Err(e) => log::warn!("watchdog: modem {}: {ctl}: {e}: no reset", f.path),
@@ -675,7 +731,12 @@ impl Daemon {
 }
 
 fn found(m: &ports::Modem) -> Found {
-    let path = |t: &str| dev_path(t).into_os_string().into_string().unwrap_or_default();
+    let path = |t: &str| {
+        dev_path(t)
+            .into_os_string()
+            .into_string()
+            .unwrap_or_default()
+    };
     Found {
         usb: m.dev.id(),
         path: m.path().to_string(),

@@ -20,10 +20,9 @@
 
 use std::path::Path;
 
-use super::{Daemon, Job, Work};
+use super::{Daemon, Work};
 use crate::cmd::sms::{ubus_answer, ubus_op};
-use crate::core::at::{strip_prefix_ci, Final, Response};
-use crate::core::engine::{AtError, Clock};
+use crate::core::at::strip_prefix_ci;
 use crate::core::reader::Ask;
 use crate::core::sms::{self, Mem};
 use crate::core::smsjob::{self, Do};
@@ -34,16 +33,14 @@ use crate::ubus::{status as st, Call};
 
 /// How long the daemon waits for the network's USSD answer: less than the
 /// 30 s a `ubus call` waits for its reply.
-const USSD_WAIT_MS: u64 = 20_000;
+pub(super) const USSD_WAIT_MS: u64 = 20_000;
 /// Calls waiting for a modem's port, at most.
 const MAX_WAITING: usize = 8;
 
 /// An SMS/USSD job for a ubus call.
 pub(super) struct SmsWork {
-    job: smsjob::Job,
+    pub(super) job: smsjob::Job,
     call: Call,
-    /// Waiting for an unsolicited `+CUSD` until then.
-    await_until: Option<u64>,
 }
 
 /// What the daemon knows of one modem's messages.
@@ -81,24 +78,6 @@ impl SmsState {
     /// A modem was plugged (again): counts and settings start afresh.
     pub(super) fn plugged(&mut self, path: &str) {
         self.seen.retain(|(p, _)| p != path);
-    }
-}
-
-fn ok_response() -> Response {
-    Response {
-        lines: Vec::new(),
-        result: Final::Ok,
-    }
-}
-
-impl Job {
-    /// When this job next needs the loop: its command's deadline, or the end
-    /// of a wait for an unsolicited answer.
-    pub(super) fn deadline(&self) -> Option<u64> {
-        self.talk.deadline().or(match &self.work {
-            Work::Sms(w) => w.await_until,
-            _ => None,
-        })
     }
 }
 
@@ -146,19 +125,10 @@ impl Daemon {
         };
         match Talk::open(Path::new(ctl)) {
             Ok(Some(talk)) => {
-                let work = SmsWork {
-                    job: smsjob::Job::new(op),
-                    call: c,
-                    await_until: None,
-                };
-                self.jobs.push(Job {
-                    path: f.path.clone(),
-                    talk,
-                    work: Work::Sms(Box::new(work)),
-                });
-                let i = self.jobs.len() - 1;
-                self.sms_drive(i, None);
-                self.send(i, None);
+                let job = smsjob::Job::new(op);
+                let first = job.next();
+                let work = SmsWork { job, call: c };
+                self.start(f.path.clone(), talk, Work::Sms(Box::new(work)), first);
             }
             Ok(None) => self.sms_error(
                 &c,
@@ -178,46 +148,6 @@ impl Daemon {
         self.sms_reply(c, st::UNKNOWN_ERROR, Some(&b));
     }
 
-    /// Feed job `i` what came of its last step and go on until it waits
-    /// (a command in flight, an unsolicited answer) or is over.
-    pub(super) fn sms_drive(&mut self, i: usize, came: Option<Came>) {
-        let now = self.clock.now_ms();
-        let Some(j) = self.jobs.get_mut(i) else {
-            return;
-        };
-        let Work::Sms(w) = &mut j.work else {
-            return;
-        };
-        if let Some(c) = came {
-            w.job.take(c);
-        }
-        // Bounded: each round starts a wait or ends the job, but for a
-        // command that failed to go out, which the job takes and moves on.
-        for _ in 0..16 {
-            let sent = match w.job.next() {
-                None => return,
-                Some(Do::Send { cmd, ms, secret }) => {
-                    let a = Ask { cmd, ms };
-                    if secret {
-                        j.talk.send_secret(&a, now)
-                    } else {
-                        j.talk.send(&a, now)
-                    }
-                }
-                Some(Do::Text { body, ms }) => j.talk.send_text(&body, ms, now),
-                Some(Do::Escape) => Some(j.talk.escape().unwrap_or(Ok(ok_response()))),
-                Some(Do::Await { ms, .. }) => {
-                    w.await_until = Some(now.saturating_add(ms.min(USSD_WAIT_MS)));
-                    return;
-                }
-            };
-            match sent {
-                None => return,
-                Some(c) => w.job.take(c),
-            }
-        }
-    }
-
     /// Job `i` (an SMS/USSD job) ended: answer its call.
     pub(super) fn sms_done(&mut self, w: SmsWork) {
         let r = w.job.outcome();
@@ -229,19 +159,25 @@ impl Daemon {
         self.sms_reply(&w.call, code, Some(&t));
     }
 
-    /// Unsolicited lines read on job `i`'s port: a `+CUSD` for a job waiting
-    /// for one, a `+CMTI` asks for a check; the rest is logged. `+CUSD`
-    /// lines are never logged (their text is private).
-    pub(super) fn sms_urcs(&mut self, i: usize, lines: Vec<String>) {
+    /// Unsolicited lines read on the port `fd` of a job: a `+CUSD` for a job
+    /// waiting for one, a `+CMTI` asks for a check; the rest is logged.
+    /// `+CUSD` lines are never logged (their text is private).
+    pub(super) fn sms_urcs(&mut self, fd: libc::c_int, lines: Vec<String>) {
         for l in lines {
+            let Some((i, j)) = self
+                .jobs
+                .iter_mut()
+                .enumerate()
+                .find(|(_, j)| j.talk.fd() == fd)
+            else {
+                return;
+            };
             if strip_prefix_ci(&l, "+CUSD:").is_some() {
-                let Some(j) = self.jobs.get_mut(i) else {
-                    continue;
-                };
                 if let Work::Sms(w) = &mut j.work {
-                    if w.await_until.is_some() && w.job.urc(&l) {
-                        w.await_until = None;
-                        self.sms_drive(i, None);
+                    if j.until.is_some() && w.job.urc(&l) {
+                        j.until = None;
+                        let next = w.job.next();
+                        self.feed(i, next);
                         continue;
                     }
                 }
@@ -249,30 +185,9 @@ impl Daemon {
             } else {
                 log::debug!("urc {l}");
                 if strip_prefix_ci(&l, "+CMTI:").is_some() {
-                    if let Some(j) = self.jobs.get(i) {
-                        let p = j.path.clone();
-                        self.sms.seen(&p).check = true;
-                    }
+                    let p = j.path.clone();
+                    self.sms.seen(&p).check = true;
                 }
-            }
-        }
-    }
-
-    /// Jobs waiting for a `+CUSD` that did not come in time.
-    pub(super) fn sms_expire(&mut self, now: u64) {
-        let mut i = 0;
-        while i < self.jobs.len() {
-            let before = self.jobs.len();
-            let late = matches!(&self.jobs[i].work, Work::Sms(w) if w.await_until.is_some_and(|t| now >= t));
-            if late {
-                if let Work::Sms(w) = &mut self.jobs[i].work {
-                    w.await_until = None;
-                }
-                self.sms_drive(i, Some(Err(AtError::Timeout)));
-                self.send(i, None);
-            }
-            if self.jobs.len() == before {
-                i += 1;
             }
         }
     }
@@ -310,12 +225,12 @@ impl Daemon {
                 cmd: first.into(),
                 ms: 3000,
             };
-            self.start(path.to_string(), talk, Work::Count, Some(ask));
+            self.start(path.to_string(), talk, Work::Count, super::send(ask));
         }
     }
 
     /// What came of the arrival check's command on job `i`: the next one.
-    pub(super) fn sms_count(&mut self, i: usize, came: Came) -> Option<Ask> {
+    pub(super) fn sms_count(&mut self, i: usize, came: Came) -> Option<Do> {
         let path = self.jobs.get(i)?.path.clone();
         let r = came.ok()?;
         let seen = self.sms.seen(&path);
@@ -323,7 +238,7 @@ impl Daemon {
             // That was AT+CNMI. Refused (some modems take other modes): no
             // +CMTI then, the count still works. Either way, once.
             seen.cnmi = true;
-            return Some(Ask {
+            return super::send(Ask {
                 cmd: "AT+CPMS?".into(),
                 ms: 3000,
             });

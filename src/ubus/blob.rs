@@ -303,6 +303,7 @@ impl Buf {
     }
 
     /// A string; a C reader stops at a NUL, so the value stops there too.
+    #[inline(never)]
     pub fn str(&mut self, name: &str, v: &str) {
         let s = begin(&mut self.0, TYPE_STRING, name);
         let b = v.as_bytes();
@@ -313,6 +314,7 @@ impl Buf {
     }
 
     /// An integer as the `ubus` tool writes one: INT32 when it fits, else INT64.
+    #[inline(never)]
     pub fn int(&mut self, name: &str, v: i64) {
         match i32::try_from(v) {
             Ok(v) => self.fixed(TYPE_INT32, name, &v.to_be_bytes()),
@@ -329,18 +331,21 @@ impl Buf {
         self.fixed(TYPE_UNSPEC, name, &[]);
     }
 
+    #[inline(never)]
     fn fixed(&mut self, ty: u8, name: &str, v: &[u8]) {
         let s = begin(&mut self.0, ty, name);
         self.0.extend_from_slice(v);
         close(&mut self.0, s);
     }
 
+    #[inline(never)]
     pub fn opt_str(&mut self, name: &str, v: Option<&str>) {
         if let Some(v) = v {
             self.str(name, v);
         }
     }
 
+    #[inline(never)]
     pub fn opt_int(&mut self, name: &str, v: Option<i64>) {
         if let Some(v) = v {
             self.int(name, v);
@@ -463,6 +468,7 @@ pub fn members(buf: &[u8]) -> impl Iterator<Item = Val<'_>> {
 }
 
 /// The first member named `name` (as libubox's `blobmsg_parse` takes it).
+#[inline(never)]
 pub fn find<'a>(buf: &'a [u8], name: &str) -> Option<Val<'a>> {
     members(buf).find(|v| v.name == name.as_bytes())
 }
@@ -536,7 +542,10 @@ impl<'a> Val<'a> {
 
     /// A member of a table.
     pub fn get(self, name: &str) -> Option<Val<'a>> {
-        self.items().find(|v| v.name == name.as_bytes())
+        match self.ty {
+            TYPE_TABLE => find(self.data, name),
+            _ => None,
+        }
     }
 }
 

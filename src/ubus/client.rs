@@ -154,7 +154,10 @@ impl Client {
 
     /// The ubus id of our object at `path`.
     pub fn object_id(&self, path: &str) -> Option<u32> {
-        self.object.as_ref().filter(|o| o.path == path).map(|o| o.id)
+        self.object
+            .as_ref()
+            .filter(|o| o.path == path)
+            .map(|o| o.id)
     }
 
     /// Whether anyone subscribed to our object (as ubusd last told us).
