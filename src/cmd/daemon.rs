@@ -37,7 +37,7 @@ use crate::hw::state;
 use crate::hw::talk::{Came, Talk};
 use crate::hw::usbsys::UsbSysfs;
 use crate::ubus::blob::{self, Buf, Val};
-use crate::ubus::{self, status as st, Call, Client, Incoming, Method};
+use crate::ubus::{self, status as st, Call, Client, Method};
 
 /// The ubus object.
 pub const OBJECT: &str = "umodem";
@@ -273,13 +273,7 @@ impl Daemon {
     fn serve_bus(&mut self, wait: Duration) {
         while let Some(bus) = self.bus.as_mut() {
             match bus.next(Some(wait)) {
-                Ok(Some(Incoming::Call(c))) => self.answer(c),
-                Ok(Some(Incoming::Subscribers { active, .. })) => {
-                    log::debug!(
-                        "ubus: subscribers {}",
-                        if active { "present" } else { "gone" }
-                    )
-                }
+                Ok(Some(c)) => self.answer(c),
                 Ok(None) => return,
                 Err(e) => return self.bus_lost(e),
             }
@@ -317,12 +311,13 @@ impl Daemon {
             }
         }
         self.said_no_bus = false;
-        if self.registered_once {
-            log::info!("ubus: reconnected, object {OBJECT} registered again");
+        let again = if self.registered_once {
+            "reconnected, "
         } else {
-            log::info!("ubus: object {OBJECT} registered");
-            self.registered_once = true;
-        }
+            ""
+        };
+        log::info!("ubus: {again}object {OBJECT} registered");
+        self.registered_once = true;
     }
 
     /// Events to `ubus listen`, notifications to subscribers.
@@ -396,7 +391,8 @@ impl Daemon {
         };
         let who = c.user.as_deref().unwrap_or("?");
         log::info!("interface {name}: {action} asked over ubus by {who}");
-        let obj = format!("network.interface.{name}");
+        let mut obj = String::from("network.interface.");
+        obj.push_str(&name);
         let Some(bus) = self.bus.as_mut() else {
             return (st::UNKNOWN_ERROR, None);
         };
@@ -407,14 +403,14 @@ impl Daemon {
                 b.str("action", action);
                 (st::OK, Some(b))
             }
-            Err(ubus::Error::Status(code)) => {
-                log::warn!("interface {name}: {action}: {}", st::name(code));
-                (code, None)
-            }
             Err(e) => {
                 log::warn!("interface {name}: {action}: {e}");
+                let code = match e {
+                    ubus::Error::Status(code) => code,
+                    _ => st::UNKNOWN_ERROR,
+                };
                 self.bus_lost(e);
-                (st::UNKNOWN_ERROR, None)
+                (code, None)
             }
         }
     }

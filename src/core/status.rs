@@ -217,15 +217,14 @@ impl Status {
             }
             return ev;
         }
-        if m.silent {
-            m.silent = false;
+        // A silent modem had an error too: one line either way.
+        if m.last_error.take().is_some() {
             log::info!("modem {path}: answering again");
+        }
+        if std::mem::take(&mut m.silent) {
             ev.push(Event::about("responding", &m.found));
         }
         m.read_at = Some(now);
-        if m.last_error.take().is_some() {
-            log::info!("modem {path}: answers again");
-        }
         let old = m.reading.as_ref();
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());

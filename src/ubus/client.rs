@@ -4,8 +4,8 @@
 //!
 //! One socket, one read buffer, a queue of incoming calls. Every request waits for
 //! its STATUS (matched by seq and peer) with a timeout; whatever else arrives in the
-//! meantime (calls to our objects, subscriber changes) is checked and queued for
-//! [`Client::next`]. Messages are read in place ([`msg::View`]) and written in place
+//! meantime (calls to our object) is checked and queued for [`Client::next`];
+//! subscribers coming and going are noted. Messages are read in place ([`msg::View`]) and written in place
 //! ([`msg::start`], [`Buf`]): no attribute lists, no value trees. When ubusd goes
 //! away the client is done: connect a new one and register again.
 
@@ -59,17 +59,6 @@ pub struct Call {
     pub no_reply: bool,
 }
 
-/// Something that arrived for us, returned by [`Client::next`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
-    Call(Call),
-    /// ubusd says our object now has (or no longer has) subscribers.
-    Subscribers {
-        object: u32,
-        active: bool,
-    },
-}
-
 #[derive(Debug)]
 struct Object {
     path: String,
@@ -86,7 +75,8 @@ pub struct Client {
     timeout: Duration,
     /// The object we publish (one: a daemon's).
     object: Option<Object>,
-    pending: Vec<Incoming>,
+    /// Calls that came while we waited for an answer.
+    pending: Vec<Call>,
 }
 
 impl Client {
@@ -274,9 +264,10 @@ impl Client {
 
     // -- incoming ------------------------------------------------------------
 
-    /// The next call or subscriber change, waiting up to `timeout` (`None`: forever).
-    /// `Ok(None)` on timeout. `Err(Error::Disconnected)` when ubusd is gone.
-    pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Incoming>, Error> {
+    /// The next call, waiting up to `timeout` (`None`: forever). `Ok(None)` on
+    /// timeout. `Err(Error::Disconnected)` when ubusd is gone. (Subscribers
+    /// coming and going only change [`Client::has_subscribers`].)
+    pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Call>, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             if !self.pending.is_empty() {
@@ -324,15 +315,10 @@ impl Client {
         match v.kind {
             kind::INVOKE => self.incoming_invoke(v),
             kind::NOTIFY => {
-                let (Some(id), Some(_)) = (v.u32(attr::OBJID), v.attr(attr::ACTIVE)) else {
-                    return Ok(());
-                };
-                let active = v.flag(attr::ACTIVE);
-                if let Some(o) = self.object.as_mut().filter(|o| o.id == id) {
-                    o.subscribed = active;
-                    if self.pending.len() < MAX_PENDING {
-                        let s = Incoming::Subscribers { object: id, active };
-                        self.pending.push(s);
+                let id = v.u32(attr::OBJID);
+                if let Some(o) = self.object.as_mut().filter(|o| Some(o.id) == id) {
+                    if v.attr(attr::ACTIVE).is_some() {
+                        o.subscribed = v.flag(attr::ACTIVE);
                     }
                 }
                 Ok(())
@@ -350,7 +336,7 @@ impl Client {
         let no_reply = v.flag(attr::NO_REPLY);
         let code = match self.check_call(&v, objid) {
             Ok(c) if self.pending.len() < MAX_PENDING => {
-                self.pending.push(Incoming::Call(c));
+                self.pending.push(c);
                 return Ok(());
             }
             Ok(_) => {

@@ -18,7 +18,7 @@
 //! # Using it for a daemon
 //!
 //! ```no_run
-//! use umodem::ubus::{blob, status, Buf, Client, Incoming, Method};
+//! use umodem::ubus::{blob, status, Buf, Client, Method};
 //! use std::time::Duration;
 //!
 //! const METHODS: &[Method] = &[
@@ -31,7 +31,7 @@
 //! bus.add_object("umodem", METHODS)?;
 //! loop {
 //!     match bus.next(Some(Duration::from_secs(5)))? {
-//!         Some(Incoming::Call(call)) => {
+//!         Some(call) => {
 //!             let mut reply = Buf::new();
 //!             reply.str("state", "registered");
 //!             match call.method {
@@ -43,7 +43,6 @@
 //!                 },
 //!             }
 //!         }
-//!         Some(Incoming::Subscribers { .. }) => {}
 //!         None => {
 //!             // poll interval elapsed: poll the modem; on a change:
 //!             let mut ev = Buf::new();
@@ -60,9 +59,9 @@
 //! - calls to an unknown object get `NOT_FOUND`, to a method not in the signature
 //!   `METHOD_NOT_FOUND`, with an argument of the wrong type (or DATA that is not
 //!   blobmsg) `INVALID_ARGUMENT`; only checked calls reach [`Client::next`];
-//! - calls and subscriber changes that arrive while a request of ours waits for its
-//!   answer are queued (at most [`client::MAX_PENDING`]), never lost, and answers are
-//!   matched by seq and peer;
+//! - calls that arrive while a request of ours waits for its answer are queued (at
+//!   most [`client::MAX_PENDING`]), never lost, and answers are matched by seq and
+//!   peer; subscribers coming and going are noted ([`Client::has_subscribers`]);
 //! - a message that frames but does not parse is dropped and logged; a broken
 //!   frame, an oversized length (over 1 MiB, ubusd's limit) or EOF ends the
 //!   connection with [`Error::Disconnected`]: connect again and register again
@@ -79,7 +78,7 @@ pub mod msg;
 use std::fmt;
 
 pub use blob::{BlobMsg, Buf, Table};
-pub use client::{Call, Client, Incoming, Method};
+pub use client::{Call, Client, Method};
 pub use msg::{status, Message};
 
 /// What can go wrong talking ubus.

@@ -66,25 +66,30 @@ pub mod status {
     pub const PARSE_ERROR: u32 = 12;
     pub const SYSTEM_ERROR: u32 = 13;
 
+    /// The names `ubus` prints for the status codes, by code.
+    const NAMES: [&str; 14] = [
+        "Success",
+        "Invalid command",
+        "Invalid argument",
+        "Method not found",
+        "Not found",
+        "No response",
+        "Permission denied",
+        "Request timed out",
+        "Operation not supported",
+        "Unknown error",
+        "Connection failed",
+        "Out of memory",
+        "Parsing message data failed",
+        "System error",
+    ];
+
     /// The name `ubus` prints for a status code.
     pub fn name(code: u32) -> &'static str {
-        match code {
-            OK => "Success",
-            INVALID_COMMAND => "Invalid command",
-            INVALID_ARGUMENT => "Invalid argument",
-            METHOD_NOT_FOUND => "Method not found",
-            NOT_FOUND => "Not found",
-            NO_DATA => "No response",
-            PERMISSION_DENIED => "Permission denied",
-            TIMEOUT => "Request timed out",
-            NOT_SUPPORTED => "Operation not supported",
-            UNKNOWN_ERROR => "Unknown error",
-            CONNECTION_FAILED => "Connection failed",
-            NO_MEMORY => "Out of memory",
-            PARSE_ERROR => "Parsing message data failed",
-            SYSTEM_ERROR => "System error",
-            _ => "Unknown status",
-        }
+        NAMES
+            .get(code as usize)
+            .copied()
+            .unwrap_or("Unknown status")
     }
 }
 
