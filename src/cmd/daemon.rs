@@ -138,7 +138,8 @@ struct Daemon {
     interval_ms: u64,
     root: UsbSysfs,
     jobs: Vec<Job>,
-    sms: sms_jobs::SmsState,
+    /// SMS/USSD calls waiting for their modem's port: (path, call).
+    waiting: Vec<(String, Call)>,
     policy: Policy,
     /// Per modem (USB path): the watchdog; kept across unplug and replug.
     watches: Vec<(String, Watch)>,
@@ -213,7 +214,7 @@ pub fn run(mut args: Args) -> Result<()> {
         interval_ms: interval * 1000,
         root,
         jobs: Vec::new(),
-        sms: sms_jobs::SmsState::default(),
+        waiting: Vec::new(),
         policy,
         watches,
         run_dir,
@@ -424,8 +425,7 @@ impl Daemon {
         let ev = self.st.set_modems(found);
         for e in ev.iter().filter(|e| e.name == "plug") {
             if let Some(p) = blob::find(&e.data.0, "modem").and_then(Val::str) {
-                self.watch(p).plugged();
-                self.sms.plugged(p);
+                watch(&mut self.watches, p).plugged();
             }
         }
         self.announce(ev);
@@ -631,49 +631,36 @@ impl Daemon {
 
     // -- watchdog ----------------------------------------------------------------
 
-    fn watch(&mut self, path: &str) -> &mut Watch {
-        let i = match self.watches.iter().position(|(p, _)| p == path) {
-            Some(i) => i,
-            None => {
-                self.watches.push((path.to_string(), Watch::default()));
-                self.watches.len() - 1
-            }
-        };
-        &mut self.watches[i].1
-    }
-
     /// After a reading of `path`: reset the modem if the watchdog says so.
     fn guard(&mut self, path: &str, answered: bool, now: u64) {
         let Some(m) = self.st.modem(path) else {
             return;
         };
-        let f = m.found.clone();
-        let registered = m.reading.as_ref().is_some_and(Reading::registered);
-        let link = self.st.link_for(path).map(|l| l.name.clone());
-        let failures = link.map_or(0, |l| {
-            state::setup_failures(&self.run_dir, &l).min(1 << 20) as u32
+        let failures = self.st.link_for(path).map_or(0, |l| {
+            state::setup_failures(&self.run_dir, &l.name).min(1 << 20) as u32
         });
-        let busy = state::pin_record_busy(&self.state_dir) || self.st.may_poll(&f, now).is_err();
         let seen = Seen {
             answered,
-            registered,
+            registered: m.reading.as_ref().is_some_and(Reading::registered),
             failures,
-            busy,
+            busy: state::pin_record_busy(&self.state_dir)
+                || self.st.may_poll(&m.found, now).is_err(),
         };
-        let policy = self.policy;
-        let Some((how, why)) = self.watch(path).judge(&policy, &seen, now) else {
+        let judged = watch(&mut self.watches, path).judge(&self.policy, &seen, now);
+        let Some((how, why)) = judged else {
             return;
         };
         log::warn!(
             "watchdog: modem {path} ({}): {why}: reset ({})",
-            f.usb,
+            m.found.usb,
             how.name()
         );
+        let ev = self.st.reset_event(&m.found, how.name(), why, failures);
+        let ctl = m.found.control.clone();
         self.remember_resets();
-        let ev = self.st.reset_event(&f, how.name(), why, failures);
         self.announce(vec![ev]);
         match how {
-            Reset::Cfun => self.cfun(&f),
+            Reset::Cfun => self.cfun(path, ctl),
             Reset::Usb => self.usb_reset(path),
         }
     }
@@ -684,20 +671,20 @@ impl Daemon {
         }
     }
 
-    fn cfun(&mut self, f: &Found) {
-        let Some(ctl) = f.control.as_deref() else {
+    fn cfun(&mut self, path: &str, ctl: Option<String>) {
+        let Some(ctl) = ctl else {
             return;
         };
-        match Talk::open(Path::new(ctl)) {
+        match Talk::open(Path::new(&ctl)) {
             Ok(Some(t)) => {
                 let ask = Ask {
                     cmd: "AT+CFUN=1,1".into(),
                     ms: CFUN_MS,
                 };
-                self.start(f.path.clone(), t, Work::Cfun, send(ask));
+                self.start(path.to_string(), t, Work::Cfun, send(ask));
             }
-            Ok(None) => log::warn!("watchdog: modem {}: {ctl} is busy: no reset", f.path),
-            Err(e) => log::warn!("watchdog: modem {}: {ctl}: {e}: no reset", f.path),
+            Ok(None) => log::warn!("watchdog: modem {path}: {ctl} is busy: no reset"),
+            Err(e) => log::warn!("watchdog: modem {path}: {ctl}: {e}: no reset"),
         }
     }
 
@@ -724,6 +711,18 @@ impl Daemon {
             Err(e) => log::warn!("watchdog: modem {path}: USB reset: {e}"),
         }
     }
+}
+
+/// The watchdog of modem `path` (made on first use; kept across unplug and replug).
+fn watch<'a>(watches: &'a mut Vec<(String, Watch)>, path: &str) -> &'a mut Watch {
+    let i = match watches.iter().position(|(p, _)| p == path) {
+        Some(i) => i,
+        None => {
+            watches.push((path.to_string(), Watch::default()));
+            watches.len() - 1
+        }
+    };
+    &mut watches[i].1
 }
 
 fn found(m: &ports::Modem) -> Found {

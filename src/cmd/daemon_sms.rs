@@ -43,44 +43,6 @@ pub(super) struct SmsWork {
     call: Call,
 }
 
-/// What the daemon knows of one modem's messages.
-#[derive(Default)]
-pub(super) struct Seen {
-    /// The storage for new messages, and how many it held at the last check.
-    used: Option<(String, u16)>,
-    /// `AT+CNMI` was set since the modem was plugged.
-    cnmi: bool,
-    /// A `+CMTI` came: check at the next chance.
-    check: bool,
-}
-
-/// The SMS state of the daemon (one field of it).
-#[derive(Default)]
-pub(super) struct SmsState {
-    /// Per modem (USB path).
-    seen: Vec<(String, Seen)>,
-    /// Calls waiting for their modem's port: (path, call).
-    waiting: Vec<(String, Call)>,
-}
-
-impl SmsState {
-    fn seen(&mut self, path: &str) -> &mut Seen {
-        let i = match self.seen.iter().position(|(p, _)| p == path) {
-            Some(i) => i,
-            None => {
-                self.seen.push((path.to_string(), Seen::default()));
-                self.seen.len() - 1
-            }
-        };
-        &mut self.seen[i].1
-    }
-
-    /// A modem was plugged (again): counts and settings start afresh.
-    pub(super) fn plugged(&mut self, path: &str) {
-        self.seen.retain(|(p, _)| p != path);
-    }
-}
-
 impl Daemon {
     /// A call of one of the SMS/USSD methods: start its job, or queue it
     /// behind the modem's reading, or refuse it.
@@ -91,50 +53,51 @@ impl Daemon {
             .modems
             .iter()
             .map(|m| &m.found)
-            .find(|f| f.control.is_some() && asked.is_none_or(|a| f.path == a))
-            .cloned();
+            .find(|f| f.control.is_some() && asked.is_none_or(|a| f.path == a));
         let Some(f) = f else {
             return self.sms_reply(&c, st::NOT_FOUND, None);
         };
         if let Err(code) = ubus_op(c.method, &c.args, f.huawei) {
             return self.sms_reply(&c, code, None);
         }
+        let path = f.path.clone();
         let who = c.user.as_deref().unwrap_or("?");
         log::info!(
-            "sms: {} for modem {} asked over ubus by {who}",
-            c.method,
-            f.path
+            "sms: {} for modem {path} asked over ubus by {who}",
+            c.method
         );
-        if self.jobs.iter().any(|j| j.path == f.path) {
-            if self.sms.waiting.len() >= MAX_WAITING {
+        if self.jobs.iter().any(|j| j.path == path) {
+            if self.waiting.len() >= MAX_WAITING {
                 return self.sms_error(&c, "the modem is busy with other requests: try again");
             }
-            self.sms.waiting.push((f.path, c));
+            self.waiting.push((path, c));
             return;
         }
-        self.sms_start(&f, c);
+        self.sms_start(path, c);
     }
 
-    fn sms_start(&mut self, f: &Found, c: Call) {
-        let Some(ctl) = f.control.as_deref() else {
-            return self.sms_reply(&c, st::NOT_FOUND, None);
+    fn sms_start(&mut self, path: String, c: Call) {
+        let opened = match self.st.modem(&path).map(|m| &m.found) {
+            Some(Found {
+                control: Some(ctl),
+                huawei,
+                ..
+            }) => ubus_op(c.method, &c.args, *huawei).map(|op| (op, Talk::open(Path::new(ctl)))),
+            _ => Err(st::NOT_FOUND),
         };
-        let op = match ubus_op(c.method, &c.args, f.huawei) {
-            Ok(op) => op,
-            Err(code) => return self.sms_reply(&c, code, None),
-        };
-        match Talk::open(Path::new(ctl)) {
-            Ok(Some(talk)) => {
+        match opened {
+            Err(code) => self.sms_reply(&c, code, None),
+            Ok((op, Ok(Some(talk)))) => {
                 let job = smsjob::Job::new(op);
                 let first = job.next();
                 let work = SmsWork { job, call: c };
-                self.start(f.path.clone(), talk, Work::Sms(Box::new(work)), first);
+                self.start(path, talk, Work::Sms(Box::new(work)), first);
             }
-            Ok(None) => self.sms_error(
+            Ok((_, Ok(None))) => self.sms_error(
                 &c,
                 "the modem's port is in use by another program (umodem, pppd): try again",
             ),
-            Err(e) => self.sms_error(&c, &format!("cannot open the modem's port: {e}")),
+            Ok((_, Err(e))) => self.sms_error(&c, &format!("cannot open the modem's port: {e}")),
         }
     }
 
@@ -186,7 +149,9 @@ impl Daemon {
                 log::debug!("urc {l}");
                 if strip_prefix_ci(&l, "+CMTI:").is_some() {
                     let p = j.path.clone();
-                    self.sms.seen(&p).check = true;
+                    if let Some(m) = self.st.modem_mut(&p) {
+                        m.sms.check = true;
+                    }
                 }
             }
         }
@@ -198,29 +163,26 @@ impl Daemon {
         if self.jobs.iter().any(|j| j.path == path) {
             return;
         }
-        if let Some(k) = self.sms.waiting.iter().position(|(p, _)| p == path) {
-            let (_, c) = self.sms.waiting.remove(k);
-            if let Some(f) = self.st.modem(path).map(|m| m.found.clone()) {
-                self.sms_start(&f, c);
-            } else {
-                self.sms_reply(&c, st::NOT_FOUND, None);
-            }
+        if let Some(k) = self.waiting.iter().position(|(p, _)| p == path) {
+            let (p, c) = self.waiting.remove(k);
+            return self.sms_start(p, c);
+        }
+        let Some(m) = self.st.modem_mut(path) else {
+            return;
+        };
+        if !(sim_ready || m.sms.check) {
             return;
         }
-        let seen = self.sms.seen(path);
-        if !(sim_ready || seen.check) {
-            return;
-        }
-        seen.check = false;
-        let first = if seen.cnmi {
+        m.sms.check = false;
+        let first = if m.sms.cnmi {
             "AT+CPMS?"
         } else {
             "AT+CNMI=2,1,0,0,0"
         };
-        let Some(ctl) = self.st.modem(path).and_then(|m| m.found.control.clone()) else {
+        let Some(ctl) = m.found.control.as_deref() else {
             return;
         };
-        if let Ok(Some(talk)) = Talk::open(Path::new(&ctl)) {
+        if let Ok(Some(talk)) = Talk::open(Path::new(ctl)) {
             let ask = Ask {
                 cmd: first.into(),
                 ms: 3000,
@@ -233,7 +195,7 @@ impl Daemon {
     pub(super) fn sms_count(&mut self, i: usize, came: Came) -> Option<Do> {
         let path = self.jobs.get(i)?.path.clone();
         let r = came.ok()?;
-        let seen = self.sms.seen(&path);
+        let seen = &mut self.st.modem_mut(&path)?.sms;
         if !seen.cnmi {
             // That was AT+CNMI. Refused (some modems take other modes): no
             // +CMTI then, the count still works. Either way, once.
@@ -248,7 +210,6 @@ impl Daemon {
         }
         let q = r.field("+CPMS:").map(sms::parse_cpms).unwrap_or_default();
         let s = q.get(2)?;
-        let seen = self.sms.seen(&path);
         let before = seen.used.replace((s.mem.clone(), s.used));
         let rose = match before {
             Some((m, n)) if m == s.mem && s.used > n => s.used - n,

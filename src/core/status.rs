@@ -78,6 +78,19 @@ pub struct Modem {
     pub silent: bool,
     /// The signal of the last hour, one sample per reading (`history`).
     pub history: History,
+    /// The arrival check of its text messages.
+    pub sms: Messages,
+}
+
+/// What the daemon knows of one modem's text messages (since it was plugged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Messages {
+    /// The storage for new messages, and how many it held at the last check.
+    pub used: Option<(String, u16)>,
+    /// `AT+CNMI` was set.
+    pub cnmi: bool,
+    /// A `+CMTI` came: check at the next chance.
+    pub check: bool,
 }
 
 /// Something to announce: `umodem.<name>` on ubus, its data as blobmsg members.
@@ -121,6 +134,10 @@ impl Status {
 
     pub fn modem(&self, path: &str) -> Option<&Modem> {
         self.modems.iter().find(|m| m.found.path == path)
+    }
+
+    pub fn modem_mut(&mut self, path: &str) -> Option<&mut Modem> {
+        self.modems.iter_mut().find(|m| m.found.path == path)
     }
 
     /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
@@ -168,6 +185,7 @@ impl Status {
                         answered_at: None,
                         silent: false,
                         history: History::default(),
+                        sms: Messages::default(),
                     }
                 }
             };
