@@ -22,7 +22,7 @@ use crate::ubus::blob::{self, Buf, Val};
 pub const SETUP_QUIET_MS: u64 = 60_000;
 
 /// A modem as sysfs shows it (no AT involved).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Found {
     /// "12d1:1506"
     pub usb: String,
@@ -60,7 +60,7 @@ impl Link {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Modem {
     pub found: Found,
     /// The last reading of its control port that ran to its end, with the
@@ -122,6 +122,14 @@ fn secs(now: u64, then: u64) -> i64 {
     (now.saturating_sub(then) / 1000) as i64
 }
 
+/// `old`'s value where `new` has none.
+#[inline(never)]
+fn keep(new: &mut Option<String>, old: &mut Option<String>) {
+    if new.is_none() {
+        std::mem::swap(new, old);
+    }
+}
+
 fn who(b: &mut Buf, f: &Found) {
     b.str("modem", &f.path);
     b.str("usb", &f.usb);
@@ -144,26 +152,18 @@ impl Status {
     /// changed at the same path (a different stick, or one that switched mode)
     /// counts as unplug + plug.
     pub fn set_modems(&mut self, now: Vec<Found>) -> Vec<Event> {
-        let mut ev = Vec::new();
         let mut old = std::mem::take(&mut self.modems);
-        for m in &old {
-            if !now
-                .iter()
-                .any(|f| f.path == m.found.path && f.usb == m.found.usb)
-            {
-                log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
-                ev.push(Event::about("unplug", &m.found));
-            }
-        }
+        let mut plugs = Vec::new();
         for f in now {
             let same = old
                 .iter()
                 .position(|m| m.found.path == f.path && m.found.usb == f.usb);
             let m = match same {
-                Some(i) => Modem {
-                    found: f,
-                    ..old.swap_remove(i)
-                },
+                Some(i) => {
+                    let mut m = old.swap_remove(i);
+                    m.found = f;
+                    m
+                }
                 None => {
                     log::info!(
                         "modem {} ({}) plugged: control {} data {}",
@@ -175,22 +175,22 @@ impl Status {
                     let mut e = Event::about("plug", &f);
                     e.data.opt_str("control", f.control.as_deref());
                     e.data.opt_str("data", f.data.as_deref());
-                    ev.push(e);
+                    plugs.push(e);
                     Modem {
                         found: f,
-                        reading: None,
-                        last_error: None,
-                        polled_at: None,
-                        read_at: None,
-                        answered_at: None,
-                        silent: false,
-                        history: History::default(),
-                        sms: Messages::default(),
+                        ..Modem::default()
                     }
                 }
             };
             self.modems.push(m);
         }
+        // What is left is gone: announced before what came.
+        let mut ev = Vec::new();
+        for m in &old {
+            log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
+            ev.push(Event::about("unplug", &m.found));
+        }
+        ev.append(&mut plugs);
         ev
     }
 
@@ -267,20 +267,14 @@ impl Status {
             ev.push(e);
         }
         let mut r = r;
-        if let Some(o) = m.reading.take() {
+        if let Some(o) = &mut m.reading {
             // Identity is read once: a reading without it keeps the last one's.
-            for (new, old) in [
-                (&mut r.manufacturer, o.manufacturer),
-                (&mut r.model, o.model),
-                (&mut r.revision, o.revision),
-                (&mut r.imei, o.imei),
-                (&mut r.imsi, o.imsi),
-                (&mut r.iccid, o.iccid),
-            ] {
-                if new.is_none() {
-                    *new = old;
-                }
-            }
+            keep(&mut r.manufacturer, &mut o.manufacturer);
+            keep(&mut r.model, &mut o.model);
+            keep(&mut r.revision, &mut o.revision);
+            keep(&mut r.imei, &mut o.imei);
+            keep(&mut r.imsi, &mut o.imsi);
+            keep(&mut r.iccid, &mut o.iccid);
         }
         m.reading = Some(r);
         ev
