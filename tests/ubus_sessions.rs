@@ -559,7 +559,11 @@ fn ubusd_restart_ends_the_client_and_a_new_one_registers() {
 fn no_ubusd_is_a_clear_error() {
     let path = temp_socket("absent");
     match Client::connect(Some(&path)) {
-        Err(Error::Io(msg)) => assert!(msg.contains("cannot connect to ubusd"), "{msg}"),
+        Err(e @ Error::Connect(_)) => {
+            let msg = e.to_string();
+            assert!(msg.contains("cannot connect to ubusd"), "{msg}");
+            assert!(msg.contains("No such file or directory"), "{msg}");
+        }
         Err(e) => panic!("wrong error {e:?}"),
         Ok(_) => panic!("connected to nothing"),
     }

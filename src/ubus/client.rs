@@ -92,7 +92,7 @@ impl Client {
         for p in tries {
             match UnixStream::connect(p) {
                 Ok(s) => return Client::from_stream(s),
-                Err(e) => last = Error::io("cannot connect to ubusd", &e),
+                Err(e) => last = Error::Connect(e.raw_os_error().unwrap_or(0)),
             }
         }
         Err(last)

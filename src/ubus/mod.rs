@@ -81,8 +81,8 @@ pub use blob::{BlobMsg, Buf, Table};
 pub use client::{Call, Client, Method};
 pub use msg::{status, Message};
 
-/// What can go wrong talking ubus.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What can go wrong talking ubus. Plain values (no heap): cheap to pass on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
     /// Not all of the message is here yet (only from pure parsing).
     Incomplete,
@@ -96,26 +96,24 @@ pub enum Error {
     Timeout,
     /// ubusd closed the connection, or it broke.
     Disconnected,
-    /// Connecting failed.
-    Io(String),
-}
-
-impl Error {
-    pub fn io(what: &str, e: &std::io::Error) -> Error {
-        Error::Io(format!("{what}: {e}"))
-    }
+    /// Connecting to ubusd's socket failed (the OS error code).
+    Connect(i32),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match *self {
             Error::Incomplete => f.write_str("ubus message incomplete"),
             Error::Invalid(why) => write!(f, "invalid ubus message: {why}"),
             Error::TooLarge => f.write_str("ubus message over the 1 MiB limit"),
-            Error::Status(code) => write!(f, "ubus: {} ({code})", status::name(*code)),
+            Error::Status(code) => write!(f, "ubus: {} ({code})", status::name(code)),
             Error::Timeout => f.write_str("ubus: no answer in time (is ubusd busy?)"),
             Error::Disconnected => f.write_str("ubus: connection to ubusd lost"),
-            Error::Io(msg) => write!(f, "ubus: {msg} (is ubusd running?)"),
+            Error::Connect(e) => write!(
+                f,
+                "ubus: cannot connect to ubusd: {} (is ubusd running?)",
+                std::io::Error::from_raw_os_error(e)
+            ),
         }
     }
 }
