@@ -423,11 +423,6 @@ impl Daemon {
         self.bus_upkeep();
         let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
         let ev = self.st.set_modems(found);
-        for e in ev.iter().filter(|e| e.name == "plug") {
-            if let Some(p) = blob::find(&e.data.0, "modem").and_then(Val::str) {
-                watch(&mut self.watches, p).plugged();
-            }
-        }
         self.announce(ev);
         let now = self.clock.now_ms();
         if let Some(links) = self.links() {
@@ -439,6 +434,10 @@ impl Daemon {
             let Some(m) = self.st.modems.get(k) else {
                 break;
             };
+            if m.polled_at.is_none() {
+                // Plugged (again) since the last tick: its silence so far counts no more.
+                watch(&mut self.watches, &m.found.path).plugged();
+            }
             let due = m
                 .polled_at
                 .is_none_or(|t| now.saturating_sub(t) >= self.interval_ms);
