@@ -128,17 +128,21 @@ impl Bus {
         };
         match m.hdr.kind {
             kind::ADD_OBJECT => {
+                // As ubusd (one thread): the registrant has its answer before
+                // any caller can know the object, so the test's calls (which
+                // wait for `objects`) never overtake it.
                 let mut s = lock.lock().unwrap();
                 let id = 0x1000_0000 + s.objects.len() as u32;
+                let d = vec![Attr::ObjId(id), Attr::ObjType(0x4242)];
+                self.reply(Message::new(kind::DATA, seq, 0, d));
+                self.reply(ok(0, vec![]));
                 s.objects.push((
                     m.objpath().unwrap_or("").to_string(),
                     id,
                     m.signature().cloned().unwrap_or_default(),
                 ));
                 drop(s);
-                let d = vec![Attr::ObjId(id), Attr::ObjType(0x4242)];
-                self.reply(Message::new(kind::DATA, seq, 0, d));
-                self.reply(ok(0, vec![]));
+                cv.notify_all();
             }
             kind::LOOKUP => {
                 let path = m.objpath().unwrap_or("").to_string();
