@@ -4,7 +4,7 @@
 //! the flags and values it knows, then calls `finish`, which rejects leftovers.
 //! Pure: tested with plain vectors of strings.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
@@ -36,7 +36,7 @@ impl Args {
             let w = &self.words[i];
             if w == name {
                 if i + 1 >= self.words.len() {
-                    return Err(Error::new(format!("{name} needs a value")));
+                    return Err(crate::err!("{name} needs a value"));
                 }
                 let v = self.words.remove(i + 1);
                 self.words.remove(i);
@@ -59,7 +59,7 @@ impl Args {
             Some(v) => v
                 .parse()
                 .map(Some)
-                .map_err(|_| Error::new(format!("{name}: '{v}' is not a number"))),
+                .map_err(|_| crate::err!("{name}: '{v}' is not a number")),
         }
     }
 
@@ -76,9 +76,7 @@ impl Args {
     pub fn finish(self) -> Result<()> {
         match self.words.first() {
             None => Ok(()),
-            Some(w) => Err(Error::new(format!(
-                "unexpected argument '{w}' (see --help)"
-            ))),
+            Some(w) => Err(crate::err!("unexpected argument '{w}' (see --help)")),
         }
     }
 }

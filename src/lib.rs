@@ -4,6 +4,10 @@
 //! operating system (USB, serial, sysfs, clock), `cmd` one file per subcommand,
 //! `ubus` the ubus protocol (stand-alone), `out` the single output path.
 
+// `log::info!` etc. are this crate's own macros (src/logger.rs): the `log` crate's
+// cost ~60 B more per call site on mips, plus its machinery.
+extern crate self as log;
+
 pub mod cli;
 pub mod cmd;
 pub mod core;

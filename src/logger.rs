@@ -1,4 +1,4 @@
-//! Logging to syslog (what `logread` shows), without the `syslog` crate.
+//! Logging to syslog (what `logread` shows), without the `log` and `syslog` crates.
 //!
 //! Each record becomes one RFC 3164 datagram on `/dev/log`:
 //! `<PRI>Mmm dd hh:mm:ss umodem[PID]: message`, facility daemon. The timestamp is
@@ -10,19 +10,53 @@
 //! reached, when stderr is a terminal (someone is watching), or when asked.
 //! One line per record: newlines in a message become spaces. Never log secrets.
 //!
+//! Call sites write `log::info!("...")` as with the `log` crate: `lib.rs` names this
+//! crate `log` (`extern crate self as log`), and the macros below expand to one call of
+//! [`emit`] with the level and the `format_args!`: ~36 B for a plain line and ~90 B
+//! with two values on mips, against ~104 B and ~148 B for the `log` crate's macros
+//! (which also carry its Record/Metadata/dyn Log machinery). The arguments are
+//! evaluated even when the level is off: keep them cheap (they are, everywhere).
+//!
 //! Why not the `syslog` crate: measured on mips_24kc (static musl, stripped, opt z,
 //! LTO, immediate-abort), a hello world is 39.5 KB; the same with `syslog` 7.0.0
-//! (it pulls `time`, `hostname`, `libc`) logging one line is 134.9 KB (+95 KB);
-//! with this module it is 51.8 KB (+12 KB, most of it the `log` machinery and
-//! formatting that umodem carries anyway).
+//! (it pulls `time`, `hostname`, `libc`) logging one line is 134.9 KB (+95 KB).
 
+use std::fmt::{self, Write as _};
 use std::io::{IsTerminal, Write};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use log::{Level, LevelFilter, Log, Metadata, Record};
+/// A level is its syslog severity: the lower, the more important.
+pub type Level = u8;
+pub const OFF: Level = 0;
+pub const ERROR: Level = 3;
+pub const WARN: Level = 4;
+pub const INFO: Level = 6;
+pub const DEBUG: Level = 7;
+
+/// `log::error!(...)`: as `format!`, logged at level error.
+#[macro_export]
+macro_rules! error {
+    ($($a:tt)+) => { $crate::logger::emit($crate::logger::ERROR, format_args!($($a)+)) };
+}
+/// `log::warn!(...)`
+#[macro_export]
+macro_rules! warn {
+    ($($a:tt)+) => { $crate::logger::emit($crate::logger::WARN, format_args!($($a)+)) };
+}
+/// `log::info!(...)`
+#[macro_export]
+macro_rules! info {
+    ($($a:tt)+) => { $crate::logger::emit($crate::logger::INFO, format_args!($($a)+)) };
+}
+/// `log::debug!(...)`
+#[macro_export]
+macro_rules! debug {
+    ($($a:tt)+) => { $crate::logger::emit($crate::logger::DEBUG, format_args!($($a)+)) };
+}
 
 /// The syslog socket.
 pub const DEV_LOG: &str = "/dev/log";
@@ -30,65 +64,78 @@ pub const DEV_LOG: &str = "/dev/log";
 const FACILITY_DAEMON: u8 = 3 << 3;
 /// Longest message we send (musl's syslog() stops at 1024 bytes per line too).
 const MAX_MSG: usize = 900;
+const TAG: &str = "umodem";
 
-/// Where the lines go.
-enum Sink {
-    Syslog {
-        path: PathBuf,
-        sock: Mutex<Option<UnixDatagram>>,
-    },
-    Stderr,
-}
-
+/// Where the lines go: a syslog socket (`path`) or, without one, stderr.
 pub struct Logger {
-    sink: Sink,
-    level: LevelFilter,
-    tag: String,
-    pid: u32,
+    path: Option<PathBuf>,
+    sock: Mutex<Option<UnixDatagram>>,
+    level: Level,
 }
+
+static LOGGER: OnceLock<Logger> = OnceLock::new();
+/// Nothing is logged until [`init`] (as with the `log` crate).
+static LEVEL: AtomicU8 = AtomicU8::new(OFF);
 
 impl Logger {
     /// Log to syslog at `path`; if it cannot be reached, to stderr.
-    pub fn syslog(path: &Path, level: LevelFilter) -> Logger {
-        let sock = open(path);
-        let sink = match sock {
-            Some(s) => Sink::Syslog {
-                path: path.to_path_buf(),
-                sock: Mutex::new(Some(s)),
-            },
-            None => Sink::Stderr,
-        };
-        Logger::with_sink(sink, level)
+    pub fn syslog(path: &Path, level: Level) -> Logger {
+        let s = open(path);
+        Logger {
+            path: s.as_ref().map(|_| path.to_path_buf()),
+            sock: Mutex::new(s),
+            level,
+        }
     }
 
     /// Log to stderr only.
-    pub fn stderr(level: LevelFilter) -> Logger {
-        Logger::with_sink(Sink::Stderr, level)
-    }
-
-    fn with_sink(sink: Sink, level: LevelFilter) -> Logger {
+    pub fn stderr(level: Level) -> Logger {
         Logger {
-            sink,
+            path: None,
+            sock: Mutex::new(None),
             level,
-            tag: "umodem".to_string(),
-            pid: std::process::id(),
         }
     }
 
     /// Whether the lines go to syslog (false: stderr).
     pub fn is_syslog(&self) -> bool {
-        matches!(self.sink, Sink::Syslog { .. })
+        self.path.is_some()
     }
 
-    fn to_syslog(&self, level: Level, msg: &str) -> bool {
-        let Sink::Syslog { path, sock } = &self.sink else {
+    /// One record, if `level` is on.
+    pub fn log(&self, level: Level, args: fmt::Arguments<'_>) {
+        if level == OFF || level > self.level {
+            return;
+        }
+        let mut line = String::new();
+        if self.is_syslog() {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            syslog_head(&mut line, level, now, std::process::id());
+        }
+        let start = line.len();
+        let _ = line.write_fmt(args);
+        one_line(&mut line, start);
+        if !self.to_syslog(&line) {
+            let head = match level {
+                ERROR => "umodem: error: ",
+                WARN => "umodem: warning: ",
+                INFO => "umodem: info: ",
+                _ => "umodem: debug: ",
+            };
+            let mut e = String::from(head);
+            e.push_str(line.get(start..).unwrap_or(""));
+            e.push('\n');
+            let _ = std::io::stderr().write_all(e.as_bytes());
+        }
+    }
+
+    fn to_syslog(&self, line: &str) -> bool {
+        let Some(path) = &self.path else {
             return false;
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let line = syslog_line(level, now, &self.tag, self.pid, msg);
-        let mut guard = match sock.lock() {
+        let mut guard = match self.sock.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
@@ -113,40 +160,27 @@ fn open(path: &Path) -> Option<UnixDatagram> {
     Some(s)
 }
 
-impl Log for Logger {
-    fn enabled(&self, m: &Metadata<'_>) -> bool {
-        m.level() <= self.level
+/// What the `log::info!` etc. macros call: one record to the program's logger.
+#[inline(never)]
+pub fn emit(level: Level, args: fmt::Arguments<'_>) {
+    if level > LEVEL.load(Ordering::Relaxed) {
+        return;
     }
-
-    fn log(&self, r: &Record<'_>) {
-        if !self.enabled(r.metadata()) {
-            return;
-        }
-        let msg = one_line(&r.args().to_string());
-        if !self.to_syslog(r.level(), &msg) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: {}: {}",
-                self.tag,
-                level_name(r.level()),
-                msg
-            );
-        }
+    if let Some(l) = LOGGER.get() {
+        l.log(level, args);
     }
-
-    fn flush(&self) {}
 }
 
 /// Install the logger for the whole program: syslog unless `stderr` is asked for or
 /// stderr is a terminal. Calling it twice keeps the first one.
-pub fn init(level: LevelFilter, stderr: bool) {
+pub fn init(level: Level, stderr: bool) {
     let logger = if stderr || std::io::stderr().is_terminal() {
         Logger::stderr(level)
     } else {
         Logger::syslog(Path::new(DEV_LOG), level)
     };
-    if log::set_logger(Box::leak(Box::new(logger))).is_ok() {
-        log::set_max_level(level);
+    if LOGGER.set(logger).is_ok() {
+        LEVEL.store(level, Ordering::Relaxed);
     }
 }
 
@@ -157,81 +191,74 @@ pub fn from_args(args: &mut crate::cli::Args) -> crate::Result<()> {
     let stderr = args.flag("--stderr");
     let level = match args.value("--log-level")? {
         Some(l) => parse_level(&l).ok_or_else(|| {
-            crate::Error::with_code(
-                crate::error::code::USAGE,
-                format!("--log-level '{l}': one of error, warn, info, debug, off"),
-            )
+            crate::err!(crate::error::code::USAGE; "--log-level '{l}': one of error, warn, info, debug, off")
         })?,
-        None if std::io::stderr().is_terminal() => LevelFilter::Warn,
-        None => LevelFilter::Info,
+        None if std::io::stderr().is_terminal() => WARN,
+        None => INFO,
     };
     init(level, stderr);
     Ok(())
 }
 
 /// Parse a level name as used in the config (`error`, `warn`, `info`, `debug`,
-/// `trace`, `off`).
-pub fn parse_level(s: &str) -> Option<LevelFilter> {
-    Some(match s.to_ascii_lowercase().as_str() {
-        "off" | "none" => LevelFilter::Off,
-        "error" | "err" => LevelFilter::Error,
-        "warn" | "warning" => LevelFilter::Warn,
-        "info" | "notice" => LevelFilter::Info,
-        "debug" => LevelFilter::Debug,
-        "trace" => LevelFilter::Trace,
-        _ => return None,
-    })
+/// `trace`, `off`; case does not matter).
+pub fn parse_level(s: &str) -> Option<Level> {
+    const NAMES: [(&str, Level); 10] = [
+        ("off", OFF),
+        ("none", OFF),
+        ("error", ERROR),
+        ("err", ERROR),
+        ("warn", WARN),
+        ("warning", WARN),
+        ("info", INFO),
+        ("notice", INFO),
+        ("debug", DEBUG),
+        ("trace", DEBUG),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|&(_, l)| l)
 }
 
-fn level_name(l: Level) -> &'static str {
-    match l {
-        Level::Error => "error",
-        Level::Warn => "warning",
-        Level::Info => "info",
-        Level::Debug => "debug",
-        Level::Trace => "trace",
-    }
-}
-
-/// syslog severity of a log level (err 3, warning 4, info 6, debug 7).
-pub fn severity(l: Level) -> u8 {
-    match l {
-        Level::Error => 3,
-        Level::Warn => 4,
-        Level::Info => 6,
-        Level::Debug | Level::Trace => 7,
-    }
-}
-
-/// One RFC 3164 line: `<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG` (facility daemon).
-pub fn syslog_line(level: Level, unix_secs: u64, tag: &str, pid: u32, msg: &str) -> String {
-    format!(
-        "<{}>{} {}[{}]: {}",
-        FACILITY_DAEMON | severity(level),
-        timestamp(unix_secs),
-        tag,
-        pid,
-        msg
-    )
+/// `<PRI>Mmm dd hh:mm:ss umodem[PID]: `: the head of an RFC 3164 line (facility daemon).
+pub fn syslog_head(s: &mut String, level: Level, unix_secs: u64, pid: u32) {
+    s.push('<');
+    crate::out::push_num(s, u64::from(FACILITY_DAEMON | level));
+    s.push('>');
+    timestamp(s, unix_secs);
+    s.push(' ');
+    s.push_str(TAG);
+    s.push('[');
+    crate::out::push_num(s, pid.into());
+    s.push_str("]: ");
 }
 
 /// `Mmm dd hh:mm:ss` (day padded with a space), UTC.
-pub fn timestamp(unix_secs: u64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+pub fn timestamp(s: &mut String, unix_secs: u64) {
+    const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
     let days = unix_secs / 86_400;
     let secs = unix_secs % 86_400;
     let (_, month, day) = civil_from_days(days);
-    let name = MONTHS.get(month as usize - 1).copied().unwrap_or("Jan");
-    format!(
-        "{} {:>2} {:02}:{:02}:{:02}",
-        name,
-        day,
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let m = (month as usize).clamp(1, 12) * 3;
+    s.push_str(std::str::from_utf8(MONTHS.get(m - 3..m).unwrap_or(b"Jan")).unwrap_or("Jan"));
+    s.push(' ');
+    for (i, v) in [day, secs / 3600, secs / 60 % 60, secs % 60]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 1 {
+            s.push(':');
+        } else if i == 1 {
+            s.push(' ');
+        }
+        s.push(if v < 10 && i == 0 {
+            ' '
+        } else {
+            char::from(b'0' + (v / 10 % 10) as u8)
+        });
+        s.push(char::from(b'0' + (v % 10) as u8));
+    }
 }
 
 /// Days since 1970-01-01 to (year, month 1..=12, day 1..=31), proleptic Gregorian.
@@ -248,47 +275,68 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
-/// Newlines and other control characters become spaces; long messages are cut.
-fn one_line(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if out.len() > MAX_MSG {
-        let mut end = MAX_MSG;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
+/// From `start` on: control characters become spaces; a long message is cut.
+fn one_line(s: &mut String, start: usize) {
+    let mut end = s.len().min(start + MAX_MSG);
+    while !s.is_char_boundary(end) {
+        end -= 1;
     }
-    out
+    s.truncate(end);
+    if s.bytes().skip(start).any(|b| !(0x20..0x7f).contains(&b)) {
+        let tail: String = s
+            .get(start..)
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        s.truncate(start);
+        s.push_str(&tail);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn ts(secs: u64) -> String {
+        let mut s = String::new();
+        timestamp(&mut s, secs);
+        s
+    }
+
     #[test]
     fn timestamps() {
-        assert_eq!(timestamp(0), "Jan  1 00:00:00");
+        assert_eq!(ts(0), "Jan  1 00:00:00");
         // 2026-11-25 16:57:29 UTC
-        assert_eq!(timestamp(1_795_625_849), "Nov 25 16:57:29");
+        assert_eq!(ts(1_795_625_849), "Nov 25 16:57:29");
         // leap day 2024-02-29 23:59:59
-        assert_eq!(timestamp(1_709_251_199), "Feb 29 23:59:59");
-        assert_eq!(timestamp(1_709_251_200), "Mar  1 00:00:00");
+        assert_eq!(ts(1_709_251_199), "Feb 29 23:59:59");
+        assert_eq!(ts(1_709_251_200), "Mar  1 00:00:00");
+        assert_eq!(ts(1_704_067_199), "Dec 31 23:59:59");
     }
 
     #[test]
     fn one_line_per_record() {
-        assert_eq!(one_line("a\nb\r\tc"), "a b  c");
-        let long = "é".repeat(1000);
-        let cut = one_line(&long);
-        assert!(cut.len() <= MAX_MSG && cut.chars().all(|c| c == 'é'));
+        let mut s = String::from("<30>a\nb\r\tc\u{85}d");
+        one_line(&mut s, 4);
+        assert_eq!(s, "<30>a b  c d");
+        let mut long = "é".repeat(1000);
+        one_line(&mut long, 0);
+        assert!(long.len() <= MAX_MSG && long.chars().all(|c| c == 'é'));
     }
 
     #[test]
     fn levels() {
-        assert_eq!(parse_level("WARN"), Some(LevelFilter::Warn));
+        assert_eq!(parse_level("WARN"), Some(WARN));
+        assert_eq!(parse_level("trace"), Some(DEBUG));
+        assert_eq!(parse_level("off"), Some(OFF));
         assert_eq!(parse_level("loud"), None);
+    }
+
+    #[test]
+    fn head() {
+        let mut s = String::new();
+        syslog_head(&mut s, WARN, 0, 42);
+        assert_eq!(s, "<28>Jan  1 00:00:00 umodem[42]: ");
     }
 }

@@ -2,8 +2,7 @@
 
 use std::os::unix::net::UnixDatagram;
 
-use log::{Level, LevelFilter, Log, Record};
-use umodem::logger::Logger;
+use umodem::logger::{Level, Logger, DEBUG, ERROR, INFO, WARN};
 
 fn fake_dev_log(name: &str) -> (UnixDatagram, std::path::PathBuf) {
     let p = std::env::temp_dir().join(format!("umodem-log-{}-{name}", std::process::id()));
@@ -14,12 +13,7 @@ fn fake_dev_log(name: &str) -> (UnixDatagram, std::path::PathBuf) {
 }
 
 fn emit(l: &Logger, level: Level, msg: &str) {
-    l.log(
-        &Record::builder()
-            .level(level)
-            .args(format_args!("{msg}"))
-            .build(),
-    );
+    l.log(level, format_args!("{msg}"));
 }
 
 fn line(s: &UnixDatagram) -> Option<String> {
@@ -39,14 +33,14 @@ fn split(l: &str) -> (u8, &str, &str) {
 #[test]
 fn rfc3164_lines_on_the_socket() {
     let (rx, path) = fake_dev_log("lines");
-    let l = Logger::syslog(&path, LevelFilter::Info);
+    let l = Logger::syslog(&path, INFO);
     assert!(l.is_syslog());
     let tag = format!(" umodem[{}]: ", std::process::id());
 
-    emit(&l, Level::Error, "modem gone");
-    emit(&l, Level::Warn, "signal lost");
-    emit(&l, Level::Info, "registered\non two lines");
-    emit(&l, Level::Debug, "not at this level");
+    emit(&l, ERROR, "modem gone");
+    emit(&l, WARN, "signal lost");
+    emit(&l, INFO, "registered\non two lines");
+    emit(&l, DEBUG, "not at this level");
 
     let want = [
         (27, "modem gone"),              // daemon.err = 3*8+3
@@ -73,13 +67,13 @@ fn rfc3164_lines_on_the_socket() {
 #[test]
 fn syslog_restart_is_survived() {
     let (rx, path) = fake_dev_log("restart");
-    let l = Logger::syslog(&path, LevelFilter::Info);
+    let l = Logger::syslog(&path, INFO);
     drop(rx);
     let _ = std::fs::remove_file(&path);
     // logd comes back on the same path
     let rx = UnixDatagram::bind(&path).unwrap();
     rx.set_nonblocking(true).unwrap();
-    emit(&l, Level::Info, "after restart");
+    emit(&l, INFO, "after restart");
     let got = line(&rx).expect("reconnected");
     assert!(got.ends_with("]: after restart"), "{got}");
     let _ = std::fs::remove_file(&path);
@@ -89,7 +83,7 @@ fn syslog_restart_is_survived() {
 fn no_dev_log_means_stderr() {
     let path = std::env::temp_dir().join(format!("umodem-log-{}-absent", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let l = Logger::syslog(&path, LevelFilter::Info);
+    let l = Logger::syslog(&path, INFO);
     assert!(!l.is_syslog());
-    emit(&l, Level::Info, "to stderr, no panic");
+    emit(&l, INFO, "to stderr, no panic");
 }

@@ -65,7 +65,7 @@ pub fn run(mut args: Args) -> Result<()> {
     if let Some(path) = std::env::var_os("UMODEM_STATUS").filter(|p| !p.is_empty()) {
         let mut line = String::from(outcome.status());
         line.push('\n');
-        let _ = std::fs::write(path, line);
+        let _ = crate::hw::file::write(path.as_ref(), line.as_bytes());
     }
     match outcome {
         Outcome::Connected(_) => {

@@ -84,9 +84,9 @@ pub fn run(mut args: Args) -> Result<()> {
     match sub.as_deref() {
         Some("lookup") => {}
         Some(s) => {
-            return Err(Error::new(format!(
+            return Err(crate::err!(
                 "db: unknown subcommand '{s}' (try: db lookup VID:PID)"
-            )))
+            ))
         }
         None => {
             return Err(Error::new(
@@ -98,11 +98,8 @@ pub fn run(mut args: Args) -> Result<()> {
         .positional()
         .ok_or_else(|| Error::new("db lookup: missing VID:PID (e.g. 12d1:1446)"))?;
     args.finish()?;
-    let (vid, pid) = parse_id(&id.to_ascii_lowercase()).ok_or_else(|| {
-        Error::new(format!(
-            "db lookup: '{id}' is not VID:PID in hex (e.g. 12d1:1446)"
-        ))
-    })?;
+    let (vid, pid) = parse_id(&id.to_ascii_lowercase())
+        .ok_or_else(|| crate::err!("db lookup: '{id}' is not VID:PID in hex (e.g. 12d1:1446)"))?;
     let db = dbfiles::load_default(db_file.as_deref())?;
     let entries = db.entries(vid, pid);
     if entries.is_empty() {
@@ -111,7 +108,7 @@ pub fn run(mut args: Args) -> Result<()> {
         } else {
             "not in the database: umodem will not touch it"
         };
-        return Err(Error::new(format!("{vid:04x}:{pid:04x}: {what}")));
+        return Err(crate::err!("{vid:04x}:{pid:04x}: {what}"));
     }
     let list: Vec<Out> = entries.iter().map(|(k, e)| entry_out(k, e)).collect();
     let o = Out::map()

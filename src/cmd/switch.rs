@@ -167,13 +167,13 @@ pub fn run(mut args: Args) -> Result<()> {
     };
     if let Some(p) = &port_path {
         if !crate::hw::usbsys::is_port_path(p) {
-            return Err(Error::new(format!("--port-path '{p}' is not like 1-1.2")));
+            return Err(crate::err!("--port-path '{p}' is not like 1-1.2"));
         }
     }
     let id = match device {
         Some(d) => Some(
             parse_id(&d.to_ascii_lowercase())
-                .ok_or_else(|| Error::new(format!("--device '{d}' is not VID:PID in hex")))?,
+                .ok_or_else(|| crate::err!("--device '{d}' is not VID:PID in hex"))?,
         ),
         None => None,
     };

@@ -29,7 +29,7 @@
 //! is skipped with a warning, never a panic; a file that is not a database at
 //! all is an error and the layers before it stay in force.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::json;
 use crate::out::Out;
 
@@ -395,7 +395,7 @@ fn line_field(w: &str) -> (&str, Out) {
 impl Db {
     /// Parse one database text in usbmode's JSON form. `source` names it in messages.
     pub fn parse(text: &str, source: &str) -> Result<Db> {
-        let bad = |what: &str| Error::new(format!("{source}: {what}; fix or remove it"));
+        let bad = |what: &str| crate::err!("{source}: {what}; fix or remove it");
         if text.len() > MAX_DB_BYTES {
             return Err(bad(&format!(
                 "larger than {MAX_DB_BYTES} bytes, not a device database"
@@ -446,7 +446,7 @@ impl Db {
 
     /// Parse the line form (see the module docs). `source` names it in messages.
     pub fn parse_lines(text: &str, source: &str) -> Result<Db> {
-        let bad = |what: &str| Error::new(format!("{source}: {what}"));
+        let bad = |what: &str| crate::err!("{source}: {what}");
         if text.len() > MAX_DB_BYTES {
             return Err(bad(&format!(
                 "larger than {MAX_DB_BYTES} bytes, not a device database"
@@ -523,9 +523,9 @@ impl Db {
         match parsed {
             Ok(e) => {
                 if self.devices.len() >= MAX_ENTRIES {
-                    return Err(Error::new(format!(
+                    return Err(crate::err!(
                         "{source}: more than {MAX_ENTRIES} match objects, not a device database"
-                    )));
+                    ));
                 }
                 self.put(id_key(vid, pid), key.to_string(), e);
             }

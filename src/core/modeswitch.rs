@@ -465,10 +465,7 @@ pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
                 })
                 .map(|c| c.value)
                 .ok_or_else(|| {
-                    Error::new(format!(
-                        "{}: no configuration with an MBIM interface",
-                        dev.id()
-                    ))
+                    crate::err!("{}: no configuration with an MBIM interface", dev.id())
                 })?;
             if dev.active_config == Some(target) {
                 return Ok(Decision::AlreadySwitched(format!(
@@ -480,11 +477,11 @@ pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
             p.expect = Expect::Config(target);
         }
         Method::Unknown(name) => {
-            return Err(Error::new(format!(
+            return Err(crate::err!(
                 "{}: switching method '{name}' is not supported by umodem; \
                  switch it by hand (usb_modeswitch) or report the device",
                 dev.id()
-            )))
+            ))
         }
     }
 
@@ -522,23 +519,23 @@ pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
         p.actions.push(act(Step::Reset, OnError::Continue));
     }
     if p.actions.is_empty() {
-        return Err(Error::new(format!(
+        return Err(crate::err!(
             "{}: the database entry names no switching action",
             dev.id()
-        )));
+        ));
     }
     Ok(Decision::Switch(p))
 }
 
 fn no_iface(dev: &UsbDevice, n: u8) -> Error {
-    Error::new(format!("{}: has no interface {n} to switch with", dev.id()))
+    crate::err!("{}: has no interface {n} to switch with", dev.id())
 }
 
 fn no_ep(dev: &UsbDevice, n: u8, dir: &str) -> Error {
-    Error::new(format!(
+    crate::err!(
         "{}: interface {n} has no bulk {dir} endpoint for the switch message",
         dev.id()
-    ))
+    )
 }
 
 fn bulk_out(ep: u8, data: Vec<u8>) -> Step {
@@ -582,12 +579,12 @@ fn messages(
         .ok_or_else(|| no_iface(dev, iface_no))?;
     let storage_cmd = msgs.iter().any(|m| m.starts_with(CBW_SIGNATURE));
     if storage_cmd && i.class != 8 {
-        return Err(Error::new(format!(
+        return Err(crate::err!(
             "{}: interface {iface_no} has class {:02x}, not mass storage: \
              refusing to send a storage command (already switched?)",
             dev.id(),
             i.class
-        )));
+        ));
     }
     let out = e
         .msg_endpoint

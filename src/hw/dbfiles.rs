@@ -16,12 +16,12 @@ pub const USER_DIR: &str = "/etc/umodem/usb-mode.d";
 fn read(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
     if meta.len() > MAX_DB_BYTES as u64 {
-        return Err(Error::new(format!(
+        return Err(crate::err!(
             "{}: larger than {MAX_DB_BYTES} bytes, not a device database",
             path.display()
-        )));
+        ));
     }
-    std::fs::read_to_string(path).map_err(|e| Error::io(&path.display().to_string(), &e))
+    crate::hw::file::read_string(path).map_err(|e| Error::io(&path.display().to_string(), &e))
 }
 
 /// The layer files that exist, in order. `shipped` must exist.
@@ -61,10 +61,10 @@ pub fn load(paths: &[PathBuf]) -> Result<Db> {
         return Err(Error::new("no device database given"));
     };
     let mut db = parse(first).map_err(|e| {
-        Error::new(format!(
+        crate::err!(
             "device database: {}; reinstall umodem to restore it",
             e.msg()
-        ))
+        )
     })?;
     for p in rest {
         match parse(p) {

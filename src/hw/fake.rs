@@ -78,7 +78,7 @@ impl AtTransport for FakeModem {
                 }
                 Some(Chunk::Gone) => {
                     self.out.push_front(Chunk::Gone);
-                    return Err(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+                    return Err(io::Error::from_raw_os_error(libc::ENODEV));
                 }
                 Some(Chunk::Silence(ms)) => {
                     if ms > budget {
@@ -108,7 +108,7 @@ impl AtTransport for FakeModem {
 
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         if matches!(self.out.front(), Some(Chunk::Gone)) {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+            return Err(io::Error::from_raw_os_error(libc::ENODEV));
         }
         self.written.push(data.to_vec());
         match self.turns.front() {

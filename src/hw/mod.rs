@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod dbfiles;
 pub mod fake;
+pub mod file;
 pub mod port;
 pub mod serial;
 pub mod state;

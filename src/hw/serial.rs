@@ -24,7 +24,7 @@ impl Tty {
     pub fn open(path: &Path) -> io::Result<Tty> {
         let mut c = path.as_os_str().as_bytes().to_vec();
         if c.contains(&0) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"));
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         c.push(0);
         // SAFETY: `c` is a NUL-terminated byte string that outlives the call.
@@ -132,11 +132,12 @@ impl Tty {
                 return Ok(false);
             }
             if p.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
-                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "port gone"));
+                return Err(io::Error::from_raw_os_error(libc::ENODEV));
             }
-            // POLLHUP with nothing to read: the device went away.
+            // POLLHUP with nothing to read: the device went away. (OS error codes,
+            // not io::Error::new(kind, "text"): a boxed String costs ~3 KB on mips.)
             if p.revents & events == 0 && p.revents & libc::POLLHUP != 0 {
-                return Err(io::Error::new(io::ErrorKind::BrokenPipe, "port hung up"));
+                return Err(io::Error::from_raw_os_error(libc::ENODEV));
             }
             return Ok(true);
         }
@@ -196,7 +197,7 @@ impl AtTransport for Tty {
         }
         if n == 0 {
             // Readable but nothing read: end of file, the device is gone.
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "port closed"));
+            return Err(io::Error::from_raw_os_error(libc::ENODEV));
         }
         Ok(n as usize)
     }
@@ -211,7 +212,7 @@ impl AtTransport for Tty {
                     io::ErrorKind::Interrupted => continue,
                     io::ErrorKind::WouldBlock => {
                         if !self.wait(libc::POLLOUT, 2000)? {
-                            return Err(io::Error::new(io::ErrorKind::TimedOut, "write stuck"));
+                            return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
                         }
                         continue;
                     }

@@ -11,13 +11,14 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
 use crate::core::pin::{Memo, PinStore};
 use crate::core::watchdog::Watch;
 use crate::error::{Error, Result};
+use crate::hw::file;
 
 pub const DEFAULT_DIR: &str = "/etc/umodem";
 const FILE: &str = "pin-state";
@@ -39,12 +40,7 @@ fn take_lock(dir: &std::path::Path, wait_ms: u64) -> std::io::Result<fs::File> {
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(dir.join(".lock"))?;
+    let f = file::open(&dir.join(".lock"), file::O_WRONLY | file::O_CREAT, 0o600)?;
     let mut waited = 0;
     loop {
         // SAFETY: f is an open file for the duration of the call.
@@ -100,7 +96,7 @@ impl FileStore {
                 None
             }
         };
-        let entries = match fs::read(dir.join(FILE)) {
+        let entries = match file::read(&dir.join(FILE)) {
             Ok(b) => parse(&String::from_utf8_lossy(&b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => {
@@ -135,12 +131,7 @@ impl FileStore {
         let tmp = self.dir.join(format!(".{FILE}.tmp"));
         let dst = self.dir.join(FILE);
         let w = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
+            let mut f = file::open(&tmp, file::O_WRONLY | file::O_CREAT | file::O_TRUNC, 0o600)?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &dst)
@@ -171,7 +162,7 @@ impl PinStore for FileStore {
 /// for its whole run, PIN entry included). Only looks: takes the lock for an
 /// instant and lets go, creates nothing.
 pub fn pin_record_busy(dir: &std::path::Path) -> bool {
-    let Ok(f) = fs::File::open(dir.join(".lock")) else {
+    let Ok(f) = file::open(&dir.join(".lock"), file::O_RDONLY, 0) else {
         return false;
     };
     // SAFETY: f is an open file for the duration of the calls.
@@ -190,7 +181,7 @@ pub const RESETS: &str = "watchdog";
 
 /// The record as the daemon's watches: one per modem that was reset.
 pub fn load_resets(dir: &std::path::Path) -> Vec<(String, Watch)> {
-    let text = fs::read_to_string(dir.join(RESETS)).unwrap_or_default();
+    let text = file::read_string(&dir.join(RESETS)).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
             let (p, t) = l.split_once(' ')?;
@@ -210,7 +201,7 @@ pub fn save_resets(dir: &std::path::Path, watches: &[(String, Watch)]) -> Result
         text.push_str(&format!("{p} {t}\n"));
     }
     fs::create_dir_all(dir)
-        .and_then(|()| fs::write(dir.join(RESETS), text))
+        .and_then(|()| file::write(&dir.join(RESETS), text.as_bytes()))
         .map_err(|e| Error::io(&format!("writing {}", dir.join(RESETS).display()), &e))
 }
 
@@ -220,7 +211,7 @@ pub fn setup_failures(dir: &std::path::Path, iface: &str) -> u64 {
     if iface.is_empty() || iface.contains('/') {
         return 0;
     }
-    fs::read_to_string(dir.join(format!("{iface}.fails")))
+    file::read_string(&dir.join(format!("{iface}.fails")))
         .ok()
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(0)

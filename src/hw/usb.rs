@@ -12,7 +12,7 @@ use crate::core::db::{Db, Entry};
 use crate::core::modeswitch::{
     self, Ctl, Decision, Expect, OnError, Plan, Progress, Step, UsbDevice,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Why a USB operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,12 +285,12 @@ pub fn run_plan(
                 }
                 OnError::Fail => {
                     be.close();
-                    return Err(Error::new(format!(
+                    return Err(crate::err!(
                         "{} {}: {} failed: {e}",
                         plan.method,
                         dev.id(),
                         step_name(&a.step)
-                    )));
+                    ));
                 }
             },
         }
@@ -337,13 +337,8 @@ pub fn switch_device(
         ));
         be.sleep_ms(plan.wait_before_ms);
     }
-    be.open(dev).map_err(|e| {
-        Error::new(format!(
-            "{} on {}: cannot open: {e}",
-            dev.id(),
-            dev.port_path
-        ))
-    })?;
+    be.open(dev)
+        .map_err(|e| crate::err!("{} on {}: cannot open: {e}", dev.id(), dev.port_path))?;
     t.note(format!(
         "switching {} on {} with method {}",
         dev.id(),
@@ -354,12 +349,12 @@ pub fn switch_device(
     be.close();
 
     let gave_up = |what: &str| {
-        Error::new(format!(
+        crate::err!(
             "{} on {}: {what} within {} s; replug the stick, or raise --timeout",
             dev.id(),
             dev.port_path,
             opts.timeout_ms / 1000
-        ))
+        )
     };
     match plan.expect {
         Expect::InPlace => Ok(Outcome::Switched {
@@ -406,12 +401,12 @@ pub fn switch_device(
                             })
                             .unwrap_or(false);
                     if still {
-                        return Err(Error::new(format!(
+                        return Err(crate::err!(
                             "{} on {}: came back in the same (storage) mode; \
                              the switch message did not take",
                             dev.id(),
                             dev.port_path
-                        )));
+                        ));
                     }
                     t.note(format!(
                         "now {} on {} (address {})",

@@ -5,7 +5,7 @@
 //! The ioctl numbers follow linux/usbdevice_fs.h; their encoding differs on
 //! MIPS (and PowerPC/SPARC), handled below.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
@@ -221,15 +221,11 @@ impl UsbBackend for UsbfsBackend {
             .dev_root
             .join(format!("{:03}", dev.bus))
             .join(format!("{:03}", dev.address));
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => UsbError::Gone,
-                std::io::ErrorKind::PermissionDenied => UsbError::Access,
-                _ => UsbError::Other(format!("{}: {e}", path.display())),
-            })?;
+        let f = crate::hw::file::open(&path, libc::O_RDWR, 0).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => UsbError::Gone,
+            std::io::ErrorKind::PermissionDenied => UsbError::Access,
+            _ => UsbError::Other(format!("{}: {e}", path.display())),
+        })?;
         self.file = Some(f);
         Ok(())
     }

@@ -92,7 +92,7 @@ impl UsbSysfs {
     }
 
     fn read(&self, p: &Path) -> Option<String> {
-        std::fs::read_to_string(p)
+        crate::hw::file::read_string(p)
             .ok()
             .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
     }
@@ -187,7 +187,7 @@ impl UsbSysfs {
 
     /// The raw descriptors of a device (device descriptor and every configuration).
     pub fn descriptors(&self, port_path: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.devdir().join(port_path).join("descriptors")).ok()
+        crate::hw::file::read(&self.devdir().join(port_path).join("descriptors")).ok()
     }
 
     /// One device by its port path, if present.
@@ -288,7 +288,7 @@ impl UsbSysfs {
             )));
         }
         let id = format!("{:04x} {:04x}\n", d.vid, d.pid);
-        std::fs::write(&path, &id)
+        crate::hw::file::write(&path, id.as_bytes())
             .map_err(|e| Error::io(&format!("writing {}", path.display()), &e))?;
         Ok(Bind::NewId(path.display().to_string()))
     }

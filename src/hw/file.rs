@@ -1,0 +1,68 @@
+//! Files without `std::fs::File::open`: `open(2)` and a read loop.
+//!
+//! Why: std's `OpenOptions` checks its flags with `io::Error::new(kind, &str)`, which
+//! boxes a `String` as `dyn Error`; that brings its `Debug` (string escaping and the
+//! Unicode printable/grapheme tables, ~3 KB on mips) into every binary that opens a
+//! file. `std::fs::{read, read_to_string, write}`, `File::open`, `File::create` all
+//! go through it. Use these instead (and `std::fs` for directories, links, renames).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::FromRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+pub use libc::{O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
+
+/// `open(2)` (close-on-exec); `mode` applies when `flags` has `O_CREAT`.
+pub fn open(path: &Path, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
+    let mut c = path.as_os_str().as_bytes().to_vec();
+    if c.contains(&0) {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    c.push(0);
+    loop {
+        // SAFETY: `c` is a NUL-terminated byte string that outlives the call.
+        let fd = unsafe { libc::open(c.as_ptr().cast(), flags | libc::O_CLOEXEC, mode) };
+        if fd >= 0 {
+            // SAFETY: `fd` was just opened and is owned by nothing else.
+            return Ok(unsafe { File::from_raw_fd(fd) });
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// The whole file, at most `max` bytes (a longer file is cut there).
+pub fn read_max(path: &Path, max: usize) -> io::Result<Vec<u8>> {
+    let mut f = open(path, O_RDONLY, 0)?;
+    let mut v = Vec::new();
+    let mut buf = [0u8; 1024];
+    while v.len() < max {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => v.extend_from_slice(buf.get(..n).unwrap_or(&[])),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    v.truncate(max);
+    Ok(v)
+}
+
+/// The whole file (as `std::fs::read`).
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    read_max(path, usize::MAX)
+}
+
+/// The whole file as text (as `std::fs::read_to_string`: not UTF-8 is an error).
+pub fn read_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read(path)?).map_err(|_| io::Error::from_raw_os_error(libc::EILSEQ))
+}
+
+/// Create or truncate `path` (mode 0666 before the umask) and write `data`.
+pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
+    open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.write_all(data)
+}
