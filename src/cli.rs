@@ -52,14 +52,14 @@ impl Args {
         Ok(None)
     }
 
-    /// Like `value`, parsed as a number.
-    pub fn number<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>> {
-        match self.value(name)? {
-            None => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| crate::err!("{name}: '{v}' is not a number")),
+    /// Like `value`, a decimal number that fits `T`.
+    pub fn number<T: TryFrom<u64>>(&mut self, name: &str) -> Result<Option<T>> {
+        let Some(v) = self.value(name)? else {
+            return Ok(None);
+        };
+        match crate::num::dec(&v).map(T::try_from) {
+            Some(Ok(n)) => Ok(Some(n)),
+            _ => Err(crate::err!("{name}: '{v}' is not a number")),
         }
     }
 

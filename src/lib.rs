@@ -15,6 +15,7 @@ pub mod error;
 pub mod hw;
 pub mod json;
 pub mod logger;
+pub mod num;
 pub mod out;
 pub mod ubus;
 

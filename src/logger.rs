@@ -22,7 +22,6 @@
 //! (it pulls `time`, `hostname`, `libc`) logging one line is 134.9 KB (+95 KB).
 
 use std::fmt::{self, Write as _};
-use std::io::{IsTerminal, Write};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -127,7 +126,7 @@ impl Logger {
             let mut e = String::from(head);
             e.push_str(line.get(start..).unwrap_or(""));
             e.push('\n');
-            let _ = std::io::stderr().write_all(e.as_bytes());
+            let _ = crate::hw::file::write_fd(2, e.as_bytes());
         }
     }
 
@@ -174,7 +173,7 @@ pub fn emit(level: Level, args: fmt::Arguments<'_>) {
 /// Install the logger for the whole program: syslog unless `stderr` is asked for or
 /// stderr is a terminal. Calling it twice keeps the first one.
 pub fn init(level: Level, stderr: bool) {
-    let logger = if stderr || std::io::stderr().is_terminal() {
+    let logger = if stderr || crate::hw::file::is_tty(2) {
         Logger::stderr(level)
     } else {
         Logger::syslog(Path::new(DEV_LOG), level)
@@ -193,7 +192,7 @@ pub fn from_args(args: &mut crate::cli::Args) -> crate::Result<()> {
         Some(l) => parse_level(&l).ok_or_else(|| {
             crate::err!(crate::error::code::USAGE; "--log-level '{l}': one of error, warn, info, debug, off")
         })?,
-        None if std::io::stderr().is_terminal() => WARN,
+        None if crate::hw::file::is_tty(2) => WARN,
         None => INFO,
     };
     init(level, stderr);
@@ -224,13 +223,13 @@ pub fn parse_level(s: &str) -> Option<Level> {
 /// `<PRI>Mmm dd hh:mm:ss umodem[PID]: `: the head of an RFC 3164 line (facility daemon).
 pub fn syslog_head(s: &mut String, level: Level, unix_secs: u64, pid: u32) {
     s.push('<');
-    crate::out::push_num(s, u64::from(FACILITY_DAEMON | level));
+    crate::num::push(s, u64::from(FACILITY_DAEMON | level));
     s.push('>');
     timestamp(s, unix_secs);
     s.push(' ');
     s.push_str(TAG);
     s.push('[');
-    crate::out::push_num(s, pid.into());
+    crate::num::push(s, pid.into());
     s.push_str("]: ");
 }
 

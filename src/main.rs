@@ -1,21 +1,27 @@
 //! umodem: one multi-call binary. `umodem COMMAND [ARGS]`; see `umodem --help`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use umodem::cli::Args;
 use umodem::cmd::{find, COMMANDS};
+use umodem::hw::file;
 use umodem::logger;
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
 fn help() -> String {
-    let mut s = format!(
-        "umodem {VERSION}: USB 3G/LTE modems on OpenWrt\n\n\
+    let mut s = String::from(concat!(
+        "umodem ",
+        env!("CARGO_PKG_VERSION"),
+        ": USB 3G/LTE modems on OpenWrt\n\n\
          usage: umodem COMMAND [ARGS]    (umodem COMMAND --help for more)\n\ncommands:\n"
-    );
+    ));
     for c in COMMANDS {
-        s.push_str(&format!("  {:<11}{}\n", c.name, c.help));
+        s.push_str("  ");
+        s.push_str(c.name);
+        for _ in c.name.len()..11 {
+            s.push(' ');
+        }
+        s.push_str(c.help);
+        s.push('\n');
     }
     s.push_str(
         "\noptions:\n  --help     this text\n  --version  print the version\n\n\
@@ -27,12 +33,12 @@ fn help() -> String {
 
 fn print(s: &str) -> ExitCode {
     // A closed stdout (e.g. `umodem --help | head -1`) is not worth a panic.
-    let _ = std::io::stdout().write_all(s.as_bytes());
+    let _ = file::write_fd(1, s.as_bytes());
     ExitCode::SUCCESS
 }
 
 fn fail(msg: &str, code: u8) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "umodem: {msg}");
+    let _ = file::write_fd(2, format!("umodem: {msg}\n").as_bytes());
     ExitCode::from(code)
 }
 
@@ -44,7 +50,7 @@ fn main() -> ExitCode {
     };
     match first.as_str() {
         "--help" | "-h" | "help" => return print(&help()),
-        "--version" | "-V" => return print(&format!("umodem {VERSION}\n")),
+        "--version" | "-V" => return print(concat!("umodem ", env!("CARGO_PKG_VERSION"), "\n")),
         _ => {}
     }
     let cmd = match find(&first) {

@@ -120,32 +120,6 @@ impl<T: Into<Out>> From<Vec<T>> for Out {
     }
 }
 
-/// Append `n` in decimal: one call instead of a `write!` per site.
-#[inline(never)]
-pub fn push_num(s: &mut String, mut n: u64) {
-    let mut b = [0u8; 20];
-    let mut i = b.len();
-    loop {
-        i -= 1;
-        if let Some(d) = b.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    s.push_str(std::str::from_utf8(b.get(i..).unwrap_or(&[])).unwrap_or(""));
-}
-
-/// Append `n` in decimal, with its sign.
-pub fn push_int(s: &mut String, n: i64) {
-    if n < 0 {
-        s.push('-');
-    }
-    push_num(s, n.unsigned_abs());
-}
-
 fn json_str(v: &str, s: &mut String) {
     s.push('"');
     for c in v.chars() {

@@ -365,7 +365,7 @@ fn sony_sends_twice_around_its_own_re_enumeration() {
             method,
             now: Some(n),
         }) => {
-            assert_eq!(method, "Sony");
+            assert_eq!(*method, "Sony");
             assert_eq!(n.address, 3, "reopened the re-enumerated device");
         }
         other => panic!("{other:?}"),

@@ -12,8 +12,8 @@ use crate::out::Out;
 pub fn entry_out(key: &str, e: &Entry) -> Out {
     let mut o = Out::map()
         .with("match", key)
-        .with("method", e.method.name());
-    let supported = !matches!(e.method, Method::Unknown(_));
+        .with("method", e.method_name());
+    let supported = e.method != Method::Unknown;
     o.set("supported", supported);
     if e.is_dummy() {
         o.set("action", "none (known device, no switching needed)");

@@ -15,7 +15,7 @@ use crate::out::Out;
 pub fn classify(db: &Db, dev: &UsbDevice) -> (&'static str, Option<String>) {
     if let Some((_, e)) = db.lookup(dev.vid, dev.pid, &dev.strings) {
         match modeswitch::plan(dev, e) {
-            Ok(Decision::Switch(p)) => return ("storage", Some(p.method)),
+            Ok(Decision::Switch(p)) => return ("storage", Some(p.method.into())),
             Ok(Decision::AlreadySwitched(_)) => return ("modem", None),
             Ok(Decision::Nothing(why)) => {
                 if !dev.has_ttys() {

@@ -101,12 +101,10 @@ pub fn find(name: &str) -> Option<&'static Command> {
 
 /// Print a command's result: JSON with `--json`, key=value otherwise.
 pub fn print(out: &Out, json: bool) -> Result<()> {
-    use std::io::Write;
     let mut s = if json { out.to_json() } else { out.to_text() };
     if json {
         s.push('\n');
     }
-    std::io::stdout()
-        .write_all(s.as_bytes())
+    crate::hw::file::write_fd(1, s.as_bytes())
         .map_err(|e| crate::error::Error::io("writing output", &e))
 }

@@ -59,51 +59,40 @@ pub fn switch_all(
             .iter()
             .find(|d| d.port_path == *p && (d.vid, d.pid) != (v, i))
         {
-            rep.devices.push(
-                Out::map()
-                    .with("id", format!("{v:04x}:{i:04x}"))
-                    .with("port", p.clone())
-                    .with("state", "left_alone")
-                    .with("reason", format!("the device on {p} is now {}", d.id())),
-            );
+            rep.devices.push(left_alone(
+                format!("{v:04x}:{i:04x}"),
+                p,
+                format!("the device on {p} is now {}", d.id()),
+            ));
             return Ok(rep);
         }
     }
-    let devs: Vec<UsbDevice> = all.into_iter().filter(|d| sel.matches(d)).collect();
-    if devs.is_empty() && sel.explicit() {
-        return Err(Error::new(match (&sel.port_path, sel.id) {
-            (Some(p), _) => format!("no USB device on port {p}"),
-            (None, Some((v, p))) => format!("no USB device {v:04x}:{p:04x} present"),
-            _ => "no such device".to_string(),
-        }));
-    }
-    for d in devs {
+    let mut any = false;
+    for d in all.iter().filter(|d| sel.matches(d)) {
+        any = true;
+        let (id, port) = (d.id(), &d.port_path);
         let Some((key, entry)) = db.lookup(d.vid, d.pid, &d.strings) else {
             if db.knows(d.vid, d.pid) {
                 // Known id, but no match object fits its strings (e.g. only
                 // "uMa=..." entries for other makers): not ours, quietly.
-                rep.devices.push(
-                    Out::map()
-                        .with("id", d.id())
-                        .with("port", d.port_path.clone())
-                        .with("state", "left_alone")
-                        .with("reason", "no database entry matches its strings"),
-                );
+                rep.devices.push(left_alone(
+                    id,
+                    port,
+                    "no database entry matches its strings".into(),
+                ));
             } else if sel.explicit() {
                 rep.failures.push(format!(
-                    "{} on {}: not in the device database; not touching it",
-                    d.id(),
-                    d.port_path
+                    "{id} on {port}: not in the device database; not touching it"
                 ));
             }
             continue;
         };
         let mut t = Trace::default();
-        let mut o = Out::map()
-            .with("id", d.id())
-            .with("port", d.port_path.clone())
-            .with("match", key);
-        match switch_device(be, &d, entry, db, opts, &mut t) {
+        let mut o = Out::map();
+        o.set("id", id);
+        o.set("port", port.as_str());
+        o.set("match", key);
+        match switch_device(be, d, entry, db, opts, &mut t) {
             Ok(Outcome::LeftAlone(why)) => {
                 o.set("state", "left_alone");
                 o.set("reason", why);
@@ -113,41 +102,69 @@ pub fn switch_all(
                 o.set("method", method);
                 if let Some(n) = &now {
                     o.set("now", n.id());
-                    o.set("now_port", n.port_path.clone());
-                }
-                if let (Some(sys), Some(n), false) = (sysfs, &now, entry.no_driver) {
-                    let mut wait = |ms: u32| be.sleep_ms(ms);
-                    match sys.bind_option(&n.port_path, 6, &mut wait) {
-                        Ok(Bind::AlreadyBound(drv)) => o.set("driver", drv),
-                        Ok(Bind::NoVendorInterfaces) => o.set("driver", "none needed"),
-                        Ok(Bind::NewId(path)) => {
-                            let msg = format!(
-                                "no driver took {}: wrote \"{:04x} {:04x}\" to {path}",
-                                n.id(),
-                                n.vid,
-                                n.pid
-                            );
-                            log::warn!("{msg}");
-                            t.lines.push(msg);
-                            o.set("driver", "option (new_id)");
-                        }
-                        Err(e) => {
-                            o.set("driver_error", e.msg());
-                            rep.failures.push(e.msg().to_string());
-                        }
+                    o.set("now_port", n.port_path.as_str());
+                    if let (Some(sys), false) = (sysfs, entry.no_driver) {
+                        bind(be, sys, n, &mut o, &mut t, &mut rep.failures);
                     }
                 }
             }
             Err(e) => {
                 o.set("state", "failed");
                 o.set("error", e.msg());
-                rep.failures.push(e.msg().to_string());
+                rep.failures.push(e.msg().into());
             }
         }
         o.set("log", t.lines);
         rep.devices.push(o);
     }
+    if !any && sel.explicit() {
+        return Err(match (&sel.port_path, sel.id) {
+            (Some(p), _) => crate::err!("no USB device on port {p}"),
+            (None, Some((v, p))) => crate::err!("no USB device {v:04x}:{p:04x} present"),
+            _ => Error::new("no such device"),
+        });
+    }
     Ok(rep)
+}
+
+fn left_alone(id: String, port: &str, reason: String) -> Out {
+    let mut o = Out::map();
+    o.set("id", id);
+    o.set("port", port);
+    o.set("state", "left_alone");
+    o.set("reason", reason);
+    o
+}
+
+/// After a switch: make sure a serial driver takes the modem's interfaces.
+fn bind(
+    be: &mut dyn UsbBackend,
+    sys: &UsbSysfs,
+    n: &UsbDevice,
+    o: &mut Out,
+    t: &mut Trace,
+    failures: &mut Vec<String>,
+) {
+    let mut wait = |ms: u32| be.sleep_ms(ms);
+    match sys.bind_option(&n.port_path, 6, &mut wait) {
+        Ok(Bind::AlreadyBound(drv)) => o.set("driver", drv),
+        Ok(Bind::NoVendorInterfaces) => o.set("driver", "none needed"),
+        Ok(Bind::NewId(path)) => {
+            let msg = format!(
+                "no driver took {}: wrote \"{:04x} {:04x}\" to {path}",
+                n.id(),
+                n.vid,
+                n.pid
+            );
+            log::warn!("{msg}");
+            t.lines.push(msg);
+            o.set("driver", "option (new_id)");
+        }
+        Err(e) => {
+            o.set("driver_error", e.msg());
+            failures.push(e.msg().into());
+        }
+    }
 }
 
 pub fn run(mut args: Args) -> Result<()> {

@@ -29,7 +29,7 @@
 //! is skipped with a warning, never a panic; a file that is not a database at
 //! all is an error and the layers before it stay in force.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::json;
 use crate::out::Out;
 
@@ -49,9 +49,10 @@ pub const MAX_WAIT_S: u32 = 120;
 pub const MAX_RELEASE_DELAY_MS: u32 = 60_000;
 
 /// How a device is switched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Method {
     /// Bulk messages from `msg` (or only a configuration/alt setting change).
+    #[default]
     Generic,
     StandardEject,
     Huawei,
@@ -70,11 +71,13 @@ pub enum Method {
     Pantech,
     Option,
     Mbim,
-    /// A name we do not implement: switching it is a clear error.
-    Unknown(String),
+    /// A name we do not implement (kept in `Entry::mode_name`): switching it is a
+    /// clear error.
+    Unknown,
 }
 
-const METHOD_NAMES: &[(&str, Method)] = &[
+/// The names of the methods, in the order of `Method`.
+const METHODS: [(&str, Method); 18] = [
     ("Generic", Method::Generic),
     ("StandardEject", Method::StandardEject),
     ("Huawei", Method::Huawei),
@@ -97,31 +100,28 @@ const METHOD_NAMES: &[(&str, Method)] = &[
 
 impl Method {
     pub fn from_name(s: &str) -> Method {
-        METHOD_NAMES
+        METHODS
             .iter()
             .find(|(n, _)| *n == s)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_else(|| Method::Unknown(s.to_string()))
+            .map_or(Method::Unknown, |m| m.1)
     }
 
-    pub fn name(&self) -> &str {
-        match self {
-            Method::Unknown(s) => s,
-            m => METHOD_NAMES
-                .iter()
-                .find(|(_, x)| x == m)
-                .map_or("?", |(n, _)| n),
-        }
+    /// The name of a method we implement ("?" for an unknown one: its name is
+    /// `Entry::mode_name`).
+    pub fn name(self) -> &'static str {
+        METHODS.get(self as usize).map_or("?", |m| m.0)
     }
 }
 
 /// One match object: what to do with a device.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
     pub t_vendor: Option<u16>,
     pub t_product: Vec<u16>,
     pub t_class: Option<u8>,
     pub method: Method,
+    /// The `mode` as written when it is not a method we know.
+    pub mode_name: String,
     pub modeval: Option<u16>,
     /// Message bytes, already resolved from `messages`.
     pub msgs: Vec<Vec<u8>>,
@@ -141,32 +141,15 @@ pub struct Entry {
     pub detach_storage: bool,
 }
 
-impl Default for Entry {
-    fn default() -> Entry {
-        Entry {
-            t_vendor: None,
-            t_product: Vec::new(),
-            t_class: None,
-            method: Method::Generic,
-            modeval: None,
-            msgs: Vec::new(),
-            msg_endpoint: None,
-            response: false,
-            response_endpoint: None,
-            interface: None,
-            config: None,
-            alt: None,
-            wait: 0,
-            release_delay: 0,
-            reset: false,
-            no_driver: false,
-            check: false,
-            detach_storage: false,
+impl Entry {
+    /// The method's name as the database gave it.
+    pub fn method_name(&self) -> &str {
+        match self.method {
+            Method::Unknown => &self.mode_name,
+            m => m.name(),
         }
     }
-}
 
-impl Entry {
     /// Does this entry ask for any action at all? (An override without one,
     /// e.g. from an old usbmode file that dropped an unknown method, is ignored.)
     pub fn has_action(&self) -> bool {
@@ -207,23 +190,28 @@ pub fn key_matches(key: &str, s: &DeviceStrings) -> bool {
     if key == "*" {
         return true;
     }
-    let Some((attr, want)) = key.split_once('=') else {
-        return false;
-    };
-    let have = match attr {
-        "uMa" => &s.manufacturer,
-        "uPr" => &s.product,
-        "uSe" => &s.serial,
-        "sVe" => &s.scsi_vendor,
-        "sMo" => &s.scsi_model,
-        "sRe" => &s.scsi_rev,
+    let have = match key.get(..4) {
+        Some("uMa=") => &s.manufacturer,
+        Some("uPr=") => &s.product,
+        Some("uSe=") => &s.serial,
+        Some("sVe=") => &s.scsi_vendor,
+        Some("sMo=") => &s.scsi_model,
+        Some("sRe=") => &s.scsi_rev,
         _ => return false,
     };
-    let Some(have) = have else { return false };
-    if want.is_empty() {
+    let (Some(have), Some(want)) = (have, key.get(4..)) else {
         return false;
-    }
-    have.contains(want) || have.contains(&want.replace('_', " "))
+    };
+    let (h, w) = (have.as_bytes(), want.as_bytes());
+    // The value as written, or with every '_' a blank.
+    !w.is_empty()
+        && [false, true].iter().any(|&blank| {
+            h.windows(w.len()).any(|x| {
+                x.iter()
+                    .zip(w)
+                    .all(|(a, b)| *a == if blank && *b == b'_' { b' ' } else { *b })
+            })
+        })
 }
 
 /// The merged database.
@@ -235,10 +223,6 @@ pub struct Db {
     pub warnings: Vec<String>,
 }
 
-fn id_key(vid: u16, pid: u16) -> u32 {
-    (u32::from(vid) << 16) | u32::from(pid)
-}
-
 /// Parse "vvvv:pppp" (hex, exactly 4+4 digits).
 pub fn parse_id(s: &str) -> Option<(u16, u16)> {
     let (v, p) = s.split_once(':')?;
@@ -247,33 +231,16 @@ pub fn parse_id(s: &str) -> Option<(u16, u16)> {
 
 /// Exactly four hex digits.
 fn hex16(x: &str) -> Option<u16> {
-    if x.len() == 4 && x.bytes().all(|b| b.is_ascii_hexdigit()) {
-        u16::from_str_radix(x, 16).ok()
-    } else {
-        None
-    }
+    Some(crate::num::hex(x).filter(|_| x.len() == 4)? as u16)
 }
 
-#[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87
-fn hex_bytes(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.is_empty() {
-        return None;
-    }
-    let b = s.as_bytes();
-    let nib = |c: u8| (c as char).to_digit(16);
-    b.chunks(2)
-        .map(|p| match p {
-            [h, l] => Some((nib(*h)? * 16 + nib(*l)?) as u8),
-            _ => None,
-        })
-        .collect()
-}
-
+/// Why a match object or field was refused.
 type Why = std::result::Result<(), String>;
 
-/// The integer fields of a match object and their largest values; then the lists
-/// and flags. One table, so that each rule is written (and its error worded) once.
-const INTS: [(&str, u32); 10] = [
+/// The fields of a match object: integers with their largest values, then the
+/// flags, `mode`, and the lists. One table, so that each rule is written (and its
+/// error worded) once.
+const FIELDS: [(&str, u32); 18] = [
     ("t_vendor", 0xffff),
     ("t_class", 0xff),
     ("modeval", 0xffff),
@@ -284,9 +251,17 @@ const INTS: [(&str, u32); 10] = [
     ("alt", 0xff),
     ("wait", MAX_WAIT_S),
     ("release_delay", MAX_RELEASE_DELAY_MS),
+    ("response", 1),
+    ("reset", 1),
+    ("no_driver", 1),
+    ("check", 1),
+    ("detach_storage", 1),
+    ("mode", 0),
+    ("t_product", 0xffff),
+    ("msg", u32::MAX),
 ];
-const FLAGS: [&str; 5] = ["response", "reset", "no_driver", "check", "detach_storage"];
 
+/// An integer 0..=max.
 fn int_in(v: &Out, max: u32) -> Option<u32> {
     match v {
         Out::Int(n) if (0..=i64::from(max)).contains(n) => Some(*n as u32),
@@ -297,9 +272,15 @@ fn int_in(v: &Out, max: u32) -> Option<u32> {
 /// Set one field of a match object (the JSON key and value). Unknown keys
 /// (usbmode's "inquire", anything newer) are not ours to act on.
 fn set_field(e: &mut Entry, k: &str, v: &Out, msgs: &[Vec<u8>]) -> Why {
-    if let Some(n) = INTS.iter().position(|(name, _)| *name == k) {
-        let max = INTS.get(n).map_or(0, |f| f.1);
-        let x = int_in(v, max).ok_or_else(|| format!("{k} must be an integer 0..={max}"))?;
+    let Some(n) = FIELDS.iter().position(|f| f.0 == k) else {
+        return Ok(());
+    };
+    let max = FIELDS.get(n).map_or(0, |f| f.1);
+    let bad = |what: &str| Err(format!("{k} must be {what}"));
+    if n < 10 {
+        let Some(x) = int_in(v, max) else {
+            return Err(format!("{k} must be an integer 0..={max}"));
+        };
         let (w, b) = (Some(x as u16), Some(x as u8));
         match n {
             0 => e.t_vendor = w,
@@ -313,50 +294,56 @@ fn set_field(e: &mut Entry, k: &str, v: &Out, msgs: &[Vec<u8>]) -> Why {
             8 => e.wait = x,
             _ => e.release_delay = x,
         }
-    } else if let Some(n) = FLAGS.iter().position(|name| *name == k) {
+    } else if n < 15 {
         // usbmode's converter writes JSON booleans; accept 0/1 too.
         let on = match v {
             Out::Bool(b) => *b,
-            Out::Int(x @ (0 | 1)) => *x == 1,
-            _ => return Err(format!("{k} must be true or false")),
+            _ => match int_in(v, 1) {
+                Some(x) => x == 1,
+                None => return bad("true or false"),
+            },
         };
         match n {
-            0 => e.response = on,
-            1 => e.reset = on,
-            2 => e.no_driver = on,
-            3 => e.check = on,
+            10 => e.response = on,
+            11 => e.reset = on,
+            12 => e.no_driver = on,
+            13 => e.check = on,
             _ => e.detach_storage = on,
         }
-    } else if k == "mode" {
+    } else if n == 15 {
         match v.as_str() {
-            Some(s) if s.len() <= 64 => e.method = Method::from_name(s),
-            _ => return Err("mode must be a name (a string of at most 64 bytes)".into()),
+            Some(s) if s.len() <= 64 => {
+                e.method = Method::from_name(s);
+                e.mode_name = if e.method == Method::Unknown {
+                    s.into()
+                } else {
+                    String::new()
+                };
+            }
+            _ => return bad("a name (a string of at most 64 bytes)"),
         }
-    } else if k == "t_product" || k == "msg" {
-        let prod = k == "t_product";
-        let (max, n) = if prod {
-            (0xffff, 256)
-        } else {
-            (u32::MAX, MAX_MSGS)
+    } else {
+        let prod = n == 16;
+        let most = if prod { 256 } else { MAX_MSGS };
+        let Some(l) = v.as_list().filter(|l| l.len() <= most) else {
+            return Err(format!("{k} must be a list of at most {most} integers"));
         };
-        let l = v
-            .as_list()
-            .filter(|l| l.len() <= n)
-            .ok_or_else(|| format!("{k} must be a list of at most {n} integers"))?;
-        e.t_product
-            .truncate(if prod { 0 } else { e.t_product.len() });
-        e.msgs.truncate(if prod { e.msgs.len() } else { 0 });
+        if prod {
+            e.t_product.clear();
+        } else {
+            e.msgs.clear();
+        }
         for x in l {
-            let x =
-                int_in(x, max).ok_or_else(|| format!("{k}: each must be an integer 0..={max}"))?;
+            let Some(x) = int_in(x, max) else {
+                return Err(format!("{k}: each must be an integer 0..={max}"));
+            };
             if prod {
                 e.t_product.push(x as u16);
             } else {
-                let m = msgs
-                    .get(x as usize)
-                    .filter(|m| !m.is_empty())
-                    .ok_or_else(|| format!("msg index {x} is not a valid message"))?;
-                e.msgs.push(m.clone());
+                match msgs.get(x as usize).filter(|m| !m.is_empty()) {
+                    Some(m) => e.msgs.push(m.clone()),
+                    None => return Err(format!("msg index {x} is not a valid message")),
+                }
             }
         }
     }
@@ -370,36 +357,36 @@ fn line_field(w: &str) -> (&str, Out) {
     let Some((k, v)) = w.split_once('=') else {
         return (w, Out::Bool(true));
     };
-    let hex = matches!(k, "v" | "p");
+    let hex = k == "v" || k == "p";
     let num = |x: &str| {
         let n = if hex {
-            hex16(x).map(i64::from)
+            hex16(x).map(u64::from)
         } else {
-            x.parse::<u32>().ok().map(i64::from)
+            crate::num::dec(x).filter(|n| *n <= u64::from(u32::MAX))
         };
-        n.map_or_else(|| Out::Str(x.to_string()), Out::Int)
+        n.map_or_else(|| Out::Str(x.into()), |n| Out::Int(n as i64))
     };
-    let key = match k {
-        "v" => "t_vendor",
-        "p" => "t_product",
-        k => k,
-    };
-    let val = if matches!(k, "p" | "msg") {
-        Out::List(v.split(',').map(num).collect())
-    } else {
-        num(v)
-    };
-    (key, val)
+    match k {
+        "v" => ("t_vendor", num(v)),
+        "p" | "msg" => (
+            if k == "p" { "t_product" } else { k },
+            Out::List(v.split(',').map(num).collect()),
+        ),
+        _ => (k, num(v)),
+    }
 }
 
 impl Db {
+    /// A warning about `source`.
+    fn warn(&mut self, source: &str, what: std::fmt::Arguments<'_>) {
+        self.warnings.push(format!("{source}: {what}"));
+    }
+
     /// Parse one database text in usbmode's JSON form. `source` names it in messages.
     pub fn parse(text: &str, source: &str) -> Result<Db> {
         let bad = |what: &str| crate::err!("{source}: {what}; fix or remove it");
         if text.len() > MAX_DB_BYTES {
-            return Err(bad(&format!(
-                "larger than {MAX_DB_BYTES} bytes, not a device database"
-            )));
+            return Err(too_big(source));
         }
         let root = json::parse(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
         if root.as_map().is_none() {
@@ -422,23 +409,21 @@ impl Db {
             .collect();
         for (id, matches) in devs_v {
             let Some(matches) = matches.as_map() else {
-                db.warnings.push(format!(
-                    "{source}: {}: not a table of match objects",
-                    clip(id)
-                ));
+                db.warn(
+                    source,
+                    format_args!("{}: not a table of match objects", clip(id)),
+                );
                 continue;
             };
             for (key, obj) in matches {
-                let parsed = obj
-                    .as_map()
-                    .ok_or_else(|| "not an object".to_string())
-                    .and_then(|o| {
-                        let mut e = Entry::default();
-                        o.iter()
-                            .try_for_each(|(k, v)| set_field(&mut e, k, v, &msgs))?;
-                        Ok(e)
-                    });
-                db.add(source, id, key, parsed)?;
+                let mut e = Entry::default();
+                let parsed = match obj.as_map() {
+                    None => Err("not an object".to_string()),
+                    Some(o) => o
+                        .iter()
+                        .try_for_each(|(k, v)| set_field(&mut e, k, v, &msgs)),
+                };
+                db.add(source, id, key, parsed.map(|()| e))?;
             }
         }
         Ok(db)
@@ -446,60 +431,72 @@ impl Db {
 
     /// Parse the line form (see the module docs). `source` names it in messages.
     pub fn parse_lines(text: &str, source: &str) -> Result<Db> {
-        let bad = |what: &str| crate::err!("{source}: {what}");
         if text.len() > MAX_DB_BYTES {
-            return Err(bad(&format!(
-                "larger than {MAX_DB_BYTES} bytes, not a device database"
-            )));
+            return Err(too_big(source));
         }
-        if text.lines().next() != Some(LINES_MAGIC) {
-            return Err(bad(&format!(
-                "not a device list (first line is not '{LINES_MAGIC}')"
-            )));
+        let mut lines = text.lines();
+        if lines.next() != Some(LINES_MAGIC) {
+            return Err(crate::err!(
+                "{source}: not a device list (first line is not '{LINES_MAGIC}')"
+            ));
         }
         let mut db = Db::default();
         let mut msgs = Vec::new();
-        for (n, line) in text.lines().enumerate().skip(1) {
+        for (n, line) in lines.enumerate() {
             let mut w = line.split_ascii_whitespace();
-            let rec = w.next().unwrap_or("#");
-            if rec.starts_with('#') {
-                continue;
+            match (w.next(), w.next(), w.next(), w.next()) {
+                (None, ..) => {}
+                (Some(c), ..) if c.starts_with('#') => {}
+                (Some("m"), m, ..) => {
+                    let m = db.message(source, msgs.len(), m);
+                    msgs.push(m);
+                }
+                (Some("d"), Some(id), Some(key), Some(mode)) => {
+                    let mut e = Entry::default();
+                    let parsed = if mode == "-" {
+                        Ok(())
+                    } else {
+                        set_field(&mut e, "mode", &Out::Str(mode.into()), &msgs)
+                    };
+                    let parsed = parsed.and_then(|()| {
+                        w.try_for_each(|f| {
+                            let (k, v) = line_field(f);
+                            set_field(&mut e, k, &v, &msgs)
+                        })
+                    });
+                    db.add(source, id, key, parsed.map(|()| e))?;
+                }
+                _ => db.warn(
+                    source,
+                    format_args!("line {}: not a device record; skipped", n + 2),
+                ),
             }
-            if rec == "m" {
-                let m = db.message(source, msgs.len(), w.next());
-                msgs.push(m);
-                continue;
-            }
-            let ("d", Some(id), Some(key), Some(mode)) = (rec, w.next(), w.next(), w.next()) else {
-                db.warnings.push(format!(
-                    "{source}: line {}: not a device record; skipped",
-                    n + 1
-                ));
-                continue;
-            };
-            let mut e = Entry::default();
-            if mode != "-" {
-                e.method = Method::from_name(mode);
-            }
-            let parsed = w
-                .try_for_each(|f| {
-                    let (k, v) = line_field(f);
-                    set_field(&mut e, k, &v, &msgs)
-                })
-                .map(|()| e);
-            db.add(source, id, key, parsed)?;
         }
         Ok(db)
     }
 
     /// Message `i` of `source` as bytes; an empty one (with a warning) if bad.
     fn message(&mut self, source: &str, i: usize, m: Option<&str>) -> Vec<u8> {
-        match m.and_then(hex_bytes) {
-            Some(b) if b.len() <= MAX_MSG_BYTES => b,
+        let b: Option<Vec<u8>> = m
+            .filter(|m| m.len() % 2 == 0 && m.len() <= 2 * MAX_MSG_BYTES)
+            .and_then(|m| {
+                (0..m.len() / 2)
+                    .map(|j| {
+                        m.get(2 * j..2 * j + 2)
+                            .and_then(crate::num::hex)
+                            .map(|x| x as u8)
+                    })
+                    .collect()
+            });
+        match b {
+            Some(b) if !b.is_empty() => b,
             _ => {
-                self.warnings.push(format!(
-                    "{source}: message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"
-                ));
+                self.warn(
+                    source,
+                    format_args!(
+                        "message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"
+                    ),
+                );
                 Vec::new()
             }
         }
@@ -514,10 +511,10 @@ impl Db {
         parsed: std::result::Result<Entry, String>,
     ) -> Result<()> {
         let Some((vid, pid)) = parse_id(id) else {
-            self.warnings.push(format!(
-                "{source}: device id '{}' is not vvvv:pppp",
-                clip(id)
-            ));
+            self.warn(
+                source,
+                format_args!("device id '{}' is not vvvv:pppp", clip(id)),
+            );
             return Ok(());
         };
         match parsed {
@@ -527,11 +524,12 @@ impl Db {
                         "{source}: more than {MAX_ENTRIES} match objects, not a device database"
                     ));
                 }
-                self.put(id_key(vid, pid), key.to_string(), e);
+                self.put(id_key(vid, pid), key.into(), e);
             }
-            Err(why) => self
-                .warnings
-                .push(format!("{source}: {id} \"{}\": {why}; skipped", clip(key))),
+            Err(why) => self.warn(
+                source,
+                format_args!("{id} \"{}\": {why}; skipped", clip(key)),
+            ),
         }
         Ok(())
     }
@@ -554,8 +552,8 @@ impl Db {
     /// The entries of one device id, in key order.
     fn of(&self, vid: u16, pid: u16) -> &[(u32, String, Entry)] {
         let id = id_key(vid, pid);
-        let lo = self.devices.partition_point(|(i, _, _)| *i < id);
-        let hi = self.devices.partition_point(|(i, _, _)| *i <= id);
+        let lo = self.devices.partition_point(|d| d.0 < id);
+        let hi = self.devices.partition_point(|d| d.0 <= id);
         self.devices.get(lo..hi).unwrap_or_default()
     }
 
@@ -565,16 +563,16 @@ impl Db {
     pub fn merge(&mut self, over: Db) {
         self.warnings.extend(over.warnings);
         for (id, key, e) in over.devices {
-            if !e.has_action() {
+            if e.has_action() {
+                self.put(id, key, e);
+            } else {
                 self.warnings.push(format!(
                     "{:04x}:{:04x} \"{}\": override has no switching method; kept the previous entry",
                     id >> 16,
                     id & 0xffff,
                     clip(&key)
                 ));
-                continue;
             }
-            self.put(id, key, e);
         }
     }
 
@@ -609,14 +607,12 @@ impl Db {
 
     /// Number of device ids and of match objects.
     pub fn counts(&self) -> (usize, usize) {
-        let mut ids = 0;
-        let mut last = None;
-        for (id, _, _) in &self.devices {
-            if last != Some(id) {
-                ids += 1;
-                last = Some(id);
-            }
-        }
+        let ids = self
+            .devices
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| *i == 0 || self.devices.get(i - 1).map(|p| p.0) != Some(d.0))
+            .count();
         (ids, self.devices.len())
     }
 
@@ -624,14 +620,22 @@ impl Db {
     pub fn iter(&self) -> impl Iterator<Item = (u16, u16, &str, &Entry)> {
         self.devices
             .iter()
-            .map(|(id, k, e)| ((id >> 16) as u16, (id & 0xffff) as u16, k.as_str(), e))
+            .map(|(id, k, e)| ((id >> 16) as u16, *id as u16, k.as_str(), e))
     }
+}
+
+fn id_key(vid: u16, pid: u16) -> u32 {
+    (u32::from(vid) << 16) | u32::from(pid)
+}
+
+fn too_big(source: &str) -> Error {
+    crate::err!("{source}: larger than {MAX_DB_BYTES} bytes, not a device database")
 }
 
 /// Keep hostile keys from flooding a message.
 fn clip(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-    if s.chars().count() > 40 {
+    if s.chars().nth(40).is_some() {
         out.push_str("...");
     }
     out

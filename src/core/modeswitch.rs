@@ -5,83 +5,41 @@
 //! from usb_modeswitch 2.6 (the tool usb-modeswitch-data is written for); where
 //! OpenWrt's usbmode differs (it skips the CSW reads, the LUN 1 eject and several
 //! methods), usb_modeswitch wins.
+//!
+//! A plan is a list of [`Op`]s: one small copyable record per USB operation, its
+//! message bytes borrowed from the database entry or the tables below. The methods
+//! with a fixed sequence are tables too (data, not code: flash).
 
 use crate::core::db::{Entry, Method};
 use crate::error::{Error, Result};
 
 pub use crate::core::usb::{Config, Endpoint, Interface, UsbDevice};
 
-/// Data stage of a control transfer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ctl {
-    /// Host to device, with these bytes (possibly none).
-    Out(Vec<u8>),
-    /// Device to host, reading up to this many bytes.
-    In(u16),
-}
-
-/// One USB operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Detach the kernel driver (usb-storage) from an interface, if one is bound.
-    Detach {
-        iface: u8,
-    },
-    Claim {
-        iface: u8,
-    },
-    Release {
-        iface: u8,
-    },
-    ClearHalt {
-        ep: u8,
-    },
-    BulkOut {
-        ep: u8,
-        data: Vec<u8>,
-        timeout_ms: u32,
-    },
-    /// Read up to `len` bytes; retry while short, up to `tries` reads.
-    BulkIn {
-        ep: u8,
-        len: u16,
-        tries: u8,
-        timeout_ms: u32,
-    },
-    IntOut {
-        ep: u8,
-        data: Vec<u8>,
-        timeout_ms: u32,
-    },
-    IntIn {
-        ep: u8,
-        len: u16,
-        timeout_ms: u32,
-    },
-    Control {
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        data: Ctl,
-        timeout_ms: u32,
-    },
-    SetConfig {
-        value: u8,
-    },
-    SetAlt {
-        iface: u8,
-        alt: u8,
-    },
+/// What one operation does. `Op`'s fields: see there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Detach the kernel driver (usb-storage) from interface `a`, if one is bound.
+    Detach,
+    Claim,
+    Release,
+    ClearHalt,
+    BulkOut,
+    /// Read up to `len` bytes from `a`; retry while short, up to `b` reads.
+    BulkIn,
+    IntOut,
+    IntIn,
+    /// Request type `a` (bit 7: device to host, reading `len` bytes; else `data`
+    /// goes out), request `b`, `value`, `index`.
+    Control,
+    SetConfig,
+    /// Interface `a`, alternate setting `b`.
+    SetAlt,
     Reset,
-    Sleep {
-        ms: u32,
-    },
-    /// The device re-enumerates by itself (Sony): wait for it on the same port
-    /// with the same vendor id and open it again.
-    Reopen {
-        timeout_ms: u32,
-    },
+    /// Wait `ms`.
+    Sleep,
+    /// The device re-enumerates by itself (Sony): wait up to `ms` for it on the
+    /// same port with the same vendor id and open it again.
+    Reopen,
 }
 
 /// What a failed step means.
@@ -95,10 +53,23 @@ pub enum OnError {
     Fail,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Action {
-    pub step: Step,
+/// One USB operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op<'a> {
+    pub kind: Kind,
     pub on_error: OnError,
+    /// Interface, endpoint, request type or configuration value.
+    pub a: u8,
+    /// Request, alternate setting or number of reads.
+    pub b: u8,
+    pub value: u16,
+    pub index: u16,
+    /// Bytes to read.
+    pub len: u16,
+    /// Timeout, or the time to wait.
+    pub ms: u32,
+    /// Bytes to send.
+    pub data: &'a [u8],
 }
 
 /// How success shows.
@@ -113,21 +84,21 @@ pub enum Expect {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub method: String,
+pub struct Plan<'a> {
+    pub method: &'static str,
     /// Delay before the first step (WaitBefore).
     pub wait_before_ms: u32,
-    pub actions: Vec<Action>,
+    pub actions: Vec<Op<'a>>,
     pub expect: Expect,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub enum Decision<'a> {
     /// Already in the target mode: leave it alone.
     AlreadySwitched(String),
     /// Known device that needs no action from us.
     Nothing(String),
-    Switch(Plan),
+    Switch(Plan<'a>),
 }
 
 pub const CBW_SIGNATURE: &[u8] = b"USBC";
@@ -239,17 +210,88 @@ pub const MOBILE_ACTION: [[u8; 8]; 6] = [
     [0x32, 0x07, 0xfe, 0xf0, 0x29, 0xb9, 0x3a, 0xf0],
 ];
 
-// bmRequestType bits.
-const DIR_IN: u8 = 0x80;
-const TYPE_CLASS: u8 = 0x20;
-const TYPE_VENDOR: u8 = 0x40;
-const RECIP_INTERFACE: u8 = 0x01;
-const REQ_SET_FEATURE: u8 = 0x03;
-const REQ_SET_INTERFACE: u8 = 0x0b;
+use Kind::*;
+use OnError::{Continue as C, Fail as F, Stop as S};
+
+/// Placeholders in the method tables: the entry's interface and `modeval`.
+const IFACE: u16 = 0xffff;
+const MODEVAL: u16 = 0xfffe;
+const NONE: &[u8] = &[];
+
+const fn op(kind: Kind, on_error: OnError, a: u8, ms: u32) -> Op<'static> {
+    Op {
+        kind,
+        on_error,
+        a,
+        b: 0,
+        value: 0,
+        index: 0,
+        len: 0,
+        ms,
+        data: NONE,
+    }
+}
+
+/// A control request; `rt` bit 7 set reads `len` bytes, else sends `data`.
+#[allow(clippy::too_many_arguments)]
+const fn ctl(
+    rt: u8,
+    req: u8,
+    value: u16,
+    index: u16,
+    len: u16,
+    data: &'static [u8],
+    ms: u32,
+    on_error: OnError,
+) -> Op<'static> {
+    Op {
+        kind: Control,
+        on_error,
+        a: rt,
+        b: req,
+        value,
+        index,
+        len,
+        ms,
+        data,
+    }
+}
+
+const DETACH: Op = op(Detach, C, 0, 0);
+// bmRequestType: 0x40 vendor, 0xc0 vendor device-to-host, 0xa1 class interface
+// device-to-host, 0x21 class interface; requests 0x03 SET_FEATURE, 0x0b SET_INTERFACE.
+const T_HUAWEI: &[Op] = &[ctl(0x00, 0x03, 1, 0, 0, NONE, CTL_TIMEOUT, F)];
+// A stall here often means the device is already switching.
+const T_SIERRA: &[Op] = &[ctl(0x40, 0x0b, 1, 0, 0, NONE, CTL_TIMEOUT, S)];
+const T_SEQUANS: &[Op] = &[ctl(0x40, 0x0b, 2, 0, 0, NONE, CTL_TIMEOUT, F)];
+const T_QISDA: &[Op] = &[ctl(0x40, 0x04, 0, 0, 0, &QISDA, CTL_TIMEOUT, F)];
+const T_QUANTA: &[Op] = &[ctl(0xc0, 0xff, 0, 0, 0, NONE, CTL_TIMEOUT, F)];
+const T_KOBIL: &[Op] = &[DETACH, ctl(0xc0, 0x88, 0, 0, 8, NONE, CTL_TIMEOUT, F)];
+const T_BLACKBERRY: &[Op] = &[
+    DETACH,
+    ctl(0xc0, 0xb1, 0, 0, 8, NONE, CTL_TIMEOUT, C),
+    ctl(0xc0, 0xa9, 0x000e, 0, 2, NONE, CTL_TIMEOUT, F),
+];
+const T_PANTECH: &[Op] = &[DETACH, ctl(0x40, 0x70, MODEVAL, 0, 0, NONE, CTL_TIMEOUT, F)];
+const T_GCT: &[Op] = &[
+    DETACH,
+    op(Claim, F, 0, 0),
+    ctl(0xa1, 0xa0, 0, IFACE, 1, NONE, CTL_TIMEOUT, C),
+    ctl(0xa1, 0xfe, 0, IFACE, 1, NONE, CTL_TIMEOUT, C),
+    op(Release, C, 0, 0),
+];
+const SONY_CTL: Op = ctl(0xc0, 0x11, 2, 0, 3, NONE, 100, F);
+const T_SONY: &[Op] = &[
+    DETACH,
+    SONY_CTL,
+    op(Reopen, F, 0, 30_000),
+    op(Sleep, C, 0, 1000),
+    SONY_CTL,
+];
 
 /// The messages a method sends: its fixed ones, then (generic and standard eject)
 /// the entry's own. For `plan` and for `umodem db lookup`.
-pub fn fixed_messages(e: &Entry) -> Vec<Vec<u8>> {
+pub fn fixed_messages(e: &Entry) -> Vec<&[u8]> {
     let fixed: &[[u8; 31]] = match e.method {
         Method::StandardEject => &STANDARD_EJECT,
         Method::HuaweiNew => std::slice::from_ref(&HUAWEI_NEW),
@@ -258,9 +300,9 @@ pub fn fixed_messages(e: &Entry) -> Vec<Vec<u8>> {
         Method::Cisco => &CISCO,
         _ => &[],
     };
-    let mut v: Vec<Vec<u8>> = fixed.iter().map(|m| m.to_vec()).collect();
+    let mut v: Vec<&[u8]> = fixed.iter().map(|m| m.as_slice()).collect();
     if matches!(e.method, Method::Generic | Method::StandardEject) {
-        v.extend(e.msgs.iter().cloned());
+        v.extend(e.msgs.iter().map(Vec::as_slice));
     }
     v
 }
@@ -270,8 +312,9 @@ pub fn hex(b: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
-        s.push(char::from(DIGITS[usize::from(x >> 4)]));
-        s.push(char::from(DIGITS[usize::from(x & 15)]));
+        for d in [x >> 4, x & 15] {
+            s.push(char::from(DIGITS[usize::from(d)]));
+        }
     }
     s
 }
@@ -285,21 +328,6 @@ pub fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn act(step: Step, on_error: OnError) -> Action {
-    Action { step, on_error }
-}
-
-fn control(request_type: u8, request: u8, value: u16, index: u16, data: Ctl) -> Step {
-    Step::Control {
-        request_type,
-        request,
-        value,
-        index,
-        data,
-        timeout_ms: CTL_TIMEOUT,
-    }
-}
-
 fn first_bulk(i: &Interface, input: bool) -> Option<u8> {
     i.endpoints
         .iter()
@@ -307,11 +335,171 @@ fn first_bulk(i: &Interface, input: bool) -> Option<u8> {
         .map(|e| e.address)
 }
 
-/// Decide what to do with `dev` according to `e`.
-pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
-    let iface_no = e.interface.unwrap_or(0);
-    let iface = dev.interface(iface_no);
+/// A plan being built for one device and entry.
+struct B<'a> {
+    dev: &'a UsbDevice,
+    e: &'a Entry,
+    iface: u8,
+    ops: Vec<Op<'a>>,
+}
 
+impl<'a> B<'a> {
+    fn add(&mut self, kind: Kind, on: OnError, a: u8, ms: u32) {
+        self.ops.push(op(kind, on, a, ms));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn bulk(
+        &mut self,
+        kind: Kind,
+        on: OnError,
+        ep: u8,
+        data: &'a [u8],
+        len: u16,
+        tries: u8,
+        ms: u32,
+    ) {
+        self.ops.push(Op {
+            b: tries,
+            len,
+            data,
+            ..op(kind, on, ep, ms)
+        });
+    }
+
+    /// A method's table, with the entry's interface and `modeval` filled in.
+    fn table(&mut self, t: &[Op<'static>]) {
+        for o in t {
+            let mut o = *o;
+            match o.kind {
+                Detach | Claim | Release => o.a = self.iface,
+                _ => {}
+            }
+            if o.index == IFACE {
+                o.index = self.iface.into();
+            }
+            if o.value == MODEVAL {
+                o.value = self.e.modeval.unwrap_or(0);
+            }
+            self.ops.push(o);
+        }
+    }
+
+    fn no_ep(&self, dir: &str) -> Error {
+        crate::err!(
+            "{}: interface {} has no bulk {dir} endpoint for the switch message",
+            self.dev.id(),
+            self.iface
+        )
+    }
+
+    fn err(&self, what: &str) -> Error {
+        crate::err!("{}: {what}", self.dev.id())
+    }
+
+    /// The interface to switch with and its bulk OUT endpoint (entry's or first).
+    fn iface_out(&self) -> Result<(&'a Interface, u8)> {
+        let i = self.dev.interface(self.iface).ok_or_else(|| {
+            crate::err!(
+                "{}: has no interface {} to switch with",
+                self.dev.id(),
+                self.iface
+            )
+        })?;
+        let out = self
+            .e
+            .msg_endpoint
+            .or_else(|| first_bulk(i, false))
+            .ok_or_else(|| self.no_ep("OUT"))?;
+        Ok((i, out))
+    }
+
+    fn detach_all(&mut self) {
+        let mut seen = Vec::new();
+        for i in self.dev.interfaces() {
+            if !seen.contains(&i.number) {
+                seen.push(i.number);
+                self.add(Detach, C, i.number, 0);
+            }
+        }
+    }
+
+    /// The generic bulk message method: claim, send each message, read the answer
+    /// (a 13-byte CSW after a storage command), release.
+    fn messages(&mut self, msgs: &[&'a [u8]]) -> Result<()> {
+        let (i, out) = self.iface_out()?;
+        let storage_cmd = msgs.iter().any(|m| m.starts_with(CBW_SIGNATURE));
+        if storage_cmd && i.class != 8 {
+            return Err(crate::err!(
+                "{}: interface {} has class {:02x}, not mass storage: \
+                 refusing to send a storage command (already switched?)",
+                self.dev.id(),
+                self.iface,
+                i.class
+            ));
+        }
+        let inp = self.e.response_endpoint.or_else(|| first_bulk(i, true));
+        let n = self.iface;
+        self.add(Detach, C, n, 0);
+        self.add(Claim, F, n, 0);
+        self.add(ClearHalt, C, out, 0);
+        for m in msgs {
+            self.bulk(BulkOut, S, out, m, 0, 0, BULK_TIMEOUT);
+            let want = if m.starts_with(CBW_SIGNATURE) {
+                CSW_LEN
+            } else if self.e.response {
+                u16::try_from(m.len()).unwrap_or(u16::MAX)
+            } else {
+                0
+            };
+            if let (1.., Some(ep)) = (want, inp) {
+                self.bulk(BulkIn, S, ep, NONE, want, 1, BULK_TIMEOUT);
+            }
+        }
+        if let Some(ep) = inp {
+            self.add(ClearHalt, C, ep, 0);
+        }
+        self.add(ClearHalt, C, out, 0);
+        self.add(Sleep, C, 0, 50);
+        if self.e.release_delay > 0 {
+            self.add(Sleep, C, 0, self.e.release_delay);
+        }
+        self.add(Release, C, n, 0);
+        Ok(())
+    }
+
+    /// MobileAction: two HID SET_REPORTs, then a fixed interrupt conversation on
+    /// endpoints 0x02 (out) and 0x81 (in), as sniffed by usb_modeswitch's authors.
+    fn mobile_action(&mut self) {
+        let m = &MOBILE_ACTION;
+        for _ in 0..2 {
+            self.ops
+                .push(ctl(0x21, 0x09, 0x0300, 0, 0, &m[0], CTL_TIMEOUT, C));
+        }
+        // (message to send, if any; reads after it)
+        for (msg, reads) in [
+            (9, 2),
+            (1, 1),
+            (2, 1),
+            (3, 63),
+            (1, 1),
+            (2, 1),
+            (3, 73),
+            (4, 1),
+            (5, 1),
+        ] {
+            if let Some(x) = m.get(msg) {
+                self.bulk(IntOut, C, 0x02, x, 0, 0, CTL_TIMEOUT);
+            }
+            for _ in 0..reads {
+                self.bulk(IntIn, C, 0x81, NONE, 8, 0, CTL_TIMEOUT);
+            }
+        }
+    }
+}
+
+/// Decide what to do with `dev` according to `e`.
+pub fn plan<'a>(dev: &'a UsbDevice, e: &'a Entry) -> Result<Decision<'a>> {
     if let (Some(tc), Some(i)) = (e.t_class, dev.interface(0)) {
         if i.class == tc {
             return Ok(Decision::AlreadySwitched(format!(
@@ -324,135 +512,63 @@ pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
             "known device; the database asks for no switching".into(),
         ));
     }
-
-    let mut p = Plan {
-        method: e.method.name().to_string(),
-        wait_before_ms: e.wait.saturating_mul(1000),
-        actions: Vec::new(),
-        expect: Expect::Reenumerate,
+    let mut b = B {
+        dev,
+        e,
+        iface: e.interface.unwrap_or(0),
+        ops: Vec::new(),
     };
-    let a = &mut p.actions;
-    let detach =
-        |a: &mut Vec<Action>| a.push(act(Step::Detach { iface: iface_no }, OnError::Continue));
-
+    let mut expect = Expect::Reenumerate;
     match &e.method {
         Method::Generic if e.msgs.is_empty() => {
             if e.detach_storage {
-                detach(a);
-                p.expect = Expect::InPlace;
+                b.add(Detach, C, b.iface, 0);
+                expect = Expect::InPlace;
             }
         }
-        Method::Generic => messages(a, dev, e, &e.msgs, iface_no)?,
-        Method::StandardEject => {
-            messages(a, dev, e, &fixed_messages(e), iface_no)?;
-        }
-        Method::HuaweiNew | Method::HuaweiAlt | Method::Option => {
-            messages(a, dev, e, &fixed_messages(e), iface_no)?
-        }
-        Method::Huawei => a.push(act(
-            control(0x00, REQ_SET_FEATURE, 1, 0, Ctl::Out(Vec::new())),
-            OnError::Fail,
-        )),
-        Method::Sierra => a.push(act(
-            control(TYPE_VENDOR, REQ_SET_INTERFACE, 1, 0, Ctl::Out(Vec::new())),
-            // A stall here often means the device is already switching.
-            OnError::Stop,
-        )),
-        Method::Sequans => a.push(act(
-            control(TYPE_VENDOR, REQ_SET_INTERFACE, 2, 0, Ctl::Out(Vec::new())),
-            OnError::Fail,
-        )),
-        Method::Qisda => a.push(act(
-            control(TYPE_VENDOR, 0x04, 0, 0, Ctl::Out(QISDA.to_vec())),
-            OnError::Fail,
-        )),
-        Method::Quanta => a.push(act(
-            control(DIR_IN | TYPE_VENDOR, 0xff, 0, 0, Ctl::In(0)),
-            OnError::Fail,
-        )),
-        Method::Kobil => {
-            detach(a);
-            a.push(act(
-                control(DIR_IN | TYPE_VENDOR, 0x88, 0, 0, Ctl::In(8)),
-                OnError::Fail,
-            ));
-        }
-        Method::Blackberry => {
-            detach(a);
-            a.push(act(
-                control(DIR_IN | TYPE_VENDOR, 0xb1, 0, 0, Ctl::In(8)),
-                OnError::Continue,
-            ));
-            a.push(act(
-                control(DIR_IN | TYPE_VENDOR, 0xa9, 0x000e, 0, Ctl::In(2)),
-                OnError::Fail,
-            ));
-        }
+        Method::Generic
+        | Method::StandardEject
+        | Method::HuaweiNew
+        | Method::HuaweiAlt
+        | Method::Option => b.messages(&fixed_messages(e))?,
+        Method::Huawei => b.table(T_HUAWEI),
+        Method::Sierra => b.table(T_SIERRA),
+        Method::Sequans => b.table(T_SEQUANS),
+        Method::Qisda => b.table(T_QISDA),
+        Method::Quanta => b.table(T_QUANTA),
+        Method::Kobil => b.table(T_KOBIL),
+        Method::Blackberry => b.table(T_BLACKBERRY),
         Method::Pantech => {
-            let v = e.modeval.unwrap_or(0);
-            if v <= 1 {
+            if e.modeval.unwrap_or(0) <= 1 {
                 return Ok(Decision::Nothing(
                     "this Pantech modem switches by itself; waiting is all there is to do".into(),
                 ));
             }
-            detach(a);
-            a.push(act(
-                control(TYPE_VENDOR, 0x70, v, 0, Ctl::Out(Vec::new())),
-                OnError::Fail,
-            ));
+            b.table(T_PANTECH)
         }
-        Method::Gct => {
-            detach(a);
-            a.push(act(Step::Claim { iface: iface_no }, OnError::Fail));
-            let rt = DIR_IN | TYPE_CLASS | RECIP_INTERFACE;
-            let idx = u16::from(iface_no);
-            a.push(act(
-                control(rt, 0xa0, 0, idx, Ctl::In(1)),
-                OnError::Continue,
-            ));
-            a.push(act(
-                control(rt, 0xfe, 0, idx, Ctl::In(1)),
-                OnError::Continue,
-            ));
-            a.push(act(Step::Release { iface: iface_no }, OnError::Continue));
-        }
+        Method::Gct => b.table(T_GCT),
         Method::Sony => {
-            detach(a);
-            let ctl = || Step::Control {
-                request_type: DIR_IN | TYPE_VENDOR,
-                request: 0x11,
-                value: 2,
-                index: 0,
-                data: Ctl::In(3),
-                timeout_ms: 100,
-            };
-            a.push(act(ctl(), OnError::Fail));
-            a.push(act(Step::Reopen { timeout_ms: 30_000 }, OnError::Fail));
-            a.push(act(Step::Sleep { ms: 1000 }, OnError::Continue));
-            a.push(act(ctl(), OnError::Fail));
-            p.expect = Expect::InPlace;
+            b.table(T_SONY);
+            expect = Expect::InPlace;
         }
-        Method::MobileAction => mobile_action(a),
+        Method::MobileAction => b.mobile_action(),
         Method::Cisco => {
-            let i = iface.ok_or_else(|| no_iface(dev, iface_no))?;
-            let out = e
-                .msg_endpoint
-                .or_else(|| first_bulk(i, false))
-                .ok_or_else(|| no_ep(dev, iface_no, "OUT"))?;
+            let (i, out) = b.iface_out()?;
             let inp = e
                 .response_endpoint
                 .or_else(|| first_bulk(i, true))
-                .ok_or_else(|| no_ep(dev, iface_no, "IN"))?;
-            detach(a);
-            a.push(act(Step::Claim { iface: iface_no }, OnError::Fail));
-            for m in CISCO {
-                a.push(act(bulk_out(out, m.to_vec()), OnError::Stop));
-                a.push(act(bulk_in(inp, CSW_LEN, 3), OnError::Stop));
+                .ok_or_else(|| b.no_ep("IN"))?;
+            let n = b.iface;
+            b.add(Detach, C, n, 0);
+            b.add(Claim, F, n, 0);
+            for m in &CISCO {
+                b.bulk(BulkOut, S, out, m, 0, 0, BULK_TIMEOUT);
+                b.bulk(BulkIn, S, inp, NONE, CSW_LEN, 3, BULK_TIMEOUT);
             }
-            a.push(act(Step::ClearHalt { ep: out }, OnError::Continue));
-            a.push(act(Step::ClearHalt { ep: inp }, OnError::Continue));
-            a.push(act(Step::Sleep { ms: 2000 }, OnError::Continue));
-            a.push(act(Step::Release { iface: iface_no }, OnError::Continue));
+            b.add(ClearHalt, C, out, 0);
+            b.add(ClearHalt, C, inp, 0);
+            b.add(Sleep, C, 0, 2000);
+            b.add(Release, C, n, 0);
         }
         Method::Mbim => {
             let target = dev
@@ -464,220 +580,63 @@ pub fn plan(dev: &UsbDevice, e: &Entry) -> Result<Decision> {
                         .any(|i| i.alt == 0 && i.class == 2 && i.subclass == 0x0e)
                 })
                 .map(|c| c.value)
-                .ok_or_else(|| {
-                    crate::err!("{}: no configuration with an MBIM interface", dev.id())
-                })?;
+                .ok_or_else(|| b.err("no configuration with an MBIM interface"))?;
             if dev.active_config == Some(target) {
                 return Ok(Decision::AlreadySwitched(format!(
                     "MBIM configuration {target} is active"
                 )));
             }
-            detach_all(a, dev);
-            a.push(act(Step::SetConfig { value: target }, OnError::Fail));
-            p.expect = Expect::Config(target);
+            b.detach_all();
+            b.add(SetConfig, F, target, 0);
+            expect = Expect::Config(target);
         }
-        Method::Unknown(name) => {
+        Method::Unknown => {
             return Err(crate::err!(
-                "{}: switching method '{name}' is not supported by umodem; \
+                "{}: switching method '{}' is not supported by umodem; \
                  switch it by hand (usb_modeswitch) or report the device",
-                dev.id()
+                dev.id(),
+                e.mode_name
             ))
         }
     }
 
     if let Some(c) = e.config.filter(|c| *c > 0) {
         if dev.active_config != Some(c) {
-            if p.actions.is_empty() {
-                detach_all(&mut p.actions, dev);
-                p.expect = Expect::Config(c);
+            if b.ops.is_empty() {
+                b.detach_all();
+                expect = Expect::Config(c);
             }
-            p.actions
-                .push(act(Step::SetConfig { value: c }, OnError::Stop));
-        } else if p.actions.is_empty() {
+            b.add(SetConfig, S, c, 0);
+        } else if b.ops.is_empty() {
             return Ok(Decision::AlreadySwitched(format!(
                 "configuration {c} is already active"
             )));
         }
     }
     if let Some(alt) = e.alt {
-        p.actions
-            .push(act(Step::Claim { iface: iface_no }, OnError::Stop));
-        p.actions.push(act(
-            Step::SetAlt {
-                iface: iface_no,
-                alt,
-            },
-            OnError::Stop,
-        ));
-        p.actions
-            .push(act(Step::Release { iface: iface_no }, OnError::Continue));
-        if p.expect == Expect::Reenumerate && e.msgs.is_empty() && e.method == Method::Generic {
-            p.expect = Expect::InPlace;
+        let n = b.iface;
+        b.add(Claim, S, n, 0);
+        b.ops.push(Op {
+            b: alt,
+            ..op(SetAlt, S, n, 0)
+        });
+        b.add(Release, C, n, 0);
+        if expect == Expect::Reenumerate && e.msgs.is_empty() && e.method == Method::Generic {
+            expect = Expect::InPlace;
         }
     }
     if e.reset {
-        p.actions.push(act(Step::Reset, OnError::Continue));
+        b.add(Reset, C, 0, 0);
     }
-    if p.actions.is_empty() {
-        return Err(crate::err!(
-            "{}: the database entry names no switching action",
-            dev.id()
-        ));
+    if b.ops.is_empty() {
+        return Err(b.err("the database entry names no switching action"));
     }
-    Ok(Decision::Switch(p))
-}
-
-fn no_iface(dev: &UsbDevice, n: u8) -> Error {
-    crate::err!("{}: has no interface {n} to switch with", dev.id())
-}
-
-fn no_ep(dev: &UsbDevice, n: u8, dir: &str) -> Error {
-    crate::err!(
-        "{}: interface {n} has no bulk {dir} endpoint for the switch message",
-        dev.id()
-    )
-}
-
-fn bulk_out(ep: u8, data: Vec<u8>) -> Step {
-    Step::BulkOut {
-        ep,
-        data,
-        timeout_ms: BULK_TIMEOUT,
-    }
-}
-
-fn bulk_in(ep: u8, len: u16, tries: u8) -> Step {
-    Step::BulkIn {
-        ep,
-        len,
-        tries,
-        timeout_ms: BULK_TIMEOUT,
-    }
-}
-
-fn detach_all(a: &mut Vec<Action>, dev: &UsbDevice) {
-    let mut seen = Vec::new();
-    for i in dev.config().map(|c| c.interfaces.as_slice()).unwrap_or(&[]) {
-        if !seen.contains(&i.number) {
-            seen.push(i.number);
-            a.push(act(Step::Detach { iface: i.number }, OnError::Continue));
-        }
-    }
-}
-
-/// The generic bulk message method: claim, send each message, read the answer
-/// (a 13-byte CSW after a storage command), release.
-fn messages(
-    a: &mut Vec<Action>,
-    dev: &UsbDevice,
-    e: &Entry,
-    msgs: &[Vec<u8>],
-    iface_no: u8,
-) -> Result<()> {
-    let i = dev
-        .interface(iface_no)
-        .ok_or_else(|| no_iface(dev, iface_no))?;
-    let storage_cmd = msgs.iter().any(|m| m.starts_with(CBW_SIGNATURE));
-    if storage_cmd && i.class != 8 {
-        return Err(crate::err!(
-            "{}: interface {iface_no} has class {:02x}, not mass storage: \
-             refusing to send a storage command (already switched?)",
-            dev.id(),
-            i.class
-        ));
-    }
-    let out = e
-        .msg_endpoint
-        .or_else(|| first_bulk(i, false))
-        .ok_or_else(|| no_ep(dev, iface_no, "OUT"))?;
-    let inp = e.response_endpoint.or_else(|| first_bulk(i, true));
-    a.push(act(Step::Detach { iface: iface_no }, OnError::Continue));
-    a.push(act(Step::Claim { iface: iface_no }, OnError::Fail));
-    a.push(act(Step::ClearHalt { ep: out }, OnError::Continue));
-    for m in msgs {
-        a.push(act(bulk_out(out, m.clone()), OnError::Stop));
-        let want = if m.starts_with(CBW_SIGNATURE) {
-            Some(CSW_LEN)
-        } else if e.response {
-            Some(u16::try_from(m.len()).unwrap_or(u16::MAX))
-        } else {
-            None
-        };
-        if let (Some(len), Some(ep)) = (want, inp) {
-            a.push(act(bulk_in(ep, len, 1), OnError::Stop));
-        }
-    }
-    if let Some(ep) = inp {
-        a.push(act(Step::ClearHalt { ep }, OnError::Continue));
-    }
-    a.push(act(Step::ClearHalt { ep: out }, OnError::Continue));
-    a.push(act(Step::Sleep { ms: 50 }, OnError::Continue));
-    if e.release_delay > 0 {
-        a.push(act(
-            Step::Sleep {
-                ms: e.release_delay,
-            },
-            OnError::Continue,
-        ));
-    }
-    a.push(act(Step::Release { iface: iface_no }, OnError::Continue));
-    Ok(())
-}
-
-/// MobileAction: two HID SET_REPORTs, then a fixed interrupt conversation on
-/// endpoints 0x02 (out) and 0x81 (in), as sniffed by usb_modeswitch's authors.
-fn mobile_action(a: &mut Vec<Action>) {
-    const EP_OUT: u8 = 0x02;
-    const EP_IN: u8 = 0x81;
-    let m = MOBILE_ACTION;
-    for _ in 0..2 {
-        a.push(act(
-            control(
-                TYPE_CLASS | RECIP_INTERFACE,
-                0x09,
-                0x0300,
-                0,
-                Ctl::Out(m[0].to_vec()),
-            ),
-            OnError::Continue,
-        ));
-    }
-    let rd = |a: &mut Vec<Action>, n: usize| {
-        for _ in 0..n {
-            a.push(act(
-                Step::IntIn {
-                    ep: EP_IN,
-                    len: 8,
-                    timeout_ms: CTL_TIMEOUT,
-                },
-                OnError::Continue,
-            ));
-        }
-    };
-    let wr = |a: &mut Vec<Action>, d: &[u8; 8]| {
-        a.push(act(
-            Step::IntOut {
-                ep: EP_OUT,
-                data: d.to_vec(),
-                timeout_ms: CTL_TIMEOUT,
-            },
-            OnError::Continue,
-        ))
-    };
-    rd(a, 2);
-    for (msg, reads) in [
-        (1, 1),
-        (2, 1),
-        (3, 63),
-        (1, 1),
-        (2, 1),
-        (3, 73),
-        (4, 1),
-        (5, 1),
-    ] {
-        wr(a, &m[msg]);
-        rd(a, reads);
-    }
+    Ok(Decision::Switch(Plan {
+        method: e.method.name(),
+        wait_before_ms: e.wait.saturating_mul(1000),
+        actions: b.ops,
+        expect,
+    }))
 }
 
 /// Where a switch stands, judged from a fresh device list.

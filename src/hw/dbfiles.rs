@@ -8,21 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::core::db::{Db, MAX_DB_BYTES};
 use crate::error::{Error, Result};
+use crate::hw::file;
 
 pub const SHIPPED: &str = "/usr/share/umodem/usb-mode.txt";
 pub const SYSTEM: &str = "/etc/usb-mode.json";
 pub const USER_DIR: &str = "/etc/umodem/usb-mode.d";
-
-fn read(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(&path.display().to_string(), &e))?;
-    if meta.len() > MAX_DB_BYTES as u64 {
-        return Err(crate::err!(
-            "{}: larger than {MAX_DB_BYTES} bytes, not a device database",
-            path.display()
-        ));
-    }
-    crate::hw::file::read_string(path).map_err(|e| Error::io(&path.display().to_string(), &e))
-}
 
 /// The layer files that exist, in order. `shipped` must exist.
 pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
@@ -30,7 +20,6 @@ pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
     if system.exists() {
         v.push(system.to_path_buf());
     }
-    // Names sorted as strings (a PathBuf sort costs 1.6 KB of flash more).
     let mut user: Vec<String> = std::fs::read_dir(user_dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -38,16 +27,23 @@ pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
-    user.sort();
+    // A few names: std's sort would cost more flash than the rest of this file.
+    crate::core::ports::sort_small(&mut user, |a, b| a < b);
     v.extend(user.iter().map(|n| user_dir.join(n)));
     v
 }
 
 /// Parse one layer: `*.json` is usbmode's JSON form, anything else the line form.
 fn parse(path: &Path) -> Result<Db> {
-    let text = read(path)?;
     let name = path.display().to_string();
-    if path.extension().is_some_and(|x| x == "json") {
+    let b = file::read_max(path, MAX_DB_BYTES + 1).map_err(|e| Error::io(&name, &e))?;
+    let text = String::from_utf8(b)
+        .ok()
+        .filter(|t| t.len() <= MAX_DB_BYTES)
+        .ok_or_else(|| {
+            crate::err!("{name}: not a device database (not UTF-8, or over {MAX_DB_BYTES} bytes)")
+        })?;
+    if name.ends_with(".json") {
         Db::parse(&text, &name)
     } else {
         Db::parse_lines(&text, &name)
@@ -80,12 +76,9 @@ pub fn load(paths: &[PathBuf]) -> Result<Db> {
 
 /// The database the commands use: `--db FILE` alone, else the standard layers.
 pub fn load_default(db_override: Option<&str>) -> Result<Db> {
-    match db_override {
-        Some(f) => load(&[PathBuf::from(f)]),
-        None => load(&layers(
-            Path::new(SHIPPED),
-            Path::new(SYSTEM),
-            Path::new(USER_DIR),
-        )),
-    }
+    let paths = match db_override {
+        Some(f) => vec![PathBuf::from(f)],
+        None => layers(Path::new(SHIPPED), Path::new(SYSTEM), Path::new(USER_DIR)),
+    };
+    load(&paths)
 }

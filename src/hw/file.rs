@@ -66,3 +66,41 @@ pub fn read_string(path: &Path) -> io::Result<String> {
 pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
     open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.write_all(data)
 }
+
+/// Write all of `b` to file descriptor `fd` (1 stdout, 2 stderr), unbuffered:
+/// without std's `Stdout`/`Stderr` (their locks and line buffering cost ~2 KB).
+pub fn write_fd(fd: libc::c_int, mut b: &[u8]) -> io::Result<()> {
+    while !b.is_empty() {
+        // SAFETY: `b` is valid for `b.len()` bytes.
+        let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        b = b.get(n as usize..).unwrap_or(&[]);
+    }
+    Ok(())
+}
+
+/// Whether `fd` is a terminal.
+pub fn is_tty(fd: libc::c_int) -> bool {
+    // SAFETY: isatty only looks at the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+/// An environment variable, if set and UTF-8 (as `std::env::var(..).ok()`, without
+/// std's environment lock: umodem runs no threads). `name` ends in a NUL: `c"NAME"`.
+pub fn env(name: &std::ffi::CStr) -> Option<String> {
+    // SAFETY: `name` is NUL-terminated; getenv's result is a NUL-terminated string
+    // owned by the environment, copied before anything can change it.
+    let p = unsafe { libc::getenv(name.as_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-null result of getenv, see above.
+    let v = unsafe { std::ffi::CStr::from_ptr(p) };
+    v.to_str().ok().map(str::to_string)
+}

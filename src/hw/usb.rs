@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::core::db::{Db, Entry};
 use crate::core::modeswitch::{
-    self, Ctl, Decision, Expect, OnError, Plan, Progress, Step, UsbDevice,
+    self, Decision, Expect, Kind, OnError, Op, Plan, Progress, UsbDevice,
 };
 use crate::error::Result;
 
@@ -116,7 +116,7 @@ pub enum Outcome {
     LeftAlone(String),
     /// Switched: the device now on the port (if it re-enumerated).
     Switched {
-        method: String,
+        method: &'static str,
         now: Option<UsbDevice>,
     },
 }
@@ -128,92 +128,67 @@ pub struct Trace {
 }
 
 impl Trace {
-    fn note(&mut self, s: impl Into<String>) {
-        let s = s.into();
+    /// Log `s` (info) and keep it for the report.
+    #[inline(never)]
+    pub fn note(&mut self, s: String) {
         log::info!("{s}");
         self.lines.push(s);
     }
 }
 
-/// Run one step. Ok(()) or the error.
-fn step(be: &mut dyn UsbBackend, s: &Step, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
-    match s {
-        Step::Detach { iface } => {
-            if be.detach_kernel_driver(*iface)? {
-                t.note(format!("detached kernel driver from interface {iface}"));
+/// Run one operation.
+fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
+    let (a, len) = (o.a, usize::from(o.len));
+    match o.kind {
+        Kind::Detach => {
+            if be.detach_kernel_driver(a)? {
+                t.note(format!("detached kernel driver from interface {a}"));
             }
         }
-        Step::Claim { iface } => be.claim(*iface)?,
-        Step::Release { iface } => be.release(*iface)?,
-        Step::ClearHalt { ep } => be.clear_halt(*ep)?,
-        Step::BulkOut {
-            ep,
-            data,
-            timeout_ms,
-        } => {
-            be.bulk_write(*ep, data, *timeout_ms)?;
+        Kind::Claim => be.claim(a)?,
+        Kind::Release => be.release(a)?,
+        Kind::ClearHalt => be.clear_halt(a)?,
+        Kind::BulkOut => {
+            be.bulk_write(a, o.data, o.ms)?;
             t.note(format!(
-                "sent {} to endpoint 0x{ep:02x}",
-                modeswitch::hex(data)
+                "sent {} to endpoint 0x{a:02x}",
+                modeswitch::hex(o.data)
             ));
         }
-        Step::BulkIn {
-            ep,
-            len,
-            tries,
-            timeout_ms,
-        } => {
-            for _ in 0..(*tries).max(1) {
-                let r = be.bulk_read(*ep, (*len).into(), *timeout_ms)?;
-                if r.len() >= usize::from(*len) {
+        Kind::BulkIn => {
+            for _ in 0..o.b.max(1) {
+                if be.bulk_read(a, len, o.ms)?.len() >= len {
                     break;
                 }
             }
         }
-        Step::IntOut {
-            ep,
-            data,
-            timeout_ms,
-        } => {
-            be.interrupt_write(*ep, data, *timeout_ms)?;
+        Kind::IntOut => {
+            be.interrupt_write(a, o.data, o.ms)?;
         }
-        Step::IntIn {
-            ep,
-            len,
-            timeout_ms,
-        } => {
-            be.interrupt_read(*ep, (*len).into(), *timeout_ms)?;
+        Kind::IntIn => {
+            be.interrupt_read(a, len, o.ms)?;
         }
-        Step::Control {
-            request_type,
-            request,
-            value,
-            index,
-            data,
-            timeout_ms,
-        } => {
-            match data {
-                Ctl::Out(d) => {
-                    be.control_out(*request_type, *request, *value, *index, d, *timeout_ms)?;
-                }
-                Ctl::In(n) => {
-                    be.control_in(*request_type, *request, *value, *index, *n, *timeout_ms)?;
-                }
+        Kind::Control => {
+            if a & 0x80 != 0 {
+                be.control_in(a, o.b, o.value, o.index, o.len, o.ms)?;
+            } else {
+                be.control_out(a, o.b, o.value, o.index, o.data, o.ms)?;
             }
             t.note(format!(
-                "control request type 0x{request_type:02x} request 0x{request:02x} value 0x{value:04x} index {index}"
+                "control request type 0x{a:02x} request 0x{:02x} value 0x{:04x} index {}",
+                o.b, o.value, o.index
             ));
         }
-        Step::SetConfig { value } => {
-            be.set_configuration(*value)?;
-            t.note(format!("set configuration {value}"));
+        Kind::SetConfig => {
+            be.set_configuration(a)?;
+            t.note(format!("set configuration {a}"));
         }
-        Step::SetAlt { iface, alt } => be.set_alt_setting(*iface, *alt)?,
-        Step::Reset => be.reset()?,
-        Step::Sleep { ms } => be.sleep_ms(*ms),
-        Step::Reopen { timeout_ms } => {
+        Kind::SetAlt => be.set_alt_setting(a, o.b)?,
+        Kind::Reset => be.reset()?,
+        Kind::Sleep => be.sleep_ms(o.ms),
+        Kind::Reopen => {
             be.close();
-            let found = wait_for(be, *timeout_ms, 1000, |list| {
+            let found = wait_for(be, o.ms, 1000, &mut |list| {
                 list.iter()
                     .find(|d| {
                         d.port_path == dev.port_path
@@ -222,34 +197,31 @@ fn step(be: &mut dyn UsbBackend, s: &Step, dev: &mut UsbDevice, t: &mut Trace) -
                     })
                     .cloned()
             })
-            .map_err(|e| UsbError::Other(e.msg().to_string()))?;
-            let Some(d) = found else {
-                return Err(UsbError::Other(
-                    "device did not come back after the first message".into(),
-                ));
-            };
-            be.open(&d)?;
+            .map_err(|e| UsbError::Other(e.msg().to_string()))?
+            .ok_or_else(|| {
+                UsbError::Other("device did not come back after the first message".into())
+            })?;
+            be.open(&found)?;
             t.note(format!(
                 "device came back as address {}, reopened",
-                d.address
+                found.address
             ));
-            *dev = d;
+            *dev = found;
         }
     }
     Ok(())
 }
 
-/// Poll `devices()` until `pick` returns something or `timeout_ms` passes.
-fn wait_for<T>(
+/// Poll `devices()` until `pick` returns a device or `timeout_ms` passes.
+fn wait_for(
     be: &mut dyn UsbBackend,
     timeout_ms: u32,
     poll_ms: u32,
-    mut pick: impl FnMut(&[UsbDevice]) -> Option<T>,
-) -> Result<Option<T>> {
+    pick: &mut dyn FnMut(&[UsbDevice]) -> Option<UsbDevice>,
+) -> Result<Option<UsbDevice>> {
     let mut waited = 0u32;
     loop {
-        let list = be.devices()?;
-        if let Some(x) = pick(&list) {
+        if let Some(x) = pick(&be.devices()?) {
             return Ok(Some(x));
         }
         if waited >= timeout_ms {
@@ -270,50 +242,52 @@ pub fn run_plan(
     t: &mut Trace,
 ) -> Result<UsbDevice> {
     let mut dev = dev.clone();
-    for a in &plan.actions {
-        match step(be, &a.step, &mut dev, t) {
-            Ok(()) => {}
-            Err(UsbError::Gone) => {
-                t.note("device left the bus during the switch");
+    for o in &plan.actions {
+        let Err(e) = step(be, o, &mut dev, t) else {
+            continue;
+        };
+        if e == UsbError::Gone {
+            t.note("device left the bus during the switch".into());
+            break;
+        }
+        let what = step_name(o.kind);
+        match o.on_error {
+            OnError::Continue => log::debug!("{what}: {e} (ignored)"),
+            OnError::Stop => {
+                t.note(format!("{what}: {e}; stopped sending"));
                 break;
             }
-            Err(e) => match a.on_error {
-                OnError::Continue => log::debug!("{}: {e} (ignored)", step_name(&a.step)),
-                OnError::Stop => {
-                    t.note(format!("{}: {e}; stopped sending", step_name(&a.step)));
-                    break;
-                }
-                OnError::Fail => {
-                    be.close();
-                    return Err(crate::err!(
-                        "{} {}: {} failed: {e}",
-                        plan.method,
-                        dev.id(),
-                        step_name(&a.step)
-                    ));
-                }
-            },
+            OnError::Fail => {
+                be.close();
+                return Err(crate::err!(
+                    "{} {}: {what} failed: {e}",
+                    plan.method,
+                    dev.id()
+                ));
+            }
         }
     }
     Ok(dev)
 }
 
-fn step_name(s: &Step) -> &'static str {
-    match s {
-        Step::Detach { .. } => "detaching the kernel driver",
-        Step::Claim { .. } => "claiming the interface",
-        Step::Release { .. } => "releasing the interface",
-        Step::ClearHalt { .. } => "clearing a halt",
-        Step::BulkOut { .. } => "sending the switch message",
-        Step::BulkIn { .. } => "reading the response",
-        Step::IntOut { .. } | Step::IntIn { .. } => "an interrupt transfer",
-        Step::Control { .. } => "the control request",
-        Step::SetConfig { .. } => "setting the configuration",
-        Step::SetAlt { .. } => "setting the alternate setting",
-        Step::Reset => "resetting the device",
-        Step::Sleep { .. } => "waiting",
-        Step::Reopen { .. } => "waiting for the device to come back",
-    }
+fn step_name(k: Kind) -> &'static str {
+    const NAMES: [&str; 14] = [
+        "detaching the kernel driver",
+        "claiming the interface",
+        "releasing the interface",
+        "clearing a halt",
+        "sending the switch message",
+        "reading the response",
+        "an interrupt transfer",
+        "an interrupt transfer",
+        "the control request",
+        "setting the configuration",
+        "setting the alternate setting",
+        "resetting the device",
+        "waiting",
+        "waiting for the device to come back",
+    ];
+    NAMES.get(k as usize).copied().unwrap_or("")
 }
 
 /// Switch one device: plan from the database entry, run, wait for the result.
@@ -326,10 +300,12 @@ pub fn switch_device(
     t: &mut Trace,
 ) -> Result<Outcome> {
     let plan = match modeswitch::plan(dev, entry)? {
-        Decision::AlreadySwitched(why) => return Ok(Outcome::LeftAlone(why)),
-        Decision::Nothing(why) => return Ok(Outcome::LeftAlone(why)),
+        Decision::AlreadySwitched(why) | Decision::Nothing(why) => {
+            return Ok(Outcome::LeftAlone(why))
+        }
         Decision::Switch(p) => p,
     };
+    let (id, port) = (dev.id(), &dev.port_path);
     if plan.wait_before_ms > 0 {
         t.note(format!(
             "waiting {} ms before switching",
@@ -338,50 +314,28 @@ pub fn switch_device(
         be.sleep_ms(plan.wait_before_ms);
     }
     be.open(dev)
-        .map_err(|e| crate::err!("{} on {}: cannot open: {e}", dev.id(), dev.port_path))?;
+        .map_err(|e| crate::err!("{id} on {port}: cannot open: {e}"))?;
     t.note(format!(
-        "switching {} on {} with method {}",
-        dev.id(),
-        dev.port_path,
+        "switching {id} on {port} with method {}",
         plan.method
     ));
     let after = run_plan(be, dev, &plan, t)?;
     be.close();
 
-    let gave_up = |what: &str| {
-        crate::err!(
-            "{} on {}: {what} within {} s; replug the stick, or raise --timeout",
-            dev.id(),
-            dev.port_path,
-            opts.timeout_ms / 1000
-        )
-    };
-    match plan.expect {
-        Expect::InPlace => Ok(Outcome::Switched {
-            method: plan.method,
-            now: Some(after),
-        }),
-        Expect::Config(c) => {
-            let found = wait_for(be, opts.timeout_ms, opts.poll_ms, |l| {
-                l.iter()
-                    .find(|d| d.port_path == dev.port_path && d.active_config == Some(c))
-                    .cloned()
-            })?;
-            match found {
-                Some(d) => Ok(Outcome::Switched {
-                    method: plan.method,
-                    now: Some(d),
-                }),
-                None => Err(gave_up(&format!("configuration {c} did not become active"))),
-            }
-        }
+    let mut vanished = false;
+    let found = match plan.expect {
+        Expect::InPlace => Some(after),
+        Expect::Config(c) => wait_for(be, opts.timeout_ms, opts.poll_ms, &mut |l| {
+            l.iter()
+                .find(|d| d.port_path == *port && d.active_config == Some(c))
+                .cloned()
+        })?,
         Expect::Reenumerate => {
-            let mut vanished = false;
-            let found = wait_for(
+            let d = wait_for(
                 be,
                 opts.timeout_ms,
                 opts.poll_ms,
-                |l| match modeswitch::progress(dev, l) {
+                &mut |l| match modeswitch::progress(dev, l) {
                     Progress::Reappeared(d) => Some(d),
                     Progress::Vanished => {
                         vanished = true;
@@ -390,46 +344,48 @@ pub fn switch_device(
                     Progress::Present => None,
                 },
             )?;
-            match found {
-                Some(d) => {
-                    let still = d.vid == dev.vid
-                        && d.pid == dev.pid
-                        && db
-                            .lookup(d.vid, d.pid, &d.strings)
-                            .map(|(_, e)| {
-                                matches!(modeswitch::plan(&d, e), Ok(Decision::Switch(_)))
-                            })
-                            .unwrap_or(false);
-                    if still {
-                        return Err(crate::err!(
-                            "{} on {}: came back in the same (storage) mode; \
-                             the switch message did not take",
-                            dev.id(),
-                            dev.port_path
-                        ));
-                    }
-                    t.note(format!(
-                        "now {} on {} (address {})",
-                        d.id(),
-                        d.port_path,
-                        d.address
+            if let Some(d) = &d {
+                let still = (d.vid, d.pid) == (dev.vid, dev.pid)
+                    && db.lookup(d.vid, d.pid, &d.strings).is_some_and(|(_, e)| {
+                        matches!(modeswitch::plan(d, e), Ok(Decision::Switch(_)))
+                    });
+                if still {
+                    return Err(crate::err!(
+                        "{id} on {port}: came back in the same (storage) mode; \
+                         the switch message did not take"
                     ));
-                    Ok(Outcome::Switched {
-                        method: plan.method,
-                        now: Some(d),
-                    })
                 }
-                None if vanished => Err(gave_up("left the bus but nothing came back on its port")),
-                None => Err(gave_up("did not react to the switch")),
+                t.note(format!(
+                    "now {} on {} (address {})",
+                    d.id(),
+                    d.port_path,
+                    d.address
+                ));
             }
+            d
         }
-    }
+    };
+    let Some(now) = found else {
+        let what = match plan.expect {
+            Expect::Config(c) => format!("configuration {c} did not become active"),
+            _ if vanished => "left the bus but nothing came back on its port".into(),
+            _ => "did not react to the switch".into(),
+        };
+        return Err(crate::err!(
+            "{id} on {port}: {what} within {} s; replug the stick, or raise --timeout",
+            opts.timeout_ms / 1000
+        ));
+    };
+    Ok(Outcome::Switched {
+        method: plan.method,
+        now: Some(now),
+    })
 }
 
 /// The USB backend: usbfs (`UMODEM_USBFS` or /dev/bus/usb), for `umodem switch`
 /// and the daemon's watchdog (a USB reset).
 pub fn backend(sysfs: &crate::hw::usbsys::UsbSysfs) -> Result<Box<dyn UsbBackend>> {
-    let root = std::env::var_os("UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
+    let root = crate::hw::file::env(c"UMODEM_USBFS").unwrap_or_else(|| "/dev/bus/usb".into());
     Ok(Box::new(crate::hw::usbfs::UsbfsBackend::new(
         sysfs.clone(),
         root,

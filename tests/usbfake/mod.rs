@@ -583,7 +583,7 @@ pub fn usbmode_json(db: &umodem::core::db::Db) -> String {
             f.push(format!("\"t_product\": [ {} ]", l.join(", ")));
         }
         if e.method != umodem::core::db::Method::Generic {
-            f.push(format!("\"mode\": \"{}\"", e.method.name()));
+            f.push(format!("\"mode\": \"{}\"", e.method_name()));
         }
         if !e.msgs.is_empty() {
             let idx: Vec<String> = e
