@@ -173,10 +173,15 @@ impl Parser<'_> {
         }
         let text = self.s.get(start..self.i).ok_or("invalid number")?;
         // "-0" stays text: it reads as a float zero elsewhere (serde_json, JavaScript).
-        match text.parse::<i64>() {
-            Ok(v) if int && text != "-0" => Ok(Out::Int(v)),
-            _ => Ok(Out::Num(text.to_string())),
-        }
+        let (neg, digits) = match text.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, text),
+        };
+        Ok(match crate::num::dec(digits).filter(|_| int) {
+            Some(v) if !neg && v <= i64::MAX as u64 => Out::Int(v as i64),
+            Some(v) if neg && v > 0 && v <= 1 << 63 => Out::Int((v as i64).wrapping_neg()),
+            _ => Out::Num(text.to_string()),
+        })
     }
 
     /// The rest of a string whose opening quote was consumed.

@@ -22,11 +22,10 @@
 //! (it pulls `time`, `hostname`, `libc`) logging one line is 134.9 KB (+95 KB).
 
 use std::fmt::{self, Write as _};
-use std::os::unix::net::UnixDatagram;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
+use std::sync::OnceLock;
 
 /// A level is its syslog severity: the lower, the more important.
 pub type Level = u8;
@@ -65,10 +64,11 @@ const FACILITY_DAEMON: u8 = 3 << 3;
 const MAX_MSG: usize = 900;
 const TAG: &str = "umodem";
 
-/// Where the lines go: a syslog socket (`path`) or, without one, stderr.
+/// Where the lines go: a syslog socket at `path` or, without one, stderr.
 pub struct Logger {
     path: Option<PathBuf>,
-    sock: Mutex<Option<UnixDatagram>>,
+    /// The connected datagram socket, -1 when there is none (yet).
+    fd: AtomicI32,
     level: Level,
 }
 
@@ -79,10 +79,10 @@ static LEVEL: AtomicU8 = AtomicU8::new(OFF);
 impl Logger {
     /// Log to syslog at `path`; if it cannot be reached, to stderr.
     pub fn syslog(path: &Path, level: Level) -> Logger {
-        let s = open(path);
+        let fd = open(path);
         Logger {
-            path: s.as_ref().map(|_| path.to_path_buf()),
-            sock: Mutex::new(s),
+            path: (fd >= 0).then(|| path.to_path_buf()),
+            fd: AtomicI32::new(fd),
             level,
         }
     }
@@ -91,7 +91,7 @@ impl Logger {
     pub fn stderr(level: Level) -> Logger {
         Logger {
             path: None,
-            sock: Mutex::new(None),
+            fd: AtomicI32::new(-1),
             level,
         }
     }
@@ -108,14 +108,13 @@ impl Logger {
         }
         let mut line = String::new();
         if self.is_syslog() {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            syslog_head(&mut line, level, now, std::process::id());
+            // SAFETY: time(NULL) only returns the clock.
+            let now = unsafe { libc::time(std::ptr::null_mut()) };
+            syslog_head(&mut line, level, now.max(0) as u64, std::process::id());
         }
         let start = line.len();
         let _ = line.write_fmt(args);
-        one_line(&mut line, start);
+        let line = one_line(&line, start);
         if !self.to_syslog(&line) {
             let head = match level {
                 ERROR => "umodem: error: ",
@@ -134,29 +133,56 @@ impl Logger {
         let Some(path) = &self.path else {
             return false;
         };
-        let mut guard = match self.sock.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
         // logd may have restarted since: one reconnect, then give up on this line.
         for _ in 0..2 {
-            if guard.is_none() {
-                *guard = open(path);
+            let mut fd = self.fd.load(Ordering::Relaxed);
+            if fd < 0 {
+                fd = open(path);
+                self.fd.store(fd, Ordering::Relaxed);
             }
-            match guard.as_ref().map(|s| s.send(line.as_bytes())) {
-                Some(Ok(_)) => return true,
-                Some(Err(_)) => *guard = None,
-                None => return false,
+            if fd < 0 {
+                return false;
             }
+            // SAFETY: `line` is valid for its length; fd is our socket.
+            if unsafe { libc::send(fd, line.as_ptr().cast(), line.len(), libc::MSG_NOSIGNAL) } >= 0
+            {
+                return true;
+            }
+            // SAFETY: fd is ours and forgotten below.
+            unsafe { libc::close(fd) };
+            self.fd.store(-1, Ordering::Relaxed);
         }
         false
     }
 }
 
-fn open(path: &Path) -> Option<UnixDatagram> {
-    let s = UnixDatagram::unbound().ok()?;
-    s.connect(path).ok()?;
-    Some(s)
+/// A datagram socket connected to `path` (close-on-exec), or -1.
+fn open(path: &Path) -> i32 {
+    // SAFETY: zeroed sockaddr_un is a valid value; socket/connect get valid
+    // pointers and lengths; the fd is closed on failure.
+    unsafe {
+        let mut a: libc::sockaddr_un = std::mem::zeroed();
+        let p = path.as_os_str().as_bytes();
+        if p.len() >= a.sun_path.len() || p.contains(&0) {
+            return -1;
+        }
+        a.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        for (d, s) in a.sun_path.iter_mut().zip(p) {
+            *d = *s as libc::c_char;
+        }
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd >= 0
+            && libc::connect(
+                fd,
+                (&a as *const libc::sockaddr_un).cast(),
+                std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+            ) != 0
+        {
+            libc::close(fd);
+            return -1;
+        }
+        fd
+    }
 }
 
 /// What the `log::info!` etc. macros call: one record to the program's logger.
@@ -275,22 +301,16 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 /// From `start` on: control characters become spaces; a long message is cut.
-fn one_line(s: &mut String, start: usize) {
+fn one_line(s: &str, start: usize) -> String {
     let mut end = s.len().min(start + MAX_MSG);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s.truncate(end);
-    if s.bytes().skip(start).any(|b| !(0x20..0x7f).contains(&b)) {
-        let tail: String = s
-            .get(start..)
-            .unwrap_or("")
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        s.truncate(start);
-        s.push_str(&tail);
+    let mut out = String::with_capacity(end);
+    for (i, c) in s.get(..end).unwrap_or("").char_indices() {
+        out.push(if i >= start && c.is_control() { ' ' } else { c });
     }
+    out
 }
 
 #[cfg(test)]
@@ -316,11 +336,8 @@ mod tests {
 
     #[test]
     fn one_line_per_record() {
-        let mut s = String::from("<30>a\nb\r\tc\u{85}d");
-        one_line(&mut s, 4);
-        assert_eq!(s, "<30>a b  c d");
-        let mut long = "é".repeat(1000);
-        one_line(&mut long, 0);
+        assert_eq!(one_line("<30>a\nb\r\tc\u{85}d", 4), "<30>a b  c d");
+        let long = one_line(&"é".repeat(1000), 0);
         assert!(long.len() <= MAX_MSG && long.chars().all(|c| c == 'é'));
     }
 

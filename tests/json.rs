@@ -119,6 +119,14 @@ fn integers_are_exact_and_other_numbers_stay_as_written() {
     assert_eq!(json::parse("1.50").unwrap(), Out::Num("1.50".into()));
     assert_eq!(json::parse("2e3").unwrap(), Out::Num("2e3".into()));
     assert_eq!(json::parse("-0").unwrap(), Out::Num("-0".into()));
+    assert_eq!(
+        json::parse("-9223372036854775808").unwrap(),
+        Out::Int(i64::MIN)
+    );
+    assert_eq!(
+        json::parse("-9223372036854775809").unwrap(),
+        Out::Num("-9223372036854775809".into())
+    );
     assert_eq!(json::parse("1e999").unwrap(), Out::Num("1e999".into()));
 }
 
