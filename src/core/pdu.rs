@@ -99,7 +99,7 @@ impl<'a> Reader<'a> {
 // Addresses (TS 23.040 9.1.2.5)
 
 /// A phone number or an alphanumeric sender, with its type-of-address octet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Address {
     pub toa: u8,
     /// Digits (with a leading + when international) or the alphanumeric name.
@@ -145,36 +145,19 @@ fn number(toa: u8, b: &[u8], max: usize) -> Address {
     }
 }
 
-/// The SMSC field: a length in octets (0: none), the type, the digits.
-fn smsc(r: &mut Reader) -> R<Option<Address>> {
-    let n = usize::from(r.byte("SMSC length cut short")?);
-    if n == 0 {
-        return Ok(None);
-    }
-    if n > 11 {
-        return Err("SMSC address longer than 20 digits");
-    }
-    let b = r.take(n, "SMSC address cut short")?;
-    Ok(Some(number(b[0], &b[1..], 20)))
-}
-
-/// An originating/destination address: a length in semi-octets, the type,
-/// then digits, or 7-bit packed text when the type is alphanumeric.
-fn address(r: &mut Reader) -> R<Address> {
-    let n = usize::from(r.byte("address length cut short")?);
-    if n > 20 {
-        return Err("address longer than 20 digits");
-    }
-    let toa = r.byte("address type cut short")?;
-    let b = r.take(n.div_ceil(2), "address cut short")?;
+/// An originating/destination address as read: its type and octets, and
+/// its length in semi-octets. Made an [`Address`] once the whole PDU has
+/// checked out (nothing to free on the error paths).
+fn address(toa: u8, b: &[u8], n: usize) -> Address {
     if (toa >> 4) & 7 == 5 {
+        // Alphanumeric: 7-bit packed text.
         let sept = gsm7::unpack(b, 0, n * 4 / 7).unwrap_or_default();
-        return Ok(Address {
+        return Address {
             toa,
             text: gsm7::decode(&sept),
-        });
+        };
     }
-    Ok(number(toa, b, n))
+    number(toa, b, n)
 }
 
 // ---------------------------------------------------------------------------
@@ -454,7 +437,12 @@ fn decode_tpdu(pdu: &[u8]) -> R<Sms> {
         return Err("longer than any SMS");
     }
     let mut r = Reader { b: pdu };
-    let smsc = smsc(&mut r)?;
+    // The SMSC field: a length in octets (0: none), the type, the digits.
+    let n = usize::from(r.byte("SMSC length cut short")?);
+    if n > 11 {
+        return Err("SMSC address longer than 20 digits");
+    }
+    let sc = r.take(n, "SMSC address cut short")?;
     let fo = r.byte("first octet cut short")?;
     let kind = match fo & 3 {
         0 => Kind::Deliver,
@@ -465,7 +453,13 @@ fn decode_tpdu(pdu: &[u8]) -> R<Sms> {
     if kind == Kind::Submit {
         r.byte("message reference cut short")?;
     }
-    let addr = address(&mut r)?;
+    // The address: a length in semi-octets, the type, the digits.
+    let an = usize::from(r.byte("address length cut short")?);
+    if an > 20 {
+        return Err("address longer than 20 digits");
+    }
+    let toa = r.byte("address type cut short")?;
+    let ab = r.take(an.div_ceil(2), "address cut short")?;
     let pid = r.byte("protocol identifier cut short")?;
     let dcs = r.byte("data coding scheme cut short")?;
     let time = if kind == Kind::Deliver {
@@ -480,9 +474,9 @@ fn decode_tpdu(pdu: &[u8]) -> R<Sms> {
     let alphabet = sms_alphabet(dcs);
     let (concat, body) = user_data(r.b, fo & 0x40 != 0, alphabet, udl)?;
     Ok(Sms {
-        smsc,
+        smsc: sc.split_first().map(|(&t, d)| number(t, d, 20)),
         kind,
-        addr,
+        addr: address(toa, ab, an),
         time,
         pid,
         dcs,

@@ -283,73 +283,75 @@ pub struct Message {
 /// part number whatever order they were stored in. A part number seen twice
 /// under one reference starts another message (references wrap around).
 /// Messages come in the order of their first stored part.
-pub fn join(items: Vec<Item>) -> Vec<Message> {
-    let mut groups: Vec<Vec<Item>> = Vec::new();
-    for it in items {
-        let slot = it.sms.concat.and_then(|c| {
-            groups.iter().position(|g| {
-                let h = &g[0].sms;
-                h.concat
-                    .is_some_and(|d| d.reference == c.reference && d.total == c.total)
-                    && h.kind == it.sms.kind
-                    && h.addr.text == it.sms.addr.text
-                    && g.iter()
-                        .all(|x| x.sms.concat.is_some_and(|d| d.seq != c.seq))
+pub fn join(mut items: Vec<Item>) -> Vec<Message> {
+    // Each item's group: the index of the group's first stored item.
+    let mut head: Vec<usize> = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        let b = &items[i].sms;
+        let h = (0..i)
+            .find(|&j| {
+                let a = &items[j].sms;
+                head[j] == j
+                    && matches!((a.concat, b.concat), (Some(x), Some(y))
+                        if x.reference == y.reference && x.total == y.total)
+                    && a.kind == b.kind
+                    && a.addr.text == b.addr.text
+                    && !(j..i).any(|k| head[k] == j && seq(&items[k]) == seq(&items[i]))
             })
-        });
-        match slot {
-            // Kept in part order as they come (no sort needed later).
-            Some(i) => {
-                let at = groups[i].partition_point(|x| seq(x) < seq(&it));
-                groups[i].insert(at, it);
-            }
-            None => groups.push(vec![it]),
-        }
+            .unwrap_or(i);
+        head.push(h);
     }
-    groups.into_iter().map(message).collect()
+    let mut out = Vec::new();
+    for j in 0..items.len() {
+        if head[j] != j {
+            continue;
+        }
+        let parts = items[j].sms.concat.map_or(1, |c| c.total);
+        let mut m = Message {
+            slots: Vec::new(),
+            stat: u8::MAX,
+            kind: items[j].sms.kind,
+            addr: Address::default(),
+            time: None,
+            alphabet: Alphabet::Gsm7,
+            text: String::new(),
+            parts,
+            missing: Vec::new(),
+        };
+        // Runs of consecutive parts in one alphabet are decoded as one piece,
+        // so that a surrogate pair or an escape split between parts reads right.
+        let mut run: Vec<u8> = Vec::new();
+        let mut ra = Alphabet::Gsm7;
+        for n in 1..=parts {
+            let k = (j..items.len()).find(|&k| head[k] == j && seq(&items[k]) == n);
+            let it = k.and_then(|k| items.get_mut(k));
+            if !run.is_empty() && it.as_ref().is_none_or(|it| it.sms.alphabet != ra) {
+                m.text.push_str(&pdu::text(ra, &run));
+                run.clear();
+            }
+            let Some(it) = it else {
+                m.missing.push(n);
+                continue;
+            };
+            if m.slots.is_empty() {
+                // The first part present gives the sender, time and alphabet.
+                m.addr = std::mem::take(&mut it.sms.addr);
+                m.time = it.sms.time;
+                m.alphabet = it.sms.alphabet;
+            }
+            ra = it.sms.alphabet;
+            m.slots.push((it.mem, it.index));
+            m.stat = m.stat.min(it.stat);
+            run.extend_from_slice(&it.sms.body);
+        }
+        if !run.is_empty() {
+            m.text.push_str(&pdu::text(ra, &run));
+        }
+        out.push(m);
+    }
+    out
 }
 
 fn seq(it: &Item) -> u8 {
     it.sms.concat.map_or(1, |c| c.seq)
-}
-
-fn message(g: Vec<Item>) -> Message {
-    let parts = g[0].sms.concat.map_or(1, |c| c.total);
-    let mut missing = Vec::new();
-    let mut text = String::new();
-    // Decode runs of consecutive parts in one alphabet as one piece, so that
-    // a surrogate pair or an escape split between parts still reads right.
-    let mut run: Vec<u8> = Vec::new();
-    let mut prev: Option<(u8, Alphabet)> = None;
-    for it in &g {
-        let (s, a) = (seq(it), it.sms.alphabet);
-        if let Some((p, pa)) = prev {
-            if u16::from(p) + 1 != u16::from(s) || pa != a {
-                text.push_str(&pdu::text(pa, &run));
-                run.clear();
-            }
-        }
-        run.extend_from_slice(&it.sms.body);
-        prev = Some((s, a));
-    }
-    if let Some((_, a)) = prev {
-        text.push_str(&pdu::text(a, &run));
-    }
-    for n in 1..=parts {
-        if !g.iter().any(|it| seq(it) == n) {
-            missing.push(n);
-        }
-    }
-    let first = &g[0];
-    Message {
-        slots: g.iter().map(|it| (it.mem, it.index)).collect(),
-        stat: g.iter().map(|it| it.stat).min().unwrap_or(0),
-        kind: first.sms.kind,
-        addr: first.sms.addr.clone(),
-        time: first.sms.time,
-        alphabet: first.sms.alphabet,
-        text,
-        parts,
-        missing,
-    }
 }
