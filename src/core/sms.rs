@@ -139,6 +139,13 @@ pub struct Listed {
 /// a header without a number is skipped.
 pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
     let mut out = Vec::new();
+    each_cmgl(lines, |index, stat, sms| out.push(Listed { index, stat, sms }));
+    out
+}
+
+/// [`parse_cmgl`] entry by entry (`index`, `stat`, the message): each
+/// decoded message goes to `f` where it is built, not through a list.
+pub fn each_cmgl(lines: &[String], mut f: impl FnMut(u16, u8, Result<Sms>)) {
     let mut i = 0;
     while let Some(l) = lines.get(i) {
         i += 1;
@@ -154,14 +161,16 @@ pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
             continue;
         };
         // The length is the last parameter, after the optional <alpha>.
-        let sms = match (pdu, num(p.last())) {
-            (Some(pdu), Some(len)) => listed_pdu(pdu, len.into()),
-            (None, _) => Err(Error::new("SMS: listed without its PDU")),
-            (_, None) => Err(Error::new("SMS: listed without its length")),
-        };
-        out.push(Listed { index, stat, sms });
+        f(
+            index,
+            stat,
+            match (pdu, num(p.last())) {
+                (Some(pdu), Some(len)) => listed_pdu(pdu, len.into()),
+                (None, _) => Err(Error::new("SMS: listed without its PDU")),
+                (_, None) => Err(Error::new("SMS: listed without its length")),
+            },
+        );
     }
-    out
 }
 
 /// The information lines of `AT+CMGR=<index>`: `+CMGR: <stat>,[<alpha>],<length>`

@@ -358,17 +358,16 @@ impl Job {
                 if !ok {
                     answered(&format!("listing the {} messages", m.name()), f, "")
                 } else {
-                    for l in sms::parse_cmgl(&r.lines) {
-                        match l.sms {
-                            Ok(sms) => self.items.push(Item {
-                                mem: m,
-                                index: l.index,
-                                stat: l.stat,
-                                sms,
-                            }),
-                            Err(e) => self.listing.bad.push((m, l.index, e.msg().to_string())),
-                        }
-                    }
+                    let (items, bad) = (&mut self.items, &mut self.listing.bad);
+                    sms::each_cmgl(&r.lines, |index, stat, sms| match sms {
+                        Ok(sms) => items.push(Item {
+                            mem: m,
+                            index,
+                            stat,
+                            sms,
+                        }),
+                        Err(e) => bad.push((m, index, e.msg().to_string())),
+                    });
                     self.step = self.after_list(Some(i));
                     return;
                 }
@@ -508,11 +507,11 @@ impl Job {
         let r = match std::mem::replace(&mut self.op, Op::List) {
             Op::Read(want) => {
                 let s = slot(want);
-                std::mem::take(&mut self.listing.messages)
-                    .into_iter()
-                    .find(|m| s.is_some_and(|s| m.slots.contains(&s)))
-                    .map(Outcome::Read)
-                    .ok_or_else(|| no_message(want))
+                let v = &mut self.listing.messages;
+                match v.iter().position(|m| s.is_some_and(|s| m.slots.contains(&s))) {
+                    Some(i) => Ok(Outcome::Read(v.swap_remove(i))),
+                    None => Err(no_message(want)),
+                }
             }
             Op::Delete { ids, all } => {
                 let hit = |s: (Mem, u16)| all || ids.contains(&id(s.0, s.1));
@@ -549,7 +548,7 @@ impl Job {
     fn next_delete(&mut self, i: usize) -> Step {
         match self.targets.get(i) {
             None => {
-                let t = self.targets.clone();
+                let t = std::mem::take(&mut self.targets);
                 self.end(Ok(Outcome::Deleted(t)));
                 self.step
             }
