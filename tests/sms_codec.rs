@@ -727,3 +727,42 @@ fn ussd_answers() {
         }
     }
 }
+
+/// The UCS2 decoder (a plain loop, for flash) reads any octets as std's
+/// `char::decode_utf16` does: pairs joined, a lone surrogate and an odd last
+/// octet as U+FFFD.
+#[test]
+fn ucs2_text_reads_as_decode_utf16() {
+    let reference = |body: &[u8]| -> String {
+        let units = body.chunks(2).map(|p| match *p {
+            [a, b] => u16::from_be_bytes([a, b]),
+            _ => 0xFFFD,
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    // Octets drawn mostly from the surrogate ranges' high bytes.
+    let pick = [0x00u8, 0x41, 0xD8, 0xDB, 0xDC, 0xDF, 0xE0, 0xFF, 0x20, 0xD9];
+    let mut x: u64 = 0x1234567;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..50_000 {
+        let n = (rnd() % 9) as usize;
+        let b: Vec<u8> = (0..n)
+            .map(|_| {
+                let y = rnd();
+                if y % 3 == 0 {
+                    (y >> 8) as u8
+                } else {
+                    pick[(y % 10) as usize]
+                }
+            })
+            .collect();
+        assert_eq!(pdu::text(Alphabet::Ucs2, &b), reference(&b), "{b:02x?}");
+    }
+}

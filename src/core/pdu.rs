@@ -296,14 +296,27 @@ pub fn text(alphabet: Alphabet, body: &[u8]) -> String {
         Alphabet::Gsm7 => gsm7::decode(body),
         Alphabet::Data => hex(body),
         Alphabet::Ucs2 => {
-            let units = body.chunks(2).map(|p| match *p {
-                [a, b] => u16::from_be_bytes([a, b]),
-                // An odd last octet shows U+FFFD (and pairs with nothing).
+            // An odd last octet reads as U+FFFD (and pairs with nothing).
+            let unit = |i: usize| match body.get(i..i + 2) {
+                Some(&[a, b]) => u32::from(u16::from_be_bytes([a, b])),
                 _ => 0xFFFD,
-            });
-            char::decode_utf16(units)
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect()
+            };
+            let mut s = String::with_capacity(body.len());
+            let mut i = 0;
+            while i < body.len() {
+                let u = unit(i);
+                i += 2;
+                let lo = unit(i);
+                // A surrogate pair, or one unit (a lone surrogate is U+FFFD).
+                let c = if (0xD800..0xDC00).contains(&u) && (0xDC00..0xE000).contains(&lo) {
+                    i += 2;
+                    0x10000 + ((u - 0xD800) << 10 | (lo - 0xDC00))
+                } else {
+                    u
+                };
+                s.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            s
         }
     }
 }

@@ -251,13 +251,7 @@ impl Job {
             }
             Step::Escape => return Some(Do::Escape),
             Step::Cusd => match &self.op {
-                Op::Ussd { cmd, .. } => {
-                    return Some(Do::Send {
-                        cmd: cmd.clone(),
-                        ms,
-                        secret: true,
-                    })
-                }
+                Op::Ussd { cmd, .. } => cmd,
                 _ => return None,
             },
             Step::CusdWait => return Some(Do::Await { ms: USSD_MS }),
@@ -271,7 +265,7 @@ impl Job {
         Some(Do::Send {
             cmd,
             ms,
-            secret: false,
+            secret: self.step == Step::Cusd,
         })
     }
 

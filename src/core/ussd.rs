@@ -106,6 +106,10 @@ pub fn decode(s: &str, dcs: u8, packed: bool) -> String {
         (Alphabet::Ucs2, Some(b)) => pdu::text(Alphabet::Ucs2, b.get(lang..).unwrap_or_default()),
         (Alphabet::Data, Some(b)) => pdu::hex(&b),
         (Alphabet::Data, None) => pdu::hex(s.as_bytes()),
-        _ => s.chars().skip(lang).collect(),
+        _ => {
+            // The text after its language characters (a slice, not a char walk).
+            let at = s.char_indices().nth(lang).map_or(s.len(), |(i, _)| i);
+            s.get(at..).unwrap_or_default().to_string()
+        }
     }
 }
