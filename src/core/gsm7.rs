@@ -87,7 +87,9 @@ pub fn encode(text: &str) -> Option<Vec<u8>> {
     for c in text.chars() {
         let (a, b) = encode_char(c)?;
         v.push(a);
-        v.extend(b);
+        if let Some(b) = b {
+            v.push(b);
+        }
     }
     Some(v)
 }

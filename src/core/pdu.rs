@@ -63,7 +63,7 @@ pub fn unhex(s: &str, max: usize) -> Result<Vec<u8>> {
         return Err(bad("longer than any SMS"));
     }
     let mut v = Vec::with_capacity(s.len() / 2);
-    for p in s.chunks(2) {
+    for p in s.chunks_exact(2) {
         match (nibble(p[0]), nibble(p[1])) {
             (Some(h), Some(l)) => v.push(h << 4 | l),
             _ => return Err(bad("not hex")),
