@@ -164,8 +164,9 @@ fn reference() -> u8 {
 }
 
 fn parse_id(w: &str) -> Result<u32> {
-    w.parse()
-        .map_err(|_| bad_usage("a message id is a number (umodem sms list shows them)"))
+    crate::num::dec(w)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| bad_usage("a message id is a number (umodem sms list shows them)"))
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -30,7 +30,7 @@ type R<T> = std::result::Result<T, Bad>;
 #[cold]
 #[inline(never)]
 fn bad(what: Bad) -> Error {
-    Error::new(format!("SMS PDU: {what}"))
+    crate::err!("SMS PDU: {what}")
 }
 
 // ---------------------------------------------------------------------------
@@ -577,9 +577,9 @@ pub fn submit(number: &str, text: &str, reference: u8) -> Result<Vec<Part>> {
         }
     }
     if total > MAX_PARTS {
-        return Err(Error::new(format!(
+        return Err(crate::err!(
             "message too long: {total} parts, at most {MAX_PARTS}"
-        )));
+        ));
     }
     let mut da = Vec::with_capacity(10);
     for p in ds.as_bytes().chunks(2) {

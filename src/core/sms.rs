@@ -105,7 +105,7 @@ impl<'a> Iterator for Params<'a> {
 }
 
 fn num(s: Option<&str>) -> Option<u16> {
-    s?.parse().ok()
+    crate::num::dec(s?)?.try_into().ok()
 }
 
 fn num8(s: Option<&str>) -> Option<u8> {
@@ -118,9 +118,7 @@ pub fn listed_pdu(hex: &str, length: usize) -> Result<Sms> {
     let sms = pdu::decode(&b)?;
     let n = pdu::tpdu_len(&b);
     if n != length {
-        return Err(Error::new(format!(
-            "SMS PDU: {n} octets, the modem said {length}"
-        )));
+        return Err(crate::err!("SMS PDU: {n} octets, the modem said {length}"));
     }
     Ok(sms)
 }

@@ -173,7 +173,7 @@ fn fail(msg: &str) -> Error {
 /// `<what>: the modem answered <final><tail>`.
 #[inline(never)]
 fn answered(what: &str, f: &Final, tail: &str) -> Error {
-    fail(&format!("{what}: the modem answered {}{tail}", f.describe()))
+    crate::err!(code::MODEM_ERROR; "{what}: the modem answered {}{tail}", f.describe())
 }
 
 /// The words for the +CMS errors a user can act on (27.005 3.2.5).
@@ -258,10 +258,10 @@ impl Job {
             Step::Cancel => ussd::CANCEL,
             Step::Done => return None,
         };
-        let cmd = match n {
-            Some(n) => format!("{c}{n}"),
-            None => c.to_string(),
-        };
+        let mut cmd = c.to_string();
+        if let Some(n) = n {
+            crate::num::push(&mut cmd, n as u64);
+        }
         Some(Do::Send {
             cmd,
             ms,
@@ -560,10 +560,7 @@ impl Job {
 }
 
 fn no_message(id: u32) -> Error {
-    Error::with_code(
-        code::USAGE,
-        format!("no message {id} (umodem sms list shows the ids)"),
-    )
+    crate::err!(code::USAGE; "no message {id} (umodem sms list shows the ids)")
 }
 
 /// Drive a job with the blocking engine. The engine's unsolicited lines go

@@ -85,9 +85,12 @@ impl Answer {
 /// reads as GSM 7-bit.
 pub fn parse_cusd(s: &str, packed: bool) -> Option<Answer> {
     let mut p = params(s);
-    let status = p.next()?.parse().ok()?;
+    let status = u8::try_from(crate::num::dec(p.next()?)?).ok()?;
     let t = p.next();
-    let dcs = p.next().and_then(|d| d.parse().ok()).unwrap_or(DCS_GSM7);
+    let dcs = p
+        .next()
+        .and_then(|d| u8::try_from(crate::num::dec(d)?).ok())
+        .unwrap_or(DCS_GSM7);
     let text = t.map(|t| decode(t, dcs, packed));
     Some(Answer { status, text })
 }
