@@ -498,8 +498,8 @@ impl Job {
             return Step::Choose(j);
         }
         self.listing.messages = sms::join(std::mem::take(&mut self.items));
-        let r = match std::mem::replace(&mut self.op, Op::List) {
-            Op::Read(want) => {
+        let r = match &self.op {
+            &Op::Read(want) => {
                 let s = slot(want);
                 let v = &mut self.listing.messages;
                 match v.iter().position(|m| s.is_some_and(|s| m.slots.contains(&s))) {
@@ -508,7 +508,7 @@ impl Job {
                 }
             }
             Op::Delete { ids, all } => {
-                let hit = |s: (Mem, u16)| all || ids.contains(&id(s.0, s.1));
+                let hit = |s: (Mem, u16)| *all || ids.contains(&id(s.0, s.1));
                 let mut t: Vec<(Mem, u16)> = Vec::new();
                 for m in &self.listing.messages {
                     if m.slots.iter().any(|&s| hit(s)) {
