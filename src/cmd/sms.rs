@@ -64,11 +64,11 @@ fn outcome_out(o: &Outcome) -> Out {
     match o {
         Outcome::Listed(l) => {
             let mut stores = Vec::new();
-            for (m, s) in &l.stores {
+            for &(m, used, total) in &l.stores {
                 let mut o = Out::map();
                 o.set("name", m.name());
-                o.set("used", s.used);
-                o.set("total", s.total);
+                o.set("used", used);
+                o.set("total", total);
                 stores.push(o);
             }
             out.set("storages", Out::List(stores));

@@ -101,8 +101,8 @@ pub enum Op {
 /// A list of storages, the messages in them, and what could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Listing {
-    /// Fill level of each storage listed.
-    pub stores: Vec<(Mem, Store)>,
+    /// Fill level of each storage listed: used, total.
+    pub stores: Vec<(Mem, u16, u16)>,
     /// Where the modem puts new messages (`<mem3>`), as it said.
     pub incoming: Option<String>,
     pub messages: Vec<Message>,
@@ -303,10 +303,10 @@ impl Job {
             }
             Step::Cmgf => answered("SMS in PDU mode (AT+CMGF=0)", f, ""),
             Step::CpmsQuery => {
-                let mut q = cpms_of(&r).into_iter();
-                self.orig = q.next().and_then(|s| Mem::parse(&s.mem));
+                let q = cpms_of(&r);
+                self.orig = q.first().and_then(|s| Mem::parse(&s.mem));
                 self.cur = self.orig;
-                self.listing.incoming = q.nth(1).map(|s| s.mem);
+                self.listing.incoming = q.get(2).map(|s| s.mem.clone());
                 self.step = Step::CpmsTest;
                 return;
             }
@@ -331,9 +331,9 @@ impl Job {
                 let mut used = None;
                 if ok {
                     self.cur = Some(m);
-                    if let Some(s) = cpms_of(&r).into_iter().next() {
+                    if let Some(s) = cpms_of(&r).first() {
                         used = Some(s.used);
-                        self.listing.stores.push((m, s));
+                        self.listing.stores.push((m, s.used, s.total));
                     }
                 } else {
                     // A storage the modem cannot choose now (no SIM): skip it.
