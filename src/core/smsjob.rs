@@ -172,7 +172,7 @@ fn fail(msg: &str) -> Error {
 
 /// `<what>: the modem answered <final><tail>`.
 #[inline(never)]
-fn answered(what: &str, f: &Final, tail: &str) -> Error {
+fn answered(what: std::fmt::Arguments, f: &Final, tail: &str) -> Error {
     crate::err!(code::MODEM_ERROR; "{what}: the modem answered {}{tail}", f.describe())
 }
 
@@ -301,7 +301,7 @@ impl Job {
                 };
                 return;
             }
-            Step::Cmgf => answered("SMS in PDU mode (AT+CMGF=0)", f, ""),
+            Step::Cmgf => answered(format_args!("SMS in PDU mode (AT+CMGF=0)"), f, ""),
             Step::CpmsQuery => {
                 let q = cpms_of(&r);
                 self.orig = q.first().and_then(|s| Mem::parse(&s.mem));
@@ -350,7 +350,7 @@ impl Job {
             Step::List(i) => {
                 let m = MEMS.get(i).copied().unwrap_or(Mem::Sim);
                 if !ok {
-                    answered(&format!("listing the {} messages", m.name()), f, "")
+                    answered(format_args!("listing the {} messages", m.name()), f, "")
                 } else {
                     let (items, bad) = (&mut self.items, &mut self.listing.bad);
                     sms::each_cmgl(&r.lines, |index, stat, sms| match sms {
@@ -371,14 +371,14 @@ impl Job {
                 self.step = Step::Del(i);
                 return;
             }
-            Step::DelChoose(_) => answered("choosing the storage to delete from", f, ""),
+            Step::DelChoose(_) => answered(format_args!("choosing the storage to delete from"), f, ""),
             Step::Del(i) if ok => {
                 self.step = self.next_delete(i + 1);
                 return;
             }
             Step::Del(i) => {
                 let n = self.targets.get(i).map_or(0, |&(m, x)| id(m, x));
-                answered(&format!("deleting message {n}"), f, "")
+                answered(format_args!("deleting message {n}"), f, "")
             }
             Step::Cmgs(i) if *f == Final::Prompt => {
                 self.step = Step::CmgsText(i);
@@ -404,12 +404,12 @@ impl Job {
                 return;
             }
             Step::Cusd => answered(
-                "USSD",
+                format_args!("USSD"),
                 f,
                 " (no network, or a code it does not take)",
             ),
             Step::Cancel if ok => return self.end(Ok(Outcome::Cancelled)),
-            Step::Cancel => answered("ending the USSD session", f, ""),
+            Step::Cancel => answered(format_args!("ending the USSD session"), f, ""),
             Step::Restore | Step::Escape => {
                 self.step = Step::Done;
                 return;
@@ -448,26 +448,22 @@ impl Job {
 
     fn send_error(&self, i: usize, f: &Final) -> Error {
         let n = self.parts().len();
-        let which = if n > 1 {
-            format!("sending part {} of {n}", i + 1)
-        } else {
-            "sending the message".to_string()
-        };
         let sent = if i > 0 {
-            format!("; {i} part(s) before it were sent")
+            format!("{}; {i} part(s) before it were sent", cms_hint(f))
         } else {
-            String::new()
+            cms_hint(f).to_string()
         };
-        answered(&which, f, &format!("{}{sent}", cms_hint(f)))
+        if n > 1 {
+            answered(format_args!("sending part {} of {n}", i + 1), f, &sent)
+        } else {
+            answered(format_args!("sending the message"), f, &sent)
+        }
     }
 
     fn failed(&mut self, e: AtError) {
-        let (c, msg) = match (self.step, e) {
+        let e = match (self.step, e) {
             // The wait for the network's USSD answer ran out.
-            (Step::CusdWait, _) => (
-                code::MODEM_ERROR,
-                "USSD: no answer from the network within 30 s".to_string(),
-            ),
+            (Step::CusdWait, _) => fail("USSD: no answer from the network within 30 s"),
             // No prompt: if it comes late, the modem waits for text. ESC ends that.
             (Step::Cmgs(_), AtError::Timeout) => {
                 self.done.get_or_insert(Err(fail(
@@ -476,16 +472,14 @@ impl Job {
                 self.step = Step::Escape;
                 return;
             }
-            (Step::Escape | Step::Restore, _) => (0, String::new()),
-            (_, AtError::Timeout) => (code::MODEM_ERROR, "the modem stopped answering".into()),
-            (_, AtError::Gone(w)) => (
-                code::NO_DEVICE,
-                format!("the modem port failed ({w})"),
-            ),
+            (Step::Escape | Step::Restore, _) => {
+                self.step = Step::Done;
+                return;
+            }
+            (_, AtError::Timeout) => fail("the modem stopped answering"),
+            (_, AtError::Gone(w)) => crate::err!(code::NO_DEVICE; "the modem port failed ({w})"),
         };
-        if c != 0 {
-            self.done.get_or_insert(Err(Error::with_code(c, msg)));
-        }
+        self.done.get_or_insert(Err(e));
         // A port that failed cannot be set back; a silent one may still be.
         self.step = Step::Done;
     }
