@@ -124,25 +124,22 @@ impl Address {
 /// Semi-octet digits, low nibble first; 0xF is the filler and ends them. A
 /// number of international type (TON 1) gets its leading +.
 fn number(toa: u8, b: &[u8], max: usize) -> Address {
-    let mut v = Vec::with_capacity(max + 1);
+    let mut v = String::with_capacity(max + 1);
     if (toa >> 4) & 7 == 1 {
-        v.push(b'+');
+        v.push('+');
     }
     for i in 0..max.min(b.len() * 2) {
-        let n = b.get(i / 2).map_or(15, |&x| if i % 2 == 0 { x & 15 } else { x >> 4 });
-        match b"0123456789*#abc".get(usize::from(n)) {
-            Some(&c) => v.push(c),
+        let n = usize::from(b.get(i / 2).map_or(15, |&x| if i % 2 == 0 { x & 15 } else { x >> 4 }));
+        match "0123456789*#abc".get(n..n + 1) {
+            Some(c) => v.push_str(c),
             None => break,
         }
     }
     // A lone +: no digits.
-    if v == b"+" {
+    if v == "+" {
         v.clear();
     }
-    Address {
-        toa,
-        text: String::from_utf8(v).unwrap_or_default(),
-    }
+    Address { toa, text: v }
 }
 
 /// An originating/destination address as read: its type and octets, and

@@ -49,9 +49,14 @@ impl Mem {
 
     /// From the modem's code (`"SM"`) or our name (`sim`).
     pub fn parse(s: &str) -> Option<Mem> {
-        [Mem::Sim, Mem::Modem, Mem::Both]
-            .into_iter()
-            .find(|m| s.eq_ignore_ascii_case(m.code()) || s.eq_ignore_ascii_case(m.name()))
+        const ALL: [(&str, &str, Mem); 3] = [
+            ("SM", "sim", Mem::Sim),
+            ("ME", "modem", Mem::Modem),
+            ("MT", "sim+modem", Mem::Both),
+        ];
+        ALL.iter()
+            .find(|t| s.eq_ignore_ascii_case(t.0) || s.eq_ignore_ascii_case(t.1))
+            .map(|t| t.2)
     }
 }
 
