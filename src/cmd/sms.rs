@@ -78,10 +78,11 @@ fn outcome_out(o: &Outcome) -> Out {
                     .as_deref()
                     .map(|c| Mem::parse(c).map_or(c, |m| m.name())),
             );
-            out.set(
-                "messages",
-                Out::List(l.messages.iter().map(message_out).collect()),
-            );
+            let mut msgs = Vec::new();
+            for m in &l.messages {
+                msgs.push(message_out(m));
+            }
+            out.set("messages", Out::List(msgs));
             let mut bad = Vec::new();
             for (m, i, e) in &l.bad {
                 let mut o = Out::map();
