@@ -93,7 +93,6 @@ fn outcome_out(o: &Outcome) -> Out {
             }
             out.set("unreadable", Out::List(bad));
         }
-        Outcome::Read(m) => return message_out(m),
         Outcome::Deleted(s) => out.set(
             "deleted",
             s.iter()
@@ -196,6 +195,7 @@ fn go(mut args: Args, ussd: bool) -> Result<()> {
     }
     args.finish().map_err(usage)?;
     let mut code = None;
+    let mut read = None;
     let mut what = "sms";
     let op = match (ussd, cancel, w.first().map(String::as_str), w.len()) {
         (true, true, None, _) => Op::UssdCancel,
@@ -213,7 +213,10 @@ fn go(mut args: Args, ussd: bool) -> Result<()> {
             ))
         }
         (false, false, Some("list"), 1) => Op::List,
-        (false, false, Some("read"), 2) => Op::Read(parse_id(&w[1])?),
+        (false, false, Some("read"), 2) => {
+            read = Some(parse_id(&w[1])?);
+            Op::List
+        }
         (false, false, Some("delete"), n) if n > 1 => {
             let mut ids = Vec::new();
             let mut all = false;
@@ -240,12 +243,13 @@ fn go(mut args: Args, ussd: bool) -> Result<()> {
             ))
         }
     };
-    finish(op, code, port, sysfs, json, if ussd { "ussd" } else { what })
+    finish(op, code, read, port, sysfs, json, if ussd { "ussd" } else { what })
 }
 
 fn finish(
     mut op: Op,
     code: Option<String>,
+    read: Option<u32>,
     port: Option<String>,
     sysfs: Option<String>,
     json: bool,
@@ -268,6 +272,14 @@ fn finish(
         return Err(f.error());
     }
     let out = smsjob::run(&mut e, Job::new(op))?;
+    // `read`: the message that holds this id, from the list.
+    if let (Some(want), Outcome::Listed(l)) = (read, &out) {
+        let s = smsjob::slot(want);
+        return match l.messages.iter().find(|m| s.is_some_and(|s| m.slots.contains(&s))) {
+            Some(m) => crate::cmd::print(&message_out(m), json),
+            None => Err(smsjob::no_message(want)),
+        };
+    }
     crate::cmd::print(&outcome_out(&out), json)
 }
 

@@ -80,9 +80,8 @@ pub enum Do {
 /// What a job asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
+    /// Every message (`sms read` picks one from the list).
     List,
-    /// The message that holds this id (all its parts).
-    Read(u32),
     /// The messages that hold these ids (all their parts); `all`: every one.
     Delete {
         ids: Vec<u32>,
@@ -115,7 +114,6 @@ pub struct Listing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Listed(Listing),
-    Read(Message),
     /// Storage and index of every part deleted.
     Deleted(Vec<(Mem, u16)>),
     /// The message reference of each part sent.
@@ -493,14 +491,6 @@ impl Job {
         }
         self.listing.messages = sms::join(std::mem::take(&mut self.items));
         let r = match &self.op {
-            &Op::Read(want) => {
-                let s = slot(want);
-                let v = &mut self.listing.messages;
-                match v.iter().position(|m| s.is_some_and(|s| m.slots.contains(&s))) {
-                    Some(i) => Ok(Outcome::Read(v.swap_remove(i))),
-                    None => Err(no_message(want)),
-                }
-            }
             Op::Delete { ids, all } => {
                 let hit = |s: (Mem, u16)| *all || ids.contains(&id(s.0, s.1));
                 let mut t: Vec<(Mem, u16)> = Vec::new();
@@ -553,7 +543,7 @@ impl Job {
     }
 }
 
-fn no_message(id: u32) -> Error {
+pub fn no_message(id: u32) -> Error {
     crate::err!(code::USAGE; "no message {id} (umodem sms list shows the ids)")
 }
 
