@@ -626,15 +626,12 @@ fn cmti_cmgs_cpms() {
     let q = sms::parse_cpms(" \"SM\",20,20,\"ME\",3,100,\"SM\",20,20");
     assert_eq!(q.len(), 3);
     assert_eq!(
-        (q[0].mem.as_str(), q[0].used, q[0].total, q[0].full()),
+        (q[0].mem, q[0].used, q[0].total, q[0].full()),
         ("SM", 20, 20, true)
     );
-    assert_eq!(
-        (q[1].mem.as_str(), q[1].used, q[1].full()),
-        ("ME", 3, false)
-    );
+    assert_eq!((q[1].mem, q[1].used, q[1].full()), ("ME", 3, false));
     let s = sms::parse_cpms(" 3,20,3,20,3,20");
-    assert_eq!((s.len(), s[0].mem.as_str(), s[2].total), (3, "", 20));
+    assert_eq!((s.len(), s[0].mem, s[2].total), (3, "", 20));
     assert!(sms::parse_cpms("garbage").is_empty());
     assert_eq!(sms::parse_cpms("\"SM\",1").len(), 0);
     assert_eq!(

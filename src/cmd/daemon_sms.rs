@@ -210,13 +210,13 @@ impl Daemon {
         }
         let q = r.field("+CPMS:").map(sms::parse_cpms).unwrap_or_default();
         let s = q.get(2)?;
-        let before = seen.used.replace((s.mem.clone(), s.used));
+        let before = seen.used.replace((s.mem.to_string(), s.used));
         let rose = match before {
             Some((m, n)) if m == s.mem && s.used > n => s.used - n,
             _ => 0,
         };
         if rose > 0 {
-            let storage = Mem::parse(&s.mem).map_or_else(|| s.mem.clone(), |m| m.name().into());
+            let storage = Mem::parse(s.mem).map_or(s.mem, |m| m.name());
             log::info!("sms: {rose} new message(s) in the {storage} storage of modem {path}");
             let mut data = Buf::new();
             data.str("modem", &path);

@@ -243,7 +243,15 @@ fn go(mut args: Args, ussd: bool) -> Result<()> {
             ))
         }
     };
-    finish(op, code, read, port, sysfs, json, if ussd { "ussd" } else { what })
+    finish(
+        op,
+        code,
+        read,
+        port,
+        sysfs,
+        json,
+        if ussd { "ussd" } else { what },
+    )
 }
 
 fn finish(
@@ -275,7 +283,11 @@ fn finish(
     // `read`: the message that holds this id, from the list.
     if let (Some(want), Outcome::Listed(l)) = (read, &out) {
         let s = smsjob::slot(want);
-        return match l.messages.iter().find(|m| s.is_some_and(|s| m.slots.contains(&s))) {
+        return match l
+            .messages
+            .iter()
+            .find(|m| s.is_some_and(|s| m.slots.contains(&s)))
+        {
             Some(m) => crate::cmd::print(&message_out(m), json),
             None => Err(smsjob::no_message(want)),
         };

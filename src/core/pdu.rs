@@ -129,7 +129,10 @@ fn number(toa: u8, b: &[u8], max: usize) -> Address {
         v.push('+');
     }
     for i in 0..max.min(b.len() * 2) {
-        let n = usize::from(b.get(i / 2).map_or(15, |&x| if i % 2 == 0 { x & 15 } else { x >> 4 }));
+        let n = usize::from(
+            b.get(i / 2)
+                .map_or(15, |&x| if i % 2 == 0 { x & 15 } else { x >> 4 }),
+        );
         match "0123456789*#abc".get(n..n + 1) {
             Some(c) => v.push_str(c),
             None => break,

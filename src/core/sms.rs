@@ -142,7 +142,9 @@ pub struct Listed {
 /// a header without a number is skipped.
 pub fn parse_cmgl(lines: &[String]) -> Vec<Listed> {
     let mut out = Vec::new();
-    each_cmgl(lines, |index, stat, sms| out.push(Listed { index, stat, sms }));
+    each_cmgl(lines, |index, stat, sms| {
+        out.push(Listed { index, stat, sms })
+    });
     out
 }
 
@@ -206,14 +208,14 @@ pub fn parse_cmgs(s: &str) -> Option<u8> {
 
 /// One storage's fill level.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Store {
+pub struct Store<'a> {
     /// Its code as the modem gave it ("SM"), empty in the answer to a set.
-    pub mem: String,
+    pub mem: &'a str,
     pub used: u16,
     pub total: u16,
 }
 
-impl Store {
+impl Store<'_> {
     pub fn full(&self) -> bool {
         self.total > 0 && self.used >= self.total
     }
@@ -221,7 +223,7 @@ impl Store {
 
 /// `+CPMS: "SM",3,20,"SM",3,20,"SM",3,20` (the query) or `+CPMS: 3,20,3,20,3,20`
 /// (the answer to a set): one entry per storage, in `<mem1>,<mem2>,<mem3>` order.
-pub fn parse_cpms(s: &str) -> Vec<Store> {
+pub fn parse_cpms(s: &str) -> Vec<Store<'_>> {
     let mut p = params(s);
     let mut out = Vec::new();
     while out.len() < 3 {
@@ -233,11 +235,7 @@ pub fn parse_cpms(s: &str) -> Vec<Store> {
         let (Some(used), Some(total)) = (used, num(p.next())) else {
             break;
         };
-        out.push(Store {
-            mem: mem.to_string(),
-            used,
-            total,
-        });
+        out.push(Store { mem, used, total });
     }
     out
 }

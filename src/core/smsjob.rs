@@ -193,7 +193,7 @@ fn first<'a>(r: &'a Response, prefix: &str) -> Option<&'a str> {
     r.lines.iter().find_map(|l| strip_prefix_ci(l, prefix))
 }
 
-fn cpms_of(r: &Response) -> Vec<Store> {
+fn cpms_of(r: &Response) -> Vec<Store<'_>> {
     first(r, "+CPMS:").map(sms::parse_cpms).unwrap_or_default()
 }
 
@@ -302,9 +302,9 @@ impl Job {
             Step::Cmgf => answered(format_args!("SMS in PDU mode (AT+CMGF=0)"), f, ""),
             Step::CpmsQuery => {
                 let q = cpms_of(&r);
-                self.orig = q.first().and_then(|s| Mem::parse(&s.mem));
+                self.orig = q.first().and_then(|s| Mem::parse(s.mem));
                 self.cur = self.orig;
-                self.listing.incoming = q.get(2).map(|s| s.mem.clone());
+                self.listing.incoming = q.get(2).map(|s| s.mem.to_string());
                 self.step = Step::CpmsTest;
                 return;
             }
@@ -369,7 +369,9 @@ impl Job {
                 self.step = Step::Del(i);
                 return;
             }
-            Step::DelChoose(_) => answered(format_args!("choosing the storage to delete from"), f, ""),
+            Step::DelChoose(_) => {
+                answered(format_args!("choosing the storage to delete from"), f, "")
+            }
             Step::Del(i) if ok => {
                 self.step = self.next_delete(i + 1);
                 return;
@@ -537,9 +539,8 @@ impl Job {
 
     /// The job's result, once `next` gives None.
     pub fn outcome(self) -> Result<Outcome> {
-        self.done.unwrap_or_else(|| {
-            Err(fail("the SMS job ended without a result"))
-        })
+        self.done
+            .unwrap_or_else(|| Err(fail("the SMS job ended without a result")))
     }
 }
 
