@@ -176,17 +176,23 @@ fn answered(what: std::fmt::Arguments, f: &Final, tail: &str) -> Error {
 
 /// The words for the +CMS errors a user can act on (27.005 3.2.5).
 fn cms_hint(f: &Final) -> &'static str {
-    let Final::CmsError(n) = f else { return "" };
-    match n {
-        322 => " (storage full: delete messages)",
-        310..=313 => " (SIM not ready)",
-        321 => " (no message there)",
-        330 => " (no message centre number on the SIM)",
-        331 => " (no network)",
-        332 => " (network timeout)",
-        38 | 500 => " (the network refused it)",
-        _ => "",
-    }
+    const REFUSED: &str = " (the network refused it)";
+    // Error codes (from, to) and the words.
+    const HINTS: [(u16, u16, &str); 8] = [
+        (322, 322, " (storage full: delete messages)"),
+        (310, 313, " (SIM not ready)"),
+        (321, 321, " (no message there)"),
+        (330, 330, " (no message centre number on the SIM)"),
+        (331, 331, " (no network)"),
+        (332, 332, " (network timeout)"),
+        (38, 38, REFUSED),
+        (500, 500, REFUSED),
+    ];
+    let Final::CmsError(n) = *f else { return "" };
+    HINTS
+        .iter()
+        .find(|h| (h.0..=h.1).contains(&n))
+        .map_or("", |h| h.2)
 }
 
 fn first<'a>(r: &'a Response, prefix: &str) -> Option<&'a str> {
