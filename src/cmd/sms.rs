@@ -147,12 +147,11 @@ fn read_stdin(what: &str) -> Result<String> {
         }
         let e = std::io::Error::last_os_error();
         if e.kind() != std::io::ErrorKind::Interrupted {
-            let msg = ["reading ", what, " from stdin: ", &e.to_string()].concat();
-            return Err(bad_usage(&msg));
+            return Err(crate::err!(code::USAGE; "reading {what} from stdin: {e}"));
         }
     }
     v.truncate(n);
-    String::from_utf8(v).map_err(|_| bad_usage(&[what, " on stdin is not UTF-8"].concat()))
+    String::from_utf8(v).map_err(|_| crate::err!(code::USAGE; "{what} on stdin is not UTF-8"))
 }
 
 /// A concatenation reference for a new message: differs from run to run.
