@@ -28,6 +28,10 @@ const C16: [&str; 3] = [
 
 /// umodem against the sim, with `stdin` fed in, logging at debug to stderr.
 fn run(s: &Sim, args: &[&str], stdin: &str) -> Output {
+    run_bytes(s, args, stdin.as_bytes())
+}
+
+fn run_bytes(s: &Sim, args: &[&str], stdin: &[u8]) -> Output {
     let bin = std::env::var("UMODEM_TEST_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_umodem").to_string());
     let mut c = Command::new(bin)
@@ -40,7 +44,7 @@ fn run(s: &Sim, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    c.stdin.take().unwrap().write_all(stdin).unwrap();
     c.wait_with_output().unwrap()
 }
 
@@ -258,6 +262,13 @@ fn send_errors_say_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("phone number"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("12ab"));
+    let o = run_bytes(&s, &["sms", "send"], b"+4917012345678\nh\xffi");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the message on stdin is not UTF-8"),
+        "{}",
+        stderr(&o)
+    );
     // The text never goes on the command line: an extra word is refused.
     let o = run(&s, &["sms", "send", "+4917012345678", "hi"], "");
     assert_eq!(o.status.code(), Some(2));
