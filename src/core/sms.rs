@@ -97,15 +97,11 @@ impl<'a> Iterator for Params<'a> {
         }
         self.0 = s.get(end + 1..);
         // Blanks and quotes off both ends.
-        let edge = |c: u8| c == b'"' || c.is_ascii_whitespace();
-        let mut a = 0;
-        while a < end && b.get(a).is_some_and(|&c| edge(c)) {
-            a += 1;
-        }
-        while end > a && b.get(end - 1).is_some_and(|&c| edge(c)) {
-            end -= 1;
-        }
-        s.get(a..end)
+        let edge = |c: &u8| *c == b'"' || c.is_ascii_whitespace();
+        let f = b.get(..end)?;
+        let a = f.iter().position(|c| !edge(c)).unwrap_or(end);
+        let z = f.iter().rposition(|c| !edge(c)).map_or(a, |z| z + 1);
+        s.get(a..z)
     }
 }
 
