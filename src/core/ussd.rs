@@ -111,8 +111,11 @@ pub fn decode(s: &str, dcs: u8, packed: bool) -> String {
         (Alphabet::Data, None) => pdu::hex(s.as_bytes()),
         _ => {
             // The text after its language characters (a slice, not a char walk).
-            let at = s.char_indices().nth(lang).map_or(s.len(), |(i, _)| i);
-            s.get(at..).unwrap_or_default().to_string()
+            let mut c = s.chars();
+            for _ in 0..lang {
+                c.next();
+            }
+            c.as_str().to_string()
         }
     }
 }
