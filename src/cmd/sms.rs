@@ -52,10 +52,16 @@ fn message_out(m: &Message) -> Out {
     o.set("alphabet", m.alphabet.name());
     o.set("parts", m.parts);
     if !m.missing.is_empty() {
-        o.set("missing_parts", m.missing.clone());
+        o.set("missing_parts", wide(&m.missing));
     }
     o.set("text", m.text.as_str());
     o
+}
+
+/// Small numbers as the one list type the output takes here (one
+/// conversion to an output tree instead of two).
+fn wide(v: &[u8]) -> Vec<u32> {
+    v.iter().map(|&x| x.into()).collect()
 }
 
 /// What came of a job, as the command prints it and the daemon answers it.
@@ -101,7 +107,7 @@ fn outcome_out(o: &Outcome) -> Out {
         ),
         Outcome::Sent(refs) => {
             out.set("parts", refs.len() as u32);
-            out.set("references", refs.clone());
+            out.set("references", wide(refs));
         }
         Outcome::Ussd(a) => {
             out.set("status", ussd::status_name(a.status));
