@@ -45,7 +45,7 @@ pub fn hex(bytes: &[u8]) -> String {
         v.push(HEX[usize::from(b >> 4)]);
         v.push(HEX[usize::from(b & 15)]);
     }
-    String::from_utf8(v).unwrap_or_default()
+    std::str::from_utf8(&v).unwrap_or_default().to_string()
 }
 
 fn nibble(c: u8) -> Option<u8> {
@@ -230,7 +230,7 @@ impl Timestamp {
             b[at] = b'0' + (n / 10 % 10) as u8;
             b[at + 1] = b'0' + (n % 10) as u8;
         }
-        String::from_utf8(b.to_vec()).unwrap_or_default()
+        std::str::from_utf8(&b).unwrap_or_default().to_string()
     }
 }
 
