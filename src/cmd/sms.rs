@@ -162,10 +162,13 @@ fn read_stdin(what: &str) -> Result<String> {
 
 /// A concatenation reference for a new message: differs from run to run.
 fn reference() -> u8 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    (t ^ std::process::id()) as u8
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut t) };
+    (t.tv_nsec as u32 ^ std::process::id()) as u8
 }
 
 fn parse_id(w: &str) -> Result<u32> {

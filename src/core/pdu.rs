@@ -192,7 +192,7 @@ impl Timestamp {
         let z = *b.get(6)?;
         let q = swapped_bcd(z & 0xF7)?;
         let [y, mo, d, h, mi, s] = f;
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
+        if mo == 0 || mo > 12 || d == 0 || d > 31 || h > 23 || mi > 59 || s > 59 {
             return None;
         }
         Some(Timestamp {

@@ -239,7 +239,8 @@ pub fn parse_cpms(s: &str) -> Vec<Store<'_>> {
 /// `+CPMS: ("ME","MT","SM","SR"),(...),(...)`: the storages `<mem1>` (reading
 /// and deleting) supports.
 pub fn parse_cpms_test(s: &str) -> Vec<Mem> {
-    let first = match (s.find('('), s.find(')')) {
+    let at = |c: u8| s.bytes().position(|b| b == c);
+    let first = match (at(b'('), at(b')')) {
         (Some(a), Some(b)) if a < b => s.get(a + 1..b).unwrap_or(""),
         _ => s,
     };
