@@ -32,10 +32,9 @@ fn bad_usage(msg: &str) -> Error {
 
 /// One message as `list`, `read` and `ubus call umodem sms_list` show it.
 fn message_out(m: &Message) -> Out {
-    let ids: Vec<u32> = m.slots.iter().map(|&(s, i)| smsjob::id(s, i)).collect();
     let mut o = Out::map();
-    o.set("id", ids.first().copied().unwrap_or(0));
-    o.set("ids", ids);
+    o.set("id", m.slots.first().map_or(0, |&(s, i)| smsjob::id(s, i)));
+    o.set("ids", ids(&m.slots));
     o.set("storage", m.slots.first().map(|s| s.0.name()));
     o.set("state", stat_name(m.stat));
     o.set(
@@ -58,10 +57,23 @@ fn message_out(m: &Message) -> Out {
     o
 }
 
-/// Small numbers as the one list type the output takes here (one
-/// conversion to an output tree instead of two).
-fn wide(v: &[u8]) -> Vec<u32> {
-    v.iter().map(|&x| x.into()).collect()
+/// Numbers as an output list, built in place (no Vec<u8>/Vec<u32> turned
+/// into a tree by a generic conversion per element type).
+fn wide(v: &[u8]) -> Out {
+    let mut l = Vec::new();
+    for &x in v {
+        l.push(Out::Int(x.into()));
+    }
+    Out::List(l)
+}
+
+/// The ids of these slots, as a list.
+fn ids(s: &[(Mem, u16)]) -> Out {
+    let mut l = Vec::new();
+    for &(m, i) in s {
+        l.push(Out::Int(smsjob::id(m, i).into()));
+    }
+    Out::List(l)
 }
 
 /// What came of a job, as the command prints it and the daemon answers it.
@@ -99,12 +111,7 @@ fn outcome_out(o: &Outcome) -> Out {
             }
             out.set("unreadable", Out::List(bad));
         }
-        Outcome::Deleted(s) => out.set(
-            "deleted",
-            s.iter()
-                .map(|&(m, i)| smsjob::id(m, i))
-                .collect::<Vec<u32>>(),
-        ),
+        Outcome::Deleted(s) => out.set("deleted", ids(s)),
         Outcome::Sent(refs) => {
             out.set("parts", refs.len() as u32);
             out.set("references", wide(refs));
