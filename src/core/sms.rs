@@ -30,6 +30,7 @@ impl Mem {
         }
     }
 
+    #[inline(never)]
     pub fn name(self) -> &'static str {
         match self {
             Mem::Sim => "sim",
@@ -39,6 +40,7 @@ impl Mem {
     }
 
     /// The command that chooses it as the reading storage.
+    #[inline(never)]
     pub fn cpms(self) -> &'static str {
         match self {
             Mem::Sim => "AT+CPMS=\"SM\"",

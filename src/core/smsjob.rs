@@ -204,6 +204,7 @@ fn cpms_of(r: &Response) -> Vec<Store<'_>> {
 }
 
 impl Job {
+    #[inline(never)]
     pub fn new(op: Op) -> Job {
         let step = match op {
             Op::Ussd { .. } => Step::Cusd,
