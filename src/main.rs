@@ -1,6 +1,13 @@
 //! umodem: one multi-call binary. `umodem COMMAND [ARGS]`; see `umodem --help`.
+//!
+//! `no_main`: the C `main` below is the entry, not std's runtime start. That start
+//! (stack-overflow handler, main-thread record, exit-time stdout flush, `env::args`)
+//! weighs ~3 KB on mips and we use none of it; what we need of it is done here:
+//! SIGPIPE ignored (a closed socket is an error value, not death) and fds 0-2 kept
+//! open (so a file we open never becomes "stdout").
+#![no_main]
 
-use std::process::ExitCode;
+use std::ffi::{c_char, c_int, CStr};
 
 use umodem::cli::Args;
 use umodem::cmd::{find, COMMANDS};
@@ -31,19 +38,36 @@ fn help() -> String {
     s
 }
 
-fn print(s: &str) -> ExitCode {
+fn print(s: &str) -> c_int {
     // A closed stdout (e.g. `umodem --help | head -1`) is not worth a panic.
     let _ = file::write_fd(1, s.as_bytes());
-    ExitCode::SUCCESS
+    0
 }
 
-fn fail(msg: &str, code: u8) -> ExitCode {
+fn fail(msg: &str, code: u8) -> c_int {
     let _ = file::write_fd(2, format!("umodem: {msg}\n").as_bytes());
-    ExitCode::from(code)
+    code.into()
 }
 
-fn main() -> ExitCode {
-    let mut words = std::env::args().skip(1);
+/// The process entry (see the module docs).
+#[no_mangle]
+pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // SAFETY: plain libc calls; argv holds argc C strings (C's contract), and we
+    // stop at a null one anyway.
+    let words: Vec<String> = unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        for fd in 0..3 {
+            if libc::fcntl(fd, libc::F_GETFD) < 0 {
+                libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            }
+        }
+        (1..usize::try_from(argc).unwrap_or(0))
+            .map(|i| *argv.add(i))
+            .take_while(|p| !p.is_null())
+            .map(|p| String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()).into_owned())
+            .collect()
+    };
+    let mut words = words.into_iter();
     let first = match words.next() {
         None => return fail("no command given (try umodem --help)", 2),
         Some(w) => w,
@@ -67,7 +91,7 @@ fn main() -> ExitCode {
         return fail(e.msg(), e.exit_code());
     }
     match (cmd.run)(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => fail(e.msg(), e.exit_code()),
     }
 }
