@@ -4,7 +4,6 @@
 //! (pppd puts them in the log); the outcome's short code goes to the file
 //! named by env `UMODEM_STATUS`, for the netifd handler's teardown.
 
-use std::io::Write;
 
 use crate::cli::Args;
 use crate::core::connect::{
@@ -22,7 +21,7 @@ fn say(parts: &[&str]) {
         line.push_str(p);
     }
     line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    let _ = crate::hw::file::write_fd(2, line.as_bytes());
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -32,7 +31,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let timeout: Option<u64> = args.number("--timeout").map_err(usage)?;
     args.finish().map_err(usage)?;
     let apn = apn
-        .or_else(|| std::env::var("UMODEM_APN").ok())
+        .or_else(|| crate::hw::file::env(c"UMODEM_APN"))
         .filter(|a| !a.is_empty());
     if apn.as_deref().is_some_and(|a| !valid_apn(a)) {
         return Err(Error::with_code(
@@ -62,7 +61,7 @@ pub fn run(mut args: Args) -> Result<()> {
     };
     let mut port = Tty::stdin();
     let outcome = dial(&mut port, &SystemClock::new(), plan);
-    if let Some(path) = std::env::var_os("UMODEM_STATUS").filter(|p| !p.is_empty()) {
+    if let Some(path) = crate::hw::file::env(c"UMODEM_STATUS").filter(|p| !p.is_empty()) {
         let mut line = String::from(outcome.status());
         line.push('\n');
         let _ = crate::hw::file::write(path.as_ref(), line.as_bytes());

@@ -31,7 +31,7 @@ pub fn run(mut args: Args) -> Result<()> {
             ));
         }
     }
-    let pin_env = std::env::var("UMODEM_PIN").ok();
+    let pin_env = crate::hw::file::env(c"UMODEM_PIN");
     let mut store =
         FileStore::open(&state_dir).map_err(|e| Error::with_code(code::MODEM_ERROR, e.msg()))?;
     let (_, profile, mut tty) = port::open_control(port, &root, "prepare")?;

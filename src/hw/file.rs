@@ -7,7 +7,7 @@
 //! go through it. Use these instead (and `std::fs` for directories, links, renames).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::FromRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -64,7 +64,8 @@ pub fn read_string(path: &Path) -> io::Result<String> {
 
 /// Create or truncate `path` (mode 0666 before the umask) and write `data`.
 pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
-    open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.write_all(data)
+    use std::os::fd::AsRawFd;
+    write_fd(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.as_raw_fd(), data)
 }
 
 /// Write all of `b` to file descriptor `fd` (1 stdout, 2 stderr), unbuffered:

@@ -36,8 +36,7 @@ pub const LOCK_WAIT_MS: u64 = 4000;
 
 /// Where device nodes live: `UMODEM_DEV` (tests) or /dev.
 pub fn dev_dir() -> PathBuf {
-    std::env::var("UMODEM_DEV")
-        .ok()
+    crate::hw::file::env(c"UMODEM_DEV")
         .filter(|d| !d.is_empty())
         .map_or_else(|| PathBuf::from("/dev"), PathBuf::from)
 }

@@ -10,7 +10,6 @@
 //! lock every `put` fails, so no PIN is sent.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
@@ -131,8 +130,8 @@ impl FileStore {
         let tmp = self.dir.join(format!(".{FILE}.tmp"));
         let dst = self.dir.join(FILE);
         let w = || -> std::io::Result<()> {
-            let mut f = file::open(&tmp, file::O_WRONLY | file::O_CREAT | file::O_TRUNC, 0o600)?;
-            f.write_all(text.as_bytes())?;
+            let f = file::open(&tmp, file::O_WRONLY | file::O_CREAT | file::O_TRUNC, 0o600)?;
+            file::write_fd(std::os::fd::AsRawFd::as_raw_fd(&f), text.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &dst)
         };
@@ -219,7 +218,7 @@ pub fn setup_failures(dir: &std::path::Path, iface: &str) -> u64 {
 
 /// The run dir shared with the netifd handler: `UMODEM_RUNDIR` or /var/run/umodem.
 pub fn run_dir() -> PathBuf {
-    std::env::var_os("UMODEM_RUNDIR")
+    crate::hw::file::env(c"UMODEM_RUNDIR")
         .filter(|d| !d.is_empty())
         .map_or_else(|| PathBuf::from("/var/run/umodem"), PathBuf::from)
 }

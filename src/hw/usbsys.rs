@@ -81,7 +81,7 @@ impl UsbSysfs {
     /// `--sysfs DIR` if given, else `UMODEM_SYSFS`, else "/".
     pub fn from_args(dir: Option<String>) -> UsbSysfs {
         let d = dir
-            .or_else(|| std::env::var("UMODEM_SYSFS").ok())
+            .or_else(|| crate::hw::file::env(c"UMODEM_SYSFS"))
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| "/".to_string());
         UsbSysfs::new(d)
