@@ -226,12 +226,13 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> R<u32> {
-        let h = self.s.get(self.i..self.i + 4).ok_or("invalid \\u escape")?;
-        if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err("invalid \\u escape");
-        }
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(crate::num::hex)
+            .ok_or("invalid \\u escape")?;
         self.i += 4;
-        u32::from_str_radix(h, 16).map_err(|_| "invalid \\u escape")
+        Ok(h as u32)
     }
 
     /// After `\u`: one code point, a surrogate pair taking two escapes.

@@ -209,9 +209,17 @@ pub fn run(mut args: Args) -> Result<()> {
     let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
     let o = Out::map().with("devices", Out::List(rep.devices));
     super::print(&o, json)?;
+    // Not `join`: its generic copy is ~500 B on mips for this one line.
+    let mut msg = String::new();
+    for f in &rep.failures {
+        if !msg.is_empty() {
+            msg.push_str("; ");
+        }
+        msg.push_str(f);
+    }
     if rep.failures.is_empty() {
         Ok(())
     } else {
-        Err(Error::new(rep.failures.join("; ")))
+        Err(Error::new(msg))
     }
 }

@@ -634,9 +634,15 @@ fn too_big(source: &str) -> Error {
 
 /// Keep hostile keys from flooding a message.
 fn clip(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-    if s.chars().nth(40).is_some() {
-        out.push_str("...");
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == 40 {
+            out.push_str("...");
+            break;
+        }
+        if !c.is_control() {
+            out.push(c);
+        }
     }
     out
 }
