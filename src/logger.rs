@@ -259,45 +259,32 @@ pub fn syslog_head(s: &mut String, level: Level, unix_secs: u64, pid: u32) {
     s.push_str("]: ");
 }
 
-/// `Mmm dd hh:mm:ss` (day padded with a space), UTC.
+/// `Mmm dd hh:mm:ss` (day padded with a space), UTC: libc's gmtime_r and strftime
+/// (in the C locale: English month names), not a calendar of our own (~600 B).
 pub fn timestamp(s: &mut String, unix_secs: u64) {
-    const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
-    let days = unix_secs / 86_400;
-    let secs = unix_secs % 86_400;
-    let (_, month, day) = civil_from_days(days);
-    let m = (month as usize).clamp(1, 12) * 3;
-    s.push_str(std::str::from_utf8(MONTHS.get(m - 3..m).unwrap_or(b"Jan")).unwrap_or("Jan"));
-    s.push(' ');
-    for (i, v) in [day, secs / 3600, secs / 60 % 60, secs % 60]
-        .into_iter()
-        .enumerate()
-    {
-        if i > 1 {
-            s.push(':');
-        } else if i == 1 {
-            s.push(' ');
-        }
-        s.push(if v < 10 && i == 0 {
-            ' '
+    // time_t as libc names it (32 bits on 32-bit musl targets, as `time()` above).
+    let t = unix_secs.try_into().unwrap_or(0);
+    let mut buf = [0u8; 16];
+    // SAFETY: `tm` is plain data that gmtime_r fills; strftime writes at most
+    // `buf.len()` bytes and returns how many (0 if it did not fit).
+    let n = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::gmtime_r(&t, &mut tm).is_null() {
+            0
         } else {
-            char::from(b'0' + (v / 10 % 10) as u8)
-        });
-        s.push(char::from(b'0' + (v % 10) as u8));
+            libc::strftime(
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                c"%b %e %H:%M:%S".as_ptr(),
+                &tm,
+            )
+        }
+    };
+    // Always 15 characters: logd strips exactly a well-formed timestamp.
+    match buf.get(..n).and_then(|b| std::str::from_utf8(b).ok()) {
+        Some(t) if n == 15 => s.push_str(t),
+        _ => s.push_str("Jan  1 00:00:00"),
     }
-}
-
-/// Days since 1970-01-01 to (year, month 1..=12, day 1..=31), proleptic Gregorian.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// From `start` on: control characters become spaces; a long message is cut.
