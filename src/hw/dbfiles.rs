@@ -20,16 +20,11 @@ pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
     if system.exists() {
         v.push(system.to_path_buf());
     }
-    let mut user: Vec<String> = std::fs::read_dir(user_dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    // A few names: std's sort would cost more flash than the rest of this file.
-    crate::core::ports::sort_small(&mut user, |a, b| a < b);
-    v.extend(user.iter().map(|n| user_dir.join(n)));
+    for n in file::names(user_dir) {
+        if n.ends_with(".json") {
+            v.push(user_dir.join(n));
+        }
+    }
     v
 }
 

@@ -14,13 +14,19 @@ use std::path::Path;
 
 pub use libc::{O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
 
-/// `open(2)` (close-on-exec); `mode` applies when `flags` has `O_CREAT`.
-pub fn open(path: &Path, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
+/// `path` as a NUL-terminated byte string (EINVAL if it holds a NUL).
+fn c_path(path: &Path) -> io::Result<Vec<u8>> {
     let mut c = path.as_os_str().as_bytes().to_vec();
     if c.contains(&0) {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
     c.push(0);
+    Ok(c)
+}
+
+/// `open(2)` (close-on-exec); `mode` applies when `flags` has `O_CREAT`.
+pub fn open(path: &Path, flags: libc::c_int, mode: libc::c_uint) -> io::Result<File> {
+    let c = c_path(path)?;
     loop {
         // SAFETY: `c` is a NUL-terminated byte string that outlives the call.
         let fd = unsafe { libc::open(c.as_ptr().cast(), flags | libc::O_CLOEXEC, mode) };
@@ -104,4 +110,35 @@ pub fn env(name: &std::ffi::CStr) -> Option<String> {
     // SAFETY: non-null result of getenv, see above.
     let v = unsafe { std::ffi::CStr::from_ptr(p) };
     v.to_str().ok().map(str::to_string)
+}
+
+/// The names in directory `dir` (not "." and ".."; not UTF-8 ones skipped), sorted;
+/// none if it cannot be read. opendir/readdir, not `std::fs::read_dir` (~1 KB).
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v = Vec::new();
+    let Ok(c) = c_path(dir) else {
+        return v;
+    };
+    // SAFETY: `c` is NUL-terminated; each dirent is read before the next readdir
+    // and `d` is closed once, after the last one.
+    unsafe {
+        let d = libc::opendir(c.as_ptr().cast());
+        if d.is_null() {
+            return v;
+        }
+        loop {
+            let e = libc::readdir(d);
+            if e.is_null() {
+                break;
+            }
+            let n = std::ffi::CStr::from_ptr((*e).d_name.as_ptr()).to_bytes();
+            if n != b"." && n != b".." {
+                v.extend(std::str::from_utf8(n).ok().map(str::to_string));
+            }
+        }
+        libc::closedir(d);
+    }
+    // A handful of names: std's sort would cost kilobytes of flash for this.
+    crate::core::ports::sort_small(&mut v, |a, b| a < b);
+    v
 }

@@ -43,16 +43,7 @@ fn dec_u8(s: &str) -> Option<u8> {
 }
 
 fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    // A handful of names: std's sort would cost kilobytes of flash for this.
-    crate::core::ports::sort_small(&mut v, |a, b| a < b);
-    v
+    crate::hw::file::names(dir)
 }
 
 /// A device directory name: "B-P[.P...]" (not a root hub "usbN", not an interface).
