@@ -17,7 +17,7 @@ pub const USER_DIR: &str = "/etc/umodem/usb-mode.d";
 /// The layer files that exist, in order. `shipped` must exist.
 pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
     let mut v = vec![shipped.to_path_buf()];
-    if system.exists() {
+    if file::exists(system) {
         v.push(system.to_path_buf());
     }
     for n in file::names(user_dir) {

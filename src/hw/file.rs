@@ -142,3 +142,25 @@ pub fn names(dir: &Path) -> Vec<String> {
     crate::core::ports::sort_small(&mut v, |a, b| a < b);
     v
 }
+
+/// Whether `path` exists (following links, as `Path::exists`): access(2), not
+/// std's stat machinery.
+pub fn exists(path: &Path) -> bool {
+    // SAFETY: the path is NUL-terminated and outlives the call.
+    c_path(path).is_ok_and(|c| unsafe { libc::access(c.as_ptr().cast(), libc::F_OK) } == 0)
+}
+
+/// Whether `path` is a directory (or a link to one): "path/." exists.
+pub fn is_dir(path: &Path) -> bool {
+    exists(&path.join("."))
+}
+
+/// The target a symbolic link names (at most 1 KB; none if not a link or not UTF-8).
+pub fn read_link(path: &Path) -> Option<String> {
+    let c = c_path(path).ok()?;
+    let mut buf = [0u8; 1024];
+    // SAFETY: `c` is NUL-terminated; readlink writes at most `buf.len()` bytes.
+    let n = unsafe { libc::readlink(c.as_ptr().cast(), buf.as_mut_ptr().cast(), buf.len()) };
+    let b = buf.get(..usize::try_from(n).ok()?)?;
+    std::str::from_utf8(b).ok().map(str::to_string)
+}

@@ -53,7 +53,7 @@ pub fn dev_path(tty: &str) -> PathBuf {
 /// A tty another program holds (pppd's /var/lock/LCK..NAME): not ours to poke.
 pub fn uucp_locked(tty: &str) -> bool {
     let name = tty.rsplit('/').next().unwrap_or(tty);
-    Path::new("/var/lock").join(format!("LCK..{name}")).exists()
+    crate::hw::file::exists(&Path::new("/var/lock").join(format!("LCK..{name}")))
 }
 
 /// The modems sysfs shows now (no AT involved).

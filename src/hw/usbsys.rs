@@ -89,9 +89,8 @@ impl UsbSysfs {
     }
 
     fn driver(&self, dir: &Path) -> Option<String> {
-        std::fs::read_link(dir.join("driver"))
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        let t = crate::hw::file::read_link(&dir.join("driver"))?;
+        Some(t.rsplit('/').next().unwrap_or(&t).to_string())
     }
 
     /// USB strings, and SCSI vendor/model/revision if usb-storage is bound.
@@ -221,7 +220,7 @@ impl UsbSysfs {
     /// All USB devices (root hubs excluded), in port order.
     pub fn devices(&self) -> Result<Vec<UsbDevice>> {
         let dir = self.devdir();
-        if !dir.is_dir() {
+        if !crate::hw::file::is_dir(&dir) {
             return Err(Error::new(format!(
                 "{} not found: no USB support in this kernel, or wrong UMODEM_SYSFS",
                 dir.display()
@@ -271,7 +270,7 @@ impl UsbSysfs {
             return Ok(Bind::NoVendorInterfaces);
         };
         let path = self.new_id_path();
-        if !path.exists() {
+        if !crate::hw::file::exists(&path) {
             return Err(Error::new(format!(
                 "{} {:04x}:{:04x}: no driver bound and the usb-serial option driver is not loaded \
                  (install kmod-usb-serial-option)",
