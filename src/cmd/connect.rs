@@ -4,7 +4,6 @@
 //! (pppd puts them in the log); the outcome's short code goes to the file
 //! named by env `UMODEM_STATUS`, for the netifd handler's teardown.
 
-
 use crate::cli::Args;
 use crate::core::connect::{
     valid_apn, valid_number, Action, Dial, Event, Outcome, Plan, DEFAULT_NUMBER,

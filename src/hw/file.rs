@@ -71,7 +71,10 @@ pub fn read_string(path: &Path) -> io::Result<String> {
 /// Create or truncate `path` (mode 0666 before the umask) and write `data`.
 pub fn write(path: &Path, data: &[u8]) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    write_fd(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.as_raw_fd(), data)
+    write_fd(
+        open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)?.as_raw_fd(),
+        data,
+    )
 }
 
 /// Write all of `b` to file descriptor `fd` (1 stdout, 2 stderr), unbuffered:
@@ -163,4 +166,63 @@ pub fn read_link(path: &Path) -> Option<String> {
     let n = unsafe { libc::readlink(c.as_ptr().cast(), buf.as_mut_ptr().cast(), buf.len()) };
     let b = buf.get(..usize::try_from(n).ok()?)?;
     std::str::from_utf8(b).ok().map(str::to_string)
+}
+
+/// Create `dir` and its missing parents with `mode` (as `fs::create_dir_all` or
+/// `DirBuilder::recursive`): mkdir(2) per component, an existing one is fine.
+pub fn mkdirs(dir: &Path, mode: libc::mode_t) -> io::Result<()> {
+    let c = c_path(dir)?;
+    // Each prefix ending before a '/' (not the root), then the whole path.
+    let ends = c
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, b)| **b == b'/' || **b == 0);
+    for (i, _) in ends {
+        let mut p = c.get(..i).unwrap_or(&[]).to_vec();
+        p.push(0);
+        // SAFETY: `p` is NUL-terminated and outlives the call.
+        if unsafe { libc::mkdir(p.as_ptr().cast(), mode) } != 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EEXIST) {
+                return Err(e);
+            }
+        }
+    }
+    if is_dir(dir) {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(libc::ENOTDIR))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_links_and_names() {
+        let t = std::env::temp_dir().join(format!("umodem-file-{}", std::process::id()));
+        let deep = t.join("a/b//c/");
+        assert!(mkdirs(&deep, 0o700).is_ok());
+        assert!(mkdirs(&deep, 0o700).is_ok(), "existing is fine");
+        assert!(is_dir(&deep) && exists(&deep));
+        assert!(write(&t.join("a/f"), b"x").is_ok());
+        assert!(exists(&t.join("a/f")) && !is_dir(&t.join("a/f")));
+        assert!(
+            mkdirs(&t.join("a/f/g"), 0o700).is_err(),
+            "a file in the way"
+        );
+        assert!(
+            mkdirs(&t.join("a/f"), 0o700).is_err(),
+            "a file is not a dir"
+        );
+        assert_eq!(names(&t.join("a")), ["b", "f"]);
+        assert!(names(&t.join("none")).is_empty());
+        assert!(std::os::unix::fs::symlink("../x/option", t.join("l")).is_ok());
+        assert_eq!(read_link(&t.join("l")).as_deref(), Some("../x/option"));
+        assert_eq!(read_link(&t.join("a")), None);
+        assert!(!exists(&t.join("l")), "a dangling link is followed");
+        let _ = std::fs::remove_dir_all(&t);
+    }
 }

@@ -10,7 +10,6 @@
 //! lock every `put` fails, so no PIN is sent.
 
 use std::fs;
-use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::io::AsRawFd;
 use std::path::PathBuf;
 
@@ -35,10 +34,7 @@ const LOCK_WAIT_MS: u64 = 30_000;
 
 /// Create `dir` (0700) and take `dir/.lock`, waiting up to `LOCK_WAIT_MS`.
 fn take_lock(dir: &std::path::Path, wait_ms: u64) -> std::io::Result<fs::File> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
+    file::mkdirs(dir, 0o700)?;
     let f = file::open(&dir.join(".lock"), file::O_WRONLY | file::O_CREAT, 0o600)?;
     let mut waited = 0;
     loop {
@@ -115,10 +111,7 @@ impl FileStore {
                 self.dir.display()
             )));
         }
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
+        file::mkdirs(&self.dir, 0o700)
             .map_err(|e| Error::io(&format!("creating {}", self.dir.display()), &e))?;
         let mut text = String::new();
         for (k, m) in &self.entries {
@@ -199,7 +192,7 @@ pub fn save_resets(dir: &std::path::Path, watches: &[(String, Watch)]) -> Result
     for (p, t) in done.take(MAX_ENTRIES) {
         text.push_str(&format!("{p} {t}\n"));
     }
-    fs::create_dir_all(dir)
+    file::mkdirs(dir, 0o777)
         .and_then(|()| file::write(&dir.join(RESETS), text.as_bytes()))
         .map_err(|e| Error::io(&format!("writing {}", dir.join(RESETS).display()), &e))
 }
