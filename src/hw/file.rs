@@ -168,6 +168,17 @@ pub fn read_link(path: &Path) -> Option<String> {
     std::str::from_utf8(b).ok().map(str::to_string)
 }
 
+/// rename(2) (as `fs::rename`).
+pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    let (f, t) = (c_path(from)?, c_path(to)?);
+    // SAFETY: both paths are NUL-terminated and outlive the call.
+    if unsafe { libc::rename(f.as_ptr().cast(), t.as_ptr().cast()) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Create `dir` and its missing parents with `mode` (as `fs::create_dir_all` or
 /// `DirBuilder::recursive`): mkdir(2) per component, an existing one is fine.
 pub fn mkdirs(dir: &Path, mode: libc::mode_t) -> io::Result<()> {
@@ -218,6 +229,9 @@ mod tests {
             "a file is not a dir"
         );
         assert_eq!(names(&t.join("a")), ["b", "f"]);
+        assert!(rename(&t.join("a/f"), &t.join("a/e")).is_ok());
+        assert!(rename(&t.join("a/f"), &t.join("a/e")).is_err(), "gone");
+        assert_eq!(names(&t.join("a")), ["b", "e"]);
         assert!(names(&t.join("none")).is_empty());
         assert!(std::os::unix::fs::symlink("../x/option", t.join("l")).is_ok());
         assert_eq!(read_link(&t.join("l")).as_deref(), Some("../x/option"));

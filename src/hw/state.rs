@@ -126,7 +126,7 @@ impl FileStore {
             let f = file::open(&tmp, file::O_WRONLY | file::O_CREAT | file::O_TRUNC, 0o600)?;
             file::write_fd(std::os::fd::AsRawFd::as_raw_fd(&f), text.as_bytes())?;
             f.sync_all()?;
-            fs::rename(&tmp, &dst)
+            file::rename(&tmp, &dst)
         };
         w().map_err(|e| Error::io(&format!("writing {}", dst.display()), &e))
     }
