@@ -118,6 +118,7 @@ impl Job {
 }
 
 /// A command for the port, as the SMS jobs say it.
+#[inline(never)]
 fn send(a: Ask) -> Option<Do> {
     Some(Do::Send {
         cmd: a.cmd,
@@ -323,20 +324,24 @@ impl Daemon {
 
     /// Events to `ubus listen`, notifications to subscribers.
     fn announce(&mut self, ev: Vec<Event>) {
-        for e in ev {
-            let Some(bus) = self.bus.as_mut() else {
-                return;
-            };
-            let mut id = String::from("umodem.");
-            id.push_str(e.name);
-            let mut r = bus.send_event(&id, &e.data.0);
-            if r.is_ok() && bus.has_subscribers() {
-                r = bus.notify(e.name, &e.data.0);
-            }
-            if let Err(err) = r {
-                log::warn!("event {id}: {err}");
-                self.bus_lost(err);
-            }
+        for e in &ev {
+            self.event(e);
+        }
+    }
+
+    fn event(&mut self, e: &Event) {
+        let Some(bus) = self.bus.as_mut() else {
+            return;
+        };
+        let mut id = String::from("umodem.");
+        id.push_str(e.name);
+        let mut r = bus.send_event(&id, &e.data.0);
+        if r.is_ok() && bus.has_subscribers() {
+            r = bus.notify(e.name, &e.data.0);
+        }
+        if let Err(err) = r {
+            log::warn!("event {id}: {err}");
+            self.bus_lost(err);
         }
     }
 
@@ -468,16 +473,14 @@ impl Daemon {
         } else {
             reader::POLL
         };
-        let (rd, ask) = Reader::new(what, m.found.huawei);
+        let (mut rd, ask) = Reader::new(what, m.found.huawei);
         match Talk::open(Path::new(ctl)) {
             Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask.and_then(send)),
             Ok(None) => log::debug!("modem {path}: {ctl} busy (locked), not polled"),
             Err(e) => {
-                let r = Reading {
-                    stopped: Some(reader::Fault::Gone("open".into(), e.to_string())),
-                    ..Reading::default()
-                };
-                self.finished(&path, r);
+                // The port failed before the first command: that reading's end.
+                rd.step(Err(AtError::Gone(e.to_string())));
+                self.finished(&path, rd.into_reading());
             }
         }
     }
@@ -537,16 +540,11 @@ impl Daemon {
         match &mut j.work {
             Work::Read(rd) => rd.step(came).and_then(send),
             Work::Cfun => {
-                match came {
-                    Ok(r) => log::info!(
-                        "watchdog: modem {}: AT+CFUN=1,1 answered {}",
-                        j.path,
-                        r.result.describe()
-                    ),
-                    Err(e) => {
-                        log::warn!("watchdog: modem {}: AT+CFUN=1,1: {}", j.path, e.describe())
-                    }
-                }
+                let how = match came {
+                    Ok(r) => r.result.describe(),
+                    Err(e) => e.describe(),
+                };
+                log::info!("watchdog: modem {}: AT+CFUN=1,1: {how}", j.path);
                 None
             }
             Work::Sms(w) => {
@@ -640,7 +638,7 @@ impl Daemon {
         });
         let seen = Seen {
             answered,
-            registered: m.reading.as_ref().is_some_and(Reading::registered),
+            registered: m.reading.as_deref().is_some_and(Reading::registered),
             failures,
             busy: state::pin_record_busy(&self.state_dir)
                 || self.st.may_poll(&m.found, now).is_err(),
@@ -657,7 +655,7 @@ impl Daemon {
         let ev = self.st.reset_event(&m.found, how.name(), why, failures);
         let ctl = m.found.control.clone();
         self.remember_resets();
-        self.announce(vec![ev]);
+        self.event(&ev);
         match how {
             Reset::Cfun => self.cfun(path, ctl),
             Reset::Usb => self.usb_reset(path),
@@ -674,36 +672,37 @@ impl Daemon {
         let Some(ctl) = ctl else {
             return;
         };
-        match Talk::open(Path::new(&ctl)) {
+        let e = match Talk::open(Path::new(&ctl)) {
             Ok(Some(t)) => {
                 let ask = Ask {
                     cmd: "AT+CFUN=1,1".into(),
                     ms: CFUN_MS,
                 };
-                self.start(path.to_string(), t, Work::Cfun, send(ask));
+                return self.start(path.to_string(), t, Work::Cfun, send(ask));
             }
-            Ok(None) => log::warn!("watchdog: modem {path}: {ctl} is busy: no reset"),
-            Err(e) => log::warn!("watchdog: modem {path}: {ctl}: {e}: no reset"),
-        }
+            // Locked by another program.
+            Ok(None) => std::io::Error::from_raw_os_error(libc::EBUSY),
+            Err(e) => e,
+        };
+        log::warn!("watchdog: modem {path}: {ctl}: {e}: no reset");
     }
 
     /// A USB port reset through usbfs: the kernel resets the port and the
     /// stick enumerates again (the call blocks for the reset, well under a
     /// second).
     fn usb_reset(&mut self, path: &str) {
-        self.jobs.retain(|j| j.path != path);
-        let Some(dev) = self.root.device(path) else {
-            log::warn!("watchdog: modem {path} is gone from sysfs: no USB reset");
-            return;
-        };
-        let r = crate::hw::usb::backend(&self.root)
-            .map_err(|e| e.msg().to_string())
-            .and_then(|mut be| {
-                be.open(&dev).map_err(|e| e.to_string())?;
-                let r = be.reset().map_err(|e| e.to_string());
+        while let Some(i) = self.jobs.iter().position(|j| j.path == path) {
+            self.jobs.swap_remove(i);
+        }
+        let r = match (self.root.device(path), crate::hw::usb::backend(&self.root)) {
+            (Some(dev), Ok(mut be)) => {
+                let r = be.open(&dev).and_then(|()| be.reset());
                 be.close();
                 r
-            });
+            }
+            // Gone from sysfs (the usbfs backend itself is made without failing).
+            _ => Err(crate::hw::usb::UsbError::Gone),
+        };
         match r {
             Ok(()) => log::info!("watchdog: modem {path}: USB reset done"),
             // "gone" is what a reset looks like from here: the device re-enumerated.

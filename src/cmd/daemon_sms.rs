@@ -135,7 +135,8 @@ impl Daemon {
             else {
                 return;
             };
-            if strip_prefix_ci(&l, "+CUSD:").is_some() {
+            let cusd = strip_prefix_ci(&l, "+CUSD:").is_some();
+            if cusd {
                 if let Work::Sms(w) = &mut j.work {
                     if j.until.is_some() && w.job.urc(&l) {
                         j.until = None;
@@ -144,16 +145,13 @@ impl Daemon {
                         continue;
                     }
                 }
-                log::debug!("urc +CUSD (not logged)");
-            } else {
-                log::debug!("urc {l}");
-                if strip_prefix_ci(&l, "+CMTI:").is_some() {
-                    let p = j.path.clone();
-                    if let Some(m) = self.st.modem_mut(&p) {
-                        m.sms.check = true;
-                    }
+            } else if strip_prefix_ci(&l, "+CMTI:").is_some() {
+                let p = j.path.clone();
+                if let Some(m) = self.st.modem_mut(&p) {
+                    m.sms.check = true;
                 }
             }
+            log::debug!("urc {}", if cusd { "+CUSD (not logged)" } else { &l });
         }
     }
 

@@ -49,6 +49,7 @@ pub struct Link {
 }
 
 impl Link {
+    #[inline(never)]
     pub fn state(&self) -> &'static str {
         if self.up {
             "connected"
@@ -66,7 +67,8 @@ pub struct Modem {
     /// The last reading of its control port that ran to its end, with the
     /// identity (manufacturer, model, revision, imei, imsi, iccid) of the
     /// last reading that told it.
-    pub reading: Option<Reading>,
+    /// (Boxed: a modem is moved around whole, a reading is big.)
+    pub reading: Option<Box<Reading>>,
     pub last_error: Option<String>,
     /// When the last poll ended, ms.
     pub polled_at: Option<u64>,
@@ -117,9 +119,10 @@ pub struct Status {
     setup_seen: Option<u64>,
 }
 
-/// Whole seconds from `then` to `now` (ms).
-fn secs(now: u64, then: u64) -> i64 {
-    (now.saturating_sub(then) / 1000) as i64
+/// Whole seconds from `then` (ms), if known, to `now` (ms).
+#[inline(never)]
+fn secs(now: u64, then: Option<u64>) -> Option<i64> {
+    then.map(|t| (now.saturating_sub(t) / 1000) as i64)
 }
 
 /// `old`'s value where `new` has none.
@@ -229,7 +232,7 @@ impl Status {
                     let mut e = Event::about("not_responding", &m.found);
                     e.data.str("command", cmd);
                     e.data
-                        .opt_int("last_seen", m.answered_at.map(|t| secs(now, t)));
+                        .opt_int("last_seen", secs(now, m.answered_at));
                     ev.push(e);
                 }
             }
@@ -243,7 +246,7 @@ impl Status {
             ev.push(Event::about("responding", &m.found));
         }
         m.read_at = Some(now);
-        let old = m.reading.as_ref();
+        let old = m.reading.as_deref();
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());
             log::info!("modem {path}: sim {st}");
@@ -276,7 +279,7 @@ impl Status {
             keep(&mut r.imsi, &mut o.imsi);
             keep(&mut r.iccid, &mut o.iccid);
         }
-        m.reading = Some(r);
+        m.reading = Some(Box::new(r));
         ev
     }
 
@@ -418,8 +421,8 @@ impl Status {
             b.opt_str("last_error", m.last_error.as_deref());
             // Seconds since the reading shown was taken, and since the
             // modem last answered anything: a UI can tell stale data.
-            b.opt_int("age", m.read_at.map(|p| secs(now, p)));
-            b.opt_int("last_seen", m.answered_at.map(|p| secs(now, p)));
+            b.opt_int("age", secs(now, m.read_at));
+            b.opt_int("last_seen", secs(now, m.answered_at));
             b.end(t);
         }
         b.end(list);

@@ -9,11 +9,13 @@
 //! ([`msg::start`], [`Buf`]): no attribute lists, no value trees. When ubusd goes
 //! away the client is done: connect a new one and register again.
 
-use std::io::{ErrorKind, Read, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::core::engine::Clock;
+use crate::hw::clock::BootClock;
 
 use super::blob::{self, Buf, TYPE_UNSPEC};
 use super::msg::{self, attr, kind, status, Check, View};
@@ -72,7 +74,8 @@ pub struct Client {
     id: u32,
     seq: u16,
     buf: Vec<u8>,
-    timeout: Duration,
+    /// ms
+    timeout: u64,
     /// The object we publish (one: a daemon's).
     object: Option<Object>,
     /// Calls that came while we waited for an answer.
@@ -106,11 +109,11 @@ impl Client {
             id: 0,
             seq: 0,
             buf: Vec::new(),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: 10_000,
             object: None,
             pending: Vec::new(),
         };
-        let m = match c.recv(Some(Instant::now() + c.timeout))? {
+        let m = match c.recv(Some(now_ms().saturating_add(c.timeout)))? {
             Some(m) => m,
             None => return Err(Error::Timeout),
         };
@@ -125,7 +128,7 @@ impl Client {
 
     /// Time limit for each request.
     pub fn set_timeout(&mut self, t: Duration) {
-        self.timeout = t.max(Duration::from_millis(1));
+        self.timeout = ms(t).max(1);
     }
 
     /// The id ubusd gave this connection.
@@ -268,7 +271,7 @@ impl Client {
     /// timeout. `Err(Error::Disconnected)` when ubusd is gone. (Subscribers
     /// coming and going only change [`Client::has_subscribers`].)
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Call>, Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let deadline = timeout.map(|t| now_ms().saturating_add(ms(t)));
         loop {
             if !self.pending.is_empty() {
                 return Ok(Some(self.pending.remove(0)));
@@ -394,7 +397,7 @@ impl Client {
     fn request(&mut self, m: Vec<u8>, peer: u32) -> Result<Vec<u8>, Error> {
         let seq = self.seq;
         self.send(m)?;
-        let deadline = Instant::now() + self.timeout;
+        let deadline = now_ms().saturating_add(self.timeout);
         let mut data = Vec::new();
         loop {
             let Some(m) = self.recv(Some(deadline))? else {
@@ -423,25 +426,35 @@ impl Client {
 
     fn send(&mut self, m: Vec<u8>) -> Result<(), Error> {
         let bytes = msg::finish(m)?;
-        let Some(sock) = self.sock.as_mut() else {
+        let Some(fd) = self.fd() else {
             return Err(Error::Disconnected);
         };
-        match sock.write_all(&bytes) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.sock = None;
-                Err(match e.kind() {
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut => Error::Timeout,
-                    _ => Error::Disconnected,
-                })
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            // SAFETY: rest is valid for reads of rest.len() bytes.
+            let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+            if n > 0 {
+                rest = rest.get(n as usize..).unwrap_or(&[]);
+                continue;
             }
+            let e = errno();
+            if n < 0 && e == libc::EINTR {
+                continue;
+            }
+            self.sock = None;
+            // EAGAIN: the write timeout (a full socket for 10 s).
+            return Err(if e == libc::EAGAIN {
+                Error::Timeout
+            } else {
+                Error::Disconnected
+            });
         }
+        Ok(())
     }
 
     /// The next whole message, or None at the deadline. A broken frame or EOF ends
     /// the connection.
-    fn recv(&mut self, deadline: Option<Instant>) -> Result<Option<Vec<u8>>, Error> {
-        let mut chunk = [0u8; 4096];
+    fn recv(&mut self, deadline: Option<u64>) -> Result<Option<Vec<u8>>, Error> {
         loop {
             match msg::check(&self.buf) {
                 Ok(Check::Complete(n)) => {
@@ -454,37 +467,37 @@ impl Client {
                     return Err(self.gone());
                 }
             }
-            let Some(sock) = self.sock.as_mut() else {
+            let Some(fd) = self.fd() else {
                 return Err(Error::Disconnected);
             };
             let ms = match deadline {
                 None => -1,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now()).as_millis();
-                    left.min(i32::MAX as u128) as i32
-                }
+                Some(d) => d.saturating_sub(now_ms()).min(i32::MAX as u64) as i32,
             };
             let mut p = libc::pollfd {
-                fd: sock.as_raw_fd(),
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
             };
             // SAFETY: one valid pollfd for the duration of the call.
             match unsafe { libc::poll(&mut p, 1, ms) } {
                 0 => return Ok(None),
-                r if r < 0 => {
-                    if std::io::Error::last_os_error().kind() == ErrorKind::Interrupted {
-                        continue;
-                    }
-                    return Err(self.gone());
-                }
+                r if r < 0 && errno() != libc::EINTR => return Err(self.gone()),
+                r if r < 0 => continue,
                 _ => {}
             }
-            match sock.read(&mut chunk) {
-                Ok(0) => return Err(self.gone()),
-                Ok(n) => self.buf.extend_from_slice(chunk.get(..n).unwrap_or(&[])),
-                Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::WouldBlock) => {}
-                Err(_) => return Err(self.gone()),
+            // Read into the buffer's spare room.
+            let have = self.buf.len();
+            self.buf.reserve(4096);
+            let room = self.buf.capacity() - have;
+            // SAFETY: the spare capacity is valid for writes of `room` bytes.
+            let n = unsafe { libc::read(fd, self.buf.as_mut_ptr().add(have).cast(), room) };
+            match n {
+                0 => return Err(self.gone()),
+                // SAFETY: read wrote n <= room bytes after `have`.
+                n if n > 0 => unsafe { self.buf.set_len(have + n as usize) },
+                _ if matches!(errno(), libc::EINTR | libc::EAGAIN) => {}
+                _ => return Err(self.gone()),
             }
         }
     }
@@ -494,6 +507,19 @@ impl Client {
         self.buf.clear();
         Error::Disconnected
     }
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// The monotonic clock, ms.
+fn now_ms() -> u64 {
+    BootClock.now_ms()
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn nothing() -> Error {
