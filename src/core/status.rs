@@ -155,45 +155,47 @@ impl Status {
     /// changed at the same path (a different stick, or one that switched mode)
     /// counts as unplug + plug.
     pub fn set_modems(&mut self, now: Vec<Found>) -> Vec<Event> {
-        let mut old = std::mem::take(&mut self.modems);
-        let mut plugs = Vec::new();
-        for f in now {
-            let same = old
-                .iter()
-                .position(|m| m.found.path == f.path && m.found.usb == f.usb);
-            let m = match same {
-                Some(i) => {
-                    let mut m = old.swap_remove(i);
-                    m.found = f;
-                    m
-                }
-                None => {
-                    log::info!(
-                        "modem {} ({}) plugged: control {} data {}",
-                        f.path,
-                        f.usb,
-                        f.control.as_deref().unwrap_or("-"),
-                        f.data.as_deref().unwrap_or("-")
-                    );
-                    let mut e = Event::about("plug", &f);
-                    e.data.opt_str("control", f.control.as_deref());
-                    e.data.opt_str("data", f.data.as_deref());
-                    plugs.push(e);
-                    Modem {
-                        found: f,
-                        ..Modem::default()
-                    }
-                }
-            };
-            self.modems.push(m);
-        }
-        // What is left is gone: announced before what came.
+        let same = |m: &Modem, f: &Found| m.found.path == f.path && m.found.usb == f.usb;
         let mut ev = Vec::new();
-        for m in &old {
+        // What is gone first (announced before what came). In place: a modem
+        // is big, moving each one out and back cost more than this.
+        let mut i = 0;
+        while let Some(m) = self.modems.get(i) {
+            if now.iter().any(|f| same(m, f)) {
+                i += 1;
+                continue;
+            }
             log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
             ev.push(Event::about("unplug", &m.found));
+            self.modems.remove(i);
         }
-        ev.append(&mut plugs);
+        // Then each in sysfs order: the k first are in place.
+        for (k, f) in now.into_iter().enumerate() {
+            let at = self.modems.get(k..).and_then(|rest| rest.iter().position(|m| same(m, &f)));
+            if let Some(i) = at {
+                self.modems.swap(k, k + i);
+                if let Some(m) = self.modems.get_mut(k) {
+                    m.found = f;
+                }
+                continue;
+            }
+            log::info!(
+                "modem {} ({}) plugged: control {} data {}",
+                f.path,
+                f.usb,
+                f.control.as_deref().unwrap_or("-"),
+                f.data.as_deref().unwrap_or("-")
+            );
+            let mut e = Event::about("plug", &f);
+            e.data.opt_str("control", f.control.as_deref());
+            e.data.opt_str("data", f.data.as_deref());
+            ev.push(e);
+            let m = Modem {
+                found: f,
+                ..Modem::default()
+            };
+            self.modems.insert(k.min(self.modems.len()), m);
+        }
         ev
     }
 

@@ -93,9 +93,9 @@ impl Client {
         };
         let mut last = Error::Disconnected;
         for p in tries {
-            match UnixStream::connect(p) {
+            match dial(p) {
                 Ok(s) => return Client::from_stream(s),
-                Err(e) => last = Error::Connect(e.raw_os_error().unwrap_or(0)),
+                Err(e) => last = Error::Connect(e),
             }
         }
         Err(last)
@@ -103,7 +103,21 @@ impl Client {
 
     /// Use an already connected stream (e.g. one end of a socketpair).
     pub fn from_stream(sock: UnixStream) -> Result<Client, Error> {
-        let _ = sock.set_write_timeout(Some(DEFAULT_TIMEOUT));
+        let tv = libc::timeval {
+            tv_sec: 10, // DEFAULT_TIMEOUT
+            tv_usec: 0,
+        };
+        // SAFETY: tv is a valid timeval for the call. (A write that waits this
+        // long fails with EAGAIN: a timeout.)
+        unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDTIMEO,
+                (&tv as *const libc::timeval).cast(),
+                std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+            )
+        };
         let mut c = Client {
             sock: Some(sock),
             id: 0,
@@ -506,6 +520,37 @@ impl Client {
         self.sock = None;
         self.buf.clear();
         Error::Disconnected
+    }
+}
+
+/// A stream connected to the unix socket at `path`, or the OS error code.
+fn dial(path: &Path) -> Result<UnixStream, i32> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: sockaddr_un is plain data; all zero is a valid value.
+    let mut a: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    a.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let p = path.as_os_str().as_bytes();
+    // Room for the terminating NUL (zeroed above).
+    if p.len() >= a.sun_path.len() {
+        return Err(libc::ENAMETOOLONG);
+    }
+    for (d, s) in a.sun_path.iter_mut().zip(p) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: plain system calls; fd is owned by the stream from here on (a
+    // failed connect closes it with the stream).
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(errno());
+        }
+        let s = UnixStream::from_raw_fd(fd);
+        let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+        if libc::connect(fd, (&a as *const libc::sockaddr_un).cast(), len) != 0 {
+            return Err(errno());
+        }
+        Ok(s)
     }
 }
 
