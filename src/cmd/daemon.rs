@@ -282,6 +282,13 @@ impl Daemon {
         }
     }
 
+    /// A request of ours failed: say what it was, then as `bus_lost`.
+    #[inline(never)]
+    fn bus_failed(&mut self, what: std::fmt::Arguments<'_>, e: ubus::Error) {
+        log::warn!("{what}: {e}");
+        self.bus_lost(e);
+    }
+
     /// ubusd went away (or broke): connect again at the next chance.
     fn bus_lost(&mut self, e: ubus::Error) {
         if self.bus.as_ref().is_some_and(Client::is_connected) {
@@ -340,8 +347,7 @@ impl Daemon {
             r = bus.notify(e.name, &e.data.0);
         }
         if let Err(err) = r {
-            log::warn!("event {id}: {err}");
-            self.bus_lost(err);
+            self.bus_failed(format_args!("event {id}"), err);
         }
     }
 
@@ -365,8 +371,7 @@ impl Daemon {
             return;
         };
         if let Err(e) = bus.reply(c, code, data.map(|b| &b.0[..])) {
-            log::warn!("answering {}: {e}", c.method);
-            self.bus_lost(e);
+            self.bus_failed(format_args!("answering {}", c.method), e);
         }
     }
 
@@ -410,12 +415,11 @@ impl Daemon {
                 (st::OK, Some(b))
             }
             Err(e) => {
-                log::warn!("interface {name}: {action}: {e}");
                 let code = match e {
                     ubus::Error::Status(code) => code,
                     _ => st::UNKNOWN_ERROR,
                 };
-                self.bus_lost(e);
+                self.bus_failed(format_args!("interface {name}: {action}"), e);
                 (code, None)
             }
         }
@@ -506,14 +510,7 @@ impl Daemon {
             };
             let came = match next {
                 None => break,
-                Some(Do::Send { cmd, ms, secret }) => {
-                    let a = Ask { cmd, ms };
-                    if secret {
-                        j.talk.send_secret(&a, now)
-                    } else {
-                        j.talk.send(&a, now)
-                    }
-                }
+                Some(Do::Send { cmd, ms, secret }) => j.talk.send(&cmd, ms, now, secret),
                 Some(Do::Text { body, ms }) => j.talk.send_text(&body, ms, now),
                 Some(Do::Escape) => Some(j.talk.escape().unwrap_or(Ok(Response {
                     lines: Vec::new(),

@@ -12,7 +12,6 @@ use std::path::Path;
 
 use crate::core::at::Response;
 use crate::core::engine::{AtError, AtTransport, Session};
-use crate::core::reader::Ask;
 use crate::hw::port;
 use crate::hw::serial::Tty;
 
@@ -54,15 +53,10 @@ impl Talk {
         self.s.deadline()
     }
 
-    /// Send `a` at `now`. A port that cannot be written is gone: what came.
-    pub fn send(&mut self, a: &Ask, now: u64) -> Option<Came> {
-        let wire = self.s.start(&a.cmd, a.ms, now, false);
-        self.write(&wire)
-    }
-
-    /// Like `send`, for a command that carries a secret (never logged).
-    pub fn send_secret(&mut self, a: &Ask, now: u64) -> Option<Came> {
-        let wire = self.s.start(&a.cmd, a.ms, now, true);
+    /// Send `cmd` at `now`, to be answered within `ms`; a `secret` one is
+    /// never logged. A port that cannot be written is gone: what came.
+    pub fn send(&mut self, cmd: &str, ms: u64, now: u64, secret: bool) -> Option<Came> {
+        let wire = self.s.start(cmd, ms, now, secret);
         self.write(&wire)
     }
 
