@@ -561,13 +561,13 @@ pub fn no_message(id: u32) -> Error {
 pub fn run(e: &mut Engine, mut job: Job) -> Result<Outcome> {
     use std::cell::RefCell;
     use std::rc::Rc;
-    let heard: Rc<RefCell<Vec<String>>> = Rc::default();
+    // The first +CUSD heard (the job takes the first as its answer).
+    let heard: Rc<RefCell<Option<String>>> = Rc::default();
     let h = Rc::clone(&heard);
     e.on_urc(move |l| {
         if strip_prefix_ci(l, "+CUSD:").is_some() {
             if let Ok(mut v) = h.try_borrow_mut() {
-                v.truncate(8);
-                v.push(l.to_string());
+                v.get_or_insert_with(|| l.to_string());
             }
         } else {
             log::debug!("urc {l}");
@@ -592,8 +592,8 @@ pub fn run(e: &mut Engine, mut job: Job) -> Result<Outcome> {
             Some(Do::Await { ms }) => {
                 let end = e.now_ms().saturating_add(ms);
                 loop {
-                    let lines = std::mem::take(&mut *heard.borrow_mut());
-                    if lines.iter().any(|l| job.urc(l)) {
+                    let line = heard.try_borrow_mut().ok().and_then(|mut h| h.take());
+                    if line.is_some_and(|l| job.urc(&l)) {
                         break;
                     }
                     let left = end.saturating_sub(e.now_ms());
