@@ -210,28 +210,20 @@ impl Timestamp {
     /// ISO 8601 with the offset: `2024-03-05T14:20:00+01:00`.
     pub fn iso(&self) -> String {
         let m = u16::from(self.zone.unsigned_abs()) * 15;
-        let mut b = *b"0000-00-00T00:00:00+00:00";
-        if self.zone < 0 {
-            b[19] = b'-';
-        }
-        let v = [
-            self.year / 100,
-            self.year % 100,
-            self.month.into(),
-            self.day.into(),
-            self.hour.into(),
-            self.minute.into(),
-            self.second.into(),
+        let sign = if self.zone < 0 { '-' } else { '+' };
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+            self.year % 10000,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
             m / 60,
-            m % 60,
-        ];
-        // Two digits each, at these offsets of the template.
-        for (&at, n) in [0usize, 2, 5, 8, 11, 14, 17, 20, 23].iter().zip(v) {
-            b[at] = b'0' + (n / 10 % 10) as u8;
-            b[at + 1] = b'0' + (n % 10) as u8;
-        }
-        std::str::from_utf8(&b).unwrap_or_default().to_string()
+            m % 60
+        )
     }
+
 }
 
 // ---------------------------------------------------------------------------
