@@ -763,3 +763,21 @@ fn ucs2_text_reads_as_decode_utf16() {
         assert_eq!(pdu::text(Alphabet::Ucs2, &b), reference(&b), "{b:02x?}");
     }
 }
+
+/// A zone west of UTC prints with its minus sign and quarter hours as minutes.
+#[test]
+fn time_stamp_west_of_utc() {
+    let t = pdu::Timestamp {
+        year: 2024,
+        month: 3,
+        day: 5,
+        hour: 14,
+        minute: 20,
+        second: 0,
+        zone: -14,
+    };
+    assert_eq!(t.iso(), "2024-03-05T14:20:00-03:30");
+    // Semi-octets as a PDU carries them: 42 30 50 41 02 00, zone 14 with the sign bit.
+    let p = pdu::Timestamp::parse(&[0x42, 0x30, 0x50, 0x41, 0x02, 0x00, 0x49]).unwrap();
+    assert_eq!(p, t);
+}
