@@ -199,8 +199,9 @@ impl UsbfsBackend {
 
 impl UsbBackend for UsbfsBackend {
     fn devices(&mut self) -> Result<Vec<UsbDevice>> {
-        let mut out = Vec::new();
-        for mut d in self.sysfs.devices()? {
+        let mut out = self.sysfs.devices()?;
+        // In place: a UsbDevice moved is ~200 B of copying on mips.
+        for d in out.iter_mut() {
             // All configurations (sysfs directories show only the active one).
             if let Some(p) = self
                 .sysfs
@@ -211,7 +212,6 @@ impl UsbBackend for UsbfsBackend {
                     d.configs = p.configs;
                 }
             }
-            out.push(d);
         }
         Ok(out)
     }
