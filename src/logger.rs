@@ -24,8 +24,7 @@
 use std::fmt::{self, Write as _};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, Ordering};
 
 /// A level is its syslog severity: the lower, the more important.
 pub type Level = u8;
@@ -72,7 +71,9 @@ pub struct Logger {
     level: Level,
 }
 
-static LOGGER: OnceLock<Logger> = OnceLock::new();
+/// The program's logger, set once by [`init`] and never freed (a plain pointer, not
+/// a `OnceLock`: its `Once` machinery was ~500 B on mips).
+static LOGGER: AtomicPtr<Logger> = AtomicPtr::new(std::ptr::null_mut());
 /// Nothing is logged until [`init`] (as with the `log` crate).
 static LEVEL: AtomicU8 = AtomicU8::new(OFF);
 
@@ -191,7 +192,9 @@ pub fn emit(level: Level, args: fmt::Arguments<'_>) {
     if level > LEVEL.load(Ordering::Relaxed) {
         return;
     }
-    if let Some(l) = LOGGER.get() {
+    let l = LOGGER.load(Ordering::Acquire);
+    // SAFETY: non-null only once `init` stored a leaked Box, which lives forever.
+    if let Some(l) = unsafe { l.as_ref() } {
         l.log(level, args);
     }
 }
@@ -204,8 +207,16 @@ pub fn init(level: Level, stderr: bool) {
     } else {
         Logger::syslog(Path::new(DEV_LOG), level)
     };
-    if LOGGER.set(logger).is_ok() {
+    let p = Box::into_raw(Box::new(logger));
+    let none = std::ptr::null_mut();
+    if LOGGER
+        .compare_exchange(none, p, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+    {
         LEVEL.store(level, Ordering::Relaxed);
+    } else {
+        // SAFETY: `p` came from Box::into_raw just above and was not stored.
+        drop(unsafe { Box::from_raw(p) });
     }
 }
 
