@@ -368,10 +368,13 @@ fn line_field(w: &str) -> (&str, Out) {
     };
     match k {
         "v" => ("t_vendor", num(v)),
-        "p" | "msg" => (
-            if k == "p" { "t_product" } else { k },
-            Out::List(v.split(',').map(num).collect()),
-        ),
+        "p" | "msg" => {
+            let mut l = Vec::new();
+            for x in v.split(',') {
+                l.push(num(x));
+            }
+            (if k == "p" { "t_product" } else { k }, Out::List(l))
+        }
         _ => (k, num(v)),
     }
 }
