@@ -18,10 +18,10 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
     if e.is_dummy() {
         o.set("action", "none (known device, no switching needed)");
     }
-    let msgs: Vec<String> = modeswitch::fixed_messages(e)
-        .iter()
-        .map(|m| modeswitch::hex(m))
-        .collect();
+    let mut msgs = Vec::new();
+    for m in modeswitch::fixed_messages(e) {
+        msgs.push(modeswitch::hex(m));
+    }
     if !msgs.is_empty() {
         o.set("messages", msgs);
         o.set("interface", e.interface.unwrap_or(0));
@@ -47,7 +47,10 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
         o.set("target_vendor", format!("{v:04x}"));
     }
     if !e.t_product.is_empty() {
-        let l: Vec<String> = e.t_product.iter().map(|p| format!("{p:04x}")).collect();
+        let mut l = Vec::new();
+        for p in &e.t_product {
+            l.push(format!("{p:04x}"));
+        }
         o.set("target_products", l);
     }
     if let Some(c) = e.t_class {
@@ -110,7 +113,10 @@ pub fn run(mut args: Args) -> Result<()> {
         };
         return Err(crate::err!("{vid:04x}:{pid:04x}: {what}"));
     }
-    let list: Vec<Out> = entries.iter().map(|(k, e)| entry_out(k, e)).collect();
+    let mut list = Vec::new();
+    for (k, e) in &entries {
+        list.push(entry_out(k, e));
+    }
     let o = Out::map()
         .with("id", format!("{vid:04x}:{pid:04x}"))
         .with("entries", Out::List(list));

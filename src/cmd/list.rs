@@ -46,19 +46,18 @@ pub fn device_out(db: &Db, d: &UsbDevice) -> Out {
     if let Some(x) = detail {
         o.set(if state == "storage" { "method" } else { "note" }, x);
     }
-    let ports: Vec<Out> = d
-        .interfaces()
-        .iter()
-        .flat_map(|i| {
-            i.ttys.iter().map(move |t| {
+    let mut ports = Vec::new();
+    for i in d.interfaces() {
+        for t in &i.ttys {
+            ports.push(
                 Out::map()
                     .with("tty", format!("/dev/{t}"))
                     .with("interface", i.number)
                     .with("class", i.triplet())
-                    .with("driver", i.driver.clone())
-            })
-        })
-        .collect();
+                    .with("driver", i.driver.clone()),
+            );
+        }
+    }
     if !ports.is_empty() {
         o.set("ports", Out::List(ports));
     }
@@ -71,7 +70,10 @@ pub fn run(mut args: Args) -> Result<()> {
     args.finish()?;
     let db = dbfiles::load_default(db_file.as_deref())?;
     let devs = UsbSysfs::from_env().devices()?;
-    let list: Vec<Out> = devs.iter().map(|d| device_out(&db, d)).collect();
+    let mut list = Vec::new();
+    for d in &devs {
+        list.push(device_out(&db, d));
+    }
     let o = Out::map().with("devices", Out::List(list));
     super::print(&o, json)?;
     Ok(())

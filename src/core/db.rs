@@ -405,11 +405,10 @@ impl Db {
             .ok_or_else(|| bad("no \"devices\" table"))?;
         let mut db = Db::default();
         // A bad message poisons only the entries that use it.
-        let msgs: Vec<Vec<u8>> = msgs_v
-            .iter()
-            .enumerate()
-            .map(|(i, m)| db.message(source, i, m.as_str()))
-            .collect();
+        let mut msgs = Vec::new();
+        for (i, m) in msgs_v.iter().enumerate() {
+            msgs.push(db.message(source, i, m.as_str()));
+        }
         for (id, matches) in devs_v {
             let Some(matches) = matches.as_map() else {
                 db.warn(
@@ -480,29 +479,27 @@ impl Db {
 
     /// Message `i` of `source` as bytes; an empty one (with a warning) if bad.
     fn message(&mut self, source: &str, i: usize, m: Option<&str>) -> Vec<u8> {
-        let b: Option<Vec<u8>> = m
-            .filter(|m| m.len() % 2 == 0 && m.len() <= 2 * MAX_MSG_BYTES)
-            .and_then(|m| {
-                (0..m.len() / 2)
-                    .map(|j| {
-                        m.get(2 * j..2 * j + 2)
-                            .and_then(crate::num::hex)
-                            .map(|x| x as u8)
-                    })
-                    .collect()
-            });
-        match b {
-            Some(b) if !b.is_empty() => b,
-            _ => {
-                self.warn(
-                    source,
-                    format_args!(
-                        "message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"
-                    ),
-                );
-                Vec::new()
+        let mut b = Vec::new();
+        let m = m.filter(|m| m.len() % 2 == 0 && m.len() <= 2 * MAX_MSG_BYTES);
+        for j in 0..m.map_or(0, |m| m.len() / 2) {
+            match m
+                .and_then(|m| m.get(2 * j..2 * j + 2))
+                .and_then(crate::num::hex)
+            {
+                Some(x) => b.push(x as u8),
+                None => {
+                    b.clear();
+                    break;
+                }
             }
         }
+        if b.is_empty() {
+            self.warn(
+                source,
+                format_args!("message {i} is not a hex string of at most {MAX_MSG_BYTES} bytes"),
+            );
+        }
+        b
     }
 
     /// Add a parsed match object, or the warning that says why it was skipped.
