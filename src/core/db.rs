@@ -587,10 +587,11 @@ impl Db {
 
     /// All match objects of a device id (for `db lookup` when strings are unknown).
     pub fn entries(&self, vid: u16, pid: u16) -> Vec<(&str, &Entry)> {
-        self.of(vid, pid)
-            .iter()
-            .map(|(_, k, e)| (k.as_str(), e))
-            .collect()
+        let mut v = Vec::new();
+        for (_, k, e) in self.of(vid, pid) {
+            v.push((k.as_str(), e));
+        }
+        v
     }
 
     /// Is this id known to the database as a device to switch?

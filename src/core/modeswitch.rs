@@ -300,9 +300,14 @@ pub fn fixed_messages(e: &Entry) -> Vec<&[u8]> {
         Method::Cisco => &CISCO,
         _ => &[],
     };
-    let mut v: Vec<&[u8]> = fixed.iter().map(|m| m.as_slice()).collect();
+    let mut v: Vec<&[u8]> = Vec::new();
+    for m in fixed {
+        v.push(m);
+    }
     if matches!(e.method, Method::Generic | Method::StandardEject) {
-        v.extend(e.msgs.iter().map(Vec::as_slice));
+        for m in &e.msgs {
+            v.push(m);
+        }
     }
     v
 }
