@@ -34,8 +34,10 @@ pub fn parse(text: &str) -> Result<Out, String> {
     });
     v.map_err(|what| {
         let done = text.get(..p.i).unwrap_or(text);
-        let line = done.matches('\n').count() + 1;
-        let col = done.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let line = done.bytes().filter(|b| *b == b'\n').count() + 1;
+        // Characters since the last line end: bytes that do not continue a UTF-8 one.
+        let last = done.bytes().rev().take_while(|b| *b != b'\n');
+        let col = last.filter(|b| b & 0xc0 != 0x80).count() + 1;
         format!("{what} at line {line} column {col}")
     })
 }
