@@ -182,22 +182,24 @@ pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
 /// Create `dir` and its missing parents with `mode` (as `fs::create_dir_all` or
 /// `DirBuilder::recursive`): mkdir(2) per component, an existing one is fine.
 pub fn mkdirs(dir: &Path, mode: libc::mode_t) -> io::Result<()> {
-    let c = c_path(dir)?;
-    // Each prefix ending before a '/' (not the root), then the whole path.
-    let ends = c
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, b)| **b == b'/' || **b == 0);
-    for (i, _) in ends {
-        let mut p = c.get(..i).unwrap_or(&[]).to_vec();
-        p.push(0);
-        // SAFETY: `p` is NUL-terminated and outlives the call.
-        if unsafe { libc::mkdir(p.as_ptr().cast(), mode) } != 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EEXIST) {
-                return Err(e);
-            }
+    let mut c = c_path(dir)?;
+    // Each prefix ending before a '/' (not the root), then the whole path: the
+    // '/' is made the string's end for the call, then put back.
+    for i in 1..c.len() {
+        let Some(slot) = c.get_mut(i) else { break };
+        let b = *slot;
+        if b != b'/' && b != 0 {
+            continue;
+        }
+        *slot = 0;
+        // SAFETY: `c` is NUL-terminated (at `i`) and outlives the call.
+        let r = unsafe { libc::mkdir(c.as_ptr().cast(), mode) };
+        let e = io::Error::last_os_error();
+        if let Some(slot) = c.get_mut(i) {
+            *slot = b;
+        }
+        if r != 0 && e.raw_os_error() != Some(libc::EEXIST) {
+            return Err(e);
         }
     }
     if is_dir(dir) {
