@@ -7,7 +7,7 @@
 //! go through it. Use these instead (and `std::fs` for directories, links, renames).
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::os::fd::FromRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -43,15 +43,22 @@ pub fn open(path: &Path, flags: libc::c_int, mode: libc::c_uint) -> io::Result<F
 
 /// The whole file, at most `max` bytes (a longer file is cut there).
 pub fn read_max(path: &Path, max: usize) -> io::Result<Vec<u8>> {
-    let mut f = open(path, O_RDONLY, 0)?;
+    use std::os::fd::AsRawFd;
+    let f = open(path, O_RDONLY, 0)?;
     let mut v = Vec::new();
     let mut buf = [0u8; 1024];
     while v.len() < max {
-        match f.read(&mut buf) {
+        // SAFETY: `buf` is valid for its length; `f` is open for the call.
+        let n = unsafe { libc::read(f.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        match usize::try_from(n) {
             Ok(0) => break,
             Ok(n) => v.extend_from_slice(buf.get(..n).unwrap_or(&[])),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(_) => {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() != Some(libc::EINTR) {
+                    return Err(e);
+                }
+            }
         }
     }
     v.truncate(max);
