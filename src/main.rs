@@ -51,7 +51,7 @@ fn fail(msg: &str, code: u8) -> c_int {
 
 /// The process entry (see the module docs).
 #[no_mangle]
-pub extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // SAFETY: plain libc calls; argv holds argc C strings (C's contract), and we
     // stop at a null one anyway.
     let words: Vec<String> = unsafe {
