@@ -11,7 +11,12 @@
 # stand-ins from tests/vm/openwrt/ (ppp-up, ppp-down, uci, ifup, ifdown) play the
 # rest of netifd and OpenWrt.
 
-export NETIFD_LOG=/tmp/netifd.log NETIFD_STATE=/tmp/netifd-state NETIFD_RUN=1
+# NETIFD_APPLY: the guest has no netifd, so the stand-in puts what an interface
+# reports (a DHCP lease on a dynamic sub-interface) on the system as netifd would:
+# address, default route, /tmp/resolv.conf.d/resolv.conf.auto. `ubus call network
+# add_dynamic` is the shell tests' ubus stand-in (/usr/bin/ubus), the DHCP proto
+# theirs too (/lib/netifd/proto/dhcp.sh, /lib/netifd/dhcp.script, on busybox udhcpc).
+export NETIFD_LOG=/tmp/netifd.log NETIFD_STATE=/tmp/netifd-state NETIFD_RUN=1 NETIFD_APPLY=1
 . /vm/netifd-model.sh
 
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.

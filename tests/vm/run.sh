@@ -137,6 +137,11 @@ fi
 if [ ! -f "$R/lib/netifd/netifd-proto.sh" ]; then
 	mkdir -p "$R/lib/netifd"
 	cp "$ROOT/tests/shell/lib/netifd-stub.sh" "$R/lib/netifd/netifd-proto.sh"
+	mkdir -p "$R/lib/netifd/proto" "$R/usr/bin"
+	cp "$ROOT/tests/shell/lib/dhcp-proto.sh" "$R/lib/netifd/proto/dhcp.sh"
+	cp "$ROOT/tests/shell/lib/dhcp-script.sh" "$R/lib/netifd/dhcp.script"
+	cp "$ROOT/tests/shell/lib/ubus-stub.sh" "$R/usr/bin/ubus"
+	chmod +x "$R/usr/bin/ubus" "$R/lib/netifd/dhcp.script"
 fi
 # Debian's pppd lacks OpenWrt's ipv6-up-script option: tests/vm/openwrt/usr/sbin/pppd
 # drops it and runs Debian's from here.

@@ -18,7 +18,16 @@
 #   a running setup is killed (SIGTERM; the stub does that for a handler's own
 #   proto_set_available 0), teardown runs with no ERROR, and teardown's
 #   proto_kill_command (else netifd) stops the process;
-# - teardown that runs longer than 5 s is killed (SIGKILL).
+# - teardown that runs longer than 5 s is killed (SIGKILL);
+# - a setup that sent a link-up update (proto_send_update, see the stub) leaves
+#   the interface up when it ends, with or without a proto_run_command process:
+#   no teardown then (netifd's proto state is idle, not setting up);
+# - dynamic interfaces (`ubus call network add_dynamic`, ubus-stub.sh) whose
+#   device is "@IFACE": set up with their proto's handler (NM_PROTO_DIR, default
+#   /lib/netifd/proto) on IFACE's layer 3 device once IFACE is up; when IFACE
+#   goes down (teardown, or link lost) the alias device goes, and they are torn
+#   down (their proto process stopped) and removed, before IFACE's teardown runs.
+#   A proto without a handler there: error INVALID_PROTO, nothing runs.
 # ifup is "down, then up" (OpenWrt's /sbin/ifup): netifd_ifup / netifd_ifdown
 # below, or files the VM's ifup/ifdown stand-ins write, drive it.
 #
@@ -57,9 +66,75 @@ nm_task_running() {
 	[ -s "$NETIFD_STATE/$1.task.pid" ] && [ ! -s "$NETIFD_STATE/$1.task.rc" ]
 }
 
+# nm_proto PROTO ACTION IFACE JSON IFNAME: run a proto handler from its folder.
+nm_proto() {
+	local dir="${NM_PROTO_DIR:-/lib/netifd/proto}"
+	[ -f "$dir/$1.sh" ] || return 127
+	(cd "$dir" && exec ${NM_SH:-sh} "./$1.sh" "$1" "$2" "$3" "$4" "$5")
+}
+
+# nm_dyn_proto NAME: the proto of dynamic interface NAME.
+nm_dyn_proto() {
+	sed -n 's/.*"proto" *: *"\([^"]*\)".*/\1/p' "$NETIFD_STATE/$1.dynamic"
+}
+
+# nm_dyn IFACE: the dynamic interfaces on "@IFACE": set up those not yet set up
+# while IFACE is up; tear down and remove them all when it is not.
+nm_dyn() {
+	local f name proto l3
+	for f in "$NETIFD_STATE"/*.dynamic; do
+		[ -f "$f" ] || continue
+		name="${f##*/}"
+		name="${name%.dynamic}"
+		[ "$(cat "$NETIFD_STATE/$name.parent" 2>/dev/null)" = "$1" ] || continue
+		if [ ! -f "$NETIFD_STATE/$1.up" ]; then
+			[ -f "$NETIFD_STATE/$name.dev" ] && nm_dyn_stop "$name" "device @$1 gone"
+			continue
+		fi
+		[ -f "$NETIFD_STATE/$name.dev" ] && continue
+		l3=$(cat "$NETIFD_STATE/$1.l3" 2>/dev/null)
+		echo "$l3" >"$NETIFD_STATE/$name.dev"
+		proto=$(nm_dyn_proto "$name")
+		if [ -f "${NM_PROTO_DIR:-/lib/netifd/proto}/$proto.sh" ]; then
+			nm_log "dynamic $name: device @$1 ($l3) present: setup (proto $proto)"
+			nm_proto "$proto" setup "$name" "$(cat "$f")" "$l3"
+		else
+			nm_log "dynamic $name: no handler for proto '$proto': error INVALID_PROTO"
+			echo INVALID_PROTO >"$NETIFD_STATE/$name.errors"
+		fi
+	done
+}
+
+# nm_dyn_stop NAME WHY: tear dynamic interface NAME down and remove it.
+nm_dyn_stop() {
+	local proto l3 n=0
+	proto=$(nm_dyn_proto "$1")
+	l3=$(cat "$NETIFD_STATE/$1.dev")
+	nm_log "dynamic $1: $2: teardown, removed"
+	nm_proto "$proto" teardown "$1" "$(cat "$NETIFD_STATE/$1.dynamic")" "$l3"
+	if nm_task_running "$1"; then
+		kill -TERM "$(cat "$NETIFD_STATE/$1.task.pid")" 2>/dev/null
+		while nm_task_running "$1" && [ "$n" -lt 100 ]; do
+			usleep 50000
+			n=$((n + 1))
+		done
+	fi
+	[ -f "$NETIFD_STATE/$1.up" ] && nm_log "hotplug ifdown $1"
+	[ "$NETIFD_APPLY" = 1 ] && (
+		. "${NETIFD_MAIN_DIR:-/lib/netifd}/netifd-proto.sh"
+		_stub_unapply "$1"
+	)
+	rm -f "$NETIFD_STATE/$1".*
+}
+
 # nm_teardown IFACE JSON ERROR REQUESTED
 nm_teardown() {
 	local ifc="$1" t0 pid n
+	# IFACE going down takes its device, and the dynamic interfaces on it, first.
+	rm -f "$NETIFD_STATE/$ifc.up.was"
+	[ -f "$NETIFD_STATE/$ifc.up" ] && mv "$NETIFD_STATE/$ifc.up" "$NETIFD_STATE/$ifc.up.was"
+	nm_dyn "$ifc"
+	[ -f "$NETIFD_STATE/$ifc.up.was" ] && mv "$NETIFD_STATE/$ifc.up.was" "$NETIFD_STATE/$ifc.up"
 	t0=$(nm_now)
 	if [ "$NM_SIM" = 1 ]; then
 		if [ -n "$3" ]; then
@@ -100,7 +175,8 @@ nm_teardown() {
 	else
 		nm_log "hotplug ifup-failed $ifc"
 	fi
-	rm -f "$NETIFD_STATE/$ifc.task.pid" "$NETIFD_STATE/$ifc.task.rc" "$NETIFD_STATE/$ifc.up"
+	rm -f "$NETIFD_STATE/$ifc.task.pid" "$NETIFD_STATE/$ifc.task.rc" "$NETIFD_STATE/$ifc.up" \
+		"$NETIFD_STATE/$ifc.l3"
 }
 
 netifd_model() {
@@ -148,7 +224,8 @@ netifd_model() {
 					nm_teardown "$ifc" "$json" "" requested
 				elif [ "$(cat "$NETIFD_STATE/$ifc.available")" != 1 ]; then
 					nm_teardown "$ifc" "$json" "" requested
-				elif nm_task_running "$ifc"; then
+				elif nm_task_running "$ifc" ||
+					{ [ -f "$NETIFD_STATE/$ifc.up" ] && [ ! -s "$NETIFD_STATE/$ifc.task.rc" ]; }; then
 					state=running
 				else
 					nm_teardown "$ifc" "$json" "$(cat "$NETIFD_STATE/$ifc.task.rc" 2>/dev/null)"
@@ -175,6 +252,7 @@ netifd_model() {
 				nm_teardown "$ifc" "$json" "" requested
 				state=down
 			else
+				nm_dyn "$ifc"
 				usleep 50000
 			fi
 			;;

@@ -13,6 +13,10 @@
 #   proto_run_command IFACE                then one "  argv WORD" line per word
 #                                          and one "  env NAME=VALUE" per export
 #   task_exit IFACE STATUS                 (see NETIFD_RUN below)
+# proto_send_update follows netifd's rules for link up and down, and refuses
+# updates from teardown, as netifd does (see the function); the jshn builders
+# (json_init ... json_dump) make the JSON a handler sends with `ubus call
+# network add_dynamic` (ubus-stub.sh, the `ubus` of the tests and the VM guest).
 #
 # What netifd does with those messages (seen running OpenWrt's netifd 23.05,
 # proto-shell.c and interface.c) is kept in $NETIFD_STATE/IFACE.* when
@@ -86,20 +90,53 @@ json_cleanup() {
 
 json_init() {
 	json_cleanup
+	_JB=
+	_JB_SEP=
+	_JB_STACK=
 }
 
-# Building JSON is only used for messages to netifd, which this stand-in logs
-# directly; the builders keep the API (and its return codes) and do nothing else.
-json_add_string() { :; }
-json_add_int() { :; }
-json_add_boolean() { :; }
-json_add_double() { :; }
-json_add_null() { :; }
-json_add_array() { :; }
-json_close_array() { :; }
-json_add_object() { :; }
-json_close_object() { :; }
-json_dump() { :; }
+# Building JSON (json_init, json_add_*, json_dump): what handlers send netifd
+# (`ubus call network add_dynamic "$(json_dump)"`, the notify data). As in jshn,
+# json_init also forgets what json_load loaded: a handler that builds JSON
+# (proto_init_update does) can no longer json_get_var its config afterwards.
+# Booleans take a number, as jshn reads them (atoi): 1 is true, "true" is false.
+_jb_str() {
+	printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
+}
+_jb_put() {
+	local k=
+	case "$_JB_STACK" in *']') ;; *) k="$(_jb_str "$1"):" ;; esac
+	_JB="$_JB$_JB_SEP$k$2"
+	_JB_SEP=,
+}
+_jb_open() {
+	_jb_put "$1" "$2"
+	_JB_SEP=
+	_JB_STACK="$_JB_STACK$3"
+}
+_jb_close() {
+	[ -n "$_JB_STACK" ] || return 0
+	_JB="$_JB${_JB_STACK#"${_JB_STACK%?}"}"
+	_JB_STACK="${_JB_STACK%?}"
+	_JB_SEP=,
+}
+json_add_string() { _jb_put "$1" "$(_jb_str "$2")"; }
+json_add_int() { _jb_put "$1" "$((${2:-0} + 0))"; }
+json_add_boolean() {
+	case "$2" in [1-9]* | -[1-9]*) _jb_put "$1" true ;; *) _jb_put "$1" false ;; esac
+}
+json_add_double() { _jb_put "$1" "$2"; }
+json_add_null() { _jb_put "$1" null; }
+json_add_array() { _jb_open "$1" "[" "]"; }
+json_close_array() { _jb_close; }
+json_add_object() { _jb_open "$1" "{" "}"; }
+# At the top level (no object open) this closes nothing, as handlers such as
+# OpenWrt's ncm.sh call it there.
+json_close_object() { _jb_close; }
+json_dump() {
+	while [ -n "$_JB_STACK" ]; do _jb_close; done
+	printf '{%s}\n' "$_JB"
+}
 
 _stub_json_key() {
 	echo "$1" | sed 's/[^a-zA-Z0-9_]/_/g'
@@ -251,19 +288,146 @@ proto_config_add_defaults() {
 	proto_config_add_int metric
 }
 
+proto_add_dynamic_defaults() {
+	[ -n "$defaultroute" ] && json_add_boolean defaultroute "$defaultroute"
+	[ -n "$peerdns" ] && json_add_boolean peerdns "$peerdns"
+	[ -n "$metric" ] && json_add_int metric "$metric"
+}
+
+# As the real one, this starts a JSON message (json_init): what json_load
+# loaded is gone after it.
 proto_init_update() {
+	PROTO_IFNAME="$1"
+	PROTO_UP="$2"
 	PROTO_DNS=
 	PROTO_IPADDR=
+	PROTO_ROUTE=
+	json_init
 	_stub_log "proto_init_update $*"
 }
 proto_add_dns_server() { append PROTO_DNS "$1"; }
+proto_add_dns_search() { :; }
 proto_add_ipv4_address() { append PROTO_IPADDR "$1/$2/$3/$4"; }
+proto_add_ipv4_route() { append PROTO_ROUTE "$1/$2/$3/$4"; }
+proto_add_ipv6_address() { :; }
+proto_add_ipv6_prefix() { :; }
+proto_add_ipv6_route() { :; }
+
+# proto_send_update IFACE: netifd's notify_proto with what proto_init_update
+# and the proto_add_* calls gathered (proto-shell.c proto_shell_update_link,
+# interface.c interface_proto_event_cb):
+# - from teardown (netifd is tearing the interface down): refused with
+#   "Permission denied" (ubus status 6); nothing changes. OpenWrt's ncm.sh
+#   sends `proto_init_update "*" 0` there: it does nothing;
+# - link up: the interface is up, its layer 3 device the IFNAME given, or for
+#   "*" (or none) its own device (an interface without one, no_device=1 like
+#   ours, must name it: else "Invalid argument"). netifd's proto state is idle
+#   then, so when the setup that sent it ends nothing is torn down;
+# - link down: an interface that is up has lost the connection: it goes down
+#   (hotplug ifdown, its addresses gone, its dynamic sub-interfaces torn down
+#   with its device) and waits for the next link up; it is not torn down. One
+#   that is not up ignores it.
+# Kept in $NETIFD_STATE: IFACE.up, IFACE.l3 (device), IFACE.ipaddr/.route/.dns.
+# With NETIFD_APPLY=1 (the VM guest, which has no netifd) the addresses,
+# routes and DNS servers are also put on the system as netifd would
+# (_stub_apply).
 proto_send_update() {
-	_stub_log "proto_send_update $1 ipaddr=$PROTO_IPADDR dns=$PROTO_DNS"
-	_stub_state "$1" up 1
+	local ifc="$1" l3="$PROTO_IFNAME"
+	if [ "$cmd" = teardown ]; then
+		_stub_log "proto_send_update_refused $ifc (Permission denied: in teardown)"
+		echo "Command failed: Permission denied" >&2
+		return 6
+	fi
+	if [ "$PROTO_UP" != 1 ]; then
+		[ "$(_stub_state "$ifc" up)" = 1 ] || {
+			_stub_log "proto_send_update $ifc down (ignored: not up)"
+			return 0
+		}
+		_stub_log "proto_send_update $ifc down: link lost"
+		[ "$NETIFD_APPLY" = 1 ] && _stub_unapply "$ifc"
+		[ -n "$NETIFD_STATE" ] && rm -f "$NETIFD_STATE/$ifc.up"
+		_stub_log "hotplug ifdown $ifc"
+		return 0
+	fi
+	case "$l3" in '' | '*') l3=$(_stub_state "$ifc" dev) ;; esac
+	[ -n "$l3" ] || {
+		_stub_log "proto_send_update_refused $ifc (Invalid argument: no device)"
+		echo "Command failed: Invalid argument" >&2
+		return 2
+	}
+	_stub_log "proto_send_update $ifc up l3=$l3 ipaddr=$PROTO_IPADDR route=$PROTO_ROUTE dns=$PROTO_DNS"
+	[ -n "$NETIFD_STATE" ] || return 0
+	_stub_state "$ifc" l3 "$l3"
+	_stub_state "$ifc" ipaddr "$PROTO_IPADDR"
+	_stub_state "$ifc" route "$PROTO_ROUTE"
+	_stub_state "$ifc" dns "$PROTO_DNS"
+	[ "$(_stub_state "$ifc" up)" = 1 ] || _stub_log "hotplug ifup $ifc"
+	_stub_state "$ifc" up 1
+	[ "$NETIFD_APPLY" = 1 ] && _stub_apply "$ifc"
+	return 0
 }
-proto_add_data() { :; }
-proto_close_data() { :; }
+
+# _stub_cfg IFACE KEY: a value of a dynamic interface's config (add_dynamic).
+_stub_cfg() {
+	(json_load "$(cat "$NETIFD_STATE/$1.dynamic" 2>/dev/null)" 2>/dev/null && json_get_var v "$2" && echo "$v")
+}
+
+NETIFD_RESOLV="${NETIFD_RESOLV:-/tmp/resolv.conf.d/resolv.conf.auto}"
+
+# _stub_resolv: netifd's resolver file, one "# Interface NAME" block per
+# interface that is up and has DNS servers (peerdns not off).
+_stub_resolv() {
+	local f n d
+	mkdir -p "${NETIFD_RESOLV%/*}"
+	for f in "$NETIFD_STATE"/*.dns; do
+		[ -s "$f" ] || continue
+		n="${f##*/}"
+		n="${n%.dns}"
+		[ "$(_stub_state "$n" up)" = 1 ] || continue
+		[ "$(_stub_cfg "$n" peerdns)" = 0 ] && continue
+		echo "# Interface $n"
+		for d in $(cat "$f"); do echo "nameserver $d"; done
+	done >"$NETIFD_RESOLV"
+}
+
+# _stub_apply IFACE: what netifd does with an interface that came up: its
+# device up, the addresses (dotted masks as prefix lengths), the routes (a
+# default route only unless defaultroute is 0, with metric), the resolver file.
+_stub_apply() {
+	local l3 a r m gw metric
+	l3=$(_stub_state "$1" l3)
+	metric=$(_stub_cfg "$1" metric)
+	ip link set "$l3" up
+	for a in $(_stub_state "$1" ipaddr); do
+		m=$(echo "${a#*/}" | cut -d/ -f1)
+		case "$m" in *.*) m=$(echo "$m" | awk -F. '{ n = 0; for (i = 1; i <= 4; i++) for (b = 128; b >= 1; b /= 2) if ($i >= b) { $i -= b; n++ } print n }') ;; esac
+		ip addr replace "${a%%/*}/$m" dev "$l3"
+	done
+	for r in $(_stub_state "$1" route); do
+		gw=$(echo "$r" | cut -d/ -f3)
+		case "$r" in
+		0.0.0.0/0/*)
+			[ "$(_stub_cfg "$1" defaultroute)" = 0 ] && continue
+			ip route replace default via "$gw" dev "$l3" ${metric:+metric "$metric"}
+			;;
+		*) ip route replace "$(echo "$r" | cut -d/ -f1-2)" ${gw:+via "$gw"} dev "$l3" ;;
+		esac
+	done
+	_stub_resolv
+}
+
+# _stub_unapply IFACE: the interface went down: its addresses (and with them
+# its routes) and its DNS servers go.
+_stub_unapply() {
+	local l3
+	l3=$(_stub_state "$1" l3)
+	[ -n "$l3" ] && ip -4 addr flush dev "$l3" 2>/dev/null
+	rm -f "$NETIFD_STATE/$1.dns"
+	_stub_resolv
+}
+
+proto_add_data() { json_add_object data; }
+proto_close_data() { json_close_object; }
 proto_set_keep() { :; }
 
 # _stub_state IFACE KEY [VALUE]: netifd's view of IFACE (see the top).
