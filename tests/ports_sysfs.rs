@@ -177,3 +177,49 @@ fn sim_fixture_trees() {
         (Some("ttyUSB5"), Some("ttyUSB3"))
     );
 }
+
+#[test]
+fn lte_sticks_show_their_network_function() {
+    // tests/fixtures/sysfs/at-lte: HiLink (ECM, RNDIS), stick firmware (PCUI,
+    // modem port, NCM) and a HiLink stick whose ECM has no driver bound.
+    let ms = scan("at-lte");
+    assert_eq!(ms.len(), 4, "sticks without a tty are modems too");
+    let net = |m: &Modem| {
+        m.net()
+            .map(|i| (i.net.clone(), i.driver.clone(), i.triplet()))
+    };
+    assert_eq!(
+        net(&ms[0]),
+        Some((
+            Some("eth0".into()),
+            Some("cdc_ether".into()),
+            "02/06/00".into()
+        ))
+    );
+    assert!(ms[0].ports.is_empty() && ms[0].control().is_none());
+    assert_eq!(
+        net(&ms[1]),
+        Some((
+            Some("eth0".into()),
+            Some("rndis_host".into()),
+            "02/02/ff".into()
+        ))
+    );
+    // The stick: ff/02/12 is the PCUI of Huawei's LTE sticks, ff/02/01 the modem.
+    assert_eq!(
+        (ms[2].control(), ms[2].data()),
+        (Some("ttyUSB0"), Some("ttyUSB1"))
+    );
+    assert_eq!(
+        net(&ms[2]),
+        Some((
+            Some("wwan0".into()),
+            Some("cdc_ncm".into()),
+            "02/0d/00".into()
+        ))
+    );
+    // No driver: the class still says what it is (a kernel module is missing).
+    assert_eq!(net(&ms[3]), Some((None, None, "02/06/00".into())));
+    // The E367's QMI interface (ff/01/09, no network interface here) is none.
+    assert_eq!(scan("at-e367")[0].net(), None);
+}

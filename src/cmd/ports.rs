@@ -29,6 +29,7 @@ pub fn modem_out(m: &Modem) -> Out {
         })
         .collect();
     let d = &m.dev;
+    let n = m.net();
     Out::map()
         .with("usb", d.id())
         .with("path", d.port_path.clone())
@@ -39,6 +40,9 @@ pub fn modem_out(m: &Modem) -> Out {
         .with("profile", m.profile().map(|p| p.name))
         .with("control", m.control().map(dev))
         .with("data", m.data().map(dev))
+        .with("net", n.and_then(|i| i.net.clone()))
+        .with("net_driver", n.and_then(|i| i.driver.clone()))
+        .with("net_class", n.map(|i| i.triplet()))
         .with("port", Out::List(ports))
 }
 

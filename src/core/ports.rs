@@ -47,7 +47,12 @@ pub const PROFILES: &[Profile] = &[
     Profile {
         vid: 0x12d1,
         name: "huawei",
-        roles: &[(0xff, 0x01, Role::Modem), (0xff, 0x02, Role::Control)],
+        // ff/xx/12: the PCUI of the LTE sticks (E3372 "stick" firmware).
+        roles: &[
+            (0xff, 0x01, Role::Modem),
+            (0xff, 0x02, Role::Control),
+            (0xff, 0x12, Role::Control),
+        ],
         by_iface: &[],
         curc_off: true,
         syscfg: true,
@@ -122,6 +127,14 @@ impl Modem {
         profile(self.dev.vid)
     }
 
+    /// Its network function (see [`is_net`]), if it has one.
+    pub fn net(&self) -> Option<&Interface> {
+        self.dev
+            .interfaces()
+            .iter()
+            .find(|i| i.alt == 0 && is_net(i))
+    }
+
     /// The interface a port belongs to.
     pub fn interface(&self, p: &Port) -> Option<&Interface> {
         self.dev.interface(p.interface)
@@ -181,6 +194,20 @@ impl Modem {
     }
 }
 
+/// A network function of a modem: an interface with a network device (its
+/// driver's name says which kind: cdc_ether, rndis_host, cdc_ncm, qmi_wwan, ...),
+/// or one with no driver whose class says it is one (a kernel module is
+/// missing): CDC ECM/NCM/MBIM (02/06, 02/0d, 02/0e), RNDIS (02/02/ff,
+/// e0/01/03), Huawei's NCM (ff/xx/16, 46, 76).
+pub fn is_net(i: &Interface) -> bool {
+    i.net.is_some()
+        || (i.driver.is_none()
+            && matches!(
+                (i.class, i.subclass, i.protocol),
+                (2, 6 | 0xd | 0xe, _) | (2, 2, 0xff) | (0xe0, 1, 3) | (0xff, _, 0x16 | 0x46 | 0x76)
+            ))
+}
+
 /// Insertion sort: a handful of ports needs no more, and it is a few dozen
 /// bytes of code where std's sorts cost kilobytes per element type.
 pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
@@ -194,7 +221,7 @@ pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
 }
 
 /// The modems among `devs` (those whose vendor has a profile and that have
-/// ttys), ports in interface order, one port per role (the lowest interface
+/// ttys or a network function: a HiLink stick has no tty), ports in interface order, one port per role (the lowest interface
 /// number wins). Kept in the order of `devs` (sysfs gives port order).
 pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
     let mut out = Vec::new();
@@ -207,7 +234,7 @@ pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
             .iter()
             .filter(|i| i.alt == 0 && !i.ttys.is_empty())
             .collect();
-        if ifaces.is_empty() {
+        if ifaces.is_empty() && !d.interfaces().iter().any(is_net) {
             continue;
         }
         sort_small(&mut ifaces, |a, b| a.number < b.number);

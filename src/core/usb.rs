@@ -38,6 +38,8 @@ pub struct Interface {
     pub driver: Option<String>,
     /// tty devices the driver made for it (`ttyUSB2`, `ttyACM0`), in name order.
     pub ttys: Vec<String>,
+    /// The network interface the driver made for it (`eth0`, `wwan0`).
+    pub net: Option<String>,
 }
 
 impl Interface {

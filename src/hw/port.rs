@@ -232,12 +232,15 @@ pub fn control_port(
             .iter()
             .any(|p| p.role == Some(Role::Control) && p.at == Some(true))
     });
-    let m = confirmed.or(ms.first()).ok_or_else(|| {
-        Error::with_code(
-            code::NO_DEVICE,
-            "no USB modem found: is it plugged in and switched to modem mode (umodem list)?",
-        )
-    })?;
+    let m = confirmed
+        .or_else(|| ms.iter().find(|m| m.control().is_some()))
+        .or(ms.first())
+        .ok_or_else(|| {
+            Error::with_code(
+                code::NO_DEVICE,
+                "no USB modem found: is it plugged in and switched to modem mode (umodem list)?",
+            )
+        })?;
     if ms.len() > 1 {
         log::info!(
             "ports {} modems, using the one at {} (--port to choose)",

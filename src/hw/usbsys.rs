@@ -143,6 +143,7 @@ impl UsbSysfs {
             .unwrap_or(0);
         let mut endpoints = Vec::new();
         let mut ttys = Vec::new();
+        let mut net = None;
         for n in names(dir) {
             if n.starts_with("ep_") {
                 let e = dir.join(&n);
@@ -160,6 +161,8 @@ impl UsbSysfs {
                 ttys.push(n);
             } else if n == "tty" {
                 ttys.extend(names(&dir.join("tty")));
+            } else if n == "net" {
+                net = names(&dir.join("net")).into_iter().next();
             }
         }
         crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
@@ -172,7 +175,13 @@ impl UsbSysfs {
             endpoints,
             driver: self.driver(dir),
             ttys,
+            net,
         })
+    }
+
+    /// An attribute of a network interface (`carrier`, `address`, `operstate`).
+    pub fn net_attr(&self, ifname: &str, attr: &str) -> Option<String> {
+        self.read(&self.root.join("sys/class/net").join(ifname).join(attr))
     }
 
     /// The raw descriptors of a device (device descriptor and every configuration).
