@@ -7,6 +7,7 @@ use crate::cli::Args;
 use crate::error::Result;
 use crate::out::Out;
 
+pub mod at;
 pub mod connect;
 pub mod daemon;
 pub mod info;
@@ -57,6 +58,14 @@ pub const COMMANDS: &[Command] = &[
         run: connect::run,
         help: "pppd's connect step: AT on stdin/stdout, APN (env UMODEM_APN), dial, wait for CONNECT",
         usage: "connect [--apn APN] [--dial NUMBER] [--timeout S]",
+    },
+    Command {
+        name: "at",
+        run: at::run,
+        help: "send AT commands (one a line on stdin) to the modem's control port, print the answers",
+        usage: "at [--port TTY] [--timeout S] [--sysfs DIR]\n\n\
+                Commands come from stdin, never argv (one may hold a password); the first\n\
+                that does not end in OK ends the run (exit 17; 10: the port went away).",
     },
     Command {
         name: "sms",

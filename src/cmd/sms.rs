@@ -145,7 +145,7 @@ fn parse_send_input(input: &str) -> Result<(&str, &str)> {
 
 /// Up to `MAX_INPUT` bytes of stdin, as UTF-8 (plain `read(2)`: std's
 /// buffered `Stdin` costs flash for nothing here).
-fn read_stdin(what: &str) -> Result<String> {
+pub fn read_stdin(what: &str) -> Result<String> {
     let mut v = vec![0u8; MAX_INPUT];
     let mut n = 0;
     while let Some(rest) = v.get_mut(n..).filter(|r| !r.is_empty()) {

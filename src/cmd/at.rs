@@ -1,0 +1,55 @@
+//! `umodem at`: AT commands on a modem's control port, one a line from stdin
+//! (never argv, nor a log: a command may carry a password), each answer printed
+//! (its lines, then its final result). The port is found and locked as for
+//! `info`; the first command that does not end in OK ends the run. The netifd
+//! handler starts and ends NCM data calls with it (`AT^NDISDUP`).
+
+use std::io::Write;
+
+use crate::cli::Args;
+use crate::core::engine::{AtError, Engine};
+use crate::error::{code, Error, Result};
+use crate::hw::clock::SystemClock;
+use crate::hw::port;
+use crate::hw::usbsys::UsbSysfs;
+
+pub fn run(mut args: Args) -> Result<()> {
+    let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
+    let port = args.value("--port").map_err(usage)?;
+    let secs: Option<u64> = args.number("--timeout").map_err(usage)?;
+    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
+    args.finish().map_err(usage)?;
+    // Each answer, and the wait for the port lock, take at most this long.
+    let ms = secs.unwrap_or(5).clamp(1, 60) * 1000;
+    let input = crate::cmd::sms::read_stdin("AT commands")?;
+    let (path, _, mut tty) = port::open_control(port, &root, "at")?;
+    let clock = SystemClock::new();
+    let mut e = Engine::new(&mut tty, &clock);
+    let mut out = String::new();
+    let mut res = Ok(());
+    for cmd in input.lines().map(str::trim).filter(|c| !c.is_empty()) {
+        let (code, why) = match e.command_secret(cmd, ms) {
+            Ok(r) => {
+                for l in &r.lines {
+                    out.push_str(l);
+                    out.push('\n');
+                }
+                let f = r.result.describe();
+                out.push_str(&f);
+                out.push('\n');
+                if r.result.is_ok() {
+                    continue;
+                }
+                (code::MODEM_ERROR, f)
+            }
+            Err(AtError::Timeout) => (code::MODEM_ERROR, "no answer".into()),
+            Err(AtError::Gone(why)) => (code::NO_DEVICE, why),
+        };
+        res = Err(Error::with_code(code, format!("{}: {why}", path.display())));
+        break;
+    }
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::io("writing output", &e))?;
+    res
+}
