@@ -356,3 +356,33 @@ fn noise_lines_are_never_answers() {
         "NULs are padding, dropped by clean()"
     );
 }
+
+#[test]
+fn hcsq_lte_readings_in_dbm_and_whole_db() {
+    use umodem::core::at::{parse_hcsq, Lte};
+    let l = |rssi, rsrp, sinr, rsrq| Lte {
+        rssi,
+        rsrp,
+        sinr,
+        rsrq,
+    };
+    assert_eq!(
+        parse_hcsq("\"LTE\",43,41,150,19"),
+        Some(l(-77, -99, 10, -10))
+    );
+    // The ends of each range, and the case of the mode.
+    assert_eq!(parse_hcsq("\"lte\",0,0,0,0"), Some(l(-120, -140, -20, -19)));
+    assert_eq!(
+        parse_hcsq("\"LTE\",96,97,251,34"),
+        Some(l(-24, -43, 30, -2))
+    );
+    // Out of range, cut short, other modes: nothing.
+    assert_eq!(parse_hcsq("\"LTE\",97,41,150,19"), None);
+    assert_eq!(parse_hcsq("\"LTE\",43,41,252,19"), None);
+    assert_eq!(parse_hcsq("\"LTE\",43,41,150,35"), None);
+    assert_eq!(parse_hcsq("\"LTE\",43,41"), None);
+    assert_eq!(parse_hcsq("\"LTE\",255,255,255,255"), None);
+    assert_eq!(parse_hcsq("\"NOSERVICE\""), None);
+    assert_eq!(parse_hcsq("\"WCDMA\",30,30,30"), None);
+    assert_eq!(parse_hcsq(""), None);
+}

@@ -239,6 +239,54 @@ fn cells_are_asked_for_and_the_mode_put_back() {
 }
 
 #[test]
+fn an_lte_cell_gets_eps_registration_and_huaweis_lte_readings() {
+    // An E3372 on LTE: +COPS AcT 7 and ^SYSINFOEX say so, so +CEREG and ^HCSQ
+    // follow (a 3G cell, as in the tests above, asks neither). The stick is
+    // registered for EPS only (an LTE data SIM): CS and GPRS say searching.
+    let (r, m, _) = run(
+        vec![
+            ok("AT+CSQ", &["+CSQ: 18,99"]),
+            ok("AT+CREG?", &["+CREG: 0,2"]),
+            ok("AT+CGREG?", &["+CGREG: 0,2"]),
+            ok("AT+COPS=3,2;+COPS?", &["+COPS: 0,2,\"24002\",7"]),
+            ok("AT+COPS=3,0;+COPS?", &["+COPS: 0,0,\"3 SE\",7"]),
+            ok(
+                "AT^SYSINFOEX",
+                &["^SYSINFOEX:2,3,0,1,0,6,\"LTE\",101,\"LTE\""],
+            ),
+            ok("AT+CEREG?", &["^RSS", "+CEREG: 0,1"]),
+            ok("AT^HCSQ?", &["^HCSQ:\"LTE\",43,41,150,19"]),
+        ],
+        reader::POLL & !reader::HELLO & !reader::SIM,
+        true,
+    );
+    assert_eq!(r.stopped, None, "{:?}", m.written);
+    assert_eq!(r.cereg.as_ref().map(|g| g.stat), Some(1));
+    assert_eq!(r.registration(), Some("home"), "EPS registration counts");
+    let l = r.lte.unwrap();
+    // Huawei's steps: RSSI -120 + 43, RSRP -140 + 41, SINR 150 / 5 - 20,
+    // RSRQ (19 - 39) / 2 (whole dB).
+    assert_eq!((l.rssi, l.rsrp, l.sinr, l.rsrq), (-77, -99, 10, -10));
+    assert_eq!(r.tech.as_deref(), Some("lte"));
+
+    // Another vendor on LTE: +CEREG (27.007), no ^HCSQ; no service: no readings.
+    let (r, _, _) = run(
+        vec![
+            ok("AT+CSQ", &["+CSQ: 18,99"]),
+            ok("AT+CREG?", &["+CREG: 0,0"]),
+            answer("AT+CGREG?", "ERROR"),
+            ok("AT+COPS=3,2;+COPS?", &["+COPS: 0,2,\"24002\",7"]),
+            ok("AT+COPS=3,0;+COPS?", &["+COPS: 0,0,\"3 SE\",7"]),
+            ok("AT+CEREG?", &["+CEREG: 0,5"]),
+        ],
+        reader::POLL & !reader::HELLO & !reader::SIM,
+        false,
+    );
+    assert_eq!(r.registration(), Some("roaming"));
+    assert_eq!((r.lte, r.tech.as_deref()), (None, Some("lte")));
+}
+
+#[test]
 fn an_error_to_a_query_leaves_that_field_empty_and_goes_on() {
     let (r, _, _) = run(
         vec![

@@ -3,7 +3,7 @@
 
 use umodem::core::at::{Csq, Reg, SimState};
 use umodem::core::reader::{Fault, Reading};
-use umodem::core::status::{links_from_dump, Found, Link, Status, SETUP_QUIET_MS};
+use umodem::core::status::{links_from_dump, Found, Link, NetIf, Status, SETUP_QUIET_MS};
 use umodem::ubus::blob::{self, BlobMsg, Buf, Table, Val};
 
 fn e367(path: &str) -> Found {
@@ -18,6 +18,7 @@ fn e367(path: &str) -> Found {
             ("/dev/ttyUSB2".into(), Some("control")),
         ],
         huawei: true,
+        net: None,
     }
 }
 
@@ -212,6 +213,8 @@ fn dump_reading_takes_only_umodem_interfaces_and_named_fields() {
             available: false,
             uptime: Some(77),
             error: Some("PINFAILED".into()),
+            // up without the handler's datapath: pppd's link
+            datapath: Some("ppp".into()),
         }]
     );
     assert!(links_from_dump(&[]).is_empty());
@@ -273,4 +276,119 @@ fn mutated_dumps_never_panic() {
         decoded > 100,
         "the mutations must reach the reader ({decoded})"
     );
+}
+
+#[test]
+fn the_data_path_and_a_hilink_sticks_network_interface() {
+    // The handler reports ncm/ecm in netifd's interface data; a link that is
+    // up without it is pppd's; one not up has none yet.
+    let iface = |up: bool, data: Option<&str>| {
+        let mut t: Table = vec![
+            ("interface".into(), BlobMsg::from("wwan")),
+            ("proto".into(), BlobMsg::from("umodem")),
+            ("up".into(), BlobMsg::from(up)),
+        ];
+        if let Some(d) = data {
+            t.push((
+                "data".into(),
+                BlobMsg::Table(vec![("datapath".into(), BlobMsg::from(d))]),
+            ));
+        }
+        vec![("interface".into(), BlobMsg::Array(vec![BlobMsg::Table(t)]))]
+    };
+    let dp = |t: Table| {
+        links_from_dump(&blob::encode_table(&t).unwrap())[0]
+            .datapath
+            .clone()
+    };
+    assert_eq!(dp(iface(true, Some("ncm"))).as_deref(), Some("ncm"));
+    assert_eq!(dp(iface(true, None)).as_deref(), Some("ppp"));
+    assert_eq!(dp(iface(false, None)), None);
+
+    // A HiLink stick: no tty, a network interface; never polled.
+    let hilink = Found {
+        usb: "12d1:14dc".into(),
+        path: "1-1".into(),
+        control: None,
+        data: None,
+        ports: Vec::new(),
+        huawei: true,
+        net: Some(NetIf {
+            name: "eth0".into(),
+            driver: Some("cdc_ether".into()),
+            carrier: Some(true),
+        }),
+    };
+    let mut s = Status::new();
+    s.set_modems(vec![hilink.clone()]);
+    s.set_links(
+        links_from_dump(&blob::encode_table(&iface(true, Some("ecm"))).unwrap()),
+        0,
+    );
+    assert!(s.may_poll(&hilink, 0).is_err());
+    let st = tree(&s.status(0));
+    let Some(BlobMsg::Array(ms)) = blob::get(&st, "modems") else {
+        panic!("{st:?}")
+    };
+    let BlobMsg::Table(m) = &ms[0] else { panic!() };
+    assert_eq!(
+        blob::get(m, "state").and_then(BlobMsg::as_str),
+        Some("no_control_port")
+    );
+    let Some(BlobMsg::Table(n)) = blob::get(m, "net") else {
+        panic!("{m:?}")
+    };
+    assert_eq!(blob::get(n, "name").and_then(BlobMsg::as_str), Some("eth0"));
+    assert_eq!(
+        blob::get(n, "driver").and_then(BlobMsg::as_str),
+        Some("cdc_ether")
+    );
+    assert_eq!(
+        blob::get(n, "carrier").and_then(BlobMsg::as_bool),
+        Some(true)
+    );
+    let Some(BlobMsg::Table(c)) = blob::get(m, "connection") else {
+        panic!("{m:?}")
+    };
+    assert_eq!(
+        blob::get(c, "datapath").and_then(BlobMsg::as_str),
+        Some("ecm")
+    );
+
+    // LTE readings and EPS registration of a stick on an LTE cell.
+    let mut s = Status::new();
+    s.set_modems(vec![e367("1-1")]);
+    let r = Reading {
+        sim: Some(SimState::Ready),
+        cereg: reg(1),
+        lte: Some(umodem::core::at::Lte {
+            rssi: -77,
+            rsrp: -99,
+            sinr: 10,
+            rsrq: -10,
+        }),
+        ..Reading::default()
+    };
+    s.set_reading("1-1", r, 0);
+    let st = tree(&s.status(0));
+    let Some(BlobMsg::Array(ms)) = blob::get(&st, "modems") else {
+        panic!("{st:?}")
+    };
+    let BlobMsg::Table(m) = &ms[0] else { panic!() };
+    assert_eq!(
+        blob::get(m, "registration").and_then(BlobMsg::as_str),
+        Some("home")
+    );
+    let Some(BlobMsg::Table(l)) = blob::get(m, "lte") else {
+        panic!("{m:?}")
+    };
+    let v = |k| blob::get(l, k).and_then(BlobMsg::as_i64);
+    assert_eq!(
+        (v("rssi"), v("rsrp"), v("rsrq"), v("sinr")),
+        (Some(-77), Some(-99), Some(-10), Some(10))
+    );
+    let Some(BlobMsg::Table(c)) = blob::get(m, "cells") else {
+        panic!("{m:?}")
+    };
+    assert!(blob::get(c, "cereg").is_some(), "{c:?}");
 }

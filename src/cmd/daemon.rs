@@ -28,7 +28,7 @@ use crate::core::engine::{AtError, Clock};
 use crate::core::ports::{self, Role};
 use crate::core::reader::{self, Ask, Reader, Reading};
 use crate::core::smsjob::Do;
-use crate::core::status::{self, Event, Found, Link, Status};
+use crate::core::status::{self, Event, Found, Link, NetIf, Status};
 use crate::core::watchdog::{self, Policy, Reset, Seen, Watch};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::BootClock;
@@ -430,7 +430,10 @@ impl Daemon {
     /// ubusd, sysfs, netifd, and the readings that are due.
     fn tick(&mut self) {
         self.bus_upkeep();
-        let found: Vec<Found> = port::modems(&self.root).iter().map(found).collect();
+        let found: Vec<Found> = port::modems(&self.root)
+            .iter()
+            .map(|m| found(m, &self.root))
+            .collect();
         let ev = self.st.set_modems(found);
         self.announce(ev);
         let now = self.clock.now_ms();
@@ -720,7 +723,7 @@ fn watch<'a>(watches: &'a mut Vec<(String, Watch)>, path: &str) -> &'a mut Watch
     &mut watches[i].1
 }
 
-fn found(m: &ports::Modem) -> Found {
+fn found(m: &ports::Modem, root: &UsbSysfs) -> Found {
     let path = |t: &str| {
         dev_path(t)
             .into_os_string()
@@ -738,5 +741,13 @@ fn found(m: &ports::Modem) -> Found {
             .map(|p| (path(&p.tty), p.role.map(|r: Role| r.name())))
             .collect(),
         huawei: m.profile().is_some_and(|p| p.hw_cpin),
+        net: m.net().map(|i| {
+            let name = i.net.clone().unwrap_or_default();
+            NetIf {
+                carrier: root.net_attr(&name, "carrier").map(|c| c == "1"),
+                driver: i.driver.clone(),
+                name,
+            }
+        }),
     }
 }

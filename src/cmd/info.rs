@@ -52,7 +52,19 @@ pub fn reading_out(r: &Reading) -> Out {
         "registration",
         Out::map()
             .with("creg", reg_out(r.creg.as_ref()))
-            .with("cgreg", reg_out(r.cgreg.as_ref())),
+            .with("cgreg", reg_out(r.cgreg.as_ref()))
+            .with("cereg", reg_out(r.cereg.as_ref())),
+    );
+    o.set(
+        "lte",
+        match r.lte {
+            None => Out::Null,
+            Some(l) => Out::map()
+                .with("rssi", l.rssi as i32)
+                .with("rsrp", l.rsrp as i32)
+                .with("rsrq", l.rsrq as i32)
+                .with("sinr", l.sinr as i32),
+        },
     );
     o.set(
         "operator",
@@ -72,6 +84,21 @@ pub fn run(mut args: Args) -> Result<()> {
     let root = UsbSysfs::from_args(args.value("--sysfs")?);
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    if port.is_none() {
+        // Sticks without a tty (HiLink: a router on a stick, reached over its
+        // network interface): what sysfs and that interface know.
+        let ms = port::modems(&root);
+        if !ms.is_empty() && ms.iter().all(|m| m.ports.is_empty()) {
+            let list = ms.iter().map(|m| {
+                let net = m.net().and_then(|i| i.net.clone()).unwrap_or_default();
+                let attr = |a: &str| root.net_attr(&net, a);
+                crate::cmd::ports::modem_out(m)
+                    .with("carrier", attr("carrier").map(|c| c == "1"))
+                    .with("mac", attr("address"))
+            });
+            return crate::cmd::print(&Out::map().with("modem", Out::List(list.collect())), json);
+        }
+    }
     let (path, profile, mut tty) = port::open_control(port, &root, "info")?;
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);

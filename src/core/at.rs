@@ -499,6 +499,35 @@ pub fn parse_csq(s: &str) -> Option<Csq> {
     })
 }
 
+/// LTE readings of Huawei's `^HCSQ: "LTE",<rssi>,<rsrp>,<sinr>,<rsrq>`: RSSI
+/// and RSRP in dBm, SINR and RSRQ in whole dB (the modem's steps are 0.2 and
+/// 0.5 dB; whole dB keep floats out of the binary). Huawei's encoding: RSSI
+/// dBm + 120 (0..96), RSRP dBm + 140 (0..97), (SINR dB + 20) * 5 (0..251),
+/// (RSRQ dB + 19.5) * 2 (0..34).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lte {
+    pub rssi: i16,
+    pub rsrp: i16,
+    pub sinr: i16,
+    pub rsrq: i16,
+}
+
+/// `^HCSQ:` of an LTE cell; None for another mode (`"NOSERVICE"`, `"WCDMA"`:
+/// not LTE's values) or a value out of its range.
+pub fn parse_hcsq(s: &str) -> Option<Lte> {
+    let p = params(s);
+    if !p.first()?.eq_ignore_ascii_case("LTE") {
+        return None;
+    }
+    let v = |i: usize, max: u8| num::<u8>(p.get(i)).filter(|x| *x <= max).map(i16::from);
+    Some(Lte {
+        rssi: v(1, 96)? - 120,
+        rsrp: v(2, 97)? - 140,
+        sinr: v(3, 251)? / 5 - 20,
+        rsrq: (v(4, 34)? - 39) / 2,
+    })
+}
+
 /// Registration (`+CREG`, `+CGREG`, `+CEREG`), answer or URC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reg {

@@ -31,7 +31,9 @@
 //! its command in `Reader::ask`, its answer in `Reader::take` and a field in
 //! [`Reading`].
 
-use crate::core::at::{self, strip_prefix_ci, Attempts, Cops, Csq, Final, Reg, Response, SimState};
+use crate::core::at::{
+    self, strip_prefix_ci, Attempts, Cops, Csq, Final, Lte, Reg, Response, SimState,
+};
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error};
 
@@ -165,6 +167,10 @@ pub struct Reading {
     pub csq: Option<Csq>,
     pub creg: Option<Reg>,
     pub cgreg: Option<Reg>,
+    /// EPS (LTE) registration, asked on an LTE cell only.
+    pub cereg: Option<Reg>,
+    /// Huawei's `^HCSQ` on an LTE cell: RSSI, RSRP, SINR, RSRQ.
+    pub lte: Option<Lte>,
     /// Operator's name ("3 SE"), and its MCC/MNC ("240", "02").
     pub operator: Option<String>,
     pub mcc: Option<String>,
@@ -179,9 +185,14 @@ pub struct Reading {
 
 impl Reading {
     /// "home", "roaming", "searching", ...: packet registration if known (that
-    /// is what data needs), else circuit.
+    /// is what data needs: EPS or GPRS, whichever is registered), else circuit.
     pub fn registration(&self) -> Option<&'static str> {
-        let pick = match (&self.cgreg, &self.creg) {
+        let ps = match (&self.cereg, &self.cgreg) {
+            (Some(e), Some(g)) if !e.registered() && g.registered() => Some(g),
+            (Some(e), _) => Some(e),
+            (None, g) => g.as_ref(),
+        };
+        let pick = match (ps, &self.creg) {
             (Some(g), Some(c)) if !g.registered() && c.registered() => c,
             (Some(g), _) => g,
             (None, Some(c)) => c,
@@ -213,6 +224,8 @@ impl Reading {
 pub enum Net {
     Cs,
     Ps,
+    /// `+CEREG` (LTE)
+    Eps,
 }
 
 impl Net {
@@ -220,6 +233,7 @@ impl Net {
         match self {
             Net::Cs => "+CREG",
             Net::Ps => "+CGREG",
+            Net::Eps => "+CEREG",
         }
     }
 }
@@ -254,6 +268,8 @@ pub enum Stage {
     CopsName,
     SysinfoEx,
     Sysinfo,
+    /// Huawei's LTE readings, `AT^HCSQ?`.
+    Hcsq,
     Gcap,
     Done,
 }
@@ -276,6 +292,9 @@ const ORDER: &[Stage] = &[
     Stage::CopsNum,
     Stage::CopsName,
     Stage::SysinfoEx,
+    // On an LTE cell only: EPS registration and Huawei's LTE readings.
+    Stage::Reg(Net::Eps),
+    Stage::Hcsq,
     Stage::Gcap,
     Stage::Done,
 ];
@@ -411,11 +430,31 @@ impl Reader {
             // The IMSI needs an unlocked SIM; asking a locked one is a wasted round trip.
             Stage::Cimi => has(IDENTITY) && sim.is_none_or(|s| s.ready()),
             Stage::HwIccid => (has(IDENTITY) || has(ICCID)) && !absent,
+            Stage::Reg(Net::Eps) => has(NETWORK) && self.on_lte(),
+            Stage::Hcsq => has(NETWORK) && self.huawei && self.on_lte(),
             Stage::Csq | Stage::Reg(_) | Stage::CopsNum | Stage::CopsName | Stage::SysinfoEx => {
                 has(NETWORK)
             }
             _ => true,
         }
+    }
+
+    /// On an LTE cell, as far as `^SYSINFOEX` / `^SYSINFO` or `+COPS` said.
+    fn on_lte(&self) -> bool {
+        self.act() == Some(7)
+            || self
+                .r
+                .tech
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("lte"))
+    }
+
+    /// The access technology `+COPS` gave (the named answer's first).
+    fn act(&self) -> Option<u8> {
+        self.named
+            .as_ref()
+            .or(self.numeric.as_ref())
+            .and_then(|c| c.act)
     }
 
     /// The stage after `s` (or after the main stage `s` was entered from) in
@@ -500,6 +539,7 @@ impl Reader {
             Stage::CopsName => ("AT+COPS=3,0;+COPS?", SIM_MS),
             Stage::SysinfoEx => ("AT^SYSINFOEX", QUERY_MS),
             Stage::Sysinfo => ("AT^SYSINFO", QUERY_MS),
+            Stage::Hcsq => ("AT^HCSQ?", QUERY_MS),
             Stage::Gcap => ("AT+GCAP", QUERY_MS),
             Stage::Done => return None,
         };
@@ -618,6 +658,7 @@ impl Reader {
                 let slot = match n {
                     Net::Cs => &mut st.creg,
                     Net::Ps => &mut st.cgreg,
+                    Net::Eps => &mut st.cereg,
                 };
                 if reg.is_some() || s == Stage::Reg(n) {
                     *slot = reg;
@@ -666,6 +707,10 @@ impl Reader {
                 }
                 return self.after(Stage::SysinfoEx);
             }
+            Stage::Hcsq if ok => {
+                st.lte = first(r, cmd, &|l| after(l, "^HCSQ:").map(str::to_string))
+                    .and_then(|l| at::parse_hcsq(&l));
+            }
             Stage::Gcap if ok => {
                 st.gcap = first(r, cmd, &|l| after(l, "+GCAP:").map(at::parse_gcap));
             }
@@ -694,12 +739,8 @@ impl Reader {
             .filter(|n| at::split_plmn(n).is_none())
             .and_then(clean_text);
         if st.tech.is_none() {
-            st.tech = self
-                .named
-                .as_ref()
-                .or(self.numeric.as_ref())
-                .and_then(|c| c.act)
-                .map(|a| at::act_name(a).to_string());
+            let act = self.act();
+            self.r.tech = act.map(|a| at::act_name(a).to_string());
         }
     }
 }

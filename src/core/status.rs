@@ -34,6 +34,18 @@ pub struct Found {
     pub ports: Vec<(String, Option<&'static str>)>,
     /// The profile says the modem speaks Huawei's ^CPIN / ^SYSINFO.
     pub huawei: bool,
+    /// Its network interface (HiLink, NCM), if it has one.
+    pub net: Option<NetIf>,
+}
+
+/// A modem's network interface as sysfs shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetIf {
+    /// "eth0", "wwan0"; empty when no driver made one (a kernel module missing).
+    pub name: String,
+    /// "cdc_ether", "rndis_host", "cdc_ncm", ...
+    pub driver: Option<String>,
+    pub carrier: Option<bool>,
 }
 
 /// A netifd interface using proto umodem, as `network.interface dump` shows it.
@@ -46,6 +58,9 @@ pub struct Link {
     pub uptime: Option<u64>,
     /// The first error code the proto handler reported (e.g. PIN_FAILED).
     pub error: Option<String>,
+    /// The data path in use: ncm or ecm (the handler's `datapath` in netifd's
+    /// interface data), ppp for a link up without one (pppd's ip-up sends none).
+    pub datapath: Option<String>,
 }
 
 impl Link {
@@ -412,6 +427,15 @@ impl Status {
                 b.end(p);
             }
             b.end(ports);
+            if let Some(n) = &f.net {
+                let x = b.table("net");
+                b.str("name", &n.name);
+                b.opt_str("driver", n.driver.as_deref());
+                if let Some(c) = n.carrier {
+                    b.bool("carrier", c);
+                }
+                b.end(x);
+            }
             if let Some(r) = &m.reading {
                 reading_into(&mut b, r);
             }
@@ -497,10 +521,22 @@ fn reading_into(b: &mut Buf, r: &Reading) {
         b.opt_int("percent", c.percent().map(i64::from));
         b.end(t);
     }
+    if let Some(l) = &r.lte {
+        let t = b.table("lte");
+        for (k, v) in [
+            ("rssi", l.rssi),
+            ("rsrp", l.rsrp),
+            ("rsrq", l.rsrq),
+            ("sinr", l.sinr),
+        ] {
+            b.int(k, v.into());
+        }
+        b.end(t);
+    }
     b.opt_str("registration", r.registration());
-    if r.creg.is_some() || r.cgreg.is_some() {
+    if r.creg.is_some() || r.cgreg.is_some() || r.cereg.is_some() {
         let t = b.table("cells");
-        for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg)] {
+        for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg), ("cereg", &r.cereg)] {
             if let Some(g) = g {
                 let x = b.table(k);
                 b.str("state", g.stat_name());
@@ -527,11 +563,12 @@ fn link_into(b: &mut Buf, l: &Link) {
     b.bool("available", l.available);
     b.opt_int("uptime", l.uptime.map(|u| u as i64));
     b.opt_str("error", l.error.as_deref());
+    b.opt_str("datapath", l.datapath.as_deref());
 }
 
 /// The umodem interfaces in netifd's `network.interface dump` answer (its blobmsg
-/// members, read in place). Only the fields named here are read; anything else in
-/// it (data, config) is ignored.
+/// members, read in place). Only the fields named here are read (of `data`, only
+/// the handler's `datapath`); anything else in it (config, ...) is ignored.
 pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
     let mut links = Vec::new();
     let Some(list) = blob::find(dump, "interface").filter(|l| l.ty == blob::TYPE_ARRAY) else {
@@ -549,9 +586,15 @@ pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
             .get("errors")
             .filter(|e| e.ty == blob::TYPE_ARRAY)
             .and_then(|e| e.items().find_map(|x| x.get("code")?.str()));
+        let up = flag(t, "up");
+        let datapath = t
+            .get("data")
+            .filter(|d| d.ty == blob::TYPE_TABLE)
+            .and_then(|d| d.get("datapath")?.str())
+            .or(up.then_some("ppp"));
         links.push(Link {
             name: clean(name),
-            up: flag(t, "up"),
+            up,
             pending: flag(t, "pending"),
             available: flag(t, "available"),
             uptime: t
@@ -559,6 +602,7 @@ pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
                 .and_then(Val::int)
                 .and_then(|u| u64::try_from(u).ok()),
             error: error.map(clean),
+            datapath: datapath.map(clean),
         });
     }
     links
