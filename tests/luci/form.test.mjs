@@ -81,7 +81,7 @@ test('the form: general and advanced tabs, modems from the daemon, APN from the 
 	const row = APN_TABLE.split('\n').find((l) => l.startsWith('24002\t'));
 	assert.equal(await page.locator(field('apn')).getAttribute('placeholder'), `${row.split('\t')[1]} (from the SIM)`);
 	assert.equal(await page.locator(field('pincode')).getAttribute('type'), 'password');
-	for (const o of [ 'apn', 'pincode', 'service', 'auth', 'username', 'password' ])
+	for (const o of [ 'apn', 'pincode', 'mode', 'service', 'auth', 'username', 'password' ])
 		assert.ok(await page.locator(field(o)).isVisible(), `${o} on the general tab`);
 	await tab(page, 'advanced');
 	for (const o of [ 'dialnumber', 'delay', 'maxwait', 'keepalive', 'demand', 'mtu', 'pppd_options', 'bogus_dns', 'dns_retries' ])
@@ -100,6 +100,7 @@ test('saves exactly the options the handler reads', async () => {
 	await page.locator(`[id="cbid.network.wwan._modem_device"] li[data-value="${port}"]`).click();
 	await page.fill(field('apn'), 'internet.example');
 	await page.fill(field('pincode'), '8328');
+	await page.selectOption(field('mode'), 'ncm');
 	await page.selectOption(field('service'), 'umts_only');
 	await page.selectOption(field('auth'), 'chap');
 	await page.fill(field('username'), 'user');
@@ -120,7 +121,7 @@ test('saves exactly the options the handler reads', async () => {
 	await save(page);
 	const got = saved(srv);
 	assert.deepEqual(got, Object.assign({
-		proto: 'umodem', device: port, apn: 'internet.example', pincode: '8328', service: 'umts_only',
+		proto: 'umodem', device: port, apn: 'internet.example', pincode: '8328', mode: 'ncm', service: 'umts_only',
 		auth: 'chap', username: 'user', password: 'pass word', ipv6: '1', peerdns: '0', defaultroute: '0',
 		bogus_dns: [ '10.11.12.13', '10.11.12.14' ], dns: [ '9.9.9.9' ]
 	}, values));

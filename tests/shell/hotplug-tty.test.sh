@@ -76,5 +76,36 @@ t_eq "$(cat "$T/netifd")" "" "ttyS0 ignored"
 ACTION=bind DEVICENAME=ttyUSB0 "$BB" ash "$SCRIPT"
 t_eq "$(cat "$T/netifd")" "" "other actions ignored"
 
+echo "--- a HiLink stick: no tty, a network interface (files/etc/hotplug.d/net/30-umodem)"
+NET="$REPO/files/etc/hotplug.d/net/30-umodem"
+export UMODEM_TTY_HOTPLUG="$SCRIPT" UMODEM_RUNDIR="$T/run"
+net_event() {
+	: >"$T/netifd"
+	: >"$T/calls"
+	ACTION="$1" DEVICENAME="$2" "$BB" ash "$NET"
+	t_eq "$?" 0 "net $1 $2: exit 0"
+}
+: >"$T/ports.txt"
+net_event add br-lan
+t_eq "$(cat "$T/netifd")" "" "a network interface no modem owns: nothing"
+net_event remove br-lan
+t_eq "$(cat "$T/netifd")$(cat "$T/calls")" "" "... nor when it goes (not even a look at the modems)"
+printf '%s\n' 'modem.0.usb=12d1:14dc' 'modem.0.net=eth1' 'modem.0.net_driver=cdc_ether' >"$T/ports.txt"
+net_event add eth1
+t_has "$T/netifd" "proto_set_available wwan 1" "the stick's eth1: wwan available"
+t_hasnt "$T/netifd" "fixed" "an interface with option device is not touched"
+t_has "$T/syslog" "wwan: eth1 added, interface available" "logged"
+net_event add eth10
+t_eq "$(cat "$T/netifd")" "" "a name eth1 is a prefix of is not it"
+: >"$T/ports.txt"
+net_event remove eth1
+t_has "$T/netifd" "proto_set_available wwan 0" "the stick unplugged: wwan unavailable"
+net_event remove eth1
+t_eq "$(cat "$T/netifd")" "" "once"
+echo "--- a tty goes while the HiLink stick stays: still available"
+printf '%s\n' 'modem.0.usb=12d1:14dc' 'modem.0.net=eth1' >"$T/ports.txt"
+event remove ttyUSB0
+t_has "$T/netifd" "proto_set_available wwan 1" "a modem with a network interface keeps wwan available"
+"$BB" ash -n "$NET" && t_pass "net script: ash -n" || t_fail "net script: ash -n"
 "$BB" ash -n "$SCRIPT" && t_pass "ash -n" || t_fail "ash -n"
 t_done

@@ -8,6 +8,11 @@
 #   connect.rc   exit status of `umodem connect`; connect.status: what it writes
 #                to $UMODEM_STATUS, if present
 #   pppd.rc      exit status of pppd (default 0); pppd.secs: how long it runs
+#   at.rc        exit status of `umodem at` (default 0); what it reads on stdin
+#                (the AT commands, which may hold a password) goes to at.in only;
+#                ndisstat: its answer to AT^NDISSTATQRY? (default: up), one
+#                line used per query (the last one stays); ndisstat.rc: exit
+#                status of a query (default 0)
 # Both append their argv to $T/calls (one line per call). Secrets are never
 # written there by the fakes: `umodem prepare` only says whether UMODEM_PIN
 # equals $FAKE_PIN; pppd copies its options file to $T/optfile.copy (outside
@@ -44,6 +49,28 @@ prepare)
 info)
 	cat "$T/info.txt" 2>/dev/null
 	exit 0
+	;;
+at)
+	cmds=$(cat)
+	printf "%s\n" "$cmds" >>"$T/at.in"
+	case "$cmds" in
+	*NDISSTATQRY*)
+		q=$(cat "$T/ndisstat.n" 2>/dev/null || echo 0)
+		q=$((q + 1))
+		echo "$q" >"$T/ndisstat.n"
+		if [ -f "$T/ndisstat" ]; then
+			l=$(sed -n "${q}p" "$T/ndisstat")
+			[ -n "$l" ] || l=$(tail -n 1 "$T/ndisstat")
+		else
+			l="^NDISSTATQRY: 1,,,\"IPV4\""
+		fi
+		echo "$l"
+		echo OK
+		exit "$(cat "$T/ndisstat.rc" 2>/dev/null || echo 0)"
+		;;
+	esac
+	echo OK
+	exit "$(cat "$T/at.rc" 2>/dev/null || echo 0)"
 	;;
 connect)
 	echo "  connect env UMODEM_APN=${UMODEM_APN-<unset>} UMODEM_STATUS=${UMODEM_STATUS-<unset>}" >>"$T/calls"
@@ -125,6 +152,7 @@ model() {
 scenario() {
 	echo "--- $*"
 	rm -f "$T/netifd" "$T/ports.txt" "$T/ports.n" "$T/prepare.rc" "$T/info.txt" "$T/connect.rc" \
+		"$T/at.rc" "$T/at.in" "$T/ndisstat" "$T/ndisstat.n" "$T/ndisstat.rc" \
 		"$T/connect.status" "$T/pppd.rc" "$T/optfile.mode" "$T/optfile.copy" \
 		"$T/ports-noprobe.txt" "$T/prepare.secs" "$T/pppd.secs" "$T/clock"
 	rm -rf "$T/netifd-state"

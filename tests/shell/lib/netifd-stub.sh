@@ -355,7 +355,8 @@ proto_send_update() {
 		echo "Command failed: Invalid argument" >&2
 		return 2
 	}
-	_stub_log "proto_send_update $ifc up l3=$l3 ipaddr=$PROTO_IPADDR route=$PROTO_ROUTE dns=$PROTO_DNS"
+	_stub_log "proto_send_update $ifc up l3=$l3 ipaddr=$PROTO_IPADDR route=$PROTO_ROUTE dns=$PROTO_DNS$(
+		[ -n "$_JB" ] && echo " msg=$(json_dump)")"
 	[ -n "$NETIFD_STATE" ] || return 0
 	_stub_state "$ifc" l3 "$l3"
 	_stub_state "$ifc" ipaddr "$PROTO_IPADDR"

@@ -1,5 +1,7 @@
 #!/bin/sh
-# netifd protocol handler "umodem": a USB 3G stick dialled with pppd.
+# netifd protocol handler "umodem": a USB 3G/LTE stick, whatever its data path:
+# PPP (dialled with pppd), NCM (a data call started with AT, then DHCP) or a
+# HiLink stick's network interface (DHCP only).
 #
 # An old `proto 3g` interface migrates by changing its proto to umodem: every
 # option of proto 3g and of its ppp base (ppp.sh) is understood, with the same
@@ -18,6 +20,12 @@
 # is unavailable. ERROR is set only when the pppd that setup started has exited
 # (its exit status). proto_set_available 0 during setup makes netifd kill setup
 # (SIGTERM) and run teardown. So nothing but this handler paces a failing modem.
+#
+# The data path (README "LTE sticks") comes from the stick's interfaces, or
+# `option mode`: ecm (HiLink: DHCP on its network interface), ncm (SIM, PIN,
+# APN, AT^NDISDUP, then DHCP) or ppp. DHCP runs as netifd's dynamic
+# sub-interfaces IFACE_4/IFACE_6, as in OpenWrt's ncm.sh. No usable path: an
+# error saying what to do, restart blocked.
 #
 # How each way out of setup is paced:
 # - INVALID_OPTIONS, NO_SIM, PIN_REQUIRED, PIN_FAILED, PIN_ATTEMPTS_LOW,
@@ -97,6 +105,7 @@ proto_umodem_init_config() {
 	proto_config_add_int maxwait
 	proto_config_add_array bogus_dns
 	proto_config_add_int dns_retries
+	proto_config_add_string mode
 }
 
 umodem_log() {
@@ -147,16 +156,17 @@ umodem_backoff() {
 	trap - TERM
 }
 
-# umodem_fail IFACE CODE [block]: report a failed setup the netifd way. A fault
-# netifd will retry is counted (the next setup waits); a blocked one waits for
-# a person's ifup, which should not wait: its count is cleared.
+# umodem_fail IFACE CODE [block [DATA]]: report a failed setup the netifd way. A
+# fault netifd will retry is counted (the next setup waits); a blocked one waits
+# for a person's ifup, which should not wait: its count is cleared. DATA goes
+# with the code into netifd's errors.
 umodem_fail() {
 	if [ "$3" = block ]; then
 		umodem_fails_set "$1" 0
 	else
 		umodem_fails_inc "$1" "$2"
 	fi
-	proto_notify_error "$1" "$2"
+	proto_notify_error "$1" "$2" ${4:+"$4"}
 	[ "$3" = block ] && proto_block_restart "$1"
 	umodem_log "$1: setup failed: $2${3:+ (not retrying: fix the cause, then ifup $1)}"
 	return 1
@@ -189,52 +199,237 @@ umodem_recheck() {
 	if [ -n "$2" ]; then
 		[ -e "$2" ] && found=1
 	else
-		umodem ports --no-probe 2>/dev/null | grep -q '^modem\.[0-9]*\.data=/dev/' && found=1
+		umodem ports --no-probe 2>/dev/null | grep -q '^modem\.[0-9]*\.\(data=/dev/\|net=\)' && found=1
 	fi
 	[ -n "$found" ] || return 0
 	umodem_log "$1: a modem is there now: interface available again"
 	proto_set_available "$1" 1
 }
 
+# umodem_find_ports [DEVICE]: the modem DEVICE (which must exist) is a port of,
+# else the first: sets ctl, data (DEVICE if it has none), net, netdrv, netclass
+# (its network function) and profile. False when there is none.
 umodem_find_ports() {
-	local want="$1" out line key val idx=
-	local found_ctl= found_data= first=
+	local want="$1" out line key val idx= found= first= k
 	ctl=
 	data=
+	net=
+	netdrv=
+	netclass=
+	profile=
 	out=$(umodem ports 2>/dev/null)
 	while IFS= read -r line; do
 		key="${line%%=*}"
 		val="${line#*=}"
 		case "$key" in
-		modem.*.control | modem.*.data) ;;
+		modem.*.control | modem.*.data | modem.*.net | modem.*.net_driver | modem.*.net_class | \
+			modem.*.profile) ;;
 		*) continue ;;
 		esac
 		idx="${key#modem.}"
 		idx="${idx%%.*}"
 		case "$idx" in '' | *[!0-9]*) continue ;; esac
 		[ -n "$first" ] || first="$idx"
-		[ -n "$want" ] && [ "$val" = "$want" ] && found_ctl="$idx"
+		[ -n "$want" ] && [ "$val" = "$want" ] && found="$idx"
 		eval "umodem_port_${idx}_${key##*.}=\"\$val\""
 	done <<EOF
 $out
 EOF
 	if [ -n "$want" ]; then
 		[ -e "$want" ] || return 1
+		first="$found"
 		data="$want"
 		ctl="$want"
-		[ -n "$found_ctl" ] && {
-			eval "found_data=\"\$umodem_port_${found_ctl}_data\""
-			eval "ctl=\"\${umodem_port_${found_ctl}_control:-\$want}\""
-			[ -n "$found_data" ] && data="$found_data"
-		}
-		return 0
 	fi
-	[ -n "$first" ] || return 1
-	eval "data=\"\$umodem_port_${first}_data\""
-	eval "ctl=\"\$umodem_port_${first}_control\""
-	[ -n "$data" ] || data="$ctl"
+	[ -n "$first" ] || [ -n "$want" ] || return 1
+	[ -n "$first" ] || return 0
+	for k in control:ctl data:data net:net net_driver:netdrv net_class:netclass profile:profile; do
+		eval "val=\"\$umodem_port_${first}_${k%%:*}\""
+		[ -n "$val" ] && eval "${k#*:}=\"\$val\""
+	done
+	return 0
+}
+
+# umodem_ready MODE: its network function has a driver, and it has what MODE needs.
+umodem_ready() {
+	[ -z "$netclass" ] || [ -n "$netdrv" ] || return 1
+	case "$1" in
+	ecm) [ -n "$net" ] ;;
+	ncm) [ -n "$net" ] && [ -n "$ctl" ] ;;
+	*) [ -n "$data$ctl$net" ] ;;
+	esac
+}
+
+# umodem_nopath IFACE CODE WHY [DATA]: no data path: blocked (retrying changes nothing).
+umodem_nopath() {
+	umodem_log "$1: $3"
+	umodem_fail "$1" "$2" block "$4"
+}
+
+# umodem_datapath IFACE MODE: sets dp (ppp, ncm, ecm) and the NCM call's AT
+# commands for the modem's profile, or reports why there is none.
+umodem_datapath() {
+	local mode="${2:-auto}" kind= kmod= what
+	case "$netdrv" in
+	cdc_ether | rndis_host) kind=ecm ;;
+	cdc_ncm | huawei_cdc_ncm) kind=ncm ;;
+	qmi_wwan) kind=qmi ;;
+	cdc_mbim) kind=mbim ;;
+	'')
+		case "$netclass" in
+		02/06/*) kmod=kmod-usb-net-cdc-ether ;;
+		02/02/ff | e0/01/03) kmod=kmod-usb-net-rndis ;;
+		02/0d/*) kmod=kmod-usb-net-cdc-ncm ;;
+		02/0e/*) kmod=kmod-usb-net-cdc-mbim ;;
+		ff/*/16 | ff/*/46 | ff/*/76) kmod=kmod-usb-net-huawei-cdc-ncm ;;
+		esac
+		;;
+	*) kind=other ;;
+	esac
+	ndis_up=
+	ndis_down=
+	ndis_query=
+	case "$profile" in
+	huawei)
+		ndis_up='AT^NDISDUP=1,1'
+		ndis_down='AT^NDISDUP=1,0'
+		ndis_query='AT^NDISSTATQRY?'
+		;;
+	esac
+	what="modem: control ${ctl:--}, data ${data:--}, network ${net:--} ${netdrv:--} ${netclass:--}"
+	dp=
+	case "$mode" in
+	auto)
+		if [ "$kind" = ecm ]; then
+			dp=ecm
+		elif [ "$kind" = ncm ] && [ -n "$ctl" ] && [ -n "$ndis_up" ]; then
+			dp=ncm
+		elif [ -n "$data" ]; then
+			dp=ppp
+		elif [ "$kind" = qmi ]; then
+			umodem_nopath "$1" USE_PROTO_QMI "this stick speaks QMI: use proto qmi ($what)"
+		elif [ "$kind" = mbim ]; then
+			umodem_nopath "$1" USE_PROTO_MBIM "this stick speaks MBIM: use proto mbim ($what)"
+		elif [ "$kind" = ncm ]; then
+			umodem_nopath "$1" NO_DATA_PATH "no AT port to start the NCM call: set mode ecm if the stick connects by itself ($what)"
+		elif [ -n "$kmod" ]; then
+			umodem_nopath "$1" MISSING_KMOD "no driver for the network interface: install $kmod, then ifup $1 ($what)" "$kmod"
+		elif [ -n "$ctl" ] && [ -z "$netclass" ]; then
+			dp=ppp
+		else
+			umodem_nopath "$1" NO_DATA_PATH "no PPP port, no network interface ($what)"
+		fi
+		;;
+	ppp) [ -n "$data$ctl" ] && dp=ppp ;;
+	ncm) [ "$kind" = ncm ] && [ -n "$ctl" ] && [ -n "$ndis_up" ] && dp=ncm ;;
+	ecm) [ "$kind" = ecm ] || [ "$kind" = ncm ] && dp=ecm ;;
+	esac
+	[ -n "$dp" ] || [ "$mode" = auto ] ||
+		umodem_nopath "$1" NO_DATA_PATH "mode $mode: the stick has no such data path ($what)"
+	[ -n "$dp" ] || return 1
+	# PPP on the AT port when there is no other.
+	[ "$dp" = ppp ] && [ -z "$data" ] && data="$ctl"
 	[ -n "$ctl" ] || ctl="$data"
-	[ -n "$data" ]
+	umodem_log "$1: data path $dp ($what)"
+}
+
+# umodem_net_up IFACE DATAPATH: up on $net (the data path in netifd's data),
+# DHCP and DHCPv6 (unless ipv6 is 0) as sub-interfaces IFACE_4, IFACE_6.
+umodem_net_up() {
+	local zone v6
+	date +%s >"$UMODEM_RUN/$1.start"
+	proto_init_update "$net" 1
+	proto_add_data
+	json_add_string datapath "$2"
+	proto_close_data
+	proto_send_update "$1"
+	zone=$(fw3 -q network "$1" 2>/dev/null)
+	for v6 in '' ${ipv6:+1}; do
+		json_init
+		if [ -z "$v6" ]; then
+			json_add_string name "${1}_4"
+			json_add_string ifname "@$1"
+			json_add_string proto dhcp
+		else
+			json_add_string name "${1}_6"
+			json_add_string ifname "@$1"
+			json_add_string proto dhcpv6
+			json_add_string extendprefix 1
+			[ -n "$reqprefix" ] && json_add_string reqprefix "$reqprefix"
+			[ "$norelease" = 1 ] && json_add_boolean norelease 1
+			[ "$sourcefilter" = 0 ] && json_add_boolean sourcefilter 0
+			[ "$delegate" = 0 ] && json_add_boolean delegate 0
+			[ -n "$ip6table" ] && json_add_string ip6table "$ip6table"
+		fi
+		proto_add_dynamic_defaults
+		[ -n "$zone" ] && json_add_string zone "$zone"
+		json_close_object
+		ubus call network add_dynamic "$(json_dump)" ||
+			umodem_log "$1: netifd refused the DHCP sub-interface ${1}_${v6:+6}${v6:-4}"
+	done
+	umodem_log "$1: up on $net ($2), DHCP as ${1}_4${ipv6:+ and ${1}_6}"
+}
+
+# umodem_ndis IFACE: the NCM data call on $ctl, then wait (20 s at most) until
+# it is up. The commands (password too) reach `umodem at` on stdin, not argv.
+umodem_ndis() {
+	local pdp=IP n=0 rc out st cause a=2
+	[ -n "$ipv6" ] && pdp=IPV4V6
+	case "$auth" in pap) a=1 ;; none) a=0 ;; esac
+	echo "$ctl $ndis_down" >"$UMODEM_RUN/$1.ndis"
+	{
+		[ -n "$apn" ] && printf 'AT+CGDCONT=1,"%s","%s"\n' "$pdp" "$apn"
+		if [ -n "$username" ] && [ "$auth" != none ]; then
+			printf '%s,"%s","%s","%s",%s\n' "$ndis_up" "$apn" "$username" "$password" "$a"
+		else
+			printf '%s%s\n' "$ndis_up" "${apn:+,\"$apn\"}"
+		fi
+	} | umodem at --port "$ctl" >/dev/null 2>&1
+	rc=$?
+	case "$rc" in
+	0) ;;
+	10)
+		umodem_no_device "$1" "modem gone"
+		return 1
+		;;
+	*)
+		umodem_log "$1: the modem refused to start the data call (umodem at exit $rc)"
+		umodem_fail "$1" CONNECT_FAILED
+		return 1
+		;;
+	esac
+	while :; do
+		out=$(echo "$ndis_query" | umodem at --port "$ctl" --timeout 2 2>/dev/null)
+		rc=$?
+		[ "$rc" = 10 ] && {
+			umodem_no_device "$1" "modem gone"
+			return 1
+		}
+		# ^NDISSTATQRY: <stat>,<cause>,...: 1 up; 0 with a cause: refused.
+		st=$(echo "$out" | sed -n 's/^^NDISSTATQRY: *\([0-9]*\),\([0-9]*\).*/\1 \2/p' | head -n 1)
+		cause="${st#* }"
+		case "$rc:$st" in
+		0:1\ *) break ;;
+		17:*)
+			umodem_log "$1: no call state from the modem; trying DHCP"
+			break
+			;;
+		0:0\ [0-9]*)
+			umodem_log "$1: the network refused the data call (cause $cause)"
+			case "$cause" in 27 | 33) cause=APN_REFUSED ;; *) cause=CONNECT_FAILED ;; esac
+			umodem_fail "$1" "$cause"
+			return 1
+			;;
+		esac
+		if [ "$n" -ge 20 ]; then
+			umodem_log "$1: the data call did not come up in 20 s"
+			umodem_fail "$1" CONNECT_FAILED
+			return 1
+		fi
+		sleep 1
+		n=$((n + 1))
+	done
+	umodem_log "$1: data call up on $ctl"
 }
 
 # umodem_apn_lookup IMSI [TABLE]: print "apn<TAB>user<TAB>password<TAB>mccmnc"
@@ -279,19 +474,20 @@ proto_umodem_setup() {
 	local device apn service pincode dialnumber username password auth delay maxwait
 	local keepalive keepalive_adaptive demand mtu ipv6 pppd_options connect disconnect
 	local pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate
-	local norelease peerdns ip6table
-	local ctl data waited rc imsi row ifname optfile i subnets
+	local norelease peerdns ip6table mode defaultroute metric
+	local ctl data net netdrv netclass profile dp ndis_up ndis_down ndis_query
+	local waited rc imsi row ifname optfile i subnets
 	local autoipv6= localip= lcp_failure lcp_interval lcp_adaptive= nl='
 '
 
 	json_get_vars device apn service dialnumber username auth delay maxwait \
 		keepalive keepalive_adaptive demand mtu ipv6 pppd_options connect disconnect \
 		pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate \
-		norelease peerdns ip6table
+		norelease peerdns ip6table mode defaultroute metric
 	# Secrets from uci, not from netifd's JSON (see proto_umodem_init_config).
 	pincode=$(uci -q get "network.$interface.pincode" 2>/dev/null)
 	password=$(uci -q get "network.$interface.password" 2>/dev/null)
-	rm -f "$UMODEM_RUN/$interface.start" "$UMODEM_RUN/$interface.nodev"
+	rm -f "$UMODEM_RUN/$interface.start" "$UMODEM_RUN/$interface.nodev" "$UMODEM_RUN/$interface.ndis"
 
 	# Bad options are refused here, with the reason, rather than by pppd.
 	for i in "$delay" "$maxwait" "$demand" "$mtu" "$maxfail" "$holdoff"; do
@@ -340,22 +536,47 @@ proto_umodem_setup() {
 		return 1
 		;;
 	esac
+	case "${mode:-auto}" in auto | ppp | ncm | ecm) ;; *)
+		umodem_invalid "$interface" "mode must be auto, ppp, ncm or ecm"
+		return 1
+		;;
+	esac
 	ifname="${pppname:-umodem-$interface}"
 	[ ${#ifname} -le 15 ] || ifname="ppp-$(echo "$interface" | cut -c1-11)"
+
+	# IPv6 as ppp.sh: unset or auto = +ipv6 and a DHCPv6 client on the link
+	# (AUTOIPV6; NCM and HiLink: IFACE_6), 0 = off, anything else = +ipv6 alone.
+	[ -e "$UMODEM_IPV6_PROC" ] || ipv6=0
+	case "$ipv6" in
+	0) ipv6= ;;
+	'' | auto) ipv6=1 autoipv6=1 ;;
+	*) ipv6=1 ;;
+	esac
+	[ -n "$autoipv6" ] || {
+		reqprefix=
+		norelease=
+	}
 
 	umodem_backoff "$interface"
 	[ "${delay:-0}" -gt 0 ] && sleep "$delay"
 
-	# Wait for the modem: it may still be switching mode or booting.
+	# Wait for the modem (switching mode, booting, its network function's
+	# driver binding), then decide on what is there.
 	waited=0
-	while ! umodem_find_ports "$device"; do
+	while ! { umodem_find_ports "$device" && umodem_ready "$mode"; }; do
 		if [ "$waited" -ge "${maxwait:-20}" ]; then
+			[ -n "$data$ctl$net$netclass" ] && break
 			umodem_no_device "$interface" "no modem ${device:+at $device }after ${waited}s"
 			return 1
 		fi
 		sleep 1
 		waited=$((waited + 1))
 	done
+	umodem_datapath "$interface" "$mode" || return 1
+	if [ "$dp" = ecm ]; then
+		umodem_net_up "$interface" ecm
+		return 0
+	fi
 	umodem_log "$interface: modem control port $ctl, data port $data"
 
 	UMODEM_PIN="$pincode" umodem prepare --port "$ctl" ${service:+--service "$service"} \
@@ -390,6 +611,17 @@ proto_umodem_setup() {
 		umodem_log "$interface: using the configured apn '$apn'"
 	fi
 
+	if [ "$dp" = ncm ]; then
+		case "$apn$username$password" in *'"'*)
+			umodem_invalid "$interface" "apn, username and password cannot hold \" for an NCM data call"
+			return 1
+			;;
+		esac
+		umodem_ndis "$interface" || return 1
+		umodem_net_up "$interface" ncm
+		return 0
+	fi
+
 	# unnumbered: the local address from another interface, as ppp.sh takes it.
 	[ -n "$unnumbered" ] && {
 		[ -f ../../functions/network.sh ] || {
@@ -406,18 +638,6 @@ proto_umodem_setup() {
 		}
 	}
 
-	# IPv6 as ppp.sh: unset or auto = +ipv6 and a DHCPv6 client on the link
-	# (AUTOIPV6), 0 = off, anything else = +ipv6 alone.
-	[ -e "$UMODEM_IPV6_PROC" ] || ipv6=0
-	case "$ipv6" in
-	0) ipv6= ;;
-	'' | auto) ipv6=1 autoipv6=1 ;;
-	*) ipv6=1 ;;
-	esac
-	[ -n "$autoipv6" ] || {
-		reqprefix=
-		norelease=
-	}
 
 	# The PPP username and password, and pppd's `set` variables for the ip-up
 	# scripts, reach pppd in a 0600 options file: secrets off argv, and argv
@@ -529,9 +749,13 @@ proto_umodem_setup() {
 }
 
 proto_umodem_teardown() {
-	local interface="$1" device authfail start now lived= code=
+	local interface="$1" device authfail start now lived= code= ctl down
 
 	json_get_vars device authfail
+	# The NCM call ends (1 s bound: netifd kills a teardown after 5 s).
+	read -r ctl down 2>/dev/null <"$UMODEM_RUN/$interface.ndis" &&
+		[ -n "$down" ] && echo "$down" | umodem at --port "$ctl" --timeout 1 >/dev/null 2>&1 &&
+		umodem_log "$interface: data call ended"
 	read -r start 2>/dev/null <"$UMODEM_RUN/$interface.start"
 	case "$start" in
 	'' | *[!0-9]*) start= ;;
@@ -580,7 +804,7 @@ proto_umodem_teardown() {
 		[ -f "$UMODEM_RUN/$interface.nodev" ] && umodem_recheck "$interface" "$device"
 	fi
 	rm -f "$UMODEM_RUN/$interface.pppd" "$UMODEM_RUN/$interface.start" \
-		"$UMODEM_RUN/$interface.nodev"
+		"$UMODEM_RUN/$interface.nodev" "$UMODEM_RUN/$interface.ndis"
 	proto_kill_command "$interface"
 }
 

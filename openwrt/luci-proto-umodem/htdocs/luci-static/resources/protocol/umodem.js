@@ -50,7 +50,12 @@ const errors = {
 	PPP_NEGOTIATION_FAILED: _('The PPP link could not be negotiated; umodem retries.'),
 	LINK_LOST: _('The link was lost; umodem reconnects.'),
 	DEVICE_LOCKED: _('Another program holds the modem port.'),
-	PPP_FAILED: _('pppd failed; umodem retries.')
+	PPP_FAILED: _('pppd failed; umodem retries.'),
+	CONNECT_FAILED: _('The data call did not come up; umodem retries.'),
+	NO_DATA_PATH: _('The stick offers no data path umodem can use (or not the one the data path option asks for): see the system log.'),
+	MISSING_KMOD: _('The stick\'s network interface has no driver: install the kernel module the system log names (kmod-usb-net-...), then connect again.'),
+	USE_PROTO_QMI: _('This stick speaks QMI: use protocol QMI (package uqmi).'),
+	USE_PROTO_MBIM: _('This stick speaks MBIM: use protocol MBIM (package umbim).')
 };
 
 for (const code in errors)
@@ -154,6 +159,13 @@ return network.registerProtocol('umodem', {
 			_('Sent only when the SIM has at least two attempts left, never again once rejected.'));
 		o.password = true;
 		o.datatype = 'and(uinteger,rangelength(4,8))';
+
+		o = s.taboption('general', form.ListValue, 'mode', _('Data path'),
+			_('Automatic: from the interfaces the stick has (a HiLink stick\'s network interface, NCM with an AT port, else PPP).'));
+		o.value('', _('Automatic'));
+		o.value('ppp', 'PPP');
+		o.value('ncm', _('NCM (data call, then DHCP)'));
+		o.value('ecm', _('DHCP on the stick\'s network interface (HiLink)'));
 
 		o = s.taboption('general', form.ListValue, 'service', _('Service mode'));
 		o.value('', _('Automatic'));
