@@ -313,6 +313,9 @@ pub struct Modem {
     /// (when it completes, the APN, the port that asked).
     ndis: Option<String>,
     ndis_due: Option<(u64, String, PortId)>,
+    /// The cause of the last NDIS call the network refused or ended
+    /// (`^NDISSTATQRY?` says it until the next `^NDISDUP=1,1`).
+    ndis_cause: Option<u16>,
     ndis_port: PortId,
     /// While a command line runs, reports it causes wait here until its final
     /// result has gone out (a modem says OK, then `^NDISSTAT`).
@@ -456,6 +459,7 @@ impl Modem {
             now,
             ndis: None,
             ndis_due: None,
+            ndis_cause: None,
             ndis_port: PortId::Pcui,
             in_command: false,
             after_result: Vec::new(),
@@ -1065,6 +1069,7 @@ impl Modem {
     }
 
     fn ndis_urc(&mut self, stat: u8, cause: Option<u16>) {
+        self.ndis_cause = cause;
         let c = cause.map(|c| c.to_string()).unwrap_or_default();
         let s = format!("\r\n^NDISSTAT: {stat},{c},,\"IPV4\"\r\n");
         if self.in_command {
@@ -1843,6 +1848,7 @@ impl Modem {
                                 .map(|c| c.2.clone())
                                 .unwrap_or_default(),
                         };
+                        self.ndis_cause = None;
                         self.ndis_due = Some((now + self.cfg.dial_delay_ms, apn, port));
                     }
                     Some("0") => {
@@ -1854,8 +1860,9 @@ impl Modem {
             }
             ("^NDISDUP", K::Test) if self.cfg.lte => info.push("^NDISDUP: (1-11),(0-1)".into()),
             ("^NDISSTATQRY", K::Read) if self.cfg.lte => info.push(format!(
-                "^NDISSTATQRY: {},,,\"IPV4\"",
-                self.ndis.is_some() as u8
+                "^NDISSTATQRY: {},{},,\"IPV4\"",
+                self.ndis.is_some() as u8,
+                self.ndis_cause.map(|c| c.to_string()).unwrap_or_default()
             )),
             // Not in this firmware's dialect, per the brief's choice (see README).
             ("+CPINR", _) => return Fin::Error,

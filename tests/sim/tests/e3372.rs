@@ -199,6 +199,12 @@ fn ndisdup_refusals() {
         "\r\n^NDISSTAT: 0,27,,\"IPV4\"\r\n"
     );
     assert!(!m.ndis_up());
+    // the state query says the cause until the next try (Huawei's <err>)
+    assert!(at(&mut m, PCUI, "AT^NDISSTATQRY?\r", 2400).contains("^NDISSTATQRY: 0,27,,\"IPV4\""));
+    at(&mut m, PCUI, "AT^NDISDUP=1,1,\"internet\"\r", 2500);
+    assert!(at(&mut m, PCUI, "AT^NDISSTATQRY?\r", 2500).contains("^NDISSTATQRY: 0,,,\"IPV4\""));
+    m.tick(2900);
+    assert!(at(&mut m, PCUI, "AT^NDISSTATQRY?\r", 2900).contains("^NDISSTATQRY: 1,,,\"IPV4\""));
     // not registered yet: cause 38
     let mut m = Modem::new(cfg(), 0);
     at(&mut m, PCUI, "AT^NDISDUP=1,1,\"internet\"\r", 0);
