@@ -40,14 +40,17 @@ lease() { grep -q "^proto_send_update wwan_4 up l3=$NET ipaddr=192.168.8.100/255
 wait_for "wwan up on $NET" 90 up
 check "the handler chose the HiLink path" grep -q "umodem: wwan: data path ecm (modem: control -, data -, network $NET $DRV " /tmp/syslog.log
 check "with the data path in netifd's interface data" grep -q "^proto_send_update wwan up l3=$NET .*msg={\"data\":{\"datapath\":\"ecm\"}}" /tmp/netifd.log
-check "DHCP handed to netifd as wwan_4 on @wwan" grep -q '^add_dynamic wwan_4 proto=dhcp device=@wwan ' /tmp/netifd.log
-check "DHCPv6 as wwan_6 (no handler here: INVALID_PROTO, as netifd without odhcp6c)" \
+# The handler hands DHCP over after wwan is up (as ncm.sh): these come a moment later.
+wait_for "DHCP handed to netifd as wwan_4 on @wwan" 20 grep -q '^add_dynamic wwan_4 proto=dhcp device=@wwan ' /tmp/netifd.log
+wait_for "DHCPv6 as wwan_6 (no handler here: INVALID_PROTO, as netifd without odhcp6c)" 20 \
 	grep -q "^dynamic wwan_6: no handler for proto 'dhcpv6': error INVALID_PROTO" /tmp/netifd.log
 wait_for "the stick's lease on wwan_4: 192.168.8.100/24, router and DNS 192.168.8.1" 90 lease
+# The stand-in logs a lease, then puts it on the system: address, routes, and last
+# the resolver file; once that has it, the rest is there.
+wait_for "DNS: the stick, for wwan_4, in netifd's resolver file" 20 sh -c \
+	'grep -A1 "^# Interface wwan_4$" /tmp/resolv.conf.d/resolv.conf.auto | grep -qx "nameserver 192.168.8.1"'
 check "address on $NET" sh -c "ip -4 addr show dev $NET | grep -q 'inet 192.168.8.100/24'"
 check "default route through the stick" sh -c "ip route | grep -q '^default via 192.168.8.1 dev $NET'"
-check "DNS: the stick, for wwan_4, in netifd's resolver file" sh -c \
-	'grep -A1 "^# Interface wwan_4$" /tmp/resolv.conf.d/resolv.conf.auto | grep -qx "nameserver 192.168.8.1"'
 check "ping reaches the far end 198.51.100.1" ping -c 1 -W 5 198.51.100.1
 check "far.umodem.test resolves through the stick's DNS" sh -c "nslookup far.umodem.test 192.168.8.1 | grep -q 198.51.100.1"
 check "no SIM or PIN to handle: the handler never looked for an AT port" not grep -q "umodem: wwan: modem control port" /tmp/syslog.log
@@ -59,7 +62,7 @@ wait_for "the net hotplug script marks wwan unavailable" 30 grep -qx "proto_set_
 check "and says so" grep -q "umodem: wwan: $NET removed, interface unavailable" /tmp/syslog.log
 wait_for "netifd takes wwan_4 away with its device" 30 grep -q "^dynamic wwan_4: device @wwan gone: teardown, removed" /tmp/netifd.log
 wait_for "netifd waits for the stick" 30 grep -qx "netifd-idle wwan autostart=1 available=0" /tmp/netifd.log
-check "udhcpc stopped" not pgrep -f "udhcpc -p /var/run/udhcpc-$NET.pid"
+wait_for "udhcpc stopped" 20 not pgrep -f "udhcpc -p /var/run/udhcpc-$NET.pid"
 check "the default route is gone" not sh -c "ip route | grep -q '^default via 192.168.8.1'"
 check "no error" not grep -q "^proto_notify_error" /tmp/netifd.log
 away=$(grep -c "^setup wwan$" /tmp/netifd.log)
@@ -73,5 +76,5 @@ wait_for "switched again: 12d1:14dc" 60 is_usbdev 12d1 14dc
 wait_for "the net hotplug script marks wwan available" 30 sh -c '[ "$(grep -c "^proto_set_available wwan 1$" /tmp/netifd.log)" -ge 2 ]'
 wait_for "the lease again" 120 sh -c "[ \"\$(grep -c '^proto_send_update wwan_4 up l3=.* ipaddr=192.168.8.100/' /tmp/netifd.log)\" -ge 2 ]"
 check "one setup after the plug" eq $((away + 1)) grep -c "^setup wwan$" /tmp/netifd.log
-check "ping reaches the far end again" ping -c 1 -W 5 198.51.100.1
+wait_for "ping reaches the far end again" 30 ping -c 1 -W 2 198.51.100.1
 check "restart never blocked" not grep -q "^proto_block_restart" /tmp/netifd.log
