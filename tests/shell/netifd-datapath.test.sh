@@ -141,6 +141,14 @@ t_has "$T/calls" "umodem at --port $T/dev/ttyUSB0 --timeout 1" "bounded (netifd 
 [ -e "$T/run/wwan.ndis" ] && t_fail "call record left behind" || t_pass "call record removed"
 t_hasnt "$T/netifd" "proto_send_update" "teardown sends netifd nothing (it would refuse it)"
 
+echo "--- after a boot (/var/run empty): the call record is written, teardown ends the call"
+rm -rf "$T/run"
+setup_on e3372s
+t_eq "$(outcome | head -n 1)" ncm "NCM up with no run folder at first"
+: >"$T/at.in"
+handler teardown wwan "{$BASE}"
+t_eq "$(cat "$T/at.in")" 'AT^NDISDUP=1,0' "teardown ends the data call all the same"
+
 echo "--- NCM with a login and the APN from the table"
 printf '24002\tdata.tre.se\ttre\ttrepw\n' >"$T/apn.tsv"
 scenario "e3372s, login from the table"

@@ -488,6 +488,9 @@ proto_umodem_setup() {
 	pincode=$(uci -q get "network.$interface.pincode" 2>/dev/null)
 	password=$(uci -q get "network.$interface.password" 2>/dev/null)
 	rm -f "$UMODEM_RUN/$interface.start" "$UMODEM_RUN/$interface.nodev" "$UMODEM_RUN/$interface.ndis"
+	# /var/run is a tmpfs: after a boot nothing may have made our folder yet, and
+	# teardown needs the call record (IFACE.ndis) to end an NCM call.
+	mkdir -p "$UMODEM_RUN"
 
 	# Bad options are refused here, with the reason, rather than by pppd.
 	for i in "$delay" "$maxwait" "$demand" "$mtu" "$maxfail" "$holdoff"; do
