@@ -73,6 +73,7 @@ wait_for "switched again: 12d1:1506" 60 is_usbdev 12d1 1506
 wait_for "the lease after the replug" 150 sh -c "[ \$(grep -c '^proto_send_update wwan_4 up l3=.* ipaddr=100.72.13.22/' /tmp/netifd.log) -ge 3 ]"
 check "one setup after the plug" eq $((away + 1)) grep -c "^setup wwan$" /tmp/netifd.log
 check "the PIN entered again (the stick powered on afresh): all 3 attempts left" eq 3 pin_left /tmp/stick.ctl
-check "three data calls in all" eq 3 grep -c "gadget modem: NDIS call up" /tmp/gadget.log
+check "three data calls in all (seen: $(grep -c "gadget modem: NDIS call up" /tmp/gadget.log), setups: $(grep -c "^setup wwan$" /tmp/netifd.log))" \
+	eq 3 grep -c "gadget modem: NDIS call up" /tmp/gadget.log
 wait_for "ping reaches the far end again" 30 ping -c 1 -W 2 198.51.100.1
 check "restart never blocked, no error" not grep -qE "^proto_(block_restart|notify_error)" /tmp/netifd.log

@@ -38,12 +38,16 @@ away=$(grep -c "^setup wan$" /tmp/netifd.log)
 sleep 5
 check "no setup while the stick is away ($away in all)" eq "$away" grep -c "^setup wan$" /tmp/netifd.log
 
+avail=$(grep -cx "proto_set_available wan 1" /tmp/netifd.log)
+said=$(grep -c "umodem: wan: ttyUSB[0-9]* added, interface available" /tmp/syslog.log)
 echo plug >/tmp/e367.ctl
 wait_for "12d1:1446 is back" 30 is_usbdev 12d1 1446
 switch_stick
 wait_for "ttyUSB0..2 are back" 60 test -c /dev/ttyUSB0 -a -c /dev/ttyUSB1 -a -c /dev/ttyUSB2
-wait_for "the tty hotplug script marks wan available" 30 grep -qx "proto_set_available wan 1" /tmp/netifd.log
-check "and says so" grep -q "umodem: wan: ttyUSB0 added, interface available" /tmp/syslog.log
+# The first plug's line is in the log already: wait for a new one.
+wait_for "the tty hotplug script marks wan available" 30 sh -c "[ \$(grep -cx 'proto_set_available wan 1' /tmp/netifd.log) -gt $avail ]"
+# (which tty says it first depends on the order the hotplug scripts ran in)
+wait_for "and says so" 10 sh -c "[ \$(grep -c 'umodem: wan: ttyUSB[0-9]* added, interface available' /tmp/syslog.log) -gt $said ]"
 wait_for "online again: umodem-wan up" 120 up
 wait_for "ppp-up again with the network's DNS" 20 sh -c "[ \"\$(grep -c '^$UP\$' /tmp/netifd.log)\" -eq 2 ]"
 check "one setup after the plug" eq $((away + 1)) grep -c "^setup wan$" /tmp/netifd.log
