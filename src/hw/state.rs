@@ -14,6 +14,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use crate::core::at::cat;
+use crate::hw::serial::flock_wait;
 
 use crate::core::pin::{Memo, PinStore};
 use crate::core::watchdog::Watch;
@@ -38,22 +39,15 @@ const LOCK_WAIT_MS: u64 = 30_000;
 fn take_lock(dir: &Path, wait_ms: u64) -> std::io::Result<fs::File> {
     file::mkdirs(dir, 0o700)?;
     let f = file::open(&dir.join(".lock"), file::O_WRONLY | file::O_CREAT, 0o600)?;
-    let mut waited = 0;
-    loop {
-        // SAFETY: f is an open file for the duration of the call.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(f);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::WouldBlock || waited >= wait_ms {
-            return Err(e);
-        }
-        if waited == 0 {
-            log::info!("sim waiting for another umodem run to finish with the PIN record");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        waited += 100;
+    let fd = f.as_raw_fd();
+    if flock_wait(fd, 0)? {
+        return Ok(f);
     }
+    log::info!("sim waiting for another umodem run to finish with the PIN record");
+    if flock_wait(fd, wait_ms)? {
+        return Ok(f);
+    }
+    Err(std::io::Error::from_raw_os_error(libc::EWOULDBLOCK))
 }
 
 fn parse(text: &str) -> Vec<(String, Memo)> {
@@ -165,13 +159,8 @@ pub fn pin_record_busy(dir: &Path) -> bool {
     let Ok(f) = file::open(&dir.join(".lock"), file::O_RDONLY, 0) else {
         return false;
     };
-    // SAFETY: f is an open file for the duration of the calls.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-        // SAFETY: as above.
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
-        return false;
-    }
-    true
+    // Closing the file lets go of a lock taken here.
+    !matches!(flock_wait(f.as_raw_fd(), 0), Ok(true))
 }
 
 /// The watchdog's record of its last reset per modem: `<dir>/watchdog`, one
