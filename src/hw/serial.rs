@@ -100,14 +100,6 @@ impl Tty {
         }
         Ok(true)
     }
-
-    /// Which of `ttys` have input, waiting up to `timeout_ms` for any of them:
-    /// many ports watched at once by one `poll`, no threads. A port that
-    /// failed (unplugged) counts as ready: its read will say so.
-    pub fn wait_any(ttys: &[&Tty], timeout_ms: u64) -> io::Result<Vec<bool>> {
-        let fds: Vec<libc::c_int> = ttys.iter().map(|t| t.fd).collect();
-        poll_fds(&fds, timeout_ms)
-    }
 }
 
 /// Take an exclusive `flock` on `fd`, asking again every 50 ms for up to
