@@ -13,7 +13,7 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn scan(name: &str) -> Vec<Modem> {
-    modems(&UsbSysfs::new(dir(name)).devices().unwrap())
+    modems(UsbSysfs::new(dir(name)).devices().unwrap())
 }
 
 #[test]

@@ -196,39 +196,38 @@ pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
 /// The modems among `devs` (those whose vendor has a profile and that have
 /// ttys), ports in interface order, one port per role (the lowest interface
 /// number wins). Kept in the order of `devs` (sysfs gives port order).
-pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
+pub fn modems(devs: Vec<UsbDevice>) -> Vec<Modem> {
     let mut out = Vec::new();
     for d in devs {
         if profile(d.vid).is_none() {
             continue;
         }
-        let mut ifaces: Vec<&Interface> = d
-            .interfaces()
-            .iter()
-            .filter(|i| i.alt == 0 && !i.ttys.is_empty())
-            .collect();
+        let mut ifaces: Vec<&Interface> = Vec::new();
+        for i in d.interfaces() {
+            if i.alt == 0 && !i.ttys.is_empty() {
+                ifaces.push(i);
+            }
+        }
         if ifaces.is_empty() {
             continue;
         }
         sort_small(&mut ifaces, |a, b| a.number < b.number);
         let mut ports: Vec<Port> = Vec::new();
         for i in ifaces {
-            let role =
-                role_of(d.vid, d.pid, i).filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+            // One port per role: the lowest interface number, its first tty.
+            let mut role = role_of(d.vid, d.pid, i);
             for t in &i.ttys {
+                let r = role.filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+                role = None;
                 ports.push(Port {
                     tty: t.clone(),
                     interface: i.number,
-                    // One tty per interface takes its role (the first).
-                    role: role.filter(|r| !ports.iter().any(|p| p.role == Some(*r))),
+                    role: r,
                     at: None,
                 });
             }
         }
-        out.push(Modem {
-            dev: d.clone(),
-            ports,
-        });
+        out.push(Modem { dev: d, ports });
     }
     out
 }

@@ -59,7 +59,7 @@ pub fn uucp_locked(tty: &str) -> bool {
 /// The modems sysfs shows now (no AT involved).
 pub fn modems(root: &UsbSysfs) -> Vec<Modem> {
     match root.devices() {
-        Ok(d) => ports::modems(&d),
+        Ok(d) => ports::modems(d),
         Err(e) => {
             log::warn!("ports: {}", e.msg());
             Vec::new()
