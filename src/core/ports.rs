@@ -141,11 +141,13 @@ impl Modem {
     /// role. Never the data port: pppd may hold it, and bytes we write would
     /// land in its PPP stream.
     pub fn probe_candidates(&self) -> Vec<String> {
-        self.ports
-            .iter()
-            .filter(|p| p.role != Some(Role::Modem))
-            .map(|p| p.tty.clone())
-            .collect()
+        let mut v = Vec::new();
+        for p in &self.ports {
+            if p.role != Some(Role::Modem) {
+                v.push(p.tty.clone());
+            }
+        }
+        v
     }
 
     /// Take probe results (tty, answered) and settle the control port: the

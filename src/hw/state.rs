@@ -171,15 +171,17 @@ pub const RESETS: &str = "watchdog";
 /// The record as the daemon's watches: one per modem that was reset.
 pub fn load_resets(dir: &Path) -> Vec<(String, Watch)> {
     let text = file::read_string(&dir.join(RESETS)).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| {
-            let (p, t) = l.split_once(' ')?;
-            let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
-            let at = t.trim().parse().ok()?;
-            Some((p.to_string(), Watch::reset_at(Some(at)))).filter(|_| ok)
-        })
-        .take(MAX_ENTRIES)
-        .collect()
+    let mut v = Vec::new();
+    for l in text.lines() {
+        let Some((p, t)) = l.split_once(' ') else {
+            continue;
+        };
+        let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
+        if let (true, Ok(t), true) = (ok, t.trim().parse(), v.len() < MAX_ENTRIES) {
+            v.push((p.to_string(), Watch::reset_at(Some(t))));
+        }
+    }
+    v
 }
 
 /// Write the record: every modem of `watches` that was reset.

@@ -219,11 +219,13 @@ impl UsbSysfs {
             ])));
         }
         let all = names(&dir);
-        Ok(all
-            .iter()
-            .filter(|n| is_port_path(n))
-            .filter_map(|n| self.read_device(&all, n))
-            .collect())
+        let mut v = Vec::new();
+        for n in &all {
+            if is_port_path(n) {
+                v.extend(self.read_device(&all, n));
+            }
+        }
+        Ok(v)
     }
 
     /// Make sure the modem's vendor-class interfaces get a serial driver: if
