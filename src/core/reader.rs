@@ -360,22 +360,37 @@ pub struct Reader {
 /// as dropped (a fragment, a stray report, noise). A `^` anywhere but at the
 /// start of a line is a piece of a Huawei report that cut into the line: no
 /// answer has one, so such a line is never taken.
-fn first<'a>(r: &'a Response, cmd: &str, ok: &dyn Fn(&str) -> bool) -> Option<&'a str> {
-    let mut got = None;
+/// (`take` keeps the value it found in what it captures: each line is parsed
+/// once, and this loop is one function for every kind of value.)
+fn first(r: &Response, cmd: &str, take: &mut dyn FnMut(&str) -> bool) {
+    let mut got = false;
     for l in &r.lines {
-        if got.is_none() && !l.get(1..).is_some_and(|t| t.contains('^')) && ok(l) {
-            got = Some(l.as_str());
+        if !got && !l.get(1..).is_some_and(|t| t.contains('^')) && take(l) {
+            got = true;
             continue;
         }
         log::debug!("reader {cmd}: dropped '{l}'");
     }
-    got
 }
 
 /// The first line of `r` that is `prefix` and a value `parse` takes: the value.
 fn value<T>(r: &Response, cmd: &str, prefix: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
-    let v = |l: &str| parse(after(l, prefix)?);
-    v(first(r, cmd, &|l| v(l).is_some())?)
+    let mut v = None;
+    first(r, cmd, &mut |l| {
+        v = after(l, prefix).and_then(parse);
+        v.is_some()
+    });
+    v
+}
+
+/// The first line of `r` whose text value (see [`text_value`]) `parse` takes.
+fn text_of(r: &Response, cmd: &str, parse: fn(String) -> Option<String>) -> Option<String> {
+    let mut v = None;
+    first(r, cmd, &mut |l| {
+        v = text_value(l, cmd).and_then(parse);
+        v.is_some()
+    });
+    v
 }
 
 /// A free-text value (manufacturer, model, revision, operator name): printable
@@ -514,8 +529,7 @@ impl Reader {
         if !ok {
             log::debug!("reader {cmd}: {}", r.result.describe());
         }
-        let text =
-            || first(r, cmd, &|l| text_value(l, cmd).is_some()).and_then(|l| text_value(l, cmd));
+        let text = || text_of(r, cmd, Some);
         let st = &mut self.r;
         match k {
             K::Hello | K::Cmee | K::Reg2Set => return ok,
@@ -549,22 +563,12 @@ impl Reader {
             K::Cgmr if ok => st.revision = text(),
             K::Imei => {
                 if ok {
-                    st.imei = first(r, cmd, &|l| {
-                        text_value(l, cmd)
-                            .and_then(|v| at::parse_imei(&v))
-                            .is_some()
-                    })
-                    .and_then(|l| at::parse_imei(&text_value(l, cmd)?));
+                    st.imei = text_of(r, cmd, |v| at::parse_imei(&v));
                 }
                 return st.imei.is_some();
             }
             K::Cimi if ok => {
-                st.imsi = first(r, cmd, &|l| {
-                    text_value(l, cmd)
-                        .and_then(|v| at::parse_imsi(&v))
-                        .is_some()
-                })
-                .and_then(|l| at::parse_imsi(&text_value(l, cmd)?));
+                st.imsi = text_of(r, cmd, |v| at::parse_imsi(&v));
             }
             K::HwIccid | K::Crsm => {
                 if ok {
