@@ -138,7 +138,9 @@ impl UsbSysfs {
         s
     }
 
-    fn iface(dir: &Path) -> Option<Interface> {
+    /// The interface in `dir`, pushed onto `out` (built in place: an
+    /// `Option<Interface>` returned and moved costs a copy of it).
+    fn iface(dir: &Path, out: &mut Vec<Interface>) {
         let mut endpoints = Vec::new();
         let mut ttys = Vec::new();
         for n in names(dir) {
@@ -163,16 +165,22 @@ impl UsbSysfs {
         let driver = std::fs::read_link(dir.join("driver"))
             .ok()
             .and_then(|p| Some(p.file_name()?.to_string_lossy().into_owned()));
-        Some(Interface {
-            number: byte(dir, "bInterfaceNumber", true)?,
+        let (Some(number), Some(class)) = (
+            byte(dir, "bInterfaceNumber", true),
+            byte(dir, "bInterfaceClass", true),
+        ) else {
+            return;
+        };
+        out.push(Interface {
+            number,
             alt: byte(dir, "bAlternateSetting", false).unwrap_or(0),
-            class: byte(dir, "bInterfaceClass", true)?,
+            class,
             subclass: byte(dir, "bInterfaceSubClass", true).unwrap_or(0),
             protocol: byte(dir, "bInterfaceProtocol", true).unwrap_or(0),
             endpoints,
             driver,
             ttys,
-        })
+        });
     }
 
     /// The raw descriptors of a device (device descriptor and every configuration).
@@ -182,31 +190,44 @@ impl UsbSysfs {
 
     /// One device by its port path, if present.
     pub fn device(&self, port_path: &str) -> Option<UsbDevice> {
-        self.read_device(&names(&self.devdir()), port_path)
+        let mut v = Vec::new();
+        self.read_device(&names(&self.devdir()), port_path, &mut v);
+        v.pop()
     }
 
-    fn read_device(&self, all: &[String], port_path: &str) -> Option<UsbDevice> {
+    /// Device `port_path`, pushed onto `out` if it reads (built in place, as
+    /// `iface`).
+    fn read_device(&self, all: &[String], port_path: &str, out: &mut Vec<UsbDevice>) {
         let dir = self.devdir();
         let d = dir.join(port_path);
         let active_config = byte(&d, "bConfigurationValue", false);
         let mut interfaces = Vec::new();
         for i in self.ifaces(all, port_path) {
-            interfaces.extend(UsbSysfs::iface(&i));
+            UsbSysfs::iface(&i, &mut interfaces);
         }
-        Some(UsbDevice {
-            vid: num(&d, "idVendor", true, 0xffff)? as u16,
-            pid: num(&d, "idProduct", true, 0xffff)? as u16,
-            bus: byte(&d, "busnum", false)?,
-            address: byte(&d, "devnum", false)?,
+        let (Some(vid), Some(pid), Some(bus), Some(address)) = (
+            num(&d, "idVendor", true, 0xffff),
+            num(&d, "idProduct", true, 0xffff),
+            byte(&d, "busnum", false),
+            byte(&d, "devnum", false),
+        ) else {
+            return;
+        };
+        let mut configs = Vec::new();
+        if let Some(value) = active_config {
+            configs.push(Config { value, interfaces });
+        }
+        out.push(UsbDevice {
+            vid: vid as u16,
+            pid: pid as u16,
+            bus,
+            address,
             class: byte(&d, "bDeviceClass", true).unwrap_or(0),
             port_path: port_path.to_string(),
             active_config,
-            configs: active_config
-                .map(|value| Config { value, interfaces })
-                .into_iter()
-                .collect(),
+            configs,
             strings: self.strings(all, port_path),
-        })
+        });
     }
 
     /// All USB devices (root hubs excluded), in port order.
@@ -222,7 +243,7 @@ impl UsbSysfs {
         let mut v = Vec::new();
         for n in &all {
             if is_port_path(n) {
-                v.extend(self.read_device(&all, n));
+                self.read_device(&all, n, &mut v);
             }
         }
         Ok(v)
