@@ -150,13 +150,16 @@ impl Modem {
         v
     }
 
-    /// Take probe results (tty, answered) and settle the control port: the
-    /// profile's choice if it answered; else the first other port that did;
-    /// if no probe answered, the profile's choice stands (unconfirmed).
-    pub fn apply_probe(&mut self, results: &[(String, bool)]) {
+    /// Take probe results (`ttys` and what each said: answered, did not, or
+    /// not known) and settle the control port: the profile's choice if it
+    /// answered; else the first other port that did; if no probe answered,
+    /// the profile's choice stands (unconfirmed).
+    pub fn apply_probe(&mut self, ttys: &[String], at: &[Option<bool>]) {
         for p in &mut self.ports {
-            if let Some((_, ok)) = results.iter().find(|(t, _)| *t == p.tty) {
-                p.at = Some(*ok);
+            for (t, r) in ttys.iter().zip(at) {
+                if *t == p.tty && r.is_some() {
+                    p.at = *r;
+                }
             }
         }
         let profile_ok = self

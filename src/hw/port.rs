@@ -171,14 +171,8 @@ pub fn detect(root: &UsbSysfs, probe_at: bool) -> Vec<Modem> {
             enough.extend(m.control().map(str::to_string));
         }
         let p = probe_many(&cands, PROBE_MS, &enough);
-        let mut done = Vec::new();
-        for (t, r) in cands.into_iter().zip(p.at) {
-            if let Some(r) = r {
-                done.push((t, r));
-            }
-        }
         for m in &mut ms {
-            m.apply_probe(&done);
+            m.apply_probe(&cands, &p.at);
         }
     }
     for m in &ms {
