@@ -59,14 +59,11 @@ impl PinStore for MemStore {
 pub fn key(iccid: Option<&str>, pin: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let sim = iccid.unwrap_or("unknown-sim");
-    for b in b"umodem-pin\0"
-        .iter()
-        .chain(sim.as_bytes())
-        .chain(b"\0")
-        .chain(pin.as_bytes())
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    for part in [b"umodem-pin\0", sim.as_bytes(), b"\0", pin.as_bytes()] {
+        for b in part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
     crate::core::modeswitch::hex(&h.to_be_bytes())
 }
