@@ -24,9 +24,8 @@ fn reg_out(reg: Option<&at::Reg>) -> Out {
     }
 }
 
-/// The reading as `info` prints it.
-pub fn reading_out(r: &Reading) -> Out {
-    let mut o = Out::map();
+/// The reading as `info` prints it, added to `o` (a map).
+fn reading_out(o: &mut Out, r: &Reading) {
     for (k, v) in r.identity() {
         o.set(k, v);
     }
@@ -63,7 +62,6 @@ pub fn reading_out(r: &Reading) -> Out {
     );
     o.set("technology", r.tech.clone());
     o.set("gcap", r.gcap.clone().map(Out::from).unwrap_or(Out::Null));
-    o
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -83,9 +81,7 @@ pub fn run(mut args: Args) -> Result<()> {
         }
     }
     let mut out = Out::map().with("port", path.display().to_string());
-    if let (Out::Map(m), Out::Map(rest)) = (&mut out, reading_out(&r)) {
-        m.extend(rest);
-    }
+    reading_out(&mut out, &r);
     crate::cmd::print(&out, json)?;
     match r.stopped {
         Some(f) => Err(f.error()),
