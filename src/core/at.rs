@@ -188,30 +188,17 @@ pub fn cat(parts: &[&str]) -> String {
     parts.concat()
 }
 
-/// Append `n` in decimal.
+/// Append `n` in decimal (the one number writer, `num::push`).
 pub fn push_num(s: &mut String, n: u32) {
-    if n >= 10 {
-        push_num(s, n / 10);
-    }
-    s.push(char::from(b'0' + (n % 10) as u8));
+    crate::num::push(s, u64::from(n));
 }
 
 /// A decimal number (blanks around it, an optional `+`): what `str::parse`
-/// takes for an unsigned integer, for the widest value our answers carry.
+/// takes for an unsigned integer, for the widest value our answers carry
+/// (the digits through the one number reader, `num::dec`).
 pub fn int(s: &str) -> Option<u32> {
     let s = s.trim();
-    let d = s.strip_prefix('+').unwrap_or(s);
-    if d.is_empty() {
-        return None;
-    }
-    let mut n: u32 = 0;
-    for b in d.bytes() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
-    }
-    Some(n)
+    u32::try_from(crate::num::dec(s.strip_prefix('+').unwrap_or(s))?).ok()
 }
 
 /// `int` that fits a byte.

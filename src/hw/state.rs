@@ -177,7 +177,7 @@ pub fn load_resets(dir: &Path) -> Vec<(String, Watch)> {
             continue;
         };
         let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
-        if let (true, Ok(t), true) = (ok, t.trim().parse(), v.len() < MAX_ENTRIES) {
+        if let (true, Some(t), true) = (ok, crate::num::dec(t.trim()), v.len() < MAX_ENTRIES) {
             v.push((p.to_string(), Watch::reset_at(Some(t))));
         }
     }
@@ -191,7 +191,7 @@ pub fn save_resets(dir: &Path, watches: &[(String, Watch)]) -> Result<()> {
     for (p, t) in done.take(MAX_ENTRIES) {
         text.push_str(p);
         text.push(' ');
-        text.push_str(&t.to_string());
+        crate::num::push(&mut text, t);
         text.push('\n');
     }
     file::mkdirs(dir, 0o777)
@@ -207,7 +207,7 @@ pub fn setup_failures(dir: &Path, iface: &str) -> u64 {
     }
     file::read_string(&dir.join(cat(&[iface, ".fails"])))
         .ok()
-        .and_then(|t| t.trim().parse().ok())
+        .and_then(|t| crate::num::dec(t.trim()))
         .unwrap_or(0)
 }
 

@@ -47,9 +47,13 @@ fn attr(dir: &Path, name: &str) -> Option<String> {
 
 /// Attribute `name` of `dir` as a number (hex with `hex`), if it fits `max`.
 fn num(dir: &Path, name: &str, hex: bool, max: u32) -> Option<u32> {
-    u32::from_str_radix(attr(dir, name)?.trim(), if hex { 16 } else { 10 })
-        .ok()
-        .filter(|&v| v <= max)
+    let v = attr(dir, name)?;
+    let n = if hex {
+        crate::num::hex(v.trim())
+    } else {
+        crate::num::dec(v.trim())
+    }?;
+    u32::try_from(n).ok().filter(|&v| v <= max)
 }
 
 fn byte(dir: &Path, name: &str, hex: bool) -> Option<u8> {
@@ -129,7 +133,7 @@ impl UsbSysfs {
             }
             dirs = next;
         }
-        if let Some(lun) = dirs.iter().find(|l| l.join("vendor").exists()) {
+        if let Some(lun) = dirs.iter().find(|l| crate::hw::file::exists(&l.join("vendor"))) {
             let t = |n| attr(lun, n).map(|v| v.trim().to_string());
             s.scsi_vendor = t("vendor");
             s.scsi_model = t("model");
@@ -162,9 +166,8 @@ impl UsbSysfs {
             }
         }
         crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
-        let driver = std::fs::read_link(dir.join("driver"))
-            .ok()
-            .and_then(|p| Some(p.file_name()?.to_string_lossy().into_owned()));
+        let driver = crate::hw::file::read_link(&dir.join("driver"))
+            .map(|t| t.rsplit('/').next().unwrap_or(&t).to_string());
         let (Some(number), Some(class)) = (
             byte(dir, "bInterfaceNumber", true),
             byte(dir, "bInterfaceClass", true),
