@@ -13,7 +13,7 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn scan(name: &str) -> Vec<Modem> {
-    modems(&UsbSysfs::new(dir(name)).devices().unwrap())
+    modems(UsbSysfs::new(dir(name)).devices().unwrap())
 }
 
 #[test]
@@ -89,17 +89,26 @@ fn probe_confirms_or_moves_the_control_port() {
     let mut m = ms.remove(0);
     let mut keep = m.clone();
     // Profile's PCUI answers: it stays.
-    keep.apply_probe(&[("ttyUSB1".into(), false), ("ttyUSB2".into(), true)]);
+    keep.apply_probe(
+        &["ttyUSB1".into(), "ttyUSB2".into()],
+        &[Some(false), Some(true)],
+    );
     assert_eq!(keep.control(), Some("ttyUSB2"));
     assert_eq!(keep.ports[2].at, Some(true));
     // PCUI silent, the other port answers: it becomes control.
-    m.apply_probe(&[("ttyUSB1".into(), true), ("ttyUSB2".into(), false)]);
+    m.apply_probe(
+        &["ttyUSB1".into(), "ttyUSB2".into()],
+        &[Some(true), Some(false)],
+    );
     assert_eq!(m.control(), Some("ttyUSB1"));
     assert_eq!(m.ports[2].role, None);
     assert_eq!(m.data(), Some("ttyUSB0"));
     // Nothing answers: the profile's choice stands, unconfirmed.
     let mut n = scan("at-e367").remove(0);
-    n.apply_probe(&[("ttyUSB1".into(), false), ("ttyUSB2".into(), false)]);
+    n.apply_probe(
+        &["ttyUSB1".into(), "ttyUSB2".into()],
+        &[Some(false), Some(false)],
+    );
     assert_eq!(n.control(), Some("ttyUSB2"));
     assert_eq!(
         n.ports

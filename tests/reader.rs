@@ -3,7 +3,7 @@
 
 use umodem::core::at::{Final, SimState};
 use umodem::core::engine::{AtError, Clock, Engine};
-use umodem::core::reader::{self, Ask, Fault, Reader, Stage};
+use umodem::core::reader::{self, Ask, Fault, Reader};
 use umodem::hw::clock::FakeClock;
 use umodem::hw::fake::{bytes, turn, Chunk, FakeModem, Turn};
 
@@ -60,7 +60,7 @@ fn the_machine_says_what_to_send_and_takes_what_came() {
         "AT^CPIN?"
     );
     assert_eq!(rd.step(r(&["^CPIN: SIM PIN,3,10,3,10,3"], Final::Ok)), None);
-    assert_eq!(rd.stage(), Stage::Done);
+    assert!(rd.done());
     let got = rd.into_reading();
     assert_eq!(got.sim, Some(SimState::Pin));
     assert_eq!((got.pin_attempts, got.puk_attempts), (Some(3), Some(10)));

@@ -4,8 +4,6 @@
 //! `info`; the first command that does not end in OK ends the run. The netifd
 //! handler starts and ends NCM data calls with it (`AT^NDISDUP`).
 
-use std::io::Write;
-
 use crate::cli::Args;
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error, Result};
@@ -48,8 +46,6 @@ pub fn run(mut args: Args) -> Result<()> {
         res = Err(Error::with_code(code, format!("{}: {why}", path.display())));
         break;
     }
-    std::io::stdout()
-        .write_all(out.as_bytes())
-        .map_err(|e| Error::io("writing output", &e))?;
+    crate::hw::file::write_fd(1, out.as_bytes()).map_err(|e| Error::io("writing output", &e))?;
     res
 }

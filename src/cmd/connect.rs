@@ -5,15 +5,17 @@
 //! named by env `UMODEM_STATUS`, for the netifd handler's teardown.
 
 use crate::cli::Args;
-use crate::core::connect::{
-    valid_apn, valid_number, Action, Dial, Event, Outcome, Plan, DEFAULT_NUMBER,
-};
-use crate::core::engine::{AtError, AtTransport, Clock, Engine};
+use crate::core::connect::{self, valid_apn, valid_number, Outcome, Plan, DEFAULT_NUMBER};
+use crate::core::engine::{AtTransport, Clock, Engine};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
 use crate::hw::serial::Tty;
 
 /// One log line: "umodem connect: " and the pieces.
+fn usage(e: Error) -> Error {
+    Error::with_code(code::USAGE, e.msg())
+}
+
 fn say(parts: &[&str]) {
     let mut line = String::from("umodem connect: ");
     for p in parts {
@@ -24,7 +26,6 @@ fn say(parts: &[&str]) {
 }
 
 pub fn run(mut args: Args) -> Result<()> {
-    let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
     let apn = args.value("--apn").map_err(usage)?;
     let number = args.value("--dial").map_err(usage)?;
     let timeout: Option<u64> = args.number("--timeout").map_err(usage)?;
@@ -74,32 +75,9 @@ pub fn run(mut args: Args) -> Result<()> {
     }
 }
 
-/// Run the dial sequence on `port`. Waits between registration polls read
-/// the port (URCs), so they take the clock's time, fake or real.
+/// Run the dial sequence on `port` (see `core::connect::dial`), one stderr
+/// line per command.
 pub fn dial(port: &mut dyn AtTransport, clock: &dyn Clock, plan: Plan) -> Outcome {
     let mut e = Engine::new(port, clock);
-    let (mut d, mut action) = Dial::new(plan);
-    // Bounded: every action either ends the sequence or spends time.
-    loop {
-        let ev = match action {
-            Action::Done(o) => return o,
-            Action::Wait(ms) => match e.drain(ms) {
-                Ok(()) => Event::Waited,
-                Err(AtError::Gone(g)) => Event::Gone(g),
-                Err(AtError::Timeout) => Event::Waited,
-            },
-            Action::Send(cmd, ms) => match e.command_timeout(&cmd, ms) {
-                Ok(r) => {
-                    say(&[&cmd, " -> ", &r.result.describe()]);
-                    Event::Reply(r)
-                }
-                Err(AtError::Timeout) => {
-                    say(&[&cmd, " -> no answer"]);
-                    Event::Timeout
-                }
-                Err(AtError::Gone(g)) => Event::Gone(g),
-            },
-        };
-        action = d.step(ev, clock.now_ms());
-    }
+    connect::dial(&mut e, &plan, &mut say)
 }

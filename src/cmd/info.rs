@@ -24,9 +24,8 @@ fn reg_out(reg: Option<&at::Reg>) -> Out {
     }
 }
 
-/// The reading as `info` prints it.
-pub fn reading_out(r: &Reading) -> Out {
-    let mut o = Out::map();
+/// The reading as `info` prints it, added to `o` (a map).
+fn reading_out(o: &mut Out, r: &Reading) {
     for (k, v) in r.identity() {
         o.set(k, v);
     }
@@ -75,7 +74,6 @@ pub fn reading_out(r: &Reading) -> Out {
     );
     o.set("technology", r.tech.clone());
     o.set("gcap", r.gcap.clone().map(Out::from).unwrap_or(Out::Null));
-    o
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -89,14 +87,15 @@ pub fn run(mut args: Args) -> Result<()> {
         // network interface): what sysfs and that interface know.
         let ms = port::modems(&root);
         if !ms.is_empty() && ms.iter().all(|m| m.ports.is_empty()) {
-            let list = ms.iter().map(|m| {
-                let net = m.net().and_then(|i| i.net.clone()).unwrap_or_default();
-                let attr = |a: &str| root.net_attr(&net, a);
-                crate::cmd::ports::modem_out(m)
-                    .with("carrier", attr("carrier").map(|c| c == "1"))
-                    .with("mac", attr("address"))
-            });
-            return crate::cmd::print(&Out::map().with("modem", Out::List(list.collect())), json);
+            let mut list = Vec::new();
+            for m in &ms {
+                let net = m.net().and_then(|i| i.net.as_deref()).unwrap_or_default();
+                let mut o = crate::cmd::ports::modem_out(m);
+                o.set("carrier", root.net_attr(net, "carrier").map(|c| c == "1"));
+                o.set("mac", root.net_attr(net, "address"));
+                list.push(o);
+            }
+            return crate::cmd::print(&Out::map().with("modem", Out::List(list)), json);
         }
     }
     let (path, profile, mut tty) = port::open_control(port, &root, "info")?;
@@ -110,9 +109,7 @@ pub fn run(mut args: Args) -> Result<()> {
         }
     }
     let mut out = Out::map().with("port", path.display().to_string());
-    if let (Out::Map(m), Out::Map(rest)) = (&mut out, reading_out(&r)) {
-        m.extend(rest);
-    }
+    reading_out(&mut out, &r);
     crate::cmd::print(&out, json)?;
     match r.stopped {
         Some(f) => Err(f.error()),

@@ -14,20 +14,19 @@ fn dev(t: &str) -> String {
 }
 
 pub fn modem_out(m: &Modem) -> Out {
-    let ports: Vec<Out> = m
-        .ports
-        .iter()
-        .map(|p| {
-            let i = m.interface(p);
+    let mut ports = Vec::new();
+    for p in &m.ports {
+        let i = m.interface(p);
+        ports.push(
             Out::map()
                 .with("tty", dev(&p.tty))
                 .with("interface", p.interface)
                 .with("class", i.map(|i| i.triplet()))
                 .with("driver", i.and_then(|i| i.driver.clone()))
                 .with("role", p.role.map(|r| r.name()))
-                .with("at", p.at)
-        })
-        .collect();
+                .with("at", p.at),
+        );
+    }
     let d = &m.dev;
     let n = m.net();
     Out::map()
@@ -53,6 +52,10 @@ pub fn run(mut args: Args) -> Result<()> {
     args.finish()
         .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
     let ms = port::detect(&root, !no_probe);
-    let out = Out::map().with("modem", Out::List(ms.iter().map(modem_out).collect()));
+    let mut list = Vec::new();
+    for m in &ms {
+        list.push(modem_out(m));
+    }
+    let out = Out::map().with("modem", Out::List(list));
     crate::cmd::print(&out, json)
 }

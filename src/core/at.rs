@@ -4,6 +4,8 @@
 //! Nothing here does I/O. The engine (`core::engine`) feeds bytes in and asks
 //! what each line means, given the command that is waiting for its answer.
 //! Every function takes arbitrary bytes: garbage gives `None` or `Info`, never a panic.
+//! Words and names are tables (one string each, split on `|`): cheaper in flash
+//! than a match or a slice of `&str` per entry.
 
 /// Longest line we keep. Longer runs without a line end are cut here and
 /// handed on as a line of their own, so garbage can never fill memory or stall.
@@ -35,29 +37,33 @@ pub fn scan_line(buf: &[u8]) -> Scan<'_> {
     if buf.starts_with(b"> ") {
         return Scan::Skip(2);
     }
-    match buf.iter().position(|&b| is_end(b)) {
+    let end = buf.iter().position(|&b| is_end(b));
+    match end {
         Some(i) if i <= MAX_LINE => Scan::Line(&buf[..i], i + 1),
-        Some(_) => Scan::Line(&buf[..MAX_LINE], MAX_LINE),
-        None if buf.len() >= MAX_LINE => Scan::Line(&buf[..MAX_LINE], MAX_LINE),
-        None => Scan::Incomplete,
+        _ if buf.len() >= MAX_LINE => Scan::Line(&buf[..MAX_LINE], MAX_LINE),
+        _ => Scan::Incomplete,
     }
+}
+
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || b == b'\t'
 }
 
 /// Bytes to text: printable ASCII kept, other bytes dropped, ends trimmed.
 pub fn clean(line: &[u8]) -> String {
-    let s: String = line
-        .iter()
-        .filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\t')
-        .map(|&b| b as char)
-        .collect();
-    s.trim().to_string()
+    let mut v = Vec::new();
+    for &b in line {
+        if printable(b) {
+            v.push(b);
+        }
+    }
+    String::from_utf8(v.trim_ascii().to_vec()).unwrap_or_default()
 }
 
 /// True if a line holds bytes no AT answer has (controls other than tab,
 /// bytes >= 0x80). NULs are dropped before this (some firmware pads with them).
 pub fn noise(line: &[u8]) -> bool {
-    line.iter()
-        .any(|&b| b != 0 && b != b'\t' && !(0x20..0x7f).contains(&b))
+    line.iter().any(|&b| b != 0 && !printable(b))
 }
 
 /// Bounded line splitter: push bytes in, take clean lines out.
@@ -83,11 +89,11 @@ impl Lines {
     /// Next complete line, if any (empty lines and noise skipped).
     pub fn next_line(&mut self) -> Option<String> {
         loop {
-            match scan_line(&self.buf) {
+            let n = match scan_line(&self.buf) {
                 Scan::Incomplete => return None,
                 Scan::Skip(n) => {
                     self.prompt |= self.buf.starts_with(b"> ");
-                    self.buf.drain(..n.min(self.buf.len()));
+                    n
                 }
                 Scan::Line(l, n) => {
                     // A modem's lines are printable ASCII; one with control or
@@ -97,13 +103,15 @@ impl Lines {
                     } else {
                         clean(l)
                     };
-                    self.buf.drain(..n.min(self.buf.len()));
                     self.skip = false;
                     if !s.is_empty() {
+                        self.buf.drain(..n.min(self.buf.len()));
                         return Some(s);
                     }
+                    n
                 }
-            }
+            };
+            self.buf.drain(..n.min(self.buf.len()));
         }
     }
 
@@ -113,9 +121,7 @@ impl Lines {
     }
 
     pub fn clear(&mut self) {
-        self.buf.clear();
-        self.skip = false;
-        self.prompt = false;
+        *self = Lines::default();
     }
 
     /// Whether a `> ` prompt went by since the last call (and forget it).
@@ -135,20 +141,69 @@ impl Lines {
 pub enum Final {
     Ok,
     Error,
-    /// `+CME ERROR: n` (text forms mapped to their number, unknown text is 100).
-    CmeError(u16),
-    CmsError(u16),
     NoCarrier,
     Busy,
     NoAnswer,
     NoDialtone,
-    /// `CONNECT` with the rest of the line (rate), if any.
-    Connect(Option<String>),
     /// Huawei's `COMMAND NOT SUPPORT`.
     NotSupported,
+    /// `+CME ERROR: n` (text forms mapped to their number, unknown text is 100).
+    CmeError(u16),
+    CmsError(u16),
+    /// `CONNECT` with the rest of the line (rate), if any.
+    Connect(Option<String>),
     /// The `> ` prompt of a command that takes a text after it (`AT+CMGS=n`):
     /// the text goes next (`Session::start_text`), then the real result comes.
     Prompt,
+}
+
+/// Words of the final results, in `Final`'s order (then their other spellings).
+const FINALS: &str = "OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|COMMAND NOT SUPPORT|\
++CME ERROR: |+CMS ERROR: |CONNECT|> (text prompt)|NO DIAL TONE|COMMAND NOT SUPPORTED";
+
+fn words(table: &str) -> impl Iterator<Item = &[u8]> {
+    table.as_bytes().split(|&c| c == b'|')
+}
+
+/// Entry `i` of a `|`-separated table ("" past its end).
+pub fn word(table: &'static str, i: usize) -> &'static str {
+    words(table)
+        .nth(i)
+        .and_then(|w| std::str::from_utf8(w).ok())
+        .unwrap_or("")
+}
+
+/// Where `s` is in a `|`-separated table (ASCII case ignored).
+pub fn find_word(table: &str, s: &str) -> Option<usize> {
+    words(table).position(|w| w.eq_ignore_ascii_case(s.as_bytes()))
+}
+
+/// `s` starts with `p`, ASCII case ignored.
+fn starts_ci(s: &[u8], p: &[u8]) -> bool {
+    s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))
+}
+
+/// The pieces, joined: a message without `format!`'s machinery per call site.
+pub fn cat(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+/// Append `n` in decimal (the one number writer, `num::push`).
+pub fn push_num(s: &mut String, n: u32) {
+    crate::num::push(s, u64::from(n));
+}
+
+/// A decimal number (blanks around it, an optional `+`): what `str::parse`
+/// takes for an unsigned integer, for the widest value our answers carry
+/// (the digits through the one number reader, `num::dec`).
+pub fn int(s: &str) -> Option<u32> {
+    let s = s.trim();
+    u32::try_from(crate::num::dec(s.strip_prefix('+').unwrap_or(s))?).ok()
+}
+
+/// `int` that fits a byte.
+pub fn int8(s: &str) -> Option<u8> {
+    u8::try_from(int(s)?).ok()
 }
 
 impl Final {
@@ -156,60 +211,55 @@ impl Final {
         matches!(self, Final::Ok)
     }
 
-    pub fn describe(&self) -> String {
+    fn index(&self) -> usize {
         match self {
-            Final::Ok => "OK".into(),
-            Final::Error => "ERROR".into(),
-            Final::CmeError(n) => format!("+CME ERROR: {n}"),
-            Final::CmsError(n) => format!("+CMS ERROR: {n}"),
-            Final::NoCarrier => "NO CARRIER".into(),
-            Final::Busy => "BUSY".into(),
-            Final::NoAnswer => "NO ANSWER".into(),
-            Final::NoDialtone => "NO DIALTONE".into(),
-            Final::Connect(None) => "CONNECT".into(),
-            Final::Connect(Some(r)) => format!("CONNECT {r}"),
-            Final::NotSupported => "COMMAND NOT SUPPORT".into(),
-            Final::Prompt => "> (text prompt)".into(),
+            Final::Ok => 0,
+            Final::Error => 1,
+            Final::NoCarrier => 2,
+            Final::Busy => 3,
+            Final::NoAnswer => 4,
+            Final::NoDialtone => 5,
+            Final::NotSupported => 6,
+            Final::CmeError(_) => 7,
+            Final::CmsError(_) => 8,
+            Final::Connect(_) => 9,
+            Final::Prompt => 10,
         }
+    }
+
+    pub fn describe(&self) -> String {
+        let mut s = String::from(word(FINALS, self.index()));
+        match self {
+            Final::CmeError(n) | Final::CmsError(n) => push_num(&mut s, u32::from(*n)),
+            Final::Connect(Some(r)) => {
+                s.push(' ');
+                s.push_str(r);
+            }
+            _ => {}
+        }
+        s
     }
 }
 
 /// 3GPP TS 27.007 +CME ERROR numbers for the verbose texts we care about.
-const CME_TEXT: &[(&str, u16)] = &[
-    ("phone failure", 0),
-    ("operation not allowed", 3),
-    ("operation not supported", 4),
-    ("sim not inserted", 10),
-    ("sim pin required", 11),
-    ("sim puk required", 12),
-    ("sim failure", 13),
-    ("sim busy", 14),
-    ("sim wrong", 15),
-    ("incorrect password", 16),
-    ("sim pin2 required", 17),
-    ("sim puk2 required", 18),
-    ("memory full", 20),
-    ("not found", 22),
-    ("no network service", 30),
-    ("network timeout", 31),
-    ("unknown", 100),
-];
+const CME_TEXT: &str = "phone failure|operation not allowed|operation not supported|\
+sim not inserted|sim pin required|sim puk required|sim failure|sim busy|sim wrong|\
+incorrect password|sim pin2 required|sim puk2 required|memory full|not found|\
+no network service|network timeout";
+const CME_CODE: [u8; 16] = [0, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 30, 31];
 
 fn error_code(rest: &str) -> u16 {
     let rest = rest.trim();
-    if let Ok(n) = rest.parse::<u16>() {
+    if let Some(n) = int(rest).and_then(|n| u16::try_from(n).ok()) {
         return n;
     }
-    let low = rest.to_ascii_lowercase();
-    CME_TEXT
-        .iter()
-        .find(|(t, _)| *t == low)
-        .map_or(100, |&(_, n)| n)
+    find_word(CME_TEXT, rest)
+        .and_then(|i| CME_CODE.get(i))
+        .map_or(100, |&n| u16::from(n))
 }
 
 pub fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
+    if starts_ci(s.as_bytes(), prefix.as_bytes()) {
         s.get(prefix.len()..)
     } else {
         None
@@ -219,111 +269,73 @@ pub fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// A final result code, if `line` is one.
 pub fn parse_final(line: &str) -> Option<Final> {
     let l = line.trim();
-    let up = l.to_ascii_uppercase();
-    let f = match up.as_str() {
-        "OK" => Final::Ok,
-        "ERROR" => Final::Error,
-        "NO CARRIER" => Final::NoCarrier,
-        "BUSY" => Final::Busy,
-        "NO ANSWER" => Final::NoAnswer,
-        "NO DIALTONE" | "NO DIAL TONE" => Final::NoDialtone,
-        "COMMAND NOT SUPPORT" | "COMMAND NOT SUPPORTED" => Final::NotSupported,
-        "CONNECT" => Final::Connect(None),
+    Some(match find_word(FINALS, l) {
+        Some(0) => Final::Ok,
+        Some(1) => Final::Error,
+        Some(2) => Final::NoCarrier,
+        Some(3) => Final::Busy,
+        Some(4) => Final::NoAnswer,
+        Some(5 | 11) => Final::NoDialtone,
+        Some(6 | 12) => Final::NotSupported,
+        Some(9) => Final::Connect(None),
         _ => {
             if let Some(r) = strip_prefix_ci(l, "+CME ERROR:") {
                 Final::CmeError(error_code(r))
             } else if let Some(r) = strip_prefix_ci(l, "+CMS ERROR:") {
                 Final::CmsError(error_code(r))
-            } else if let Some(r) = strip_prefix_ci(l, "CONNECT ") {
-                let r = r.trim();
-                Final::Connect((!r.is_empty()).then(|| r.to_string()))
             } else {
-                return None;
+                let r = strip_prefix_ci(l, "CONNECT ")?.trim();
+                Final::Connect((!r.is_empty()).then(|| r.to_string()))
             }
         }
-    };
-    Some(f)
+    })
 }
 
 /// Prefixes of unsolicited result codes (Huawei and 3GPP). `+CREG:`-style
 /// entries are also answers to queries: see `solicited_prefix`.
-const URC_PREFIXES: &[&str] = &[
-    "^RSSI:",
-    "^MODE:",
-    "^BOOT:",
-    "^DSFLOWRPT:",
-    "^SRVST:",
-    "^SIMST:",
-    "^CSNR:",
-    "^HCSQ:",
-    "^RSSILVL:",
-    "^HRSSILVL:",
-    "^STIN:",
-    "^SMMEMFULL",
-    "^NDISSTAT:",
-    "^DCONN",
-    "^DEND",
-    "^CONN:",
-    "^CEND:",
-    "^ORIG:",
-    "^CONF:",
-    "^ECCLIST:",
-    "^NWTIME:",
-    "^ACTIVEBAND:",
-    "^SYSSTART",
-    "^POSITION:",
-    "^CRSSI:",
-    "^EARST:",
-    "^RFSWITCH:",
-    "+CREG:",
-    "+CGREG:",
-    "+CEREG:",
-    "+CMTI:",
-    "+CMT:",
-    "+CDSI:",
-    "+CDS:",
-    "+CBM:",
-    "+CUSD:",
-    "+CRING:",
-    "+CLIP:",
-    "+CCWA:",
-    "+CGEV:",
-    "+CIEV:",
-    "+PACSP",
-    "+CSSU:",
-    "+CSSI:",
-];
+const URC_PREFIXES: &str = "^RSSI:|^MODE:|^BOOT:|^DSFLOWRPT:|^SRVST:|^SIMST:|^CSNR:|\
+^HCSQ:|^RSSILVL:|^HRSSILVL:|^STIN:|^SMMEMFULL|^NDISSTAT:|^DCONN|^DEND|^CONN:|^CEND:|\
+^ORIG:|^CONF:|^ECCLIST:|^NWTIME:|^ACTIVEBAND:|^SYSSTART|^POSITION:|^CRSSI:|^EARST:|\
+^RFSWITCH:|+CREG:|+CGREG:|+CEREG:|+CMTI:|+CMT:|+CDSI:|+CDS:|+CBM:|+CUSD:|+CRING:|\
++CLIP:|+CCWA:|+CGEV:|+CIEV:|+PACSP|+CSSU:|+CSSI:";
 
-/// Whole-line unsolicited codes.
-const URC_WORDS: &[&str] = &["RING"];
+/// The name of the command `cmd` starts with, if extended (`AT+CREG?` ->
+/// `+CREG`, `AT^CPIN?` -> `^CPIN`; only the first of a `;` chain counts).
+fn asked_name(cmd: &str) -> Option<&str> {
+    let body = strip_prefix_ci(cmd.trim(), "AT")?;
+    let end = body
+        .bytes()
+        .position(|b| matches!(b, b';' | b'=' | b'?'))
+        .unwrap_or(body.len());
+    let name = body.get(..end)?;
+    (name.len() >= 2 && (name.starts_with('+') || name.starts_with('^'))).then_some(name)
+}
 
 /// The prefix an answer to `cmd` carries: `AT+CREG?` -> `+CREG:`,
 /// `AT^CPIN?` -> `^CPIN:`, `AT+CSQ` -> `+CSQ:`. None for basic commands (`ATI`).
 pub fn solicited_prefix(cmd: &str) -> Option<String> {
-    let body = strip_prefix_ci(cmd.trim(), "AT")?;
-    // Only the first command of a `;` chain counts.
-    let body = body.split(';').next().unwrap_or("");
-    if !(body.starts_with('+') || body.starts_with('^')) {
-        return None;
-    }
-    let end = body.find(['=', '?']).unwrap_or(body.len());
-    let name = body.get(..end)?;
-    if name.len() < 2 {
-        return None;
-    }
-    Some(format!("{}:", name.to_ascii_uppercase()))
+    let mut p = asked_name(cmd)?.to_ascii_uppercase();
+    p.push(':');
+    Some(p)
+}
+
+/// `line` is the answer `+NAME:...` to a command named `name`.
+fn answers(line: &str, name: Option<&str>) -> bool {
+    name.and_then(|n| strip_prefix_ci(line, n))
+        .is_some_and(|r| r.starts_with(':'))
+}
+
+fn urc(line: &str, name: Option<&str>) -> bool {
+    let l = line.trim();
+    !answers(l, name)
+        && (l.eq_ignore_ascii_case("RING")
+            || words(URC_PREFIXES).any(|p| starts_ci(l.as_bytes(), p)))
 }
 
 /// True if `line` is an unsolicited result code when `asked` (the solicited
 /// prefix of the command in flight, if any) is not its prefix.
 pub fn is_urc(line: &str, asked: Option<&str>) -> bool {
-    let up = line.trim().to_ascii_uppercase();
-    if let Some(p) = asked {
-        if up.starts_with(p) {
-            return false;
-        }
-    }
-    URC_WORDS.iter().any(|w| up == *w) || URC_PREFIXES.iter().any(|p| up.starts_with(p))
+    urc(line, asked.map(|p| p.strip_suffix(':').unwrap_or(p)))
 }
 
 /// What one line means while `cmd` waits for its answer (None: nothing sent).
@@ -336,14 +348,13 @@ pub enum Kind {
 }
 
 pub fn classify(line: &str, cmd: Option<&str>) -> Kind {
-    let asked = cmd.and_then(solicited_prefix);
-    if is_urc(line, asked.as_deref()) {
-        return Kind::Urc;
-    }
     let Some(cmd) = cmd else {
         // Nothing asked: whatever comes is unsolicited (NO CARRIER after a drop, ...).
         return Kind::Urc;
     };
+    if urc(line, asked_name(cmd)) {
+        return Kind::Urc;
+    }
     if line.trim().eq_ignore_ascii_case(cmd.trim()) {
         return Kind::Echo;
     }
@@ -367,8 +378,7 @@ impl Response {
     pub fn field(&self, prefix: &str) -> Option<&str> {
         self.lines
             .iter()
-            .find_map(|l| strip_prefix_ci(l, prefix))
-            .map(str::trim)
+            .find_map(|l| Some(strip_prefix_ci(l, prefix)?.trim()))
     }
 
     /// Every information line that starts with `prefix`, prefix removed: a
@@ -376,8 +386,7 @@ impl Response {
     pub fn fields<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.lines
             .iter()
-            .filter_map(move |l| strip_prefix_ci(l, prefix))
-            .map(str::trim)
+            .filter_map(move |l| Some(strip_prefix_ci(l, prefix)?.trim()))
     }
 
     /// The answer of a command that prints a bare value (`AT+CGMI`, `AT+CIMI`):
@@ -407,7 +416,6 @@ pub enum Step {
 pub struct Exchange {
     cmd: String,
     lines: Vec<String>,
-    max: usize,
 }
 
 pub const MAX_INFO: usize = 64;
@@ -416,12 +424,9 @@ pub const MAX_LIST: usize = 2 * 255 + 8;
 
 impl Exchange {
     pub fn new(cmd: &str) -> Exchange {
-        let cmd = cmd.trim().to_string();
-        let list = strip_prefix_ci(&cmd, "AT+CMGL").is_some();
         Exchange {
-            cmd,
+            cmd: cmd.trim().to_string(),
             lines: Vec::new(),
-            max: if list { MAX_LIST } else { MAX_INFO },
         }
     }
 
@@ -435,7 +440,8 @@ impl Exchange {
             Kind::Echo => Step::More,
             Kind::Urc => Step::Urc(line.to_string()),
             Kind::Info => {
-                if self.lines.len() < self.max {
+                let list = strip_prefix_ci(&self.cmd, "AT+CMGL").is_some();
+                if self.lines.len() < if list { MAX_LIST } else { MAX_INFO } {
                     self.lines.push(line.to_string());
                 }
                 Step::More
@@ -470,8 +476,9 @@ pub fn params(s: &str) -> Vec<String> {
     out
 }
 
-fn num<T: std::str::FromStr>(s: Option<&String>) -> Option<T> {
-    s?.trim().parse().ok()
+/// Parameter `i` as a number that fits a byte.
+fn n8(p: &[String], i: usize) -> Option<u8> {
+    int8(p.get(i)?)
 }
 
 /// `+CSQ: <rssi>,<ber>`.
@@ -494,8 +501,8 @@ impl Csq {
 pub fn parse_csq(s: &str) -> Option<Csq> {
     let p = params(s);
     Some(Csq {
-        rssi: num(p.first())?,
-        ber: num(p.get(1)).unwrap_or(99),
+        rssi: n8(&p, 0)?,
+        ber: n8(&p, 1).unwrap_or(99),
     })
 }
 
@@ -519,7 +526,7 @@ pub fn parse_hcsq(s: &str) -> Option<Lte> {
     if !p.first()?.eq_ignore_ascii_case("LTE") {
         return None;
     }
-    let v = |i: usize, max: u8| num::<u8>(p.get(i)).filter(|x| *x <= max).map(i16::from);
+    let v = |i: usize, max: u8| n8(&p, i).filter(|x| *x <= max).map(i16::from);
     Some(Lte {
         rssi: v(1, 96)? - 120,
         rsrp: v(2, 97)? - 140,
@@ -548,35 +555,34 @@ impl Reg {
 }
 
 pub fn reg_name(stat: u8) -> &'static str {
-    match stat {
-        0 => "not_registered",
-        1 => "home",
-        2 => "searching",
-        3 => "denied",
-        5 => "roaming",
-        _ => "unknown",
+    match word(
+        "not_registered|home|searching|denied|unknown|roaming",
+        usize::from(stat),
+    ) {
+        "" => "unknown",
+        w => w,
     }
 }
 
-fn hex_field(s: Option<&String>) -> Option<String> {
-    let s = s?.trim();
-    (!s.is_empty() && s.len() <= 8 && s.chars().all(|c| c.is_ascii_hexdigit()))
+fn hex_field(p: &[String], i: usize) -> Option<String> {
+    let s = p.get(i)?;
+    (!s.is_empty() && s.len() <= 8 && s.bytes().all(|c| c.is_ascii_hexdigit()))
         .then(|| s.to_ascii_uppercase())
 }
 
 fn reg_from(p: &[String]) -> Option<Reg> {
     Some(Reg {
-        stat: num(p.first())?,
-        lac: hex_field(p.get(1)),
-        cell: hex_field(p.get(2)),
-        act: num(p.get(3)),
+        stat: n8(p, 0)?,
+        lac: hex_field(p, 1),
+        cell: hex_field(p, 2),
+        act: n8(p, 3),
     })
 }
 
 /// Answer to `AT+CREG?`: `<n>,<stat>[,<lac>,<ci>[,<AcT>]]`.
 pub fn parse_reg_answer(s: &str) -> Option<Reg> {
     let p = params(s);
-    let _n: u8 = num(p.first())?;
+    n8(&p, 0)?;
     reg_from(p.get(1..)?)
 }
 
@@ -597,10 +603,10 @@ pub struct Cops {
 pub fn parse_cops(s: &str) -> Option<Cops> {
     let p = params(s);
     Some(Cops {
-        mode: num(p.first())?,
-        format: num(p.get(1)),
+        mode: n8(&p, 0)?,
+        format: n8(&p, 1),
         oper: p.get(2).filter(|o| !o.is_empty()).cloned(),
-        act: num(p.get(3)),
+        act: n8(&p, 3),
     })
 }
 
@@ -610,7 +616,8 @@ pub fn split_plmn(oper: &str) -> Option<(String, String)> {
     if !(5..=6).contains(&o.len()) || !o.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((o.get(..3)?.to_string(), o.get(3..)?.to_string()))
+    let (mcc, mnc) = o.split_at(3);
+    Some((mcc.to_string(), mnc.to_string()))
 }
 
 /// What the SIM wants (`+CPIN:` / `^CPIN:` code), or why it cannot say
@@ -632,19 +639,23 @@ pub enum SimState {
     Failed,
 }
 
+/// `SimState` in order: its name, and the `+CPIN:` code of the first five.
+const SIM_NAMES: &str = "ready|pin|puk|pin2|puk2|locked|absent|busy|failed";
+const SIM_STATES: [SimState; 9] = [
+    SimState::Ready,
+    SimState::Pin,
+    SimState::Puk,
+    SimState::Pin2,
+    SimState::Puk2,
+    SimState::Locked,
+    SimState::Absent,
+    SimState::Busy,
+    SimState::Failed,
+];
+
 impl SimState {
     pub fn name(&self) -> &'static str {
-        match self {
-            SimState::Ready => "ready",
-            SimState::Pin => "pin",
-            SimState::Puk => "puk",
-            SimState::Pin2 => "pin2",
-            SimState::Puk2 => "puk2",
-            SimState::Locked => "locked",
-            SimState::Absent => "absent",
-            SimState::Busy => "busy",
-            SimState::Failed => "failed",
-        }
+        word(SIM_NAMES, *self as usize)
     }
 
     /// Data service is possible (PIN2/PUK2 guard other SIM functions only).
@@ -666,17 +677,14 @@ impl SimState {
 }
 
 pub fn parse_cpin(s: &str) -> Option<SimState> {
-    let code = params(s).into_iter().next()?.to_ascii_uppercase();
-    Some(match code.as_str() {
-        "READY" => SimState::Ready,
-        "SIM PIN" => SimState::Pin,
-        "SIM PUK" => SimState::Puk,
-        // PIN2/PUK2 guard other SIM functions; data service is available.
-        "SIM PIN2" => SimState::Pin2,
-        "SIM PUK2" => SimState::Puk2,
-        c if c.starts_with("PH-") || c.starts_with("PH ") => SimState::Locked,
-        _ => return None,
-    })
+    let p = params(s);
+    let code = p.first()?;
+    // PIN2/PUK2 guard other SIM functions; data service is available.
+    if let Some(i) = find_word("READY|SIM PIN|SIM PUK|SIM PIN2|SIM PUK2", code) {
+        return SIM_STATES.get(i).copied();
+    }
+    let ph = strip_prefix_ci(code, "PH").is_some_and(|r| r.starts_with(['-', ' ']));
+    ph.then_some(SimState::Locked)
 }
 
 /// Huawei `^CPIN: <code>,[<times>],<puk_times>,<pin_times>,<puk2_times>,<pin2_times>`.
@@ -691,8 +699,8 @@ pub fn parse_hw_cpin(s: &str) -> Option<Attempts> {
     let p = params(s);
     let a = Attempts {
         state: parse_cpin(p.first()?),
-        puk: num(p.get(2)),
-        pin: num(p.get(3)),
+        puk: n8(&p, 2),
+        pin: n8(&p, 3),
     };
     (a.pin.is_some() || a.puk.is_some()).then_some(a)
 }
@@ -709,11 +717,11 @@ pub fn parse_cpinr<'a>(lines: impl IntoIterator<Item = &'a str>) -> Attempts {
             continue;
         };
         let p = params(rest);
-        let n = num(p.get(1));
-        match p.first().map(|c| c.to_ascii_uppercase()).as_deref() {
-            Some("SIM PIN") => a.pin = n,
-            Some("SIM PUK") => a.puk = n,
-            _ => {}
+        let n = n8(&p, 1);
+        match p.first().and_then(|c| find_word("SIM PIN|SIM PUK", c)) {
+            Some(0) => a.pin = n,
+            Some(_) => a.puk = n,
+            None => {}
         }
     }
     a
@@ -729,8 +737,13 @@ pub fn parse_imsi(s: &str) -> Option<String> {
     digits(s, 6, 15)
 }
 
+/// `s` without blanks and quotes around it.
+fn unquote(s: &str) -> &str {
+    s.trim().trim_matches('"').trim()
+}
+
 fn digits(s: &str, min: usize, max: usize) -> Option<String> {
-    let v = s.trim().trim_matches('"').trim();
+    let v = unquote(s);
     let ok = (min..=max).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit());
     ok.then(|| v.to_string())
 }
@@ -738,38 +751,27 @@ fn digits(s: &str, min: usize, max: usize) -> Option<String> {
 /// ICCID from `^ICCID: ...` (plain or nibble-swapped) or a raw EF_ICCID hex
 /// string (nibble-swapped BCD, `F` padding). ICCIDs start with "89".
 pub fn parse_iccid(s: &str) -> Option<String> {
-    let v = s.trim().trim_matches('"').trim().to_ascii_uppercase();
-    if v.len() < 18 || v.len() > 22 || !v.chars().all(|c| c.is_ascii_hexdigit()) {
+    let mut o = unquote(s).as_bytes().to_ascii_uppercase();
+    if !(18..=22).contains(&o.len()) || !o.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
-    let plain = if v.starts_with("98") {
-        // Swap each nibble pair.
-        let b = v.as_bytes();
-        let mut o = String::with_capacity(b.len());
-        for pair in b.chunks(2) {
-            match pair {
-                [x, y] => {
-                    o.push(*y as char);
-                    o.push(*x as char);
-                }
-                [x] => o.push(*x as char),
-                _ => {}
-            }
+    if o.starts_with(b"98") {
+        // Swap each nibble pair (an odd last one stays).
+        for p in o.chunks_mut(2) {
+            p.reverse();
         }
-        o
-    } else {
-        v
-    };
-    let t = plain.trim_end_matches('F');
-    (t.starts_with("89") && t.len() >= 18 && t.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| t.to_string())
+    }
+    while o.last() == Some(&b'F') {
+        o.pop();
+    }
+    let ok = o.starts_with(b"89") && o.len() >= 18 && o.iter().all(u8::is_ascii_digit);
+    ok.then(|| String::from_utf8(o).unwrap_or_default())
 }
 
 /// `+CRSM: <sw1>,<sw2>[,<response>]`: the response when sw1 says success.
 pub fn parse_crsm(s: &str) -> Option<String> {
     let p = params(s);
-    let sw1: u8 = num(p.first())?;
-    if sw1 != 0x90 && sw1 != 0x91 && sw1 != 0x9f {
+    if !matches!(n8(&p, 0)?, 0x90 | 0x91 | 0x9f) {
         return None;
     }
     p.get(2).filter(|r| !r.is_empty()).cloned()
@@ -787,28 +789,25 @@ pub struct SysInfo {
 pub fn parse_sysinfo(s: &str) -> Option<SysInfo> {
     let p = params(s);
     Some(SysInfo {
-        srv_status: num(p.first())?,
-        sys_mode: num(p.get(3))?,
-        sim_state: num(p.get(4)),
-        submode: num(p.get(6)),
+        srv_status: n8(&p, 0)?,
+        sys_mode: n8(&p, 3)?,
+        sim_state: n8(&p, 4),
+        submode: n8(&p, 6),
     })
 }
+
+/// Technology names: 27.007 `<AcT>` 0..7, then ^SYSINFO submodes 1..9 at 8..16.
+const TECH: &str = "gsm|gsm_compact|umts|edge|hsdpa|hsupa|hspa|lte|\
+gsm|gprs|edge|umts|hsdpa|hsupa|hspa||hspa+";
 
 /// Access technology name from ^SYSINFO's mode and submode.
 pub fn sysinfo_tech(si: &SysInfo) -> Option<&'static str> {
     let sub = match si.submode {
-        Some(1) => Some("gsm"),
-        Some(2) => Some("gprs"),
-        Some(3) => Some("edge"),
-        Some(4) => Some("umts"),
-        Some(5) => Some("hsdpa"),
-        Some(6) => Some("hsupa"),
-        Some(7) => Some("hspa"),
-        Some(9) => Some("hspa+"),
-        Some(17) => Some("hspa+"),
-        Some(18) => Some("hspa+"),
-        _ => None,
+        Some(n @ 1..=9) => word(TECH, usize::from(n) + 7),
+        Some(17 | 18) => "hspa+",
+        _ => "",
     };
+    let sub = (!sub.is_empty()).then_some(sub);
     match si.sys_mode {
         0 => None,
         3 => Some(sub.unwrap_or("gsm")),
@@ -821,45 +820,44 @@ pub fn sysinfo_tech(si: &SysInfo) -> Option<&'static str> {
 /// Huawei `^SYSINFOEX: <srv_status>,<srv_domain>,<roam>,<sim_state>,<lock>,<sysmode>,<sysmode_name>,<submode>,<submode_name>`.
 pub fn parse_sysinfoex(s: &str) -> Option<String> {
     let p = params(s);
-    let _status: u8 = num(p.first())?;
+    n8(&p, 0)?;
     let name = p.get(8).or(p.get(6))?;
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 
 /// Access technology from a 27.007 `<AcT>` value (in +COPS / +CREG).
 pub fn act_name(act: u8) -> &'static str {
-    match act {
-        0 => "gsm",
-        1 => "gsm_compact",
-        2 => "umts",
-        3 => "edge",
-        4 => "hsdpa",
-        5 => "hsupa",
-        6 => "hspa",
-        7 => "lte",
-        _ => "unknown",
+    if act <= 7 {
+        word(TECH, usize::from(act))
+    } else {
+        "unknown"
     }
 }
 
 /// `+GCAP: +CGSM,+DS,+ES` -> the list.
 pub fn parse_gcap(s: &str) -> Vec<String> {
-    params(s).into_iter().filter(|c| !c.is_empty()).collect()
+    let mut p = params(s);
+    p.retain(|c| !c.is_empty());
+    p
 }
+
+/// Service modes for Huawei `^SYSCFG`, and their (mode, acquisition order).
+const SERVICES: &str = "auto|umts_only|gprs_only|umts_first|gprs_first";
+const SYSCFG: [(u8, u8); 5] = [(2, 0), (14, 2), (13, 1), (2, 2), (2, 1)];
 
 /// Huawei `^SYSCFG` arguments for a service mode: (mode, acquisition order).
 pub fn syscfg_for(service: &str) -> Option<(u8, u8)> {
-    Some(match service {
-        "auto" => (2, 0),
-        "umts_only" => (14, 2),
-        "gprs_only" => (13, 1),
-        "umts_first" => (2, 2),
-        "gprs_first" => (2, 1),
-        _ => return None,
-    })
+    let i = words(SERVICES).position(|w| w == service.as_bytes())?;
+    SYSCFG.get(i).copied()
 }
 
 /// The full `AT^SYSCFG=` command: any band, roaming allowed, CS+PS domain.
 pub fn syscfg_cmd(service: &str) -> Option<String> {
     let (mode, order) = syscfg_for(service)?;
-    Some(format!("AT^SYSCFG={mode},{order},3FFFFFFF,2,4"))
+    let mut c = String::from("AT^SYSCFG=");
+    push_num(&mut c, u32::from(mode));
+    c.push(',');
+    push_num(&mut c, u32::from(order));
+    c.push_str(",3FFFFFFF,2,4");
+    Some(c)
 }

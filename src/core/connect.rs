@@ -1,12 +1,13 @@
-//! The dial sequence of `umodem connect`, pure: the caller sends what `Action`
-//! says, feeds back what came (`Event`) and the time; this decides what next.
+//! The dial sequence of `umodem connect`, on the blocking engine: each step
+//! one command, every wait bounded by its deadline (a silent modem ends it).
 //!
 //! Steps: wake the port (`AT`, three tries), echo off (`ATE0`), wait for the
 //! network (`AT+CREG?` once a second, bounded; dialled anyway when it runs
 //! out), set the PDP context with the APN (`AT+CGDCONT=1,"IP","APN"`, only when
 //! an APN is given), dial (`ATD<number>`), until `CONNECT`.
 
-use crate::core::at::{parse_reg_answer, Final, Response};
+use crate::core::at::{cat, parse_reg_answer, Final, Response};
+use crate::core::engine::{AtError, Engine};
 
 /// Default number: context 1 (3GPP TS 27.007 `*99***<cid>#`).
 pub const DEFAULT_NUMBER: &str = "*99***1#";
@@ -38,13 +39,7 @@ pub enum Stage {
 
 impl Stage {
     pub fn name(self) -> &'static str {
-        match self {
-            Stage::Hello => "wake",
-            Stage::Echo => "echo off",
-            Stage::Register => "registration",
-            Stage::Apn => "PDP context",
-            Stage::Dial => "dial",
-        }
+        crate::core::at::word("wake|echo off|registration|PDP context|dial", self as usize)
     }
 }
 
@@ -92,36 +87,16 @@ impl Outcome {
 
     pub fn describe(&self) -> String {
         match self {
-            Outcome::Connected(None) => "CONNECT".into(),
-            Outcome::Connected(Some(r)) => format!("CONNECT {r}"),
+            Outcome::Connected(r) => Final::Connect(r.clone()).describe(),
             Outcome::NoCarrier => {
                 "NO CARRIER: the network refused the call (signal, APN, plan?)".into()
             }
-            Outcome::Refused(s, f) => format!("{} refused: {}", s.name(), f.describe()),
-            Outcome::Timeout(s) => format!("no answer from the modem at {}", s.name()),
-            Outcome::Gone(e) => format!("modem port gone: {e}"),
+            Outcome::Refused(s, f) => cat(&[s.name(), " refused: ", &f.describe()]),
+            Outcome::Timeout(s) => cat(&["no answer from the modem at ", s.name()]),
+            Outcome::Gone(e) => cat(&["modem port gone: ", e]),
             Outcome::Busy(f) => f.describe(),
         }
     }
-}
-
-/// What the caller does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Send this command, wait at most this long for its final result.
-    Send(String, u64),
-    /// Do nothing for this long, then call `step` with `Event::Waited`.
-    Wait(u64),
-    Done(Outcome),
-}
-
-/// What happened to the last action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    Reply(Response),
-    Timeout,
-    Gone(String),
-    Waited,
 }
 
 /// Characters an APN may hold (labels of letters, digits, '-', '.', '_'):
@@ -142,96 +117,90 @@ pub fn valid_number(n: &str) -> bool {
             .all(|b| b.is_ascii_digit() || matches!(b, b'*' | b'#' | b'+' | b','))
 }
 
-pub struct Dial {
-    plan: Plan,
+/// One command of stage `stage`, its line said (`cmd -> result`): the answer,
+/// or the outcome that ends the dial (no answer in time, the port gone).
+fn send(
+    e: &mut Engine,
+    cmd: &str,
+    ms: u64,
     stage: Stage,
-    tries: u8,
-    reg_until: u64,
+    say: &mut dyn FnMut(&[&str]),
+) -> Result<Response, Outcome> {
+    match e.command_timeout(cmd, ms) {
+        Ok(r) => {
+            say(&[cmd, " -> ", &r.result.describe()]);
+            Ok(r)
+        }
+        Err(AtError::Timeout) => {
+            say(&[cmd, " -> no answer"]);
+            Err(Outcome::Timeout(stage))
+        }
+        Err(AtError::Gone(g)) => Err(Outcome::Gone(g)),
+    }
 }
 
-impl Dial {
-    /// Start at time `now`: the first action is the first `AT`.
-    pub fn new(plan: Plan) -> (Dial, Action) {
-        let d = Dial {
-            plan,
-            stage: Stage::Hello,
-            tries: 1,
-            reg_until: 0,
-        };
-        (d, Action::Send("AT".into(), HELLO_MS))
+/// Run the dial sequence on `e`; `say` gets one line per command. Waits
+/// between registration polls read the port (URCs), so they take the
+/// engine's clock time, fake or real. Bounded: every step either ends the
+/// sequence or spends time, and each loop has its count or deadline.
+pub fn dial(e: &mut Engine, plan: &Plan, say: &mut dyn FnMut(&[&str])) -> Outcome {
+    match steps(e, plan, say) {
+        Ok(o) | Err(o) => o,
     }
+}
 
-    pub fn stage(&self) -> Stage {
-        self.stage
-    }
-
-    fn go(&mut self, stage: Stage, now: u64) -> Action {
-        self.stage = stage;
-        match stage {
-            Stage::Hello => Action::Send("AT".into(), HELLO_MS),
-            Stage::Echo => Action::Send("ATE0".into(), STEP_MS),
-            Stage::Register => {
-                self.reg_until = now.saturating_add(self.plan.reg_ms);
-                Action::Send("AT+CREG?".into(), STEP_MS)
-            }
-            Stage::Apn => match &self.plan.apn {
-                Some(apn) => Action::Send(format!("AT+CGDCONT=1,\"IP\",\"{apn}\""), STEP_MS),
-                None => self.go(Stage::Dial, now),
+fn steps(e: &mut Engine, plan: &Plan, say: &mut dyn FnMut(&[&str])) -> Result<Outcome, Outcome> {
+    // Wake the port: three tries; a modem still in a call is hung up first.
+    let (mut cmd, mut ms) = ("AT", HELLO_MS);
+    for tries in 1..=HELLO_TRIES {
+        let last = tries == HELLO_TRIES;
+        match send(e, cmd, ms, Stage::Hello, say) {
+            Err(Outcome::Timeout(_)) if !last => (cmd, ms) = ("AT", HELLO_MS),
+            Err(o) => return Err(o),
+            Ok(r) => match r.result {
+                Final::Ok => break,
+                Final::Connect(_) | Final::NoCarrier if !last => (cmd, ms) = ("ATH", STEP_MS),
+                f => return Err(Outcome::Refused(Stage::Hello, f)),
             },
-            Stage::Dial => Action::Send(format!("ATD{}", self.plan.number), self.plan.dial_ms),
         }
     }
-
-    /// The next action, given what came of the last one at time `now` (ms).
-    pub fn step(&mut self, ev: Event, now: u64) -> Action {
-        let stage = self.stage;
-        let reply = match ev {
-            Event::Gone(e) => return Action::Done(Outcome::Gone(e)),
-            Event::Timeout => {
-                if stage == Stage::Hello && self.tries < HELLO_TRIES {
-                    self.tries += 1;
-                    return Action::Send("AT".into(), HELLO_MS);
-                }
-                return Action::Done(Outcome::Timeout(stage));
-            }
-            Event::Waited => return Action::Send("AT+CREG?".into(), STEP_MS),
-            Event::Reply(r) => r,
-        };
-        match stage {
-            Stage::Hello => match reply.result {
-                Final::Ok => self.go(Stage::Echo, now),
-                // A modem still in a call: hang it up first.
-                Final::Connect(_) | Final::NoCarrier if self.tries < HELLO_TRIES => {
-                    self.tries += 1;
-                    Action::Send("ATH".into(), STEP_MS)
-                }
-                f => Action::Done(Outcome::Refused(stage, f)),
-            },
-            // Some modems refuse ATE0; the engine copes with echo either way.
-            Stage::Echo => self.go(Stage::Register, now),
-            Stage::Register => {
-                let registered = reply.result.is_ok()
-                    && reply
-                        .fields("+CREG:")
-                        .filter_map(parse_reg_answer)
-                        .any(|r| r.registered());
-                // Refused or unknown: the modem cannot tell; dial and see.
-                if registered || !reply.result.is_ok() || now >= self.reg_until {
-                    self.go(Stage::Apn, now)
-                } else {
-                    Action::Wait(REG_POLL_MS)
-                }
-            }
-            Stage::Apn => match reply.result {
-                Final::Ok => self.go(Stage::Dial, now),
-                f => Action::Done(Outcome::Refused(stage, f)),
-            },
-            Stage::Dial => Action::Done(match reply.result {
-                Final::Connect(rate) => Outcome::Connected(rate),
-                Final::NoCarrier => Outcome::NoCarrier,
-                f @ (Final::Busy | Final::NoAnswer | Final::NoDialtone) => Outcome::Busy(f),
-                f => Outcome::Refused(stage, f),
-            }),
+    // Some modems refuse ATE0; the engine copes with echo either way.
+    send(e, "ATE0", STEP_MS, Stage::Echo, say)?;
+    // Wait for the network, bounded; refused or unknown: dial and see.
+    let until = e.now_ms().saturating_add(plan.reg_ms);
+    loop {
+        let r = send(e, "AT+CREG?", STEP_MS, Stage::Register, say)?;
+        let ok = r.result.is_ok();
+        if !ok
+            || r.fields("+CREG:")
+                .filter_map(parse_reg_answer)
+                .any(|g| g.registered())
+            || e.now_ms() >= until
+        {
+            break;
+        }
+        if let Err(AtError::Gone(g)) = e.drain(REG_POLL_MS) {
+            return Err(Outcome::Gone(g));
         }
     }
+    if let Some(apn) = &plan.apn {
+        let c = cat(&["AT+CGDCONT=1,\"IP\",\"", apn, "\""]);
+        let r = send(e, &c, STEP_MS, Stage::Apn, say)?;
+        if !r.result.is_ok() {
+            return Err(Outcome::Refused(Stage::Apn, r.result));
+        }
+    }
+    let r = send(
+        e,
+        &cat(&["ATD", &plan.number]),
+        plan.dial_ms,
+        Stage::Dial,
+        say,
+    )?;
+    Ok(match r.result {
+        Final::Connect(rate) => Outcome::Connected(rate),
+        Final::NoCarrier => Outcome::NoCarrier,
+        f @ (Final::Busy | Final::NoAnswer | Final::NoDialtone) => Outcome::Busy(f),
+        f => Outcome::Refused(Stage::Dial, f),
+    })
 }

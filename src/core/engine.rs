@@ -15,7 +15,7 @@
 
 use std::io;
 
-use crate::core::at::{Exchange, Final, Lines, Response, Step};
+use crate::core::at::{cat, Exchange, Final, Lines, Response, Step};
 
 /// What the AT engine needs from a port. One required read, one required write.
 pub trait AtTransport {
@@ -42,22 +42,36 @@ pub enum AtError {
 }
 
 impl AtError {
+    /// The port failed: what the system said.
+    pub fn gone(e: io::Error) -> AtError {
+        AtError::Gone(e.to_string())
+    }
+
     pub fn describe(&self) -> String {
         match self {
             AtError::Timeout => "no answer from the modem".into(),
-            AtError::Gone(e) => format!("modem port failed: {e}"),
+            AtError::Gone(e) => cat(&["modem port failed: ", e]),
         }
     }
 }
 
 /// `AT+CPIN="1234"` as the log shows it: `AT+CPIN=<hidden>`.
 pub fn shown(cmd: &str, secret: bool) -> String {
-    if secret {
-        let name = cmd.split('=').next().unwrap_or("AT");
-        format!("{name}=<hidden>")
-    } else {
-        cmd.to_string()
+    let (a, b) = shown_parts(cmd, secret);
+    cat(&[a, b])
+}
+
+fn shown_parts(cmd: &str, secret: bool) -> (&str, &str) {
+    if !secret {
+        return (cmd, "");
     }
+    let end = cmd.bytes().position(|b| b == b'=').unwrap_or(cmd.len());
+    (cmd.get(..end).unwrap_or("AT"), "=<hidden>")
+}
+
+/// The default listener of unsolicited codes: a debug log line each.
+pub fn log_urc(l: &str) {
+    log::debug!("urc {l}");
 }
 
 /// One port's conversation, without I/O: at most one command in flight.
@@ -78,29 +92,36 @@ impl Session {
     /// write. A line begun before it belongs to no one: it is dropped when it
     /// ends. With `secret`, the command never reaches a log.
     pub fn start(&mut self, cmd: &str, ms: u64, now: u64, secret: bool) -> Vec<u8> {
-        // A line begun before the command went out is not part of its answer
-        // (the rest of a report the command cut into).
-        self.lines.forget_partial();
-        log::debug!("at > {}", shown(cmd, secret));
-        self.ex = Some(Exchange::new(cmd));
-        self.deadline = now.saturating_add(ms);
-        self.secret = secret;
-        let mut wire = cmd.as_bytes().to_vec();
-        wire.push(b'\r');
-        wire
+        let (a, b) = shown_parts(cmd, secret);
+        log::debug!("at > {a}{b}");
+        self.begin(cmd, cmd.as_bytes(), b'\r', ms, now, secret)
     }
 
     /// The text a `> ` prompt asked for (`AT+CMGS`): `body` and Ctrl-Z go
     /// out, and the command's real answer (`+CMGS: <mr>`, OK) is awaited.
     /// The text is never logged.
     pub fn start_text(&mut self, body: &[u8], ms: u64, now: u64) -> Vec<u8> {
-        self.lines.forget_partial();
         log::debug!("at > <text, {} bytes>", body.len());
-        self.ex = Some(Exchange::new("AT+CMGS"));
+        self.begin("AT+CMGS", body, 0x1A, ms, now, true)
+    }
+
+    fn begin(
+        &mut self,
+        cmd: &str,
+        out: &[u8],
+        end: u8,
+        ms: u64,
+        now: u64,
+        secret: bool,
+    ) -> Vec<u8> {
+        // A line begun before the command went out is not part of its answer
+        // (the rest of a report the command cut into).
+        self.lines.forget_partial();
+        self.ex = Some(Exchange::new(cmd));
         self.deadline = now.saturating_add(ms);
-        self.secret = true;
-        let mut wire = body.to_vec();
-        wire.push(0x1A);
+        self.secret = secret;
+        let mut wire = out.to_vec();
+        wire.push(end);
         wire
     }
 
@@ -140,11 +161,9 @@ impl Session {
                 Step::Done(r) => {
                     self.ex = None;
                     self.lines.take_prompt();
-                    if self.secret {
-                        log::debug!("at < {}", r.result.describe());
-                    } else {
-                        log::debug!("at < {} ({} lines)", r.result.describe(), r.lines.len());
-                    }
+                    // The lines of a secret command's answer are not counted either.
+                    let n = if self.secret { 0 } else { r.lines.len() };
+                    log::debug!("at < {} ({n} lines)", r.result.describe());
                     return Some(r);
                 }
             }
@@ -183,10 +202,6 @@ const MAX_DRAIN_READS: usize = 64;
 /// How long to listen for a late answer after a timeout.
 const STALE_MS: u64 = 300;
 
-fn log_urc(l: &str) {
-    log::debug!("urc {l}");
-}
-
 impl<'a> Engine<'a> {
     pub fn new(port: &'a mut dyn AtTransport, clock: &'a dyn Clock) -> Engine<'a> {
         Engine {
@@ -212,10 +227,7 @@ impl<'a> Engine<'a> {
     /// came, and the answer if that completed it.
     fn pump(&mut self, ms: u64) -> Result<(usize, Option<Response>), AtError> {
         let mut buf = [0u8; CHUNK];
-        let n = self
-            .port
-            .read(&mut buf, ms)
-            .map_err(|e| AtError::Gone(e.to_string()))?;
+        let n = self.port.read(&mut buf, ms).map_err(AtError::gone)?;
         let Engine { s, listener, .. } = self;
         let urc: &mut dyn FnMut(&str) = match listener {
             Some(f) => f,
@@ -265,9 +277,7 @@ impl<'a> Engine<'a> {
     pub fn escape(&mut self) -> Result<(), AtError> {
         log::debug!("at > <ESC>");
         self.stale = true;
-        self.port
-            .write_all(&[0x1B])
-            .map_err(|e| AtError::Gone(e.to_string()))
+        self.port.write_all(&[0x1B]).map_err(AtError::gone)
     }
 
     fn run(&mut self, cmd: &str, timeout_ms: u64, secret: bool) -> Result<Response, AtError> {
@@ -280,9 +290,7 @@ impl<'a> Engine<'a> {
     }
 
     fn send_wait(&mut self, wire: &[u8]) -> Result<Response, AtError> {
-        self.port
-            .write_all(wire)
-            .map_err(|e| AtError::Gone(e.to_string()))?;
+        self.port.write_all(wire).map_err(AtError::gone)?;
         loop {
             let now = self.clock.now_ms();
             if self.s.expire(now) {

@@ -8,7 +8,7 @@
 //! written; if we die before the answer, the next run compares attempts and
 //! learns whether the PIN was taken, rejected, or never reached the SIM.
 
-use crate::core::at::{Final, SimState};
+use crate::core::at::{cat, Final, SimState};
 use crate::core::engine::Engine;
 use crate::core::reader::{self, Fault, Reading};
 use crate::error::{code, Error, Result};
@@ -59,16 +59,13 @@ impl PinStore for MemStore {
 pub fn key(iccid: Option<&str>, pin: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let sim = iccid.unwrap_or("unknown-sim");
-    for b in b"umodem-pin\0"
-        .iter()
-        .chain(sim.as_bytes())
-        .chain(b"\0")
-        .chain(pin.as_bytes())
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    for part in [b"umodem-pin\0", sim.as_bytes(), b"\0", pin.as_bytes()] {
+        for b in part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
-    format!("{h:016x}")
+    crate::core::modeswitch::hex(&h.to_be_bytes())
 }
 
 /// A PIN must be 4 to 8 digits; anything else would only waste an attempt.
@@ -118,15 +115,15 @@ pub fn unlock(
     store.put(&k, Some(Memo::Pending(left))).map_err(|err| {
         Error::with_code(
             code::MODEM_ERROR,
-            format!(
-                "cannot record the PIN attempt ({}): PIN not sent",
-                err.msg()
-            ),
+            cat(&[
+                "cannot record the PIN attempt (",
+                err.msg(),
+                "): PIN not sent",
+            ]),
         )
     })?;
     log::info!("sim sending PIN ({left} attempts left)");
-    let cmd = format!("AT+CPIN=\"{pin}\"");
-    let r = match e.command_secret(&cmd, PIN_MS) {
+    let r = match e.command_secret(&cat(&["AT+CPIN=\"", pin, "\""]), PIN_MS) {
         Ok(r) => r,
         // Outcome unknown: the pending record stays and the next run settles it.
         Err(err) => return Err(Fault::of("AT+CPIN=<hidden>", err).error()),
@@ -156,43 +153,44 @@ fn configured(pin: Option<&str>) -> Result<&str> {
 /// rejected before, and never spends one of the last two attempts (nor one
 /// we cannot count). The attempts left when it may.
 fn may_send(store: &mut dyn PinStore, k: &str, left: Option<u8>) -> Result<u8> {
-    log::info!(
-        "sim pin attempts left {}",
-        left.map_or("unknown".into(), |n| n.to_string())
-    );
-    if let Some(Memo::Pending(before)) = store.get(k) {
-        match left {
-            Some(now) if now < before => {
-                log::warn!("sim an earlier run's PIN was rejected (attempts {before} -> {now})");
-                store.put(k, Some(Memo::Rejected))?;
-            }
-            Some(_) => {
-                log::info!("sim an earlier run's PIN never reached the SIM");
-                store.put(k, None)?;
-            }
-            None => {}
-        }
+    match left {
+        Some(n) => log::info!("sim pin attempts left {n}"),
+        None => log::info!("sim pin attempts left unknown"),
     }
-    let low = |m: String| Err(Error::with_code(code::PIN_ATTEMPTS_LOW, m));
-    match (store.get(k), left) {
-        (Some(Memo::Rejected), _) => Err(Error::with_code(
+    if let (Some(Memo::Pending(before)), Some(now)) = (store.get(k), left) {
+        // An earlier run sent this PIN and did not see the answer: the count says.
+        let fell = now < before;
+        log::warn!(
+            "sim an earlier run's PIN {}",
+            if fell {
+                "was rejected"
+            } else {
+                "never reached the SIM"
+            }
+        );
+        store.put(k, fell.then_some(Memo::Rejected))?;
+    }
+    let (c, msg) = match (store.get(k), left) {
+        (Some(Memo::Rejected), _) => (
             code::PIN_FAILED,
             "the SIM rejected this PIN before: not sent again; set the right PIN",
-        )),
+        ),
         // Attempts unknown: we cannot tell what happened. Do not guess.
-        (Some(Memo::Pending(_)), _) => low(
-            "a PIN sent earlier has no known outcome and the attempts left are unknown: not sent"
-                .into(),
+        (Some(Memo::Pending(_)), _) => (
+            code::PIN_ATTEMPTS_LOW,
+            "a PIN sent earlier has no known outcome and the attempts left are unknown: not sent",
         ),
-        (None, None) => low(
-            "the modem does not say how many PIN attempts are left: PIN not sent; unlock the SIM in a phone"
-                .into(),
+        (None, None) => (
+            code::PIN_ATTEMPTS_LOW,
+            "the modem does not say how many PIN attempts are left: PIN not sent; unlock the SIM in a phone",
         ),
-        (None, Some(n)) if n < 2 => low(format!(
-            "only {n} PIN attempt left: PIN not sent; unlock the SIM in a phone"
-        )),
-        (None, Some(n)) => Ok(n),
-    }
+        (None, Some(n)) if n < 2 => (
+            code::PIN_ATTEMPTS_LOW,
+            "only 1 PIN attempt left (or none): PIN not sent; unlock the SIM in a phone",
+        ),
+        (None, Some(n)) => return Ok(n),
+    };
+    Err(Error::with_code(c, msg))
 }
 
 /// What the SIM's answer to the PIN means; the record updated to match. An
@@ -226,10 +224,11 @@ fn judge(
         forget(store, k, None);
         return Err(Error::with_code(
             code::MODEM_ERROR,
-            format!(
-                "the modem answered {} to the PIN without using an attempt",
-                result.describe()
-            ),
+            cat(&[
+                "the modem answered ",
+                &result.describe(),
+                " to the PIN without using an attempt",
+            ]),
         ));
     }
     forget(store, k, Some(Memo::Rejected));

@@ -154,20 +154,25 @@ impl Modem {
     /// role. Never the data port: pppd may hold it, and bytes we write would
     /// land in its PPP stream.
     pub fn probe_candidates(&self) -> Vec<String> {
-        self.ports
-            .iter()
-            .filter(|p| p.role != Some(Role::Modem))
-            .map(|p| p.tty.clone())
-            .collect()
+        let mut v = Vec::new();
+        for p in &self.ports {
+            if p.role != Some(Role::Modem) {
+                v.push(p.tty.clone());
+            }
+        }
+        v
     }
 
-    /// Take probe results (tty, answered) and settle the control port: the
-    /// profile's choice if it answered; else the first other port that did;
-    /// if no probe answered, the profile's choice stands (unconfirmed).
-    pub fn apply_probe(&mut self, results: &[(String, bool)]) {
+    /// Take probe results (`ttys` and what each said: answered, did not, or
+    /// not known) and settle the control port: the profile's choice if it
+    /// answered; else the first other port that did; if no probe answered,
+    /// the profile's choice stands (unconfirmed).
+    pub fn apply_probe(&mut self, ttys: &[String], at: &[Option<bool>]) {
         for p in &mut self.ports {
-            if let Some((_, ok)) = results.iter().find(|(t, _)| *t == p.tty) {
-                p.at = Some(*ok);
+            for (t, r) in ttys.iter().zip(at) {
+                if *t == p.tty && r.is_some() {
+                    p.at = *r;
+                }
             }
         }
         let profile_ok = self
@@ -223,39 +228,38 @@ pub fn sort_small<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
 /// The modems among `devs` (those whose vendor has a profile and that have
 /// ttys or a network function: a HiLink stick has no tty), ports in interface order, one port per role (the lowest interface
 /// number wins). Kept in the order of `devs` (sysfs gives port order).
-pub fn modems(devs: &[UsbDevice]) -> Vec<Modem> {
+pub fn modems(devs: Vec<UsbDevice>) -> Vec<Modem> {
     let mut out = Vec::new();
     for d in devs {
         if profile(d.vid).is_none() {
             continue;
         }
-        let mut ifaces: Vec<&Interface> = d
-            .interfaces()
-            .iter()
-            .filter(|i| i.alt == 0 && !i.ttys.is_empty())
-            .collect();
+        let mut ifaces: Vec<&Interface> = Vec::new();
+        for i in d.interfaces() {
+            if i.alt == 0 && !i.ttys.is_empty() {
+                ifaces.push(i);
+            }
+        }
         if ifaces.is_empty() && !d.interfaces().iter().any(is_net) {
             continue;
         }
         sort_small(&mut ifaces, |a, b| a.number < b.number);
         let mut ports: Vec<Port> = Vec::new();
         for i in ifaces {
-            let role =
-                role_of(d.vid, d.pid, i).filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+            // One port per role: the lowest interface number, its first tty.
+            let mut role = role_of(d.vid, d.pid, i);
             for t in &i.ttys {
+                let r = role.filter(|r| !ports.iter().any(|p| p.role == Some(*r)));
+                role = None;
                 ports.push(Port {
                     tty: t.clone(),
                     interface: i.number,
-                    // One tty per interface takes its role (the first).
-                    role: role.filter(|r| !ports.iter().any(|p| p.role == Some(*r))),
+                    role: r,
                     at: None,
                 });
             }
         }
-        out.push(Modem {
-            dev: d.clone(),
-            ports,
-        });
+        out.push(Modem { dev: d, ports });
     }
     out
 }

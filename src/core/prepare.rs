@@ -8,7 +8,7 @@ use crate::core::at::{self, SimState};
 use crate::core::engine::Engine;
 use crate::core::pin::{self, PinStore, Unlocked};
 use crate::core::ports::Profile;
-use crate::core::reader::{self, Fault, Reading};
+use crate::core::reader::{self, Fault, Reading, What};
 use crate::error::{code, Error, Result};
 
 /// Rounds of "is the SIM ready yet?", 500 ms apart.
@@ -18,18 +18,23 @@ const SIM_PAUSE_MS: u64 = 500;
 const SYSCFG_MS: u64 = 5000;
 
 /// A reading that must have run to the end.
-fn whole(r: Reading) -> Result<Reading> {
+fn read(e: &mut Engine, what: What, huawei: bool) -> Result<Reading> {
+    let r = reader::read(e, what, huawei);
     match &r.stopped {
         Some(f) => Err(f.error()),
         None => Ok(r),
     }
 }
 
+/// Send `cmd`; silence or a failed port ends it (as an error).
+fn ask(e: &mut Engine, cmd: &str, ms: u64) -> Result<at::Response> {
+    e.command_timeout(cmd, ms)
+        .map_err(|x| Fault::of(cmd, x).error())
+}
+
 /// Send one setting; a refusal is logged and left at that, silence ends it.
-fn setting(e: &mut Engine, cmd: &str, ms: u64, what: &str) -> Result<bool> {
-    let r = e
-        .command_timeout(cmd, ms)
-        .map_err(|x| Fault::of(cmd, x).error())?;
+fn setting(e: &mut Engine, cmd: &str, ms: u64, what: &str) -> Result<()> {
+    let r = ask(e, cmd, ms)?;
     if r.result.is_ok() {
         log::info!("prepare {what}: set");
     } else {
@@ -38,38 +43,29 @@ fn setting(e: &mut Engine, cmd: &str, ms: u64, what: &str) -> Result<bool> {
             r.result.describe()
         );
     }
-    Ok(r.result.is_ok())
+    Ok(())
 }
 
-/// Read the SIM (state, attempts, ICCID); while it says busy, ask again
-/// (up to ~5 s, waiting by reading the port so reports are not lost).
-fn sim_settled(e: &mut Engine, huawei: bool) -> Result<Reading> {
+/// Read the SIM (`what`) until `done` says so: up to ~5 s, waiting by reading
+/// the port so reports are not lost. The last reading, and whether it was done.
+fn sim_until(
+    e: &mut Engine,
+    what: What,
+    huawei: bool,
+    done: fn(Option<SimState>) -> bool,
+) -> Result<(Reading, bool)> {
     let mut r = Reading::default();
-    for _ in 0..SIM_ROUNDS {
-        r = whole(reader::read(e, reader::SIM | reader::ICCID, huawei))?;
-        if r.sim != Some(SimState::Busy) {
-            break;
+    for round in 0..SIM_ROUNDS {
+        if round > 0 {
+            e.drain(SIM_PAUSE_MS)
+                .map_err(|x| Fault::of("AT+CPIN?", x).error())?;
         }
-        e.drain(SIM_PAUSE_MS)
-            .map_err(|x| Fault::of("AT+CPIN?", x).error())?;
-    }
-    Ok(r)
-}
-
-/// After a PIN the SIM takes a moment to start: ask until it says READY.
-fn wait_ready(e: &mut Engine, huawei: bool) -> Result<()> {
-    for _ in 0..SIM_ROUNDS {
-        let r = whole(reader::read(e, reader::SIM, huawei))?;
-        if r.sim.is_some_and(|s| s.ready()) {
-            return Ok(());
+        r = read(e, what, huawei)?;
+        if done(r.sim) {
+            return Ok((r, true));
         }
-        e.drain(SIM_PAUSE_MS)
-            .map_err(|x| Fault::of("AT+CPIN?", x).error())?;
     }
-    Err(Error::with_code(
-        code::SIM_BUSY,
-        "the SIM took the PIN but did not become ready: try again in a few seconds",
-    ))
+    Ok((r, false))
 }
 
 /// The whole preparation. `pin` from the environment, never argv; `service`
@@ -82,22 +78,28 @@ pub fn prepare(
     service: Option<&str>,
 ) -> Result<Unlocked> {
     let huawei = profile.is_some_and(|p| p.hw_cpin);
-    whole(reader::read(e, reader::HELLO, huawei))?;
+    read(e, reader::HELLO, huawei)?;
     if profile.is_some_and(|p| p.curc_off) {
         setting(e, "AT^CURC=0", 2000, "periodic reports off")?;
     }
-    let sim = sim_settled(e, huawei)?;
+    // A SIM that says busy is starting up: ask again.
+    let (sim, _) = sim_until(e, reader::SIM | reader::ICCID, huawei, |s| {
+        s != Some(SimState::Busy)
+    })?;
     let done = pin::unlock(e, &sim, pin, store, huawei)?;
-    if done == Unlocked::PinAccepted {
-        wait_ready(e, huawei)?;
-    }
-    log::info!(
-        "prepare sim ready ({})",
-        match done {
-            Unlocked::AlreadyReady => "it was",
-            Unlocked::PinAccepted => "PIN accepted",
+    let how = if done == Unlocked::PinAccepted {
+        // After a PIN the SIM takes a moment to start: ask until it says READY.
+        if !sim_until(e, reader::SIM, huawei, |s| s.is_some_and(|s| s.ready()))?.1 {
+            return Err(Error::with_code(
+                code::SIM_BUSY,
+                "the SIM took the PIN but did not become ready: try again in a few seconds",
+            ));
         }
-    );
+        "PIN accepted"
+    } else {
+        "it was"
+    };
+    log::info!("prepare sim ready ({how})");
     if let Some(s) = service {
         set_service(e, profile, s)?;
     }
@@ -115,20 +117,14 @@ pub fn set_service(e: &mut Engine, profile: Option<&Profile>, service: &str) -> 
         log::info!("service mode {service}: not supported on this modem, left as is");
         return Ok(());
     }
-    let q = "AT^SYSCFG?";
-    let r = e
-        .command_timeout(q, 3000)
-        .map_err(|x| Fault::of(q, x).error())?;
-    let cur = r.field("^SYSCFG:").map(at::params).and_then(|p| {
-        Some((
-            p.first()?.parse::<u8>().ok()?,
-            p.get(1)?.parse::<u8>().ok()?,
-        ))
-    });
+    let r = ask(e, "AT^SYSCFG?", 3000)?;
+    let cur = r
+        .field("^SYSCFG:")
+        .map(at::params)
+        .and_then(|p| Some((at::int8(p.first()?)?, at::int8(p.get(1)?)?)));
     if r.result.is_ok() && cur == Some(want) {
         log::info!("service mode {service}: already set");
         return Ok(());
     }
-    setting(e, &cmd, SYSCFG_MS, &format!("service mode {service}"))?;
-    Ok(())
+    setting(e, &cmd, SYSCFG_MS, &at::cat(&["service mode ", service]))
 }

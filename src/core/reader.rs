@@ -27,12 +27,14 @@
 //! Errors are typed ([`Fault`], the SIM's [`SimState`]) and turned into exit
 //! codes and messages in one place: [`Fault::error`] and [`sim_error`].
 //!
-//! To read something more (say LTE's `^HCSQ`), add a [`Stage`] to `ORDER`,
-//! its command in `Reader::ask`, its answer in `Reader::take` and a field in
-//! [`Reading`].
+//! The reading is a table (`STEPS`): each step a command, its timeout, the
+//! `What` it belongs to and when it is asked (Huawei only, not without a SIM,
+//! as a fallback when the step before got nothing, as a follow-up when it got
+//! something, on an LTE cell only). To read something more, add a step, its
+//! answer in `Reader::take` and a field in [`Reading`].
 
 use crate::core::at::{
-    self, strip_prefix_ci, Attempts, Cops, Csq, Final, Lte, Reg, Response, SimState,
+    self, cat, strip_prefix_ci, Attempts, Cops, Csq, Final, Lte, Reg, Response, SimState,
 };
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error};
@@ -93,31 +95,41 @@ impl Fault {
     /// One line for logs and `last_error`.
     pub fn describe(&self) -> String {
         match self {
-            Fault::Silent(c) => format!("no answer to {c}"),
-            Fault::Gone(c, why) => format!("port failed during {c} ({why})"),
-            Fault::Refused(c, f) => format!("{} to {c}", f.describe()),
+            Fault::Silent(c) => cat(&["no answer to ", c]),
+            Fault::Gone(c, why) => cat(&["port failed during ", c, " (", why, ")"]),
+            Fault::Refused(c, f) => cat(&[&f.describe(), " to ", c]),
         }
     }
 
     /// The error a command exits with: code and a message saying what to do.
     pub fn error(&self) -> Error {
-        match self {
-            Fault::Silent(c) => Error::with_code(
+        let (c, msg) = match self {
+            Fault::Silent(c) => (
                 code::MODEM_ERROR,
-                format!("the modem stopped answering (no answer to {c}): replug it, or try another port with --port"),
+                cat(&[
+                    "the modem stopped answering (no answer to ",
+                    c,
+                    "): replug it, or try another port with --port",
+                ]),
             ),
-            Fault::Gone(c, why) => Error::with_code(
+            Fault::Gone(..) => (
                 code::NO_DEVICE,
-                format!("the modem port failed during {c} ({why}): is the modem still plugged in?"),
+                cat(&[
+                    "the modem ",
+                    &self.describe(),
+                    ": is the modem still plugged in?",
+                ]),
             ),
-            Fault::Refused(c, f) => Error::with_code(
+            Fault::Refused(..) => (
                 code::MODEM_ERROR,
-                format!(
-                    "the modem answered {} to {c}: is this its AT port? (try another with --port)",
-                    f.describe()
-                ),
+                cat(&[
+                    "the modem answered ",
+                    &self.describe(),
+                    ": is this its AT port? (try another with --port)",
+                ]),
             ),
-        }
+        };
+        Error::with_code(c, msg)
     }
 }
 
@@ -219,84 +231,122 @@ impl Reading {
     }
 }
 
-/// Registration query of circuit (`+CREG`) or packet (`+CGREG`) service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Net {
-    Cs,
-    Ps,
-    /// `+CEREG` (LTE)
-    Eps,
-}
+/// Registration answers' names, by net: circuit, packet, EPS (LTE).
+const NETS: &str = "+CREG|+CGREG|+CEREG";
 
-impl Net {
-    fn name(self) -> &'static str {
-        match self {
-            Net::Cs => "+CREG",
-            Net::Ps => "+CGREG",
-            Net::Eps => "+CEREG",
-        }
-    }
-}
-
-/// Where a reading is: the command whose answer it waits for.
+/// How one step's answer is taken (see `Reader::take`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+enum K {
     Hello,
-    /// Plain `AT`, after `ATQ0V1` was refused or got no answer.
     HelloAt,
     Cmee,
     Cpin,
     HwCpin,
     Cpinr,
-    CpinrAll,
     Cgmi,
     Cgmm,
     Cgmr,
-    Cgsn,
-    Gsn,
+    Imei,
     Cimi,
     HwIccid,
     Crsm,
     Csq,
-    /// `AT+CREG?`
-    Reg(Net),
-    /// `AT+CREG=2` (to see the cell), then `Reg2`, then `RegBack(n)`.
-    Reg2Set(Net),
-    Reg2(Net),
-    RegBack(Net, u8),
+    /// `AT+CREG?` of net n (see `NETS`), then `AT+CREG=2`, ask again, put back.
+    Reg(u8),
+    Reg2Set,
+    Reg2(u8),
+    RegBack,
     CopsNum,
     CopsName,
     SysinfoEx,
     Sysinfo,
-    /// Huawei's LTE readings, `AT^HCSQ?`.
+    /// Huawei's LTE readings.
     Hcsq,
     Gcap,
-    Done,
 }
 
-/// The main sequence; the other stages are entered from the one before them.
-const ORDER: &[Stage] = &[
-    Stage::Hello,
-    Stage::Cmee,
-    Stage::Cpin,
-    Stage::HwCpin,
-    Stage::Cgmi,
-    Stage::Cgmm,
-    Stage::Cgmr,
-    Stage::Cgsn,
-    Stage::Cimi,
-    Stage::HwIccid,
-    Stage::Csq,
-    Stage::Reg(Net::Cs),
-    Stage::Reg(Net::Ps),
-    Stage::CopsNum,
-    Stage::CopsName,
-    Stage::SysinfoEx,
+/// When a step is asked, besides its `What` (flags).
+const HW: u8 = 1;
+/// Not when the SIM is absent.
+const PRESENT: u8 = 2;
+/// Only when the SIM state is unknown or ready.
+const READY: u8 = 4;
+/// Only when the step before got nothing (a fallback).
+const ALT: u8 = 8;
+/// Only when the step before got what this one follows up.
+const THEN: u8 = 16;
+/// Only on an LTE cell (as `^SYSINFOEX`/`^SYSINFO` or `+COPS` said).
+const LTE: u8 = 32;
+
+/// One command of a reading: what to send, how long its answer may take, for
+/// which `What`, when (flags), how its answer is taken.
+struct Step {
+    cmd: &'static str,
+    ms: u16,
+    what: What,
+    when: u8,
+    kind: K,
+}
+
+const fn st(cmd: &'static str, ms: u16, what: What, when: u8, kind: K) -> Step {
+    Step {
+        cmd,
+        ms,
+        what,
+        when,
+        kind,
+    }
+}
+
+const Q: u16 = QUERY_MS as u16;
+const S: u16 = SIM_MS as u16;
+const N: What = NETWORK;
+
+/// The reading, in order. To read something more, add a step here, its answer in `Reader::take` and a field in [`Reading`].
+const STEPS: &[Step] = &[
+    st("ATQ0V1", HELLO_MS as u16, HELLO, 0, K::Hello),
+    // Plain `AT`, after `ATQ0V1` was refused or got no answer.
+    st("AT", RETRY_MS as u16, HELLO, ALT, K::HelloAt),
+    st("AT+CMEE=1", Q, HELLO, 0, K::Cmee),
+    st("AT+CPIN?", S, SIM, 0, K::Cpin),
+    st("AT^CPIN?", S, SIM, HW | PRESENT, K::HwCpin),
+    st("AT+CPINR=\"SIM PIN\"", S, SIM, PRESENT | ALT, K::Cpinr),
+    st("AT+CPINR", S, SIM, PRESENT | ALT, K::Cpinr),
+    st("AT+CGMI", Q, IDENTITY, 0, K::Cgmi),
+    st("AT+CGMM", Q, IDENTITY, 0, K::Cgmm),
+    st("AT+CGMR", Q, IDENTITY, 0, K::Cgmr),
+    st("AT+CGSN", Q, IDENTITY, 0, K::Imei),
+    st("AT+GSN", Q, IDENTITY, ALT, K::Imei),
+    // The IMSI needs an unlocked SIM; asking a locked one is a wasted round trip.
+    st("AT+CIMI", Q, IDENTITY, READY, K::Cimi),
+    st("AT^ICCID?", S, IDENTITY | ICCID, HW | PRESENT, K::HwIccid),
+    st(
+        "AT+CRSM=176,12258,0,0,10",
+        S,
+        IDENTITY | ICCID,
+        PRESENT | ALT,
+        K::Crsm,
+    ),
+    st("AT+CSQ", Q, N, 0, K::Csq),
+    st("AT+CREG?", Q, N, 0, K::Reg(0)),
+    st("AT+CREG=2", Q, N, THEN, K::Reg2Set),
+    st("AT+CREG?", Q, N, THEN, K::Reg2(0)),
+    st("AT+CREG=", Q, N, THEN, K::RegBack),
+    st("AT+CGREG?", Q, N, 0, K::Reg(1)),
+    st("AT+CGREG=2", Q, N, THEN, K::Reg2Set),
+    st("AT+CGREG?", Q, N, THEN, K::Reg2(1)),
+    st("AT+CGREG=", Q, N, THEN, K::RegBack),
+    st("AT+COPS=3,2;+COPS?", S, N, 0, K::CopsNum),
+    st("AT+COPS=3,0;+COPS?", S, N, 0, K::CopsName),
+    st("AT^SYSINFOEX", Q, N, HW, K::SysinfoEx),
+    st("AT^SYSINFO", Q, N, HW | ALT, K::Sysinfo),
     // On an LTE cell only: EPS registration and Huawei's LTE readings.
-    Stage::Reg(Net::Eps),
-    Stage::Hcsq,
-    Stage::Gcap,
-    Stage::Done,
+    st("AT+CEREG?", Q, N, LTE, K::Reg(2)),
+    st("AT+CEREG=2", Q, N, THEN, K::Reg2Set),
+    st("AT+CEREG?", Q, N, THEN, K::Reg2(2)),
+    st("AT+CEREG=", Q, N, THEN, K::RegBack),
+    st("AT^HCSQ?", Q, N, HW | LTE, K::Hcsq),
+    st("AT+GCAP", Q, IDENTITY, 0, K::Gcap),
 ];
 
 /// The next command: what to send and how long its answer may take.
@@ -311,7 +361,12 @@ pub struct Ask {
 pub struct Reader {
     what: What,
     huawei: bool,
-    stage: Stage,
+    /// The step in `STEPS` whose answer is awaited (its length: done).
+    i: usize,
+    /// The command sent for it.
+    cmd: String,
+    /// What the last step got (for `ALT` and `THEN` steps).
+    got: bool,
     r: Reading,
     numeric: Option<Cops>,
     named: Option<Cops>,
@@ -319,22 +374,41 @@ pub struct Reader {
     reg_mode: Option<u8>,
 }
 
-/// The first line of `r` that `f` takes; every other line is logged at debug
+/// The first line of `r` that `ok` takes; every other line is logged at debug
 /// as dropped (a fragment, a stray report, noise). A `^` anywhere but at the
 /// start of a line is a piece of a Huawei report that cut into the line: no
 /// answer has one, so such a line is never taken.
-fn first<T>(r: &Response, cmd: &str, f: &dyn Fn(&str) -> Option<T>) -> Option<T> {
-    let mut got = None;
+/// (`take` keeps the value it found in what it captures: each line is parsed
+/// once, and this loop is one function for every kind of value.)
+fn first(r: &Response, cmd: &str, take: &mut dyn FnMut(&str) -> bool) {
+    let mut got = false;
     for l in &r.lines {
-        if got.is_none() && !l.get(1..).is_some_and(|t| t.contains('^')) {
-            got = f(l);
-            if got.is_some() {
-                continue;
-            }
+        if !got && !l.get(1..).is_some_and(|t| t.contains('^')) && take(l) {
+            got = true;
+            continue;
         }
         log::debug!("reader {cmd}: dropped '{l}'");
     }
-    got
+}
+
+/// The first line of `r` that is `prefix` and a value `parse` takes: the value.
+fn value<T>(r: &Response, cmd: &str, prefix: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+    let mut v = None;
+    first(r, cmd, &mut |l| {
+        v = after(l, prefix).and_then(parse);
+        v.is_some()
+    });
+    v
+}
+
+/// The first line of `r` whose text value (see [`text_value`]) `parse` takes.
+fn text_of(r: &Response, cmd: &str, parse: fn(String) -> Option<String>) -> Option<String> {
+    let mut v = None;
+    first(r, cmd, &mut |l| {
+        v = text_value(l, cmd).and_then(parse);
+        v.is_some()
+    });
+    v
 }
 
 /// A free-text value (manufacturer, model, revision, operator name): printable
@@ -355,16 +429,14 @@ pub fn clean_text(v: &str) -> Option<String> {
 /// The value of a bare text answer (`AT+CGMI`: `huawei`, or `+CGMI: huawei`):
 /// clean text (see [`clean_text`]) that is not (a piece of) the echo.
 pub fn text_value(line: &str, cmd: &str) -> Option<String> {
-    let prefix = at::solicited_prefix(cmd);
-    let v = match prefix.as_deref().and_then(|p| strip_prefix_ci(line, p)) {
-        Some(rest) => rest,
-        None => line,
-    };
-    let up = v.trim().to_ascii_uppercase();
-    let echo = up == "AT"
-        || up.starts_with("AT+")
-        || up.starts_with("AT^")
-        || cmd.to_ascii_uppercase().starts_with(&up);
+    // "+CGMI" of "AT+CGMI": the prefix an answer may carry.
+    let name = cmd.get(2..).unwrap_or("");
+    let v = strip_prefix_ci(line, name)
+        .and_then(|r| r.strip_prefix(':'))
+        .unwrap_or(line)
+        .trim();
+    let echo = strip_prefix_ci(v, "AT").is_some_and(|r| r.is_empty() || r.starts_with(['+', '^']))
+        || strip_prefix_ci(cmd, v).is_some();
     if echo {
         return None;
     }
@@ -376,12 +448,6 @@ fn after<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
     strip_prefix_ci(line.trim(), prefix).map(str::trim)
 }
 
-fn reg_mode(line: &str, net: Net) -> Option<u8> {
-    let rest = strip_prefix_ci(line.trim(), net.name())?.strip_prefix(':')?;
-    at::parse_reg_answer(rest)?;
-    at::params(rest).first()?.parse().ok()
-}
-
 impl Reader {
     /// Start a reading of `what`; `huawei`: the modem speaks Huawei's `^CPIN`,
     /// `^ICCID`, `^SYSINFO(EX)`. Returns the machine and its first command.
@@ -389,23 +455,21 @@ impl Reader {
         let mut r = Reader {
             what,
             huawei,
-            stage: Stage::Hello,
+            i: 0,
+            cmd: String::new(),
+            got: false,
             r: Reading::default(),
             numeric: None,
             named: None,
             reg_mode: None,
         };
-        let first = if what & HELLO != 0 {
-            Stage::Hello
-        } else {
-            r.after(Stage::Hello)
-        };
-        let a = r.go(first);
+        let a = r.next();
         (r, a)
     }
 
-    pub fn stage(&self) -> Stage {
-        self.stage
+    /// All asked (or stopped): see [`Reader::reading`].
+    pub fn done(&self) -> bool {
+        self.i >= STEPS.len()
     }
 
     /// What has been read so far.
@@ -417,26 +481,17 @@ impl Reader {
         self.r
     }
 
-    /// Whether `s` of the main sequence is to be asked, given what is known.
-    fn wanted(&self, s: Stage) -> bool {
-        let has = |w: What| self.what & w != 0;
+    /// Whether step `s` is to be asked, given what is known.
+    fn wanted(&self, s: &Step) -> bool {
+        let f = |b: u8| s.when & b != 0;
         let sim = self.r.sim;
-        let absent = sim == Some(SimState::Absent);
-        match s {
-            Stage::Hello | Stage::Cmee => has(HELLO),
-            Stage::Cpin => has(SIM),
-            Stage::HwCpin => has(SIM) && !absent,
-            Stage::Cgmi | Stage::Cgmm | Stage::Cgmr | Stage::Cgsn | Stage::Gcap => has(IDENTITY),
-            // The IMSI needs an unlocked SIM; asking a locked one is a wasted round trip.
-            Stage::Cimi => has(IDENTITY) && sim.is_none_or(|s| s.ready()),
-            Stage::HwIccid => (has(IDENTITY) || has(ICCID)) && !absent,
-            Stage::Reg(Net::Eps) => has(NETWORK) && self.on_lte(),
-            Stage::Hcsq => has(NETWORK) && self.huawei && self.on_lte(),
-            Stage::Csq | Stage::Reg(_) | Stage::CopsNum | Stage::CopsName | Stage::SysinfoEx => {
-                has(NETWORK)
-            }
-            _ => true,
-        }
+        self.what & s.what != 0
+            && (self.huawei || !f(HW))
+            && !(f(PRESENT) && sim == Some(SimState::Absent))
+            && !(f(READY) && sim.is_some_and(|s| !s.ready()))
+            && !(f(ALT) && self.got)
+            && (!f(THEN) || self.got)
+            && (!f(LTE) || self.on_lte())
     }
 
     /// On an LTE cell, as far as `^SYSINFOEX` / `^SYSINFO` or `+COPS` said.
@@ -457,266 +512,159 @@ impl Reader {
             .and_then(|c| c.act)
     }
 
-    /// The stage after `s` (or after the main stage `s` was entered from) in
-    /// the main sequence that is wanted.
-    fn after(&self, s: Stage) -> Stage {
-        let s = match s {
-            Stage::HelloAt => Stage::Hello,
-            Stage::Cpinr | Stage::CpinrAll => Stage::HwCpin,
-            Stage::Gsn => Stage::Cgsn,
-            Stage::Crsm => Stage::HwIccid,
-            Stage::Reg2Set(n) | Stage::Reg2(n) | Stage::RegBack(n, _) => Stage::Reg(n),
-            Stage::Sysinfo => Stage::SysinfoEx,
-            s => s,
-        };
-        let i = ORDER
-            .iter()
-            .position(|x| *x == s)
-            .map_or(ORDER.len(), |i| i + 1);
-        ORDER
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .find(|x| self.wanted(*x))
-            .unwrap_or(Stage::Done)
-    }
-
-    /// Enter stage `s`, resolving the vendor-specific ones: its command.
-    fn go(&mut self, s: Stage) -> Option<Ask> {
-        let s = match s {
-            Stage::HwCpin if !self.huawei => Stage::Cpinr,
-            Stage::HwIccid if !self.huawei => Stage::Crsm,
-            Stage::SysinfoEx if !self.huawei => self.after(Stage::SysinfoEx),
-            s => s,
-        };
-        self.stage = s;
-        let a = self.ask();
-        if a.is_none() {
-            self.finish();
+    /// The next step from `self.i` that is wanted: its command. At the end
+    /// (or once stopped), the derived fields are filled in and it is done.
+    fn next(&mut self) -> Option<Ask> {
+        while let (None, Some(s)) = (&self.r.stopped, STEPS.get(self.i)) {
+            if self.wanted(s) {
+                self.cmd = s.cmd.to_string();
+                if s.kind == K::RegBack {
+                    at::push_num(&mut self.cmd, u32::from(self.reg_mode.unwrap_or(0)));
+                }
+                return Some(Ask {
+                    cmd: self.cmd.clone(),
+                    ms: u64::from(s.ms),
+                });
+            }
+            // A fallback not needed leaves its chain as it was; any other
+            // step not asked got nothing.
+            if s.when & (ALT | THEN) == 0 {
+                self.got = false;
+            }
+            self.i += 1;
         }
-        a
-    }
-
-    /// The command of the current stage.
-    fn ask(&self) -> Option<Ask> {
-        let (cmd, ms): (&str, u64) = match self.stage {
-            Stage::Hello => ("ATQ0V1", HELLO_MS),
-            Stage::HelloAt => ("AT", RETRY_MS),
-            Stage::Cmee => ("AT+CMEE=1", QUERY_MS),
-            Stage::Cpin => ("AT+CPIN?", SIM_MS),
-            Stage::HwCpin => ("AT^CPIN?", SIM_MS),
-            Stage::Cpinr => ("AT+CPINR=\"SIM PIN\"", SIM_MS),
-            Stage::CpinrAll => ("AT+CPINR", SIM_MS),
-            Stage::Cgmi => ("AT+CGMI", QUERY_MS),
-            Stage::Cgmm => ("AT+CGMM", QUERY_MS),
-            Stage::Cgmr => ("AT+CGMR", QUERY_MS),
-            Stage::Cgsn => ("AT+CGSN", QUERY_MS),
-            Stage::Gsn => ("AT+GSN", QUERY_MS),
-            Stage::Cimi => ("AT+CIMI", QUERY_MS),
-            Stage::HwIccid => ("AT^ICCID?", SIM_MS),
-            Stage::Crsm => ("AT+CRSM=176,12258,0,0,10", SIM_MS),
-            Stage::Csq => ("AT+CSQ", QUERY_MS),
-            Stage::Reg(n) | Stage::Reg2(n) => {
-                return Some(Ask {
-                    cmd: format!("AT{}?", n.name()),
-                    ms: QUERY_MS,
-                })
-            }
-            Stage::Reg2Set(n) => {
-                return Some(Ask {
-                    cmd: format!("AT{}=2", n.name()),
-                    ms: QUERY_MS,
-                })
-            }
-            Stage::RegBack(n, m) => {
-                return Some(Ask {
-                    cmd: format!("AT{}={m}", n.name()),
-                    ms: QUERY_MS,
-                })
-            }
-            Stage::CopsNum => ("AT+COPS=3,2;+COPS?", SIM_MS),
-            Stage::CopsName => ("AT+COPS=3,0;+COPS?", SIM_MS),
-            Stage::SysinfoEx => ("AT^SYSINFOEX", QUERY_MS),
-            Stage::Sysinfo => ("AT^SYSINFO", QUERY_MS),
-            Stage::Hcsq => ("AT^HCSQ?", QUERY_MS),
-            Stage::Gcap => ("AT+GCAP", QUERY_MS),
-            Stage::Done => return None,
-        };
-        Some(Ask {
-            cmd: cmd.to_string(),
-            ms,
-        })
+        self.i = STEPS.len();
+        self.finish();
+        None
     }
 
     /// What came of the last command: the next command, or `None` when done
     /// (see [`Reader::reading`]).
     pub fn step(&mut self, answer: Result<Response, AtError>) -> Option<Ask> {
-        let cmd = self.ask().map(|a| a.cmd).unwrap_or_default();
-        let r = match answer {
+        let kind = STEPS.get(self.i)?.kind;
+        let cmd = std::mem::take(&mut self.cmd);
+        match answer {
             Ok(r) => {
                 self.r.answered = self.r.answered.saturating_add(1);
-                r
+                self.got = self.take(kind, &cmd, &r);
             }
             // One lost or cut answer to the first command is not yet a dead modem.
-            Err(AtError::Timeout) if self.stage == Stage::Hello => return self.go(Stage::HelloAt),
-            Err(e) => return self.stop(Fault::of(&cmd, e)),
-        };
-        let next = self.take(&cmd, &r);
-        if let Some(f) = self.r.stopped.clone() {
-            log::info!("reader: {}", f.describe());
-            return self.go(Stage::Done);
+            Err(AtError::Timeout) if kind == K::Hello => self.got = false,
+            Err(e) => self.r.stopped = Some(Fault::of(&cmd, e)),
         }
-        self.go(next)
+        if let Some(f) = &self.r.stopped {
+            log::info!("reader: {}, stopped", f.describe());
+        }
+        self.i += 1;
+        self.next()
     }
 
-    fn stop(&mut self, f: Fault) -> Option<Ask> {
-        log::info!("reader: {}, stopped", f.describe());
-        self.r.stopped = Some(f);
-        self.go(Stage::Done)
-    }
-
-    /// Store what `r` (the answer to `cmd`) says; the next stage.
-    fn take(&mut self, cmd: &str, r: &Response) -> Stage {
-        let s = self.stage;
+    /// Store what `r` (the answer to `cmd`, of kind `k`) says: whether it got
+    /// what the step is for (see `ALT`, `THEN`).
+    fn take(&mut self, k: K, cmd: &str, r: &Response) -> bool {
         let ok = r.result.is_ok();
         if !ok {
             log::debug!("reader {cmd}: {}", r.result.describe());
         }
-        let text = |r: &Response| first(r, cmd, &|l| text_value(l, cmd));
+        let text = || text_of(r, cmd, Some);
         let st = &mut self.r;
-        match s {
-            Stage::Hello if !ok => return Stage::HelloAt,
-            Stage::HelloAt if !ok => {
+        match k {
+            K::Hello | K::Cmee | K::Reg2Set => return ok,
+            K::HelloAt if !ok => {
                 st.stopped = Some(Fault::Refused(cmd.to_string(), r.result.clone()));
             }
-            Stage::HelloAt => return self.after(Stage::Hello),
-            Stage::Cpin => {
+            K::Cpin => {
                 st.sim = if ok {
-                    first(r, cmd, &|l| after(l, "+CPIN:").and_then(at::parse_cpin))
+                    value(r, cmd, "+CPIN:", at::parse_cpin)
                 } else {
                     SimState::from_final(&r.result)
                 };
             }
-            Stage::HwCpin => {
+            K::HwCpin => {
                 let a = if ok {
-                    first(r, cmd, &|l| after(l, "^CPIN:").and_then(at::parse_hw_cpin))
+                    value(r, cmd, "^CPIN:", at::parse_hw_cpin)
                 } else {
                     None
                 };
-                match a {
-                    Some(a) => attempts(st, a),
-                    None => return Stage::Cpinr,
-                }
-            }
-            Stage::Cpinr | Stage::CpinrAll => {
-                let a = at::parse_cpinr(r.lines.iter().map(String::as_str));
-                attempts(st, a);
-                if st.pin_attempts.is_none() && s == Stage::Cpinr {
-                    return Stage::CpinrAll;
-                }
-                return self.after(Stage::HwCpin);
-            }
-            Stage::Cgmi if ok => st.manufacturer = text(r),
-            Stage::Cgmm if ok => st.model = text(r),
-            Stage::Cgmr if ok => st.revision = text(r),
-            Stage::Cgsn | Stage::Gsn => {
-                if ok {
-                    st.imei = first(r, cmd, &|l| at::parse_imei(&text_value(l, cmd)?));
-                }
-                if st.imei.is_none() && s == Stage::Cgsn {
-                    return Stage::Gsn;
-                }
-                return self.after(Stage::Cgsn);
-            }
-            Stage::Cimi if ok => {
-                st.imsi = first(r, cmd, &|l| at::parse_imsi(&text_value(l, cmd)?));
-            }
-            Stage::HwIccid | Stage::Crsm => {
-                if ok && s == Stage::HwIccid {
-                    st.iccid = first(r, cmd, &|l| after(l, "^ICCID:").and_then(at::parse_iccid));
-                } else if ok {
-                    st.iccid = first(r, cmd, &|l| {
-                        at::parse_iccid(&at::parse_crsm(after(l, "+CRSM:")?)?)
-                    });
-                }
-                if st.iccid.is_none() && s == Stage::HwIccid {
-                    return Stage::Crsm;
-                }
-                return self.after(Stage::HwIccid);
-            }
-            Stage::Csq if ok => {
-                st.csq = first(r, cmd, &|l| after(l, "+CSQ:").and_then(at::parse_csq))
-            }
-            Stage::Reg(n) | Stage::Reg2(n) if ok => {
-                let p = n.name();
-                let reg = first(r, cmd, &|l| {
-                    at::parse_reg_answer(strip_prefix_ci(l.trim(), p)?.strip_prefix(':')?)
+                return a.is_some_and(|a| {
+                    attempts(st, a);
+                    true
                 });
-                let mode = r.lines.iter().find_map(|l| reg_mode(l, n));
+            }
+            K::Cpinr => {
+                attempts(st, at::parse_cpinr(r.lines.iter().map(String::as_str)));
+                return st.pin_attempts.is_some();
+            }
+            K::Cgmi if ok => st.manufacturer = text(),
+            K::Cgmm if ok => st.model = text(),
+            K::Cgmr if ok => st.revision = text(),
+            K::Imei => {
+                if ok {
+                    st.imei = text_of(r, cmd, |v| at::parse_imei(&v));
+                }
+                return st.imei.is_some();
+            }
+            K::Cimi if ok => {
+                st.imsi = text_of(r, cmd, |v| at::parse_imsi(&v));
+            }
+            K::HwIccid | K::Crsm => {
+                if ok {
+                    st.iccid = if k == K::HwIccid {
+                        value(r, cmd, "^ICCID:", at::parse_iccid)
+                    } else {
+                        value(r, cmd, "+CRSM:", |v| at::parse_iccid(&at::parse_crsm(v)?))
+                    };
+                }
+                return st.iccid.is_some();
+            }
+            K::Csq if ok => st.csq = value(r, cmd, "+CSQ:", at::parse_csq),
+            K::Reg(n) | K::Reg2(n) if ok => {
+                let name = at::word(NETS, usize::from(n));
+                let p = at::cat(&[name, ":"]);
+                let reg = value(r, cmd, &p, at::parse_reg_answer);
                 let hidden = reg.as_ref().is_some_and(|g| g.lac.is_none());
                 let slot = match n {
-                    Net::Cs => &mut st.creg,
-                    Net::Ps => &mut st.cgreg,
-                    Net::Eps => &mut st.cereg,
+                    0 => &mut st.creg,
+                    1 => &mut st.cgreg,
+                    _ => &mut st.cereg,
                 };
-                if reg.is_some() || s == Stage::Reg(n) {
-                    *slot = reg;
-                }
-                if s == Stage::Reg(n) {
-                    self.reg_mode = mode;
-                    if self.what & CELLS != 0 && hidden && mode.is_some_and(|m| m != 2) {
-                        return Stage::Reg2Set(n);
+                if let K::Reg2(_) = k {
+                    if reg.is_some() {
+                        *slot = reg;
                     }
+                    return self.reg_mode.is_some();
                 }
-                if let (Stage::Reg2(_), Some(m)) = (s, self.reg_mode) {
-                    return Stage::RegBack(n, m);
-                }
-                return self.after(Stage::Reg(n));
+                *slot = reg;
+                // The mode the modem has (`+CREG: <n>,<stat>...`), to put back.
+                self.reg_mode = r.lines.iter().find_map(|l| {
+                    let rest = after(l, &p)?;
+                    at::parse_reg_answer(rest)?;
+                    at::int8(at::params(rest).first()?)
+                });
+                return self.what & CELLS != 0 && hidden && self.reg_mode.is_some_and(|m| m != 2);
             }
-            Stage::Reg2Set(n) => {
+            K::Reg(_) | K::Reg2(_) => return false,
+            K::CopsNum if ok => self.numeric = value(r, cmd, "+COPS:", at::parse_cops),
+            K::CopsName if ok => self.named = value(r, cmd, "+COPS:", at::parse_cops),
+            K::SysinfoEx | K::Sysinfo => {
                 if ok {
-                    return Stage::Reg2(n);
+                    st.tech = if k == K::SysinfoEx {
+                        value(r, cmd, "^SYSINFOEX:", |v| {
+                            clean_text(&at::parse_sysinfoex(v)?)
+                        })
+                    } else {
+                        value(r, cmd, "^SYSINFO:", |v| {
+                            Some(at::sysinfo_tech(&at::parse_sysinfo(v)?)?.to_string())
+                        })
+                    };
                 }
-                return self.after(Stage::Reg(n));
+                return st.tech.is_some();
             }
-            Stage::Reg2(n) | Stage::RegBack(n, _) => return self.after(Stage::Reg(n)),
-            Stage::CopsNum if ok => {
-                self.numeric = first(r, cmd, &|l| after(l, "+COPS:").and_then(at::parse_cops));
-            }
-            Stage::CopsName if ok => {
-                self.named = first(r, cmd, &|l| after(l, "+COPS:").and_then(at::parse_cops));
-            }
-            Stage::SysinfoEx => {
-                if ok {
-                    st.tech = first(r, cmd, &|l| {
-                        clean_text(&at::parse_sysinfoex(after(l, "^SYSINFOEX:")?)?)
-                    });
-                }
-                if st.tech.is_none() {
-                    return Stage::Sysinfo;
-                }
-                return self.after(Stage::SysinfoEx);
-            }
-            Stage::Sysinfo => {
-                if ok {
-                    st.tech = first(r, cmd, &|l| {
-                        let si = at::parse_sysinfo(after(l, "^SYSINFO:")?)?;
-                        at::sysinfo_tech(&si).map(str::to_string)
-                    });
-                }
-                return self.after(Stage::SysinfoEx);
-            }
-            Stage::Hcsq if ok => {
-                st.lte = first(r, cmd, &|l| after(l, "^HCSQ:").map(str::to_string))
-                    .and_then(|l| at::parse_hcsq(&l));
-            }
-            Stage::Gcap if ok => {
-                st.gcap = first(r, cmd, &|l| after(l, "+GCAP:").map(at::parse_gcap));
-            }
+            K::Hcsq if ok => st.lte = value(r, cmd, "^HCSQ:", at::parse_hcsq),
+            K::Gcap if ok => st.gcap = value(r, cmd, "+GCAP:", |v| Some(at::parse_gcap(v))),
             _ => {}
         }
-        self.after(s)
+        true
     }
 
     /// Derived fields once the commands are done: operator name and MCC/MNC,

@@ -7,6 +7,7 @@
 //! `list` prints it, `core::ports` finds a modem's ports in it.
 
 use crate::core::db::DeviceStrings;
+use crate::core::modeswitch::hex;
 
 /// An endpoint of an interface (address with direction bit 0x80, attributes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,25 @@ impl Endpoint {
     pub fn is_bulk(&self) -> bool {
         self.attributes & 3 == 2
     }
+}
+
+/// `bytes` in hex, `sep` after every `group` of them: "ff/01/02".
+fn hex_join(bytes: &[u8], group: usize, sep: char) -> String {
+    let mut s = String::new();
+    for (i, c) in bytes.chunks(group).enumerate() {
+        if i > 0 {
+            s.push(sep);
+        }
+        s.push_str(&hex(c));
+    }
+    s
+}
+
+/// "12d1:1506" (`sep` ':'), "12d1 1506" (' ', as the kernel's new_id takes it).
+pub fn id(vid: u16, pid: u16, sep: char) -> String {
+    let [a, b] = vid.to_be_bytes();
+    let [c, d] = pid.to_be_bytes();
+    hex_join(&[a, b, c, d], 2, sep)
 }
 
 /// One alternate setting of an interface.
@@ -45,10 +65,7 @@ pub struct Interface {
 impl Interface {
     /// "ff/01/02"
     pub fn triplet(&self) -> String {
-        format!(
-            "{:02x}/{:02x}/{:02x}",
-            self.class, self.subclass, self.protocol
-        )
+        hex_join(&[self.class, self.subclass, self.protocol], 1, '/')
     }
 }
 
@@ -78,7 +95,7 @@ pub struct UsbDevice {
 impl UsbDevice {
     /// "12d1:1506"
     pub fn id(&self) -> String {
-        format!("{:04x}:{:04x}", self.vid, self.pid)
+        id(self.vid, self.pid, ':')
     }
 
     /// The active configuration, or the first one if unknown.

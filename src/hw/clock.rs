@@ -3,19 +3,18 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Instant;
 
 use crate::core::engine::Clock;
 
-/// The real monotonic clock.
+/// The real monotonic clock, from 0 when made.
 pub struct SystemClock {
-    start: Instant,
+    start: u64,
 }
 
 impl SystemClock {
     pub fn new() -> SystemClock {
         SystemClock {
-            start: Instant::now(),
+            start: BootClock.now_ms(),
         }
     }
 }
@@ -28,7 +27,7 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+        BootClock.now_ms().saturating_sub(self.start)
     }
 }
 

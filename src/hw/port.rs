@@ -20,12 +20,12 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::core::at::{parse_final, Lines};
+use crate::core::at::{cat, parse_final, Lines};
 use crate::core::engine::{AtTransport, Clock};
 use crate::core::ports::{self, Modem, Profile, Role};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::serial::Tty;
+use crate::hw::serial::{poll_fds, Tty};
 use crate::hw::usbsys::UsbSysfs;
 
 /// Longest a probe waits for answers: a PCUI answers `AT` in a few ms.
@@ -53,13 +53,13 @@ pub fn dev_path(tty: &str) -> PathBuf {
 /// A tty another program holds (pppd's /var/lock/LCK..NAME): not ours to poke.
 pub fn uucp_locked(tty: &str) -> bool {
     let name = tty.rsplit('/').next().unwrap_or(tty);
-    crate::hw::file::exists(&Path::new("/var/lock").join(format!("LCK..{name}")))
+    crate::hw::file::exists(Path::new(&cat(&["/var/lock/LCK..", name])))
 }
 
 /// The modems sysfs shows now (no AT involved).
 pub fn modems(root: &UsbSysfs) -> Vec<Modem> {
     match root.devices() {
-        Ok(d) => ports::modems(&d),
+        Ok(d) => ports::modems(d),
         Err(e) => {
             log::warn!("ports: {}", e.msg());
             Vec::new()
@@ -67,16 +67,12 @@ pub fn modems(root: &UsbSysfs) -> Vec<Modem> {
     }
 }
 
-/// What a probe saw, and when (ms after it started).
+/// What a probe saw.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
     /// Per port: Some(true) answered, Some(false) did not (or cannot be
     /// opened), None not probed (locked) or not waited for.
     pub at: Vec<Option<bool>>,
-    /// When the first answer came.
-    pub first_ms: Option<u64>,
-    /// When the probe returned.
-    pub done_ms: u64,
 }
 
 /// Probe several ports at once: open each, send `AT`, and watch them all with
@@ -85,10 +81,8 @@ pub struct Probe {
 /// others stay None (not waited for).
 pub fn probe_many(ttys: &[String], ms: u64, enough: &[String]) -> Probe {
     let clock = SystemClock::new();
-    let mut res = Probe {
-        at: vec![None; ttys.len()],
-        ..Probe::default()
-    };
+    let mut at = vec![None; ttys.len()];
+    // (index in `ttys`, port, what it said so far)
     let mut open: Vec<(usize, Tty, Lines)> = Vec::new();
     for (i, t) in ttys.iter().enumerate() {
         if uucp_locked(t) {
@@ -96,12 +90,11 @@ pub fn probe_many(ttys: &[String], ms: u64, enough: &[String]) -> Probe {
             continue;
         }
         let path = dev_path(t);
-        let opened = Tty::open(&path).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty));
-        match opened {
+        match Tty::open(&path).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty)) {
             Ok(tty) => open.push((i, tty, Lines::new())),
             Err(e) => {
-                log::debug!("ports {}: {e}", path.display());
-                set(&mut res.at, i, false);
+                log::debug!("ports {t}: {e}");
+                set(&mut at, i, false);
             }
         }
     }
@@ -112,42 +105,35 @@ pub fn probe_many(ttys: &[String], ms: u64, enough: &[String]) -> Probe {
                 .all(|w| ttys.iter().zip(at).any(|(t, r)| t == w && *r == Some(true)))
     };
     let mut buf = [0u8; 256];
-    while !open.is_empty() && !settled(&res.at) {
+    loop {
         let left = ms.saturating_sub(clock.now_ms());
-        if left == 0 {
+        if open.is_empty() || settled(&at) || left == 0 {
             break;
         }
-        let refs: Vec<&Tty> = open.iter().map(|(_, t, _)| t).collect();
-        let Ok(ready) = Tty::wait_any(&refs, left) else {
+        let fds: Vec<libc::c_int> = open.iter().map(|(_, t, _)| t.fd()).collect();
+        let Ok(ready) = poll_fds(&fds, left) else {
             break;
         };
         let mut k = 0;
-        while k < open.len() {
-            let mut verdict = None;
-            if ready.get(k).copied().unwrap_or(false) {
-                if let Some((_, tty, lines)) = open.get_mut(k) {
-                    verdict = answered(tty, lines, &mut buf);
-                }
+        open.retain_mut(|(i, tty, lines)| {
+            k += 1;
+            if !ready.get(k - 1).copied().unwrap_or(false) {
+                return true;
             }
-            match verdict {
-                Some(v) => {
-                    let (i, _, _) = open.remove(k);
-                    if v && res.first_ms.is_none() {
-                        res.first_ms = Some(clock.now_ms());
-                    }
-                    set(&mut res.at, i, v);
-                }
-                None => k += 1,
+            let v = answered(tty, lines, &mut buf);
+            if let Some(v) = v {
+                set(&mut at, *i, v);
             }
-        }
+            v.is_none()
+        });
     }
-    if !settled(&res.at) {
+    if !settled(&at) {
         for (i, _, _) in open {
-            set(&mut res.at, i, false);
+            set(&mut at, i, false);
         }
     }
-    res.done_ms = clock.now_ms();
-    res
+    log::debug!("ports probe done after {} ms", clock.now_ms());
+    Probe { at }
 }
 
 fn set(at: &mut [Option<bool>], i: usize, v: bool) {
@@ -159,19 +145,18 @@ fn set(at: &mut [Option<bool>], i: usize, v: bool) {
 /// Read what a probed port has: Some(true) once any final result came (an AT
 /// interpreter is there), Some(false) if the port failed, None: not yet.
 fn answered(tty: &mut Tty, lines: &mut Lines, buf: &mut [u8]) -> Option<bool> {
-    match tty.read(buf, 0) {
-        Ok(n) => {
-            lines.push(buf.get(..n).unwrap_or(&[]));
-            let mut yes = None;
-            while let Some(l) = lines.next_line() {
-                if parse_final(&l).is_some() {
-                    yes = Some(true);
-                }
-            }
-            yes
+    let n = match tty.read(buf, 0) {
+        Ok(n) => n,
+        Err(_) => return Some(false),
+    };
+    lines.push(buf.get(..n).unwrap_or(&[]));
+    let mut yes = None;
+    while let Some(l) = lines.next_line() {
+        if parse_final(&l).is_some() {
+            yes = Some(true);
         }
-        Err(_) => Some(false),
     }
+    yes
 }
 
 /// Modems in sysfs, with `AT` probes (all candidates at once) if `probe_at`.
@@ -179,24 +164,15 @@ fn answered(tty: &mut Tty, lines: &mut Lines, buf: &mut [u8]) -> Option<bool> {
 pub fn detect(root: &UsbSysfs, probe_at: bool) -> Vec<Modem> {
     let mut ms = modems(root);
     if probe_at {
-        let cands: Vec<String> = ms.iter().flat_map(Modem::probe_candidates).collect();
-        let enough: Vec<String> = ms
-            .iter()
-            .filter_map(|m| m.control().map(str::to_string))
-            .collect();
+        let mut cands = Vec::new();
+        let mut enough = Vec::new();
+        for m in &ms {
+            cands.extend(m.probe_candidates());
+            enough.extend(m.control().map(str::to_string));
+        }
         let p = probe_many(&cands, PROBE_MS, &enough);
-        log::debug!(
-            "ports probe: first answer after {} ms, done after {} ms",
-            p.first_ms.map_or(-1, |t| t as i64),
-            p.done_ms
-        );
-        let done: Vec<(String, bool)> = cands
-            .into_iter()
-            .zip(p.at)
-            .filter_map(|(t, r)| r.map(|r| (t, r)))
-            .collect();
         for m in &mut ms {
-            m.apply_probe(&done);
+            m.apply_probe(&cands, &p.at);
         }
     }
     for m in &ms {
@@ -251,10 +227,11 @@ pub fn control_port(
     let c = m.control().ok_or_else(|| {
         Error::with_code(
             code::NO_DEVICE,
-            format!(
-                "modem at {} has no AT control port: give one with --port",
-                m.path()
-            ),
+            cat(&[
+                "modem at ",
+                m.path(),
+                " has no AT control port: give one with --port",
+            ]),
         )
     })?;
     Ok((dev_path(c), m.profile()))
@@ -263,29 +240,25 @@ pub fn control_port(
 /// Open a control port raw and take its lock, waiting up to `wait_ms` for
 /// another umodem process to let go of it.
 pub fn open_locked(path: &Path, wait_ms: u64) -> Result<Tty> {
-    if uucp_locked(&path.to_string_lossy()) {
-        return Err(Error::with_code(
+    let shown = path.to_string_lossy();
+    let busy = |c, what| Error::with_code(c, cat(&[&shown, what]));
+    if uucp_locked(&shown) {
+        return Err(busy(
             code::MODEM_ERROR,
-            format!(
-                "{} is in use by another program (/var/lock): give the AT port with --port",
-                path.display()
-            ),
+            " is in use by another program (/var/lock): give the AT port with --port",
         ));
     }
     let gone = |e: io::Error| {
         Error::with_code(
             code::NO_DEVICE,
-            format!("cannot open {}: {e}", path.display()),
+            cat(&["cannot open ", &shown, ": ", &e.to_string()]),
         )
     };
     let tty = Tty::open(path).map_err(gone)?;
     if !tty.lock(wait_ms).map_err(gone)? {
-        return Err(Error::with_code(
+        return Err(busy(
             code::MODEM_ERROR,
-            format!(
-                "{} is busy: another umodem process is talking to the modem; try again",
-                path.display()
-            ),
+            " is busy: another umodem process is talking to the modem; try again",
         ));
     }
     Ok(tty)

@@ -5,7 +5,7 @@
 //! crate did the same job for more flash (see the commit that chose this).
 
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::io::IntoRawFd;
 use std::path::Path;
 
 use crate::core::engine::AtTransport;
@@ -22,22 +22,10 @@ fn last() -> io::Error {
 impl Tty {
     /// Open `path` raw at 115200 baud. Fails if it is not a tty.
     pub fn open(path: &Path) -> io::Result<Tty> {
-        let mut c = path.as_os_str().as_bytes().to_vec();
-        if c.contains(&0) {
-            return Err(io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        c.push(0);
-        // SAFETY: `c` is a NUL-terminated byte string that outlives the call.
-        let fd = unsafe {
-            libc::open(
-                c.as_ptr().cast(),
-                libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC,
-            )
+        let f = crate::hw::file::open(path, libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK, 0)?;
+        let tty = Tty {
+            fd: f.into_raw_fd(),
         };
-        if fd < 0 {
-            return Err(last());
-        }
-        let tty = Tty { fd };
         tty.configure()?;
         Ok(tty)
     }
@@ -53,31 +41,12 @@ impl Tty {
     /// Every umodem process that talks AT on a control port takes it
     /// (`hw::port::open_locked`), so none talks across another.
     pub fn try_lock(&self) -> io::Result<bool> {
-        // SAFETY: fd is open; flock takes no pointers.
-        if unsafe { libc::flock(self.fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(true);
-        }
-        let e = last();
-        if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Ok(false)
-        } else {
-            Err(e)
-        }
+        flock_wait(self.fd, 0)
     }
 
     /// Like `try_lock`, asking again every 50 ms for up to `wait_ms`.
     pub fn lock(&self, wait_ms: u64) -> io::Result<bool> {
-        let mut waited = 0;
-        loop {
-            if self.try_lock()? {
-                return Ok(true);
-            }
-            if waited >= wait_ms {
-                return Ok(false);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            waited += 50;
-        }
+        flock_wait(self.fd, wait_ms)
     }
 
     /// The file descriptor, for a caller that polls it with others.
@@ -112,45 +81,61 @@ impl Tty {
     }
 
     fn wait(&self, events: libc::c_short, timeout_ms: u64) -> io::Result<bool> {
-        let mut p = libc::pollfd {
+        let mut p = [libc::pollfd {
             fd: self.fd,
             events,
             revents: 0,
-        };
-        let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
-        loop {
-            // SAFETY: one valid pollfd.
-            let r = unsafe { libc::poll(&mut p, 1, t) };
-            if r < 0 {
-                let e = last();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            if r == 0 {
-                return Ok(false);
-            }
-            if p.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
-                return Err(io::Error::from_raw_os_error(libc::ENODEV));
-            }
-            // POLLHUP with nothing to read: the device went away. (OS error codes,
-            // not io::Error::new(kind, "text"): a boxed String costs ~3 KB on mips.)
-            if p.revents & events == 0 && p.revents & libc::POLLHUP != 0 {
-                return Err(io::Error::from_raw_os_error(libc::ENODEV));
-            }
-            return Ok(true);
+        }];
+        if poll(&mut p, timeout_ms)? == 0 {
+            return Ok(false);
         }
+        let r = p[0].revents;
+        if r & (libc::POLLERR | libc::POLLNVAL) != 0
+            // POLLHUP with nothing to read: the device went away. (OS error
+            // codes, not io::Error::new(kind, "text"): a boxed String costs
+            // ~3 KB on mips.)
+            || (r & events == 0 && r & libc::POLLHUP != 0)
+        {
+            return Err(io::Error::from_raw_os_error(libc::ENODEV));
+        }
+        Ok(true)
     }
 }
 
-impl Tty {
-    /// Which of `ttys` have input, waiting up to `timeout_ms` for any of them:
-    /// many ports watched at once by one `poll`, no threads. A port that
-    /// failed (unplugged) counts as ready: its read will say so.
-    pub fn wait_any(ttys: &[&Tty], timeout_ms: u64) -> io::Result<Vec<bool>> {
-        let fds: Vec<libc::c_int> = ttys.iter().map(|t| t.fd).collect();
-        poll_fds(&fds, timeout_ms)
+/// Take an exclusive `flock` on `fd`, asking again every 50 ms for up to
+/// `wait_ms`: `Ok(false)` if another holds it still.
+pub fn flock_wait(fd: libc::c_int, wait_ms: u64) -> io::Result<bool> {
+    let mut waited = 0;
+    loop {
+        // SAFETY: flock takes no pointers; a bad fd is an error.
+        if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let e = last();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(e);
+        }
+        if waited >= wait_ms {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 50;
+    }
+}
+
+/// `poll`, again when a signal cuts it short: how many are ready.
+fn poll(p: &mut [libc::pollfd], timeout_ms: u64) -> io::Result<libc::c_int> {
+    let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
+    loop {
+        // SAFETY: p is a valid array of p.len() pollfds.
+        let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, t) };
+        if r >= 0 {
+            return Ok(r);
+        }
+        let e = last();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
     }
 }
 
@@ -166,19 +151,8 @@ pub fn poll_fds(fds: &[libc::c_int], timeout_ms: u64) -> io::Result<Vec<bool>> {
             revents: 0,
         })
         .collect();
-    let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
-    loop {
-        // SAFETY: p is a valid array of p.len() pollfds.
-        let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, t) };
-        if r < 0 {
-            let e = last();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        return Ok(p.iter().map(|x| x.revents != 0).collect());
-    }
+    poll(&mut p, timeout_ms)?;
+    Ok(p.iter().map(|x| x.revents != 0).collect())
 }
 
 impl AtTransport for Tty {

@@ -11,7 +11,10 @@
 
 use std::fs;
 use std::os::unix::io::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::core::at::cat;
+use crate::hw::serial::flock_wait;
 
 use crate::core::pin::{Memo, PinStore};
 use crate::core::watchdog::Watch;
@@ -33,43 +36,42 @@ pub struct FileStore {
 const LOCK_WAIT_MS: u64 = 30_000;
 
 /// Create `dir` (0700) and take `dir/.lock`, waiting up to `LOCK_WAIT_MS`.
-fn take_lock(dir: &std::path::Path, wait_ms: u64) -> std::io::Result<fs::File> {
+fn take_lock(dir: &Path, wait_ms: u64) -> std::io::Result<fs::File> {
     file::mkdirs(dir, 0o700)?;
     let f = file::open(&dir.join(".lock"), file::O_WRONLY | file::O_CREAT, 0o600)?;
-    let mut waited = 0;
-    loop {
-        // SAFETY: f is an open file for the duration of the call.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            return Ok(f);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::WouldBlock || waited >= wait_ms {
-            return Err(e);
-        }
-        if waited == 0 {
-            log::info!("sim waiting for another umodem run to finish with the PIN record");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        waited += 100;
+    let fd = f.as_raw_fd();
+    if flock_wait(fd, 0)? {
+        return Ok(f);
     }
+    log::info!("sim waiting for another umodem run to finish with the PIN record");
+    if flock_wait(fd, wait_ms)? {
+        return Ok(f);
+    }
+    Err(std::io::Error::from_raw_os_error(libc::EWOULDBLOCK))
 }
 
 fn parse(text: &str) -> Vec<(String, Memo)> {
-    text.lines()
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            let k = w.next()?;
-            if k.len() != 16 || !k.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            let m = match (w.next()?, w.next()) {
-                ("rejected", None) => Memo::Rejected,
-                ("pending", Some(n)) => Memo::Pending(n.parse().ok()?),
-                _ => return None,
-            };
-            Some((k.to_string(), m))
-        })
-        .collect()
+    let mut v = Vec::new();
+    for l in text.lines() {
+        let mut w = l.split_ascii_whitespace();
+        let (Some(k), Some(what), n) = (w.next(), w.next(), w.next()) else {
+            continue;
+        };
+        let m = match (what, n.and_then(crate::core::at::int8)) {
+            ("rejected", None) if n.is_none() => Memo::Rejected,
+            ("pending", Some(n)) => Memo::Pending(n),
+            _ => continue,
+        };
+        if k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()) {
+            v.push((k.to_string(), m));
+        }
+    }
+    v
+}
+
+/// "what PATH" for an error message.
+fn doing(what: &str, p: &Path) -> String {
+    cat(&[what, " ", &p.to_string_lossy()])
 }
 
 impl FileStore {
@@ -94,33 +96,33 @@ impl FileStore {
         let entries = match file::read(&dir.join(FILE)) {
             Ok(b) => parse(&String::from_utf8_lossy(&b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                return Err(Error::io(
-                    &format!("reading {}", dir.join(FILE).display()),
-                    &e,
-                ))
-            }
+            Err(e) => return Err(Error::io(&doing("reading", &dir.join(FILE)), &e)),
         };
         Ok(FileStore { dir, entries, lock })
     }
 
     fn save(&self) -> Result<()> {
         if self.lock.is_none() {
-            return Err(Error::new(format!(
-                "no lock on {}: another umodem run may be using it",
-                self.dir.display()
-            )));
+            return Err(Error::new(cat(&[
+                "no lock on ",
+                &self.dir.to_string_lossy(),
+                ": another umodem run may be using it",
+            ])));
         }
-        file::mkdirs(&self.dir, 0o700)
-            .map_err(|e| Error::io(&format!("creating {}", self.dir.display()), &e))?;
         let mut text = String::new();
         for (k, m) in &self.entries {
+            text.push_str(k);
             match m {
-                Memo::Rejected => text.push_str(&format!("{k} rejected\n")),
-                Memo::Pending(n) => text.push_str(&format!("{k} pending {n}\n")),
+                Memo::Rejected => text.push_str(" rejected\n"),
+                Memo::Pending(n) => {
+                    text.push_str(" pending ");
+                    crate::core::at::push_num(&mut text, u32::from(*n));
+                    text.push('\n');
+                }
             }
         }
-        let tmp = self.dir.join(format!(".{FILE}.tmp"));
+        // The directory is there: the lock file in it is held.
+        let tmp = self.dir.join(".pin-state.tmp");
         let dst = self.dir.join(FILE);
         let w = || -> std::io::Result<()> {
             let f = file::open(&tmp, file::O_WRONLY | file::O_CREAT | file::O_TRUNC, 0o600)?;
@@ -128,7 +130,7 @@ impl FileStore {
             f.sync_all()?;
             file::rename(&tmp, &dst)
         };
-        w().map_err(|e| Error::io(&format!("writing {}", dst.display()), &e))
+        w().map_err(|e| Error::io(&doing("writing", &dst), &e))
     }
 }
 
@@ -153,17 +155,12 @@ impl PinStore for FileStore {
 /// Whether a `prepare` run holds the PIN record now (it holds `<dir>/.lock`
 /// for its whole run, PIN entry included). Only looks: takes the lock for an
 /// instant and lets go, creates nothing.
-pub fn pin_record_busy(dir: &std::path::Path) -> bool {
+pub fn pin_record_busy(dir: &Path) -> bool {
     let Ok(f) = file::open(&dir.join(".lock"), file::O_RDONLY, 0) else {
         return false;
     };
-    // SAFETY: f is an open file for the duration of the calls.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-        // SAFETY: as above.
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
-        return false;
-    }
-    true
+    // Closing the file lets go of a lock taken here.
+    !matches!(flock_wait(f.as_raw_fd(), 0), Ok(true))
 }
 
 /// The watchdog's record of its last reset per modem: `<dir>/watchdog`, one
@@ -172,40 +169,45 @@ pub fn pin_record_busy(dir: &std::path::Path) -> bool {
 pub const RESETS: &str = "watchdog";
 
 /// The record as the daemon's watches: one per modem that was reset.
-pub fn load_resets(dir: &std::path::Path) -> Vec<(String, Watch)> {
+pub fn load_resets(dir: &Path) -> Vec<(String, Watch)> {
     let text = file::read_string(&dir.join(RESETS)).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| {
-            let (p, t) = l.split_once(' ')?;
-            let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
-            let at = t.trim().parse().ok()?;
-            Some((p.to_string(), Watch::reset_at(Some(at)))).filter(|_| ok)
-        })
-        .take(MAX_ENTRIES)
-        .collect()
+    let mut v = Vec::new();
+    for l in text.lines() {
+        let Some((p, t)) = l.split_once(' ') else {
+            continue;
+        };
+        let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
+        if let (true, Some(t), true) = (ok, crate::num::dec(t.trim()), v.len() < MAX_ENTRIES) {
+            v.push((p.to_string(), Watch::reset_at(Some(t))));
+        }
+    }
+    v
 }
 
 /// Write the record: every modem of `watches` that was reset.
-pub fn save_resets(dir: &std::path::Path, watches: &[(String, Watch)]) -> Result<()> {
+pub fn save_resets(dir: &Path, watches: &[(String, Watch)]) -> Result<()> {
     let mut text = String::new();
     let done = watches.iter().filter_map(|(p, w)| Some((p, w.last_reset?)));
     for (p, t) in done.take(MAX_ENTRIES) {
-        text.push_str(&format!("{p} {t}\n"));
+        text.push_str(p);
+        text.push(' ');
+        crate::num::push(&mut text, t);
+        text.push('\n');
     }
     file::mkdirs(dir, 0o777)
         .and_then(|()| file::write(&dir.join(RESETS), text.as_bytes()))
-        .map_err(|e| Error::io(&format!("writing {}", dir.join(RESETS).display()), &e))
+        .map_err(|e| Error::io(&doing("writing", &dir.join(RESETS)), &e))
 }
 
 /// The netifd handler's count of failed setups in a row of `iface`
 /// (`<dir>/IFACE.fails`, a number); 0 if there is none.
-pub fn setup_failures(dir: &std::path::Path, iface: &str) -> u64 {
+pub fn setup_failures(dir: &Path, iface: &str) -> u64 {
     if iface.is_empty() || iface.contains('/') {
         return 0;
     }
-    file::read_string(&dir.join(format!("{iface}.fails")))
+    file::read_string(&dir.join(cat(&[iface, ".fails"])))
         .ok()
-        .and_then(|t| t.trim().parse().ok())
+        .and_then(|t| crate::num::dec(t.trim()))
         .unwrap_or(0)
 }
 

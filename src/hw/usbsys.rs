@@ -10,8 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::core::at::cat;
 use crate::core::db::DeviceStrings;
-use crate::core::usb::{Config, Endpoint, Interface, UsbDevice};
+use crate::core::usb::{self, Config, Endpoint, Interface, UsbDevice};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,20 +31,33 @@ pub enum Bind {
     NewId(String),
 }
 
-fn hex_u8(s: &str) -> Option<u8> {
-    u8::from_str_radix(s.trim(), 16).ok()
-}
-
-fn hex_u16(s: &str) -> Option<u16> {
-    u16::from_str_radix(s.trim(), 16).ok()
-}
-
-fn dec_u8(s: &str) -> Option<u8> {
-    s.trim().parse().ok()
-}
-
+/// The entries of `dir`, sorted (none if it cannot be read).
 fn names(dir: &Path) -> Vec<String> {
     crate::hw::file::names(dir)
+}
+
+/// Attribute `name` of `dir`, without its line end.
+fn attr(dir: &Path, name: &str) -> Option<String> {
+    let mut s = crate::hw::file::read_string(&dir.join(name)).ok()?;
+    while s.ends_with(['\n', '\r']) {
+        s.pop();
+    }
+    Some(s)
+}
+
+/// Attribute `name` of `dir` as a number (hex with `hex`), if it fits `max`.
+fn num(dir: &Path, name: &str, hex: bool, max: u32) -> Option<u32> {
+    let v = attr(dir, name)?;
+    let n = if hex {
+        crate::num::hex(v.trim())
+    } else {
+        crate::num::dec(v.trim())
+    }?;
+    u32::try_from(n).ok().filter(|&v| v <= max)
+}
+
+fn byte(dir: &Path, name: &str, hex: bool) -> Option<u8> {
+    num(dir, name, hex, 255).map(|v| v as u8)
 }
 
 /// A device directory name: "B-P[.P...]" (not a root hub "usbN", not an interface).
@@ -51,12 +65,8 @@ pub fn is_port_path(s: &str) -> bool {
     let Some((bus, ports)) = s.split_once('-') else {
         return false;
     };
-    !bus.is_empty()
-        && bus.bytes().all(|b| b.is_ascii_digit())
-        && !ports.is_empty()
-        && ports
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(bus) && ports.split('.').all(digits)
 }
 
 impl UsbSysfs {
@@ -82,79 +92,72 @@ impl UsbSysfs {
         self.root.join("sys/bus/usb/devices")
     }
 
-    fn read(&self, p: &Path) -> Option<String> {
-        crate::hw::file::read_string(p)
-            .ok()
-            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-    }
-
-    fn driver(&self, dir: &Path) -> Option<String> {
-        let t = crate::hw::file::read_link(&dir.join("driver"))?;
-        Some(t.rsplit('/').next().unwrap_or(&t).to_string())
+    /// The interface directories of device `port_path` among `all` (the
+    /// entries of the devices directory): ".../1-1.2:1.0", ...
+    fn ifaces(&self, all: &[String], port_path: &str) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        for n in all {
+            if n.strip_prefix(port_path)
+                .is_some_and(|r| r.starts_with(':'))
+            {
+                v.push(self.devdir().join(n));
+            }
+        }
+        v
     }
 
     /// USB strings, and SCSI vendor/model/revision if usb-storage is bound.
     pub fn device_strings(&self, port_path: &str) -> DeviceStrings {
-        let d = self.devdir().join(port_path);
+        self.strings(&names(&self.devdir()), port_path)
+    }
+
+    fn strings(&self, all: &[String], port_path: &str) -> DeviceStrings {
+        let dir = self.devdir();
+        let d = dir.join(port_path);
         let mut s = DeviceStrings {
-            manufacturer: self.read(&d.join("manufacturer")),
-            product: self.read(&d.join("product")),
-            serial: self.read(&d.join("serial")),
+            manufacturer: attr(&d, "manufacturer"),
+            product: attr(&d, "product"),
+            serial: attr(&d, "serial"),
             ..DeviceStrings::default()
         };
-        // <port>:<c>.<i>/hostN/targetN:0:0/N:0:0:0/{vendor,model,rev}
-        let prefix = format!("{port_path}:");
-        for i in names(&self.devdir())
-            .into_iter()
-            .filter(|n| n.starts_with(&prefix))
-        {
-            let idir = self.devdir().join(&i);
-            for h in names(&idir).into_iter().filter(|n| n.starts_with("host")) {
-                for t in names(&idir.join(&h))
-                    .into_iter()
-                    .filter(|n| n.starts_with("target"))
-                {
-                    let tdir = idir.join(&h).join(&t);
-                    for l in names(&tdir).into_iter().filter(|n| n.contains(':')) {
-                        let ldir = tdir.join(&l);
-                        if s.scsi_vendor.is_none() {
-                            s.scsi_vendor =
-                                self.read(&ldir.join("vendor")).map(|v| v.trim().into());
-                            s.scsi_model = self.read(&ldir.join("model")).map(|v| v.trim().into());
-                            s.scsi_rev = self.read(&ldir.join("rev")).map(|v| v.trim().into());
-                        }
+        // The first storage LUN: <port>:<c>.<i>/hostN/targetN:0:0/N:0:0:0/vendor.
+        let mut dirs = self.ifaces(all, port_path);
+        for want in ["host", "target", ""] {
+            let mut next = Vec::new();
+            for p in &dirs {
+                for n in names(p) {
+                    if n.starts_with(want) && (!want.is_empty() || n.contains(':')) {
+                        next.push(p.join(n));
                     }
                 }
             }
+            dirs = next;
+        }
+        if let Some(lun) = dirs.iter().find(|l| crate::hw::file::exists(&l.join("vendor"))) {
+            let t = |n| attr(lun, n).map(|v| v.trim().to_string());
+            s.scsi_vendor = t("vendor");
+            s.scsi_model = t("model");
+            s.scsi_rev = t("rev");
         }
         s
     }
 
-    fn iface(&self, dir: &Path) -> Option<Interface> {
-        let r = |n: &str| self.read(&dir.join(n));
-        let number = hex_u8(&r("bInterfaceNumber")?)?;
-        let alt = r("bAlternateSetting").and_then(|s| dec_u8(&s)).unwrap_or(0);
-        let class = hex_u8(&r("bInterfaceClass")?)?;
-        let subclass = r("bInterfaceSubClass")
-            .and_then(|s| hex_u8(&s))
-            .unwrap_or(0);
-        let protocol = r("bInterfaceProtocol")
-            .and_then(|s| hex_u8(&s))
-            .unwrap_or(0);
+    /// The interface in `dir`, pushed onto `out` (built in place: an
+    /// `Option<Interface>` returned and moved costs a copy of it).
+    fn iface(dir: &Path, out: &mut Vec<Interface>) {
         let mut endpoints = Vec::new();
         let mut ttys = Vec::new();
         let mut net = None;
         for n in names(dir) {
             if n.starts_with("ep_") {
                 let e = dir.join(&n);
-                if let (Some(a), Some(t)) = (
-                    self.read(&e.join("bEndpointAddress"))
-                        .and_then(|s| hex_u8(&s)),
-                    self.read(&e.join("bmAttributes")).and_then(|s| hex_u8(&s)),
+                if let (Some(address), Some(attributes)) = (
+                    byte(&e, "bEndpointAddress", true),
+                    byte(&e, "bmAttributes", true),
                 ) {
                     endpoints.push(Endpoint {
-                        address: a,
-                        attributes: t,
+                        address,
+                        attributes,
                     });
                 }
             } else if n.starts_with("ttyUSB") || n.starts_with("ttyACM") {
@@ -166,22 +169,30 @@ impl UsbSysfs {
             }
         }
         crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
-        Some(Interface {
+        let driver = crate::hw::file::read_link(&dir.join("driver"))
+            .map(|t| t.rsplit('/').next().unwrap_or(&t).to_string());
+        let (Some(number), Some(class)) = (
+            byte(dir, "bInterfaceNumber", true),
+            byte(dir, "bInterfaceClass", true),
+        ) else {
+            return;
+        };
+        out.push(Interface {
             number,
-            alt,
+            alt: byte(dir, "bAlternateSetting", false).unwrap_or(0),
             class,
-            subclass,
-            protocol,
+            subclass: byte(dir, "bInterfaceSubClass", true).unwrap_or(0),
+            protocol: byte(dir, "bInterfaceProtocol", true).unwrap_or(0),
             endpoints,
-            driver: self.driver(dir),
+            driver,
             ttys,
             net,
-        })
+        });
     }
 
     /// An attribute of a network interface (`carrier`, `address`, `operstate`).
-    pub fn net_attr(&self, ifname: &str, attr: &str) -> Option<String> {
-        self.read(&self.root.join("sys/class/net").join(ifname).join(attr))
+    pub fn net_attr(&self, ifname: &str, name: &str) -> Option<String> {
+        attr(&self.root.join("sys/class/net").join(ifname), name)
     }
 
     /// The raw descriptors of a device (device descriptor and every configuration).
@@ -191,59 +202,63 @@ impl UsbSysfs {
 
     /// One device by its port path, if present.
     pub fn device(&self, port_path: &str) -> Option<UsbDevice> {
-        let d = self.devdir().join(port_path);
-        let r = |n: &str| self.read(&d.join(n));
-        let vid = hex_u16(&r("idVendor")?)?;
-        let pid = hex_u16(&r("idProduct")?)?;
-        let bus = dec_u8(&r("busnum")?)?;
-        let address = dec_u8(&r("devnum")?)?;
-        let class = r("bDeviceClass").and_then(|s| hex_u8(&s)).unwrap_or(0);
-        let active_config = r("bConfigurationValue").and_then(|s| dec_u8(&s));
+        let mut v = Vec::new();
+        self.read_device(&names(&self.devdir()), port_path, &mut v);
+        v.pop()
+    }
+
+    /// Device `port_path`, pushed onto `out` if it reads (built in place, as
+    /// `iface`).
+    fn read_device(&self, all: &[String], port_path: &str, out: &mut Vec<UsbDevice>) {
+        let dir = self.devdir();
+        let d = dir.join(port_path);
+        let active_config = byte(&d, "bConfigurationValue", false);
         let mut interfaces = Vec::new();
-        let prefix = format!("{port_path}:");
-        for n in names(&self.devdir())
-            .into_iter()
-            .filter(|n| n.starts_with(&prefix))
-        {
-            if let Some(i) = self.iface(&self.devdir().join(&n)) {
-                interfaces.push(i);
-            }
+        for i in self.ifaces(all, port_path) {
+            UsbSysfs::iface(&i, &mut interfaces);
         }
-        let configs = match active_config {
-            Some(value) => vec![Config { value, interfaces }],
-            None => Vec::new(),
+        let (Some(vid), Some(pid), Some(bus), Some(address)) = (
+            num(&d, "idVendor", true, 0xffff),
+            num(&d, "idProduct", true, 0xffff),
+            byte(&d, "busnum", false),
+            byte(&d, "devnum", false),
+        ) else {
+            return;
         };
-        Some(UsbDevice {
+        let mut configs = Vec::new();
+        if let Some(value) = active_config {
+            configs.push(Config { value, interfaces });
+        }
+        out.push(UsbDevice {
+            vid: vid as u16,
+            pid: pid as u16,
             bus,
             address,
+            class: byte(&d, "bDeviceClass", true).unwrap_or(0),
             port_path: port_path.to_string(),
-            vid,
-            pid,
-            class,
             active_config,
             configs,
-            strings: self.device_strings(port_path),
-        })
+            strings: self.strings(all, port_path),
+        });
     }
 
     /// All USB devices (root hubs excluded), in port order.
     pub fn devices(&self) -> Result<Vec<UsbDevice>> {
         let dir = self.devdir();
         if !crate::hw::file::is_dir(&dir) {
-            return Err(Error::new(format!(
-                "{} not found: no USB support in this kernel, or wrong UMODEM_SYSFS",
-                dir.display()
-            )));
+            return Err(Error::new(cat(&[
+                &dir.to_string_lossy(),
+                " not found: no USB support in this kernel, or wrong UMODEM_SYSFS",
+            ])));
         }
-        Ok(names(&dir)
-            .iter()
-            .filter(|n| is_port_path(n))
-            .filter_map(|n| self.device(n))
-            .collect())
-    }
-
-    fn new_id_path(&self) -> PathBuf {
-        self.root.join("sys/bus/usb-serial/drivers/option1/new_id")
+        let all = names(&dir);
+        let mut v = Vec::new();
+        for n in &all {
+            if is_port_path(n) {
+                self.read_device(&all, n, &mut v);
+            }
+        }
+        Ok(v)
     }
 
     /// Make sure the modem's vendor-class interfaces get a serial driver: if
@@ -255,40 +270,40 @@ impl UsbSysfs {
         tries: u32,
         wait: &mut dyn FnMut(u32),
     ) -> Result<Bind> {
-        let mut last = None;
+        let mut ids = (0, 0);
         for n in 0..tries.max(1) {
             if n > 0 {
                 wait(500);
             }
             let Some(d) = self.device(port_path) else {
-                return Err(Error::new(format!(
-                    "{port_path}: device left the bus before its driver bound"
-                )));
+                return Err(Error::new(cat(&[
+                    port_path,
+                    ": device left the bus before its driver bound",
+                ])));
             };
-            let vendor: Vec<&Interface> =
-                d.interfaces().iter().filter(|i| i.class == 0xff).collect();
-            if vendor.is_empty() {
+            let mut vendor = d.interfaces().iter().filter(|i| i.class == 0xff).peekable();
+            if vendor.peek().is_none() {
                 return Ok(Bind::NoVendorInterfaces);
             }
-            if let Some(drv) = vendor.iter().find_map(|i| i.driver.clone()) {
+            if let Some(drv) = vendor.find_map(|i| i.driver.clone()) {
                 return Ok(Bind::AlreadyBound(drv));
             }
-            last = Some(d);
+            ids = (d.vid, d.pid);
         }
-        let Some(d) = last else {
-            return Ok(Bind::NoVendorInterfaces);
-        };
-        let path = self.new_id_path();
+        let path = self.root.join("sys/bus/usb-serial/drivers/option1/new_id");
+        let shown = path.to_string_lossy().into_owned();
         if !crate::hw::file::exists(&path) {
-            return Err(Error::new(format!(
-                "{} {:04x}:{:04x}: no driver bound and the usb-serial option driver is not loaded \
+            return Err(Error::new(cat(&[
+                port_path,
+                " ",
+                &usb::id(ids.0, ids.1, ':'),
+                ": no driver bound and the usb-serial option driver is not loaded \
                  (install kmod-usb-serial-option)",
-                port_path, d.vid, d.pid
-            )));
+            ])));
         }
-        let id = format!("{:04x} {:04x}\n", d.vid, d.pid);
-        crate::hw::file::write(&path, id.as_bytes())
-            .map_err(|e| Error::io(&format!("writing {}", path.display()), &e))?;
-        Ok(Bind::NewId(path.display().to_string()))
+        let line = cat(&[&usb::id(ids.0, ids.1, ' '), "\n"]);
+        crate::hw::file::write(&path, line.as_bytes())
+            .map_err(|e| Error::io(&cat(&["writing ", &shown]), &e))?;
+        Ok(Bind::NewId(shown))
     }
 }
