@@ -13,9 +13,6 @@ use umodem::hw::usb::{switch_device, Outcome, SwitchOpts, Trace};
 use umodem::out::Out;
 use usbfake::*;
 
-/// The HuaweiNew message (usb_modeswitch's HuaweiNewMode): a 31-byte CBW.
-const HUAWEI_NEW: &str = "55534243123456780000000000000011062000000101000100000000000000";
-
 /// The E3372's storage mode, both firmwares: CD-ROM (if0) and SD slot (if1).
 fn e3372_cd(port: &str) -> UsbDevice {
     let mut d = device(
@@ -117,30 +114,7 @@ fn switch(next: UsbDevice) -> (Vec<Call>, UsbDevice, Vec<String>) {
 
 /// What the switch sent: the HuaweiNew CBW to the CD-ROM's bulk OUT, the CSW read.
 fn assert_huawei_new(calls: &[Call]) {
-    let cbw = hexb(HUAWEI_NEW);
-    assert_eq!(cbw.len(), 31);
-    assert_eq!(
-        calls,
-        [
-            Call::Open { bus: 1, address: 2 },
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
-            Call::Claim(0),
-            Call::ClearHalt(0x01),
-            Call::BulkOut {
-                ep: 0x01,
-                data: cbw
-            },
-            Call::BulkIn { ep: 0x81, len: 13 },
-            Call::ClearHalt(0x81),
-            Call::ClearHalt(0x01),
-            Call::Sleep(50),
-            Call::Release(0),
-            Call::Close,
-        ]
-    );
+    assert_eq!(calls, one_message_calls(HUAWEI_NEW));
 }
 
 #[test]

@@ -50,30 +50,7 @@ fn e367_switches_with_the_huawei_new_message_and_comes_back_as_1506() {
     let mut t = Trace::default();
     let out = switch_device(&mut bus, &dev, entry, &db, opts(), &mut t).unwrap();
 
-    let cbw = hexb("55534243123456780000000000000011062000000101000100000000000000");
-    assert_eq!(cbw.len(), 31);
-    assert_eq!(
-        bus.until_close(),
-        vec![
-            Call::Open { bus: 1, address: 2 },
-            Call::Detach {
-                iface: 0,
-                was_bound: true
-            },
-            Call::Claim(0),
-            Call::ClearHalt(0x01),
-            Call::BulkOut {
-                ep: 0x01,
-                data: cbw
-            },
-            Call::BulkIn { ep: 0x81, len: 13 },
-            Call::ClearHalt(0x81),
-            Call::ClearHalt(0x01),
-            Call::Sleep(50),
-            Call::Release(0),
-            Call::Close,
-        ]
-    );
+    assert_eq!(bus.until_close(), one_message_calls(HUAWEI_NEW));
     match out {
         Outcome::Switched { method, now } => {
             assert_eq!(method, "HuaweiNew");

@@ -553,6 +553,37 @@ pub fn serial_modem(vid: u16, pid: u16, port: &str) -> UsbDevice {
     )
 }
 
+/// The HuaweiNew message (usb_modeswitch's HuaweiNewMode): a 31-byte CBW, the
+/// E367's and the E3372's.
+pub const HUAWEI_NEW: &str = "55534243123456780000000000000011062000000101000100000000000000";
+
+/// What a switch with one storage message (given as hex) does on a stick whose
+/// interface 0 is bound to usb-storage with bulk endpoints 0x01 out and 0x81 in:
+/// detach, claim, clear both halts around the CBW and its 13-byte status, release.
+pub fn one_message_calls(message: &str) -> Vec<Call> {
+    let cbw = hexb(message);
+    assert_eq!(cbw.len(), 31, "a CBW is 31 bytes");
+    vec![
+        Call::Open { bus: 1, address: 2 },
+        Call::Detach {
+            iface: 0,
+            was_bound: true,
+        },
+        Call::Claim(0),
+        Call::ClearHalt(0x01),
+        Call::BulkOut {
+            ep: 0x01,
+            data: cbw,
+        },
+        Call::BulkIn { ep: 0x81, len: 13 },
+        Call::ClearHalt(0x81),
+        Call::ClearHalt(0x01),
+        Call::Sleep(50),
+        Call::Release(0),
+        Call::Close,
+    ]
+}
+
 pub fn hexb(s: &str) -> Vec<u8> {
     umodem::core::modeswitch::unhex(s)
 }
