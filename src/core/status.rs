@@ -186,7 +186,10 @@ impl Status {
         }
         // Then each in sysfs order: the k first are in place.
         for (k, f) in now.into_iter().enumerate() {
-            let at = self.modems.get(k..).and_then(|rest| rest.iter().position(|m| same(m, &f)));
+            let at = self
+                .modems
+                .get(k..)
+                .and_then(|rest| rest.iter().position(|m| same(m, &f)));
             if let Some(i) = at {
                 self.modems.swap(k, k + i);
                 if let Some(m) = self.modems.get_mut(k) {
@@ -248,8 +251,7 @@ impl Status {
                     log::warn!("modem {path}: stopped answering");
                     let mut e = Event::about("not_responding", &m.found);
                     e.data.str("command", cmd);
-                    e.data
-                        .opt_int("last_seen", secs(now, m.answered_at));
+                    e.data.opt_int("last_seen", secs(now, m.answered_at));
                     ev.push(e);
                 }
             }

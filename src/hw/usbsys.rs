@@ -133,7 +133,10 @@ impl UsbSysfs {
             }
             dirs = next;
         }
-        if let Some(lun) = dirs.iter().find(|l| crate::hw::file::exists(&l.join("vendor"))) {
+        if let Some(lun) = dirs
+            .iter()
+            .find(|l| crate::hw::file::exists(&l.join("vendor")))
+        {
             let t = |n| attr(lun, n).map(|v| v.trim().to_string());
             s.scsi_vendor = t("vendor");
             s.scsi_model = t("model");
