@@ -18,7 +18,7 @@ cargo build -q --bin umodem && cargo build -q -p umodem-sim --bin umodem-sim || 
 t_setup
 netifd_root
 t_uci
-t_stub ubus "UBUS_STUB_PROTO='$REPO/tests/shell/lib/netifd-stub.sh' NETIFD_STATE='$T/netifd-state' NETIFD_LOG='$T/netifd' exec '$BB' ash '$REPO/tests/shell/lib/ubus-stub.sh' \"\$@\""
+netifd_ubus
 : >"$T/etc/config/network"
 uci set network.wwan=interface
 uci set network.wwan.proto=umodem

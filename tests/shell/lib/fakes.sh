@@ -111,6 +111,13 @@ netifd_root() {
 	cp "$REPO/files/lib/netifd/proto/umodem.sh" "$ROOT/lib/netifd/proto/umodem.sh"
 }
 
+# netifd_ubus: a `ubus` on PATH whose `network` object is the netifd stand-in
+# (add_dynamic and the interface calls), its state in $T/netifd-state, its log in
+# $T/netifd.
+netifd_ubus() {
+	t_stub ubus "UBUS_STUB_PROTO='$REPO/tests/shell/lib/netifd-stub.sh' NETIFD_STATE='$T/netifd-state' NETIFD_LOG='$T/netifd' exec '$BB' ash '$REPO/tests/shell/lib/ubus-stub.sh' \"\$@\""
+}
+
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
 # Its argv (what netifd would show in /proc/PID/cmdline) goes to $T/handler.argv.
 # netifd's view of the interface (the stub's state) is in $T/netifd-state.
