@@ -59,7 +59,7 @@ check "umodem info: what sysfs and $NET know" sh -c "umodem info >/tmp/info.log 
 echo unplug >/tmp/stick.ctl
 wait_for "14dc leaves the bus" 20 not is_usbdev 12d1 14dc
 wait_for "the net hotplug script marks wwan unavailable" 30 grep -qx "proto_set_available wwan 0" /tmp/netifd.log
-check "and says so" grep -q "umodem: wwan: $NET removed, interface unavailable" /tmp/syslog.log
+wait_for "and says so" 10 grep -q "umodem: wwan: $NET removed, interface unavailable" /tmp/syslog.log
 wait_for "netifd takes wwan_4 away with its device" 30 grep -q "^dynamic wwan_4: device @wwan gone: teardown, removed" /tmp/netifd.log
 wait_for "netifd waits for the stick" 30 grep -qx "netifd-idle wwan autostart=1 available=0" /tmp/netifd.log
 wait_for "udhcpc stopped" 20 not pgrep -f "udhcpc -p /var/run/udhcpc-$NET.pid"

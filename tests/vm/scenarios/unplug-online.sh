@@ -27,7 +27,7 @@ check "ppp-up once" eq 1 grep -c "^$UP$" /tmp/netifd.log
 echo unplug >/tmp/e367.ctl
 wait_for "12d1:1506 is gone" 30 not is_usbdev 12d1 1506
 wait_for "the tty hotplug script marks wan unavailable" 30 grep -qx "proto_set_available wan 0" /tmp/netifd.log
-check "and says so" grep -q "umodem: wan: ttyUSB0 removed, interface unavailable" /tmp/syslog.log
+wait_for "and says so" 10 grep -q "umodem: wan: ttyUSB0 removed, interface unavailable" /tmp/syslog.log
 wait_for "the link goes down" 60 not up
 wait_for "netifd waits for the modem" 30 grep -qx "netifd-idle wan autostart=1 available=0" /tmp/netifd.log
 check "teardown stopped pppd" grep -qx "proto_kill_command wan" /tmp/netifd.log
