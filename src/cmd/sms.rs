@@ -159,7 +159,7 @@ pub fn read_stdin(what: &str) -> Result<String> {
             break;
         }
         let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
+        if e.raw_os_error() != Some(libc::EINTR) {
             return Err(crate::err!(code::USAGE; "reading {what} from stdin: {e}"));
         }
     }

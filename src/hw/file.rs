@@ -35,7 +35,7 @@ pub fn open(path: &Path, flags: libc::c_int, mode: libc::c_uint) -> io::Result<F
             return Ok(unsafe { File::from_raw_fd(fd) });
         }
         let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
+        if e.raw_os_error() != Some(libc::EINTR) {
             return Err(e);
         }
     }
@@ -92,7 +92,7 @@ pub fn write_fd(fd: libc::c_int, mut b: &[u8]) -> io::Result<()> {
         let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
         if n < 0 {
             let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
+            if e.raw_os_error() == Some(libc::EINTR) {
                 continue;
             }
             return Err(e);

@@ -133,7 +133,7 @@ fn poll(p: &mut [libc::pollfd], timeout_ms: u64) -> io::Result<libc::c_int> {
             return Ok(r);
         }
         let e = last();
-        if e.kind() != io::ErrorKind::Interrupted {
+        if e.raw_os_error() != Some(libc::EINTR) {
             return Err(e);
         }
     }
@@ -164,8 +164,8 @@ impl AtTransport for Tty {
         let n = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), buf.len()) };
         if n < 0 {
             let e = last();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(0),
+            return match e.raw_os_error() {
+                Some(libc::EAGAIN | libc::EINTR) => Ok(0),
                 _ => Err(e),
             };
         }
@@ -182,9 +182,9 @@ impl AtTransport for Tty {
             let n = unsafe { libc::write(self.fd, data.as_ptr().cast(), data.len()) };
             if n < 0 {
                 let e = last();
-                match e.kind() {
-                    io::ErrorKind::Interrupted => continue,
-                    io::ErrorKind::WouldBlock => {
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    Some(libc::EAGAIN) => {
                         if !self.wait(libc::POLLOUT, 2000)? {
                             return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
                         }

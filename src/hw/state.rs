@@ -95,7 +95,7 @@ impl FileStore {
         };
         let entries = match file::read(&dir.join(FILE)) {
             Ok(b) => parse(&String::from_utf8_lossy(&b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Vec::new(),
             Err(e) => return Err(Error::io(&doing("reading", &dir.join(FILE)), &e)),
         };
         Ok(FileStore { dir, entries, lock })

@@ -221,11 +221,12 @@ impl UsbBackend for UsbfsBackend {
             .dev_root
             .join(format!("{:03}", dev.bus))
             .join(format!("{:03}", dev.address));
-        let f = crate::hw::file::open(&path, libc::O_RDWR, 0).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => UsbError::Gone,
-            std::io::ErrorKind::PermissionDenied => UsbError::Access,
-            _ => UsbError::Other(format!("{}: {e}", path.display())),
-        })?;
+        let f =
+            crate::hw::file::open(&path, libc::O_RDWR, 0).map_err(|e| match e.raw_os_error() {
+                Some(libc::ENOENT) => UsbError::Gone,
+                Some(libc::EACCES | libc::EPERM) => UsbError::Access,
+                _ => UsbError::Other(format!("{}: {e}", path.display())),
+            })?;
         self.file = Some(f);
         Ok(())
     }
