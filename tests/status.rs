@@ -45,8 +45,32 @@ fn reading(stat: u8) -> Reading {
     }
 }
 
-fn names(ev: &[umodem::core::status::Event]) -> Vec<&str> {
-    ev.iter().map(|e| e.name).collect()
+/// One event the status wrote (`Status::events`): its name and data.
+struct Ev {
+    name: String,
+    data: Buf,
+}
+
+/// The events of one call on the status (those before it are dropped).
+macro_rules! ev {
+    ($s:ident . $($call:tt)*) => {{
+        $s.take_events();
+        $s.$($call)*;
+        let b = $s.take_events();
+        let ev: Vec<Ev> = blob::members(&b.0)
+            .map(|v| Ev {
+                name: String::from_utf8(v.name.to_vec()).unwrap(),
+                data: Buf(v.data.to_vec()),
+            })
+            .collect();
+        // Nothing else is in the buffer: every event is a table.
+        assert_eq!(blob::decode_table(&b.0).unwrap().len(), ev.len());
+        ev
+    }};
+}
+
+fn names(ev: &[Ev]) -> Vec<&str> {
+    ev.iter().map(|e| e.name.as_str()).collect()
 }
 
 fn str_of<'a>(t: &'a Table, k: &str) -> Option<&'a str> {
@@ -66,15 +90,15 @@ fn tree(b: &Buf) -> Table {
 #[test]
 fn plug_once_unplug_once_and_a_new_stick_at_the_same_port() {
     let mut s = Status::new();
-    assert_eq!(names(&s.set_modems(vec![e367("1-1")])), ["plug"]);
-    assert!(s.set_modems(vec![e367("1-1")]).is_empty());
+    assert_eq!(names(&ev!(s.set_modems(vec![e367("1-1")]))), ["plug"]);
+    assert!(ev!(s.set_modems(vec![e367("1-1")])).is_empty());
     let mut other = e367("1-1");
     other.usb = "19d2:0031".into();
-    let ev = s.set_modems(vec![other]);
+    let ev = ev!(s.set_modems(vec![other]));
     assert_eq!(names(&ev), ["unplug", "plug"]);
     assert_eq!(ev_str(&ev[0].data, "usb"), Some("12d1:1506"));
     assert_eq!(ev_str(&ev[1].data, "usb"), Some("19d2:0031"));
-    assert_eq!(names(&s.set_modems(vec![])), ["unplug"]);
+    assert_eq!(names(&ev!(s.set_modems(vec![]))), ["unplug"]);
     assert!(s.modems.is_empty());
 }
 
@@ -82,11 +106,11 @@ fn plug_once_unplug_once_and_a_new_stick_at_the_same_port() {
 fn registration_and_sim_events_only_on_change() {
     let mut s = Status::new();
     s.set_modems(vec![e367("1-1")]);
-    let ev = s.set_reading("1-1", reading(2), 1000);
+    let ev = ev!(s.set_reading("1-1", reading(2), 1000));
     assert_eq!(names(&ev), ["sim", "registration"]);
     assert_eq!(ev_str(&ev[1].data, "registration"), Some("searching"));
-    assert!(s.set_reading("1-1", reading(2), 2000).is_empty());
-    let ev = s.set_reading("1-1", reading(1), 3000);
+    assert!(ev!(s.set_reading("1-1", reading(2), 2000)).is_empty());
+    let ev = ev!(s.set_reading("1-1", reading(1), 3000));
     assert_eq!(names(&ev), ["registration"]);
     assert_eq!(ev_str(&ev[0].data, "operator"), Some("3 SE"));
     assert_eq!(s.state(&s.modems[0]), "registered");
@@ -97,7 +121,7 @@ fn registration_and_sim_events_only_on_change() {
         answered: 4,
         ..reading(3)
     };
-    assert!(s.set_reading("1-1", cut, 4000).is_empty());
+    assert!(ev!(s.set_reading("1-1", cut, 4000)).is_empty());
     assert_eq!(s.state(&s.modems[0]), "not_responding");
     // no answer at all: announced once, with when it last answered
     let silent = |r: Reading| Reading {
@@ -105,14 +129,14 @@ fn registration_and_sim_events_only_on_change() {
         answered: 0,
         ..r
     };
-    let ev = s.set_reading("1-1", silent(reading(3)), 5000);
+    let ev = ev!(s.set_reading("1-1", silent(reading(3)), 5000));
     assert_eq!(names(&ev), ["not_responding"]);
     assert_eq!(ev_str(&ev[0].data, "command"), Some("ATQ0V1"));
     assert_eq!(
         blob::find(&ev[0].data.0, "last_seen").and_then(Val::int),
         Some(1)
     );
-    assert!(s.set_reading("1-1", silent(reading(3)), 6000).is_empty());
+    assert!(ev!(s.set_reading("1-1", silent(reading(3)), 6000)).is_empty());
     let st = tree(&s.status(9000));
     let BlobMsg::Array(ms) = blob::get(&st, "modems").unwrap() else {
         panic!()
@@ -125,12 +149,12 @@ fn registration_and_sim_events_only_on_change() {
     assert_eq!(blob::get(m, "last_seen").and_then(BlobMsg::as_i64), Some(5));
     assert_eq!(str_of(m, "registration"), Some("home"));
     // it answers again: announced once
-    let ev = s.set_reading("1-1", reading(1), 10_000);
+    let ev = ev!(s.set_reading("1-1", reading(1), 10_000));
     assert_eq!(names(&ev), ["responding"]);
-    assert!(s.set_reading("1-1", reading(1), 11_000).is_empty());
+    assert!(ev!(s.set_reading("1-1", reading(1), 11_000)).is_empty());
     assert_eq!(s.state(&s.modems[0]), "registered");
     // unknown modem: nothing happens
-    assert!(s.set_reading("9-9", reading(1), 5000).is_empty());
+    assert!(ev!(s.set_reading("9-9", reading(1), 5000)).is_empty());
 }
 
 #[test]
@@ -159,7 +183,7 @@ fn the_ppp_port_and_the_setup_window_are_left_alone() {
         pending: true,
         ..Link::default()
     };
-    let ev = s.set_links(vec![pending.clone()], 100_000);
+    let ev = ev!(s.set_links(vec![pending.clone()], 100_000));
     assert_eq!(names(&ev), ["connection"]);
     assert_eq!(ev_str(&ev[0].data, "state"), Some("connecting"));
     assert!(s.may_poll(&e367("1-1"), 100_000).is_err());

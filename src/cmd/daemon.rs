@@ -28,7 +28,7 @@ use crate::core::engine::{AtError, Clock};
 use crate::core::ports::{self, Role};
 use crate::core::reader::{self, Ask, Reader, Reading};
 use crate::core::smsjob::Do;
-use crate::core::status::{self, Event, Found, Link, NetIf, Status};
+use crate::core::status::{self, Found, Link, NetIf, Status};
 use crate::core::watchdog::{self, Policy, Reset, Seen, Watch};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::BootClock;
@@ -329,25 +329,24 @@ impl Daemon {
         self.registered_once = true;
     }
 
-    /// Events to `ubus listen`, notifications to subscribers.
-    fn announce(&mut self, ev: Vec<Event>) {
-        for e in &ev {
-            self.event(e);
-        }
-    }
-
-    fn event(&mut self, e: &Event) {
-        let Some(bus) = self.bus.as_mut() else {
-            return;
-        };
-        let mut id = String::from("umodem.");
-        id.push_str(e.name);
-        let mut r = bus.send_event(&id, &e.data.0);
-        if r.is_ok() && bus.has_subscribers() {
-            r = bus.notify(e.name, &e.data.0);
-        }
-        if let Err(err) = r {
-            self.bus_failed(format_args!("event {id}"), err);
+    /// The events of the status (`Status::events`): to `ubus listen` as
+    /// `umodem.<name>`, to subscribers as notifications.
+    fn announce(&mut self) {
+        let ev = self.st.take_events();
+        for e in blob::members(&ev.0) {
+            let Some(bus) = self.bus.as_mut() else {
+                return;
+            };
+            let name = std::str::from_utf8(e.name).unwrap_or_default();
+            let mut id = String::from("umodem.");
+            id.push_str(name);
+            let mut r = bus.send_event(&id, e.data);
+            if r.is_ok() && bus.has_subscribers() {
+                r = bus.notify(name, e.data);
+            }
+            if let Err(err) = r {
+                self.bus_failed(format_args!("event {id}"), err);
+            }
         }
     }
 
@@ -434,13 +433,12 @@ impl Daemon {
             .iter()
             .map(|m| found(m, &self.root))
             .collect();
-        let ev = self.st.set_modems(found);
-        self.announce(ev);
+        self.st.set_modems(found);
         let now = self.clock.now_ms();
         if let Some(links) = self.links() {
-            let ev = self.st.set_links(links, now);
-            self.announce(ev);
+            self.st.set_links(links, now);
         }
+        self.announce();
         // By index: a reading that cannot start changes a modem, never the list.
         for k in 0..self.st.modems.len() {
             let Some(m) = self.st.modems.get(k) else {
@@ -621,9 +619,9 @@ impl Daemon {
     fn finished(&mut self, path: &str, r: Reading) {
         let now = self.clock.now_ms();
         let answered = r.answered > 0;
-        let ev = self.st.set_reading(path, r, now);
-        self.announce(ev);
+        self.st.set_reading(path, r, now);
         self.guard(path, answered, now);
+        self.announce();
     }
 
     // -- watchdog ----------------------------------------------------------------
@@ -652,10 +650,10 @@ impl Daemon {
             m.found.usb,
             how.name()
         );
-        let ev = self.st.reset_event(&m.found, how.name(), why, failures);
         let ctl = m.found.control.clone();
+        self.st.reset_event(path, how.name(), why, failures);
         self.remember_resets();
-        self.event(&ev);
+        self.announce();
         match how {
             Reset::Cfun => self.cfun(path, ctl),
             Reset::Usb => self.usb_reset(path),

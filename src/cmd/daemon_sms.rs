@@ -26,7 +26,7 @@ use crate::core::at::strip_prefix_ci;
 use crate::core::reader::Ask;
 use crate::core::sms::{self, Mem};
 use crate::core::smsjob::{self, Do};
-use crate::core::status::{Event, Found};
+use crate::core::status::Found;
 use crate::hw::talk::{Came, Talk};
 use crate::ubus::blob::{self, Buf, Val};
 use crate::ubus::{status as st, Call};
@@ -216,13 +216,15 @@ impl Daemon {
         if rose > 0 {
             let storage = Mem::parse(s.mem).map_or(s.mem, |m| m.name());
             log::info!("sms: {rose} new message(s) in the {storage} storage of modem {path}");
-            let mut data = Buf::new();
-            data.str("modem", &path);
-            data.str("storage", &storage);
-            data.int("new", rose.into());
-            data.int("used", s.used.into());
-            data.int("total", s.total.into());
-            self.announce(vec![Event { name: "sms", data }]);
+            let ev = &mut self.st.events;
+            let t = ev.table("sms");
+            ev.str("modem", &path);
+            ev.str("storage", storage);
+            ev.int("new", rose.into());
+            ev.int("used", s.used.into());
+            ev.int("total", s.total.into());
+            ev.end(t);
+            self.announce();
         }
         None
     }

@@ -110,28 +110,16 @@ pub struct Messages {
     pub check: bool,
 }
 
-/// Something to announce: `umodem.<name>` on ubus, its data as blobmsg members.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub name: &'static str,
-    pub data: Buf,
-}
-
-impl Event {
-    /// An event about modem `f` (its path and USB id first).
-    fn about(name: &'static str, f: &Found) -> Event {
-        let mut data = Buf::new();
-        who(&mut data, f);
-        Event { name, data }
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct Status {
     pub modems: Vec<Modem>,
     pub links: Vec<Link>,
     /// When some umodem interface was last seen starting its setup.
     setup_seen: Option<u64>,
+    /// What to announce, in order: one blobmsg table per event, named as the
+    /// event (`umodem.<name>` on ubus), its members the event's data. Taken
+    /// with [`Status::take_events`].
+    pub events: Buf,
 }
 
 /// Whole seconds from `then` (ms), if known, to `now` (ms).
@@ -153,9 +141,23 @@ fn who(b: &mut Buf, f: &Found) {
     b.str("usb", &f.usb);
 }
 
+/// Start event `name` about modem `f` (its path and USB id first); more
+/// members may follow, then `ev.end(..)` with what this returned.
+#[inline(never)]
+fn about(ev: &mut Buf, name: &str, f: &Found) -> usize {
+    let t = ev.table(name);
+    who(ev, f);
+    t
+}
+
 impl Status {
     pub fn new() -> Status {
         Status::default()
+    }
+
+    /// The events since the last time (see `events`).
+    pub fn take_events(&mut self) -> Buf {
+        std::mem::take(&mut self.events)
     }
 
     pub fn modem(&self, path: &str) -> Option<&Modem> {
@@ -169,9 +171,9 @@ impl Status {
     /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
     /// changed at the same path (a different stick, or one that switched mode)
     /// counts as unplug + plug.
-    pub fn set_modems(&mut self, now: Vec<Found>) -> Vec<Event> {
+    pub fn set_modems(&mut self, now: Vec<Found>) {
         let same = |m: &Modem, f: &Found| m.found.path == f.path && m.found.usb == f.usb;
-        let mut ev = Vec::new();
+        let ev = &mut self.events;
         // What is gone first (announced before what came). In place: a modem
         // is big, moving each one out and back cost more than this.
         let mut i = 0;
@@ -181,7 +183,8 @@ impl Status {
                 continue;
             }
             log::info!("modem {} ({}) unplugged", m.found.path, m.found.usb);
-            ev.push(Event::about("unplug", &m.found));
+            let t = about(ev, "unplug", &m.found);
+            ev.end(t);
             self.modems.remove(i);
         }
         // Then each in sysfs order: the k first are in place.
@@ -204,17 +207,16 @@ impl Status {
                 f.control.as_deref().unwrap_or("-"),
                 f.data.as_deref().unwrap_or("-")
             );
-            let mut e = Event::about("plug", &f);
-            e.data.opt_str("control", f.control.as_deref());
-            e.data.opt_str("data", f.data.as_deref());
-            ev.push(e);
+            let t = about(ev, "plug", &f);
+            ev.opt_str("control", f.control.as_deref());
+            ev.opt_str("data", f.data.as_deref());
+            ev.end(t);
             let m = Modem {
                 found: f,
                 ..Modem::default()
             };
             self.modems.insert(k.min(self.modems.len()), m);
         }
-        ev
     }
 
     /// A reading of `path`'s control port, ended at `now`. A reading that
@@ -223,15 +225,15 @@ impl Status {
     /// kept for `info`. A modem that gets no answer in, after it answered (or
     /// since it was plugged), is announced once (`not_responding`), and again
     /// once when it answers (`responding`).
-    pub fn set_reading(&mut self, path: &str, r: Reading, now: u64) -> Vec<Event> {
+    pub fn set_reading(&mut self, path: &str, r: Reading, now: u64) {
         let Some(m) = self.modems.iter_mut().find(|m| m.found.path == path) else {
-            return Vec::new();
+            return;
         };
+        let ev = &mut self.events;
         m.polled_at = Some(now);
         if r.answered > 0 {
             m.answered_at = Some(now);
         }
-        let mut ev = Vec::new();
         // A reading that stopped early shows as a gap in the signal history.
         let dbm = r
             .stopped
@@ -249,31 +251,31 @@ impl Status {
                 if r.answered == 0 && !m.silent {
                     m.silent = true;
                     log::warn!("modem {path}: stopped answering");
-                    let mut e = Event::about("not_responding", &m.found);
-                    e.data.str("command", cmd);
-                    e.data.opt_int("last_seen", secs(now, m.answered_at));
-                    ev.push(e);
+                    let t = about(ev, "not_responding", &m.found);
+                    ev.str("command", cmd);
+                    ev.opt_int("last_seen", secs(now, m.answered_at));
+                    ev.end(t);
                 }
             }
-            return ev;
+            return;
         }
         // A silent modem had an error too: one line either way.
         if m.last_error.take().is_some() {
             log::info!("modem {path}: answering again");
         }
         if std::mem::take(&mut m.silent) {
-            ev.push(Event::about("responding", &m.found));
+            let t = about(ev, "responding", &m.found);
+            ev.end(t);
         }
         m.read_at = Some(now);
         let old = m.reading.as_deref();
         if old.map(|o| o.sim) != Some(r.sim) {
             let st = r.sim.map_or("unknown", |x| x.name());
             log::info!("modem {path}: sim {st}");
-            let mut e = Event::about("sim", &m.found);
-            e.data.str("sim", st);
-            e.data
-                .opt_int("pin_attempts", r.pin_attempts.map(i64::from));
-            ev.push(e);
+            let t = about(ev, "sim", &m.found);
+            ev.str("sim", st);
+            ev.opt_int("pin_attempts", r.pin_attempts.map(i64::from));
+            ev.end(t);
         }
         let (reg, oreg) = (r.registration(), old.and_then(Reading::registration));
         if old.is_none() || reg != oreg || old.map(|o| &o.operator) != Some(&r.operator) {
@@ -282,11 +284,11 @@ impl Status {
                 "modem {path}: registration {st}, operator {}",
                 r.operator.as_deref().unwrap_or("-")
             );
-            let mut e = Event::about("registration", &m.found);
-            e.data.str("registration", st);
-            e.data.opt_str("operator", r.operator.as_deref());
-            e.data.opt_str("technology", r.tech.as_deref());
-            ev.push(e);
+            let t = about(ev, "registration", &m.found);
+            ev.str("registration", st);
+            ev.opt_str("operator", r.operator.as_deref());
+            ev.opt_str("technology", r.tech.as_deref());
+            ev.end(t);
         }
         let mut r = r;
         if let Some(o) = &mut m.reading {
@@ -299,12 +301,11 @@ impl Status {
             keep(&mut r.iccid, &mut o.iccid);
         }
         m.reading = Some(Box::new(r));
-        ev
     }
 
     /// The umodem interfaces netifd has now.
-    pub fn set_links(&mut self, links: Vec<Link>, now: u64) -> Vec<Event> {
-        let mut ev = Vec::new();
+    pub fn set_links(&mut self, links: Vec<Link>, now: u64) {
+        let ev = &mut self.events;
         for l in &links {
             let old = self.links.iter().find(|o| o.name == l.name);
             if l.pending && !old.is_some_and(|o| o.pending) {
@@ -312,21 +313,17 @@ impl Status {
             }
             if old.map(Link::state) != Some(l.state()) {
                 log::info!("interface {}: {}", l.name, l.state());
-                let mut d = Buf::new();
-                d.str("interface", &l.name);
-                d.str("state", l.state());
+                let t = ev.table("connection");
+                ev.str("interface", &l.name);
+                ev.str("state", l.state());
                 if let [m] = self.modems.as_slice() {
-                    who(&mut d, &m.found);
+                    who(ev, &m.found);
                 }
-                d.opt_str("error", l.error.as_deref());
-                ev.push(Event {
-                    name: "connection",
-                    data: d,
-                });
+                ev.opt_str("error", l.error.as_deref());
+                ev.end(t);
             }
         }
         self.links = links;
-        ev
     }
 
     /// May the control port of `m` be opened now? Never when it is also the data
@@ -361,13 +358,16 @@ impl Status {
 
     /// The watchdog resets `f`: `umodem.reset` with how, why, and the failed
     /// setups in a row that called for it (if any).
-    pub fn reset_event(&self, f: &Found, how: &str, why: &str, failures: u32) -> Event {
-        let mut e = Event::about("reset", f);
-        e.data.str("reset", how);
-        e.data.str("reason", why);
-        e.data
-            .opt_int("failures", (failures > 0).then_some(failures.into()));
-        e
+    pub fn reset_event(&mut self, path: &str, how: &str, why: &str, failures: u32) {
+        let Some(m) = self.modems.iter().find(|m| m.found.path == path) else {
+            return;
+        };
+        let ev = &mut self.events;
+        let t = about(ev, "reset", &m.found);
+        ev.str("reset", how);
+        ev.str("reason", why);
+        ev.opt_int("failures", (failures > 0).then_some(failures.into()));
+        ev.end(t);
     }
 
     /// The umodem interface of the modem at `path` (see `link_of`).
