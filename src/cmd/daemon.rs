@@ -242,14 +242,18 @@ impl Daemon {
             fds.clear();
             let bus = self.bus.as_ref().and_then(Client::fd).unwrap_or(-1);
             let mut until = next_tick;
-            for fd in std::iter::once(bus).chain(self.jobs.iter().map(|j| j.talk.fd())) {
+            let mut fd = bus;
+            let mut jobs = self.jobs.iter();
+            loop {
                 fds.push(libc::pollfd {
                     fd,
                     events: libc::POLLIN,
                     revents: 0,
                 });
-            }
-            for j in &self.jobs {
+                let Some(j) = jobs.next() else {
+                    break;
+                };
+                fd = j.talk.fd();
                 until = until.min(j.deadline().unwrap_or(u64::MAX));
             }
             let wait = until.saturating_sub(self.clock.now_ms()).clamp(1, TICK_MS);
@@ -429,10 +433,10 @@ impl Daemon {
     /// ubusd, sysfs, netifd, and the readings that are due.
     fn tick(&mut self) {
         self.bus_upkeep();
-        let found: Vec<Found> = port::modems(&self.root)
-            .iter()
-            .map(|m| found(m, &self.root))
-            .collect();
+        let mut found = Vec::new();
+        for m in &port::modems(&self.root) {
+            found.push(self::found(m, &self.root));
+        }
         self.st.set_modems(found);
         let now = self.clock.now_ms();
         if let Some(links) = self.links() {
