@@ -112,7 +112,8 @@ pub struct Messages {
 
 #[derive(Debug, Default)]
 pub struct Status {
-    pub modems: Vec<Modem>,
+    /// (Boxed: modems are inserted, removed and swapped; a Modem is ~250 B.)
+    pub modems: Vec<Box<Modem>>,
     pub links: Vec<Link>,
     /// When some umodem interface was last seen starting its setup.
     setup_seen: Option<u64>,
@@ -161,11 +162,11 @@ impl Status {
     }
 
     pub fn modem(&self, path: &str) -> Option<&Modem> {
-        self.modems.iter().find(|m| m.found.path == path)
+        self.modems.iter().find(|m| m.found.path == path).map(|m| &**m)
     }
 
     pub fn modem_mut(&mut self, path: &str) -> Option<&mut Modem> {
-        self.modems.iter_mut().find(|m| m.found.path == path)
+        self.modems.iter_mut().find(|m| m.found.path == path).map(|m| &mut **m)
     }
 
     /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
@@ -211,10 +212,10 @@ impl Status {
             ev.opt_str("control", f.control.as_deref());
             ev.opt_str("data", f.data.as_deref());
             ev.end(t);
-            let m = Modem {
+            let m = Box::new(Modem {
                 found: f,
                 ..Modem::default()
-            };
+            });
             self.modems.insert(k.min(self.modems.len()), m);
         }
     }
