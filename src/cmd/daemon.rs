@@ -148,55 +148,55 @@ struct Daemon {
     state_dir: PathBuf,
 }
 
-/// `--NAME N`: N (or `default`) if `ok` takes it; else a usage error, `msg`.
-fn number(
-    args: &mut Args,
-    name: &str,
-    default: u64,
-    ok: fn(u64) -> bool,
-    msg: &str,
-) -> Result<u64> {
-    let n = args.number(name).map_err(usage)?.unwrap_or(default);
-    if ok(n) {
-        Ok(n)
-    } else {
-        Err(Error::with_code(code::USAGE, msg))
+/// What the command line says (any error is a usage error).
+struct Opts {
+    interval: u64,
+    gap: u64,
+    failures: u64,
+    socket: Option<String>,
+    sysfs: Option<String>,
+    state_dir: Option<String>,
+}
+
+fn opts(mut args: Args) -> Result<Opts> {
+    let interval = args.number("--interval")?.unwrap_or(DEFAULT_INTERVAL);
+    if !(1..=86_400).contains(&interval) {
+        return Err(Error::new("--interval: seconds between polls, 1 to 86400"));
     }
+    let gap = args
+        .number("--watchdog")?
+        .unwrap_or(watchdog::DEFAULT_GAP_MS / 1000);
+    if gap != 0 && !(60..=604_800).contains(&gap) {
+        return Err(Error::new(
+            "--watchdog: least seconds between two resets of a modem, 60 to 604800 (0: off)",
+        ));
+    }
+    let o = Opts {
+        interval,
+        gap,
+        failures: args
+            .number("--watchdog-failures")?
+            .unwrap_or(watchdog::DEFAULT_FAILURES.into()),
+        socket: args.value("--socket")?,
+        sysfs: args.value("--sysfs")?,
+        state_dir: args.value("--state-dir")?,
+    };
+    args.finish()?;
+    Ok(o)
 }
 
-fn usage(e: Error) -> Error {
-    Error::with_code(code::USAGE, e.msg())
-}
-
-pub fn run(mut args: Args) -> Result<()> {
-    let interval = number(
-        &mut args,
-        "--interval",
-        DEFAULT_INTERVAL,
-        |n| (1..=86_400).contains(&n),
-        "--interval: seconds between polls, 1 to 86400",
-    )?;
-    let gap = number(
-        &mut args,
-        "--watchdog",
-        watchdog::DEFAULT_GAP_MS / 1000,
-        |n| n == 0 || (60..=604_800).contains(&n),
-        "--watchdog: least seconds between two resets of a modem, 60 to 604800 (0: off)",
-    )?;
-    let failures = number(
-        &mut args,
-        "--watchdog-failures",
-        watchdog::DEFAULT_FAILURES.into(),
-        |_| true,
-        "",
-    )?;
-    let socket = args.value("--socket").map_err(usage)?.map(PathBuf::from);
-    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    let state_dir = args
-        .value("--state-dir")
-        .map_err(usage)?
-        .unwrap_or_else(|| state::DEFAULT_DIR.into());
-    args.finish().map_err(usage)?;
+pub fn run(args: Args) -> Result<()> {
+    let Opts {
+        interval,
+        gap,
+        failures,
+        socket,
+        sysfs,
+        state_dir,
+    } = opts(args).map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    let socket = socket.map(PathBuf::from);
+    let root = UsbSysfs::from_args(sysfs);
+    let state_dir = state_dir.unwrap_or_else(|| state::DEFAULT_DIR.into());
     let policy = Policy {
         gap_ms: gap * 1000,
         failures: failures.min(1000) as u32,
