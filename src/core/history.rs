@@ -55,21 +55,25 @@ impl History {
         }
         self.samples.push((now, dbm));
         self.expire(now);
-        let over = self.samples.len().saturating_sub(self.capacity);
-        self.samples.drain(..over);
     }
 
-    /// Drop what is older than the span at `now`.
+    /// Drop the samples older than the span, and the oldest beyond capacity.
     pub fn expire(&mut self, now: u64) {
-        let old = self
+        let n = self.samples.len();
+        let mut old = n.saturating_sub(self.capacity);
+        while self
             .samples
-            .iter()
-            .take_while(|s| now.saturating_sub(s.0) > self.span_ms)
-            .count();
-        self.samples.drain(..old);
+            .get(old)
+            .is_some_and(|s| now.saturating_sub(s.0) > self.span_ms)
+        {
+            old += 1;
+        }
+        if old > 0 {
+            self.samples.copy_within(old.., 0);
+            self.samples.truncate(n - old);
+        }
     }
 
-    /// The samples within the span at `now`, oldest first: (age in s, dBm).
     pub fn samples(&self, now: u64) -> impl Iterator<Item = (u64, Option<i32>)> + '_ {
         self.samples
             .iter()
