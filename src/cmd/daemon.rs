@@ -666,7 +666,7 @@ impl Daemon {
 
     fn remember_resets(&self) {
         if let Err(e) = state::save_resets(&self.run_dir, &self.watches) {
-            log::warn!("watchdog: {}", e.msg());
+            log::warn!("watchdog: writing {}/watchdog: {e}", self.run_dir.display());
         }
     }
 

@@ -185,18 +185,20 @@ pub fn load_resets(dir: &Path) -> Vec<(String, Watch)> {
 }
 
 /// Write the record: every modem of `watches` that was reset.
-pub fn save_resets(dir: &Path, watches: &[(String, Watch)]) -> Result<()> {
+pub fn save_resets(dir: &Path, watches: &[(String, Watch)]) -> std::io::Result<()> {
     let mut text = String::new();
-    let done = watches.iter().filter_map(|(p, w)| Some((p, w.last_reset?)));
-    for (p, t) in done.take(MAX_ENTRIES) {
-        text.push_str(p);
-        text.push(' ');
-        crate::num::push(&mut text, t);
-        text.push('\n');
+    let mut n = 0;
+    for (p, w) in watches {
+        if let (Some(t), true) = (w.last_reset, n < MAX_ENTRIES) {
+            text.push_str(p);
+            text.push(' ');
+            crate::num::push(&mut text, t);
+            text.push('\n');
+            n += 1;
+        }
     }
-    file::mkdirs(dir, 0o777)
-        .and_then(|()| file::write(&dir.join(RESETS), text.as_bytes()))
-        .map_err(|e| Error::io(&doing("writing", &dir.join(RESETS)), &e))
+    file::mkdirs(dir, 0o777)?;
+    file::write(&dir.join(RESETS), text.as_bytes())
 }
 
 /// The netifd handler's count of failed setups in a row of `iface`
