@@ -87,11 +87,10 @@ pub fn methods() -> &'static [Method] {
     &METHODS
 }
 
-/// What a conversation with a control port is doing. (One per modem at most:
-/// the size of a reading does not call for a box.)
-#[allow(clippy::large_enum_variant)]
+/// What a conversation with a control port is doing. (A reader is boxed: a
+/// job is moved into the list and out, a reader holds a whole reading.)
 enum Work {
-    Read(Reader),
+    Read(Box<Reader>),
     /// `AT+CFUN=1,1`, sent by the watchdog.
     Cfun,
     /// A ubus call's SMS/USSD job (`daemon_sms.rs`).
@@ -482,7 +481,8 @@ impl Daemon {
         } else {
             reader::POLL
         };
-        let (mut rd, ask) = Reader::new(what, m.found.huawei);
+        let (rd, ask) = Reader::new(what, m.found.huawei);
+        let mut rd = Box::new(rd);
         match Talk::open(Path::new(ctl)) {
             Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask.and_then(send)),
             Ok(None) => log::debug!("modem {path}: {ctl} busy (locked), not polled"),

@@ -162,11 +162,17 @@ impl Status {
     }
 
     pub fn modem(&self, path: &str) -> Option<&Modem> {
-        self.modems.iter().find(|m| m.found.path == path).map(|m| &**m)
+        self.modems
+            .iter()
+            .find(|m| m.found.path == path)
+            .map(|m| &**m)
     }
 
     pub fn modem_mut(&mut self, path: &str) -> Option<&mut Modem> {
-        self.modems.iter_mut().find(|m| m.found.path == path).map(|m| &mut **m)
+        self.modems
+            .iter_mut()
+            .find(|m| m.found.path == path)
+            .map(|m| &mut **m)
     }
 
     /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
