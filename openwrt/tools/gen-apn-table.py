@@ -3,10 +3,14 @@
 
 usage: gen-apn-table.py [SERVICEPROVIDERS_XML] > apn.tsv
 
-One line per network, sorted: MCCMNC<TAB>APN[<TAB>USERNAME[<TAB>PASSWORD]]
-(trailing empty fields left out). MCCMNC is the MCC and the MNC as the data
-spells it, so 2- and 3-digit MNCs stay apart ("24002", "310410"); the lookup
-tries the IMSI's first 6 digits, then its first 5.
+One row per network, sorted, grouped by country: a line ":MCC" starts the
+networks of a country, then "MNC<TAB>APN[<TAB>USERNAME[<TAB>PASSWORD]]" (trailing
+empty fields left out), or a bare "MNC" when the APN, username and password are
+the row above's. The MNC is written as the data spells it, so 2- and 3-digit
+MNCs stay apart ("02", "410"); the lookup tries the IMSI's first 6 digits
+(MCC + 3-digit MNC), then its first 5. The grouping and the bare rows make the
+table a quarter smaller raw and a tenth smaller compressed than one full
+MCCMNC row per network.
 
 Which APN a network gets, when several providers or APNs list it: GSM APNs
 whose usage is "internet" (an APN without any usage element counts too, after
@@ -63,8 +67,14 @@ def main(argv):
                     if net not in best or key < best[net][0]:
                         best[net] = (key, fields)
     out = sys.stdout
+    mcc = prev = None
     for net in sorted(best):
-        out.write(net + "\t" + "\t".join(best[net][1]) + "\n")
+        fields = best[net][1]
+        if net[:3] != mcc:
+            mcc = net[:3]
+            out.write(":" + mcc + "\n")
+        out.write(net[3:] + ("" if fields == prev else "\t" + "\t".join(fields)) + "\n")
+        prev = fields
     return 0
 
 

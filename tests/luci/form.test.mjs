@@ -78,8 +78,11 @@ test('the form: general and advanced tabs, modems from the daemon, APN from the 
 	const modem = page.locator('[id="cbid.network.wwan._modem_device"]');
 	const port = capture('online').status.modems[0].data;
 	assert.equal(await modem.locator(`li[data-value="${port}"]`).innerText(), 'huawei E367 (USB 1-1)');
-	const row = APN_TABLE.split('\n').find((l) => l.startsWith('24002\t'));
-	assert.equal(await page.locator(field('apn')).getAttribute('placeholder'), `${row.split('\t')[1]} (from the SIM)`);
+	// what the handler's own lookup picks in the same table for the SIM's network (240 02)
+	const apn = execFileSync('busybox', [ 'ash', '-c', 'INCLUDE_ONLY=1 . "$0" && umodem_apn_lookup "$1" /dev/stdin',
+		join(REPO, 'files/lib/netifd/proto/umodem.sh'), '240021234567890' ], { input: APN_TABLE, encoding: 'utf8' }).split('\n')[1];
+	assert.ok(apn);
+	assert.equal(await page.locator(field('apn')).getAttribute('placeholder'), `${apn} (from the SIM)`);
 	assert.equal(await page.locator(field('pincode')).getAttribute('type'), 'password');
 	for (const o of [ 'apn', 'pincode', 'mode', 'service', 'auth', 'username', 'password' ])
 		assert.ok(await page.locator(field(o)).isVisible(), `${o} on the general tab`);

@@ -25,7 +25,7 @@ uci set network.wwan.proto=umodem
 uci set network.wwan.pincode=8328
 uci commit network
 ln -s "$BIN/umodem" "$T/stub/umodem"
-printf '24002\tinternet\n' >"$T/apn.tsv"
+printf ':240\n02\tinternet\n' >"$T/apn.tsv"
 
 sh "$REPO/tests/fixtures/sysfs/mk-at-tree.sh" "$T/sys" e3372s || t_fail "sysfs tree"
 SIMPID=

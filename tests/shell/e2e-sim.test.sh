@@ -70,7 +70,7 @@ sim_ctl() {
 	"$BIN/umodem-sim" ctl "$T/sim/dev" "$@"
 }
 
-printf '24002\tbredband.tre.se\n' >"$T/apn.tsv"
+printf ':240\n02\tbredband.tre.se\n' >"$T/apn.tsv"
 sc() {
 	scenario "$@"
 	export NETIFD_RUN=1

@@ -150,7 +150,7 @@ handler teardown wwan "{$BASE}"
 t_eq "$(cat "$T/at.in")" 'AT^NDISDUP=1,0' "teardown ends the data call all the same"
 
 echo "--- NCM with a login and the APN from the table"
-printf '24002\tdata.tre.se\ttre\ttrepw\n' >"$T/apn.tsv"
+printf ':240\n02\tdata.tre.se\ttre\ttrepw\n' >"$T/apn.tsv"
 scenario "e3372s, login from the table"
 t_clock
 ports e3372s

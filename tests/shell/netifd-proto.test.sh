@@ -172,7 +172,7 @@ t_has "$T/netifd" "proto_set_available wwan 0" "missing configured device: unava
 scenario "APN from the SIM"
 echo "$PORTS" >"$T/ports.txt"
 printf 'modem.0.sim.imsi=240021234567890\n' >"$T/info.txt"
-printf '24001\tonline.telia.se\n24002\tbredband.tre.se\n310410\tbroadband\tu\tp\n' >"$T/apn.tsv"
+printf ':240\n01\tonline.telia.se\n02\tbredband.tre.se\n:310\n410\tbroadband\tu\tp\n' >"$T/apn.tsv"
 NETIFD_RUN=1 handler setup wwan '{"maxwait":1}'
 task_wait wwan >/dev/null
 t_has "$T/netifd" "  env UMODEM_APN=bredband.tre.se" "APN taken from the table"

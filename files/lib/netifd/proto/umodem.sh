@@ -432,19 +432,19 @@ umodem_ndis() {
 	umodem_log "$1: data call up on $ctl"
 }
 
-# umodem_apn_lookup IMSI [TABLE]: print "apn<TAB>user<TAB>password<TAB>mccmnc"
-# for the IMSI's network. Table rows: MCCMNC<TAB>APN[<TAB>USER[<TAB>PASSWORD]].
-# The MNC is 2 or 3 digits and the IMSI does not say which: a 6-digit MCCMNC
-# row wins over a 5-digit one.
+# umodem_apn_lookup IMSI [TABLE]: print the IMSI's network in the APN table as
+# lines: MCCMNC, APN, user, password. Table rows (gen-apn-table.py): ":MCC"
+# starts a country, then "MNC<TAB>APN[<TAB>USER[<TAB>PASSWORD]]"; a bare "MNC"
+# has the row above's APN, user and password. The MNC is 2 or 3 digits and the
+# IMSI does not say which: a 6-digit MCCMNC wins over a 5-digit one.
 umodem_apn_lookup() {
-	local imsi="$1" table="${2:-$UMODEM_APN_TABLE}" key
-	case "$imsi" in '' | *[!0-9]*) return 1 ;; esac
-	[ ${#imsi} -ge 6 ] && [ -r "$table" ] || return 1
-	for key in "$(echo "$imsi" | cut -c1-6)" "$(echo "$imsi" | cut -c1-5)"; do
-		awk -F '\t' -v k="$key" '$1 == k { print $2 "\t" $3 "\t" $4 "\t" $1; found = 1; exit }
-			END { exit !found }' "$table" && return 0
-	done
-	return 1
+	case "$1" in '' | *[!0-9]*) return 1 ;; esac
+	[ ${#1} -ge 6 ] || return 1
+	awk -F '\t' -v i="$1" 'sub(/^:/, "") { c = $0; next }
+		NF > 1 { a = $2 "\n" $3 "\n" $4 }
+		c $1 == substr(i, 1, 6) { r = c $1 "\n" a; exit }
+		c $1 == substr(i, 1, 5) && r == "" { r = c $1 "\n" a }
+		END { if (r == "") exit 1; print r }' "${2:-$UMODEM_APN_TABLE}" 2>/dev/null
 }
 
 # umodem_pppd_quote VALUE: VALUE as one word of a pppd options file.
@@ -476,7 +476,7 @@ proto_umodem_setup() {
 	local pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate
 	local norelease peerdns ip6table mode defaultroute metric
 	local ctl data net netdrv netclass profile dp ndis_up ndis_down ndis_query
-	local waited rc imsi row ifname optfile i subnets
+	local waited rc imsi row u p ifname optfile i subnets
 	local autoipv6= localip= lcp_failure lcp_interval lcp_adaptive= nl='
 '
 
@@ -600,18 +600,25 @@ proto_umodem_setup() {
 	esac
 	[ "$rc" = 0 ] || return 1
 
-	if [ -z "$apn" ]; then
+	if [ -n "$apn" ]; then
+		umodem_log "$interface: using the configured apn '$apn'"
+	else
 		imsi=$(umodem info --port "$ctl" 2>/dev/null | sed -n 's/^\([a-z0-9_]*\.\)*imsi=\([0-9]*\)$/\2/p' | head -n 1)
 		if row=$(umodem_apn_lookup "$imsi"); then
-			apn=$(printf '%s' "$row" | cut -f1)
-			[ -n "$username" ] || username=$(printf '%s' "$row" | cut -f2)
-			[ -n "$password" ] || password=$(printf '%s' "$row" | cut -f3)
-			umodem_log "$interface: no apn set; using '$apn', the provider table's entry for network $(printf '%s' "$row" | cut -f4)"
+			{
+				read -r i
+				read -r apn
+				read -r u
+				read -r p
+			} <<EOF
+$row
+EOF
+			[ -n "$username" ] || username="$u"
+			[ -n "$password" ] || password="$p"
+			umodem_log "$interface: no apn set; using '$apn', the provider table's entry for network $i"
 		else
 			umodem_log "$interface: no apn set and none known for this SIM${imsi:+ (network $(echo "$imsi" | cut -c1-6)...)}; dialling with the modem's default context"
 		fi
-	else
-		umodem_log "$interface: using the configured apn '$apn'"
 	fi
 
 	if [ "$dp" = ncm ]; then

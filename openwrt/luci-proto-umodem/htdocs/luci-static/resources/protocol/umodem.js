@@ -67,15 +67,24 @@ function modemLabel(st, id) {
 	return _('%s (USB %s)').format(model, st.modem);
 }
 
-/* The handler's choice for an IMSI: a 6-digit MCCMNC row first, then 5. */
+/* The handler's choice for an IMSI: a 6-digit MCCMNC row first, then 5. The
+   table: ":MCC" starts a country, then "MNC<TAB>APN..." rows; a bare "MNC" has
+   the APN of the row above. */
 function apnFor(table, imsi) {
 	if (typeof(imsi) != 'string' || !/^\d{6,}$/.test(imsi))
 		return null;
 	const rows = {};
+	let mcc = '', apn = null;
 	for (const line of String(table).split(/\n/)) {
 		const f = line.split(/\t/);
-		if (f.length >= 2 && !(f[0] in rows))
-			rows[f[0]] = f[1];
+		if (f[0][0] == ':') {
+			mcc = f[0].substring(1);
+			continue;
+		}
+		if (f.length >= 2)
+			apn = f[1];
+		if (f[0] != '' && apn != null && !(mcc + f[0] in rows))
+			rows[mcc + f[0]] = apn;
 	}
 	return rows[imsi.substring(0, 6)] ?? rows[imsi.substring(0, 5)] ?? null;
 }
