@@ -1,52 +1,11 @@
 #!/bin/sh
-# netifd protocol handler "umodem": a USB 3G/LTE stick, whatever its data path:
-# PPP (dialled with pppd), NCM (a data call started with AT, then DHCP) or a
-# HiLink stick's network interface (DHCP only).
-#
-# An old `proto 3g` interface migrates by changing its proto to umodem: every
-# option of proto 3g and of its ppp base (ppp.sh) is understood, with the same
-# type and meaning, and reaches pppd as ppp.sh passes it. setup finds the modem
-# (`umodem ports`), checks the SIM and unlocks it (`umodem prepare`, PIN in the
-# environment), then hands the port to pppd, whose connect step is `umodem
-# connect`. Secrets never reach an argv: pincode and password are not declared
-# options (netifd would put them in the handler's argv) but read from uci by
-# setup; the PIN goes by environment to `umodem prepare`, the PPP username and
-# password by a 0600 options file that pppd reads with `file`.
-#
-# How netifd treats a handler (seen running OpenWrt's netifd): when setup ends
-# and no proto_run_command process runs, netifd runs teardown at once, with no
-# ERROR in its environment, and then setup again at once, without end, unless
-# setup called proto_block_restart (no restart until `ifup`) or the interface
-# is unavailable. ERROR is set only when the pppd that setup started has exited
-# (its exit status). proto_set_available 0 during setup makes netifd kill setup
-# (SIGTERM) and run teardown. So nothing but this handler paces a failing modem.
-#
-# The data path (README "LTE sticks") comes from the stick's interfaces, or
-# `option mode`: ecm (HiLink: DHCP on its network interface), ncm (SIM, PIN,
-# APN, AT^NDISDUP, then DHCP) or ppp. DHCP runs as netifd's dynamic
-# sub-interfaces IFACE_4/IFACE_6, as in OpenWrt's ncm.sh. No usable path: an
-# error saying what to do, restart blocked.
-#
-# How each way out of setup is paced:
-# - INVALID_OPTIONS, NO_SIM, PIN_REQUIRED, PIN_FAILED, PIN_ATTEMPTS_LOW,
-#   PUK_REQUIRED: proto_block_restart (retrying could lock the SIM or would only
-#   spin); the next setup comes from a person's ifup, so the count is cleared;
-# - NO_DEVICE (no modem after maxwait, or it went away during prepare): counted,
-#   then the interface is unavailable until the tty hotplug script
-#   (/etc/hotplug.d/tty/30-umodem) sees a modem again; teardown looks once more,
-#   for a modem that came as setup gave up;
-# - MODEM_ERROR, SIM_FAILURE, PREPARE_FAILED, INTERNAL_ERROR: counted; netifd
-#   restarts setup at once and setup first waits (below);
-# - pppd started: a dropped link is redialled by pppd itself (persist, holdoff
-#   10 s, maxfail 3 unless configured), then pppd exits and teardown (ERROR set)
-#   counts the failure, unless the link lived 60 s: then the count is cleared.
-# The count of failed attempts in a row lives in /var/run/umodem/IFACE.fails
-# (a number: the daemon's watchdog reads it too), the last error in IFACE.error.
-# Setup raises it before it returns or gives up the modem;
-# teardown without ERROR never lowers it (that teardown follows a failed setup
-# as well as an ifdown), unless pppd had run 60 s. After N failures the next
-# setup first waits 5 s, 10, 20, 40, then 60 s: a modem that answers ERROR to
-# everything gets 5 setups in its first minute, then one a minute.
+# netifd protocol handler "umodem": a USB 3G/LTE stick by PPP, NCM or HiLink,
+# with every option of proto 3g and ppp.sh (README "Going online"). netifd
+# restarts a setup that ends without pppd at once, for ever, then runs teardown
+# without ERROR: the handler paces itself. IFACE.fails counts failures in a row
+# (setup raises it; a link that lived 60 s or a blocked error clears it); the
+# next setup first waits 5, 10, 20, 40, then 60 s. pincode and password are not
+# declared options (netifd puts those in argv): read from uci.
 
 [ -n "$INCLUDE_ONLY" ] || {
 	NOT_INCLUDED=1
@@ -57,63 +16,37 @@
 }
 
 UMODEM_RUN="${UMODEM_RUNDIR:-/var/run/umodem}"
-# Where `umodem prepare` remembers rejected PINs: on flash, so a reboot does
-# not make it try a rejected PIN again.
+# rejected PINs: on flash
 UMODEM_PIN_STATE="${UMODEM_PIN_STATE:-/etc/umodem}"
 UMODEM_APN_TABLE="${UMODEM_APN_TABLE:-/usr/share/umodem/apn.tsv}"
-# As ppp.sh: no IPv6 on a kernel without it.
 UMODEM_IPV6_PROC="${UMODEM_IPV6_PROC:-/proc/sys/net/ipv6}"
-# netifd takes at most 62 words (argv[0] included) for a proto_run_command
-# (proto-shell.c: argv[64]); with more it refuses the command and no pppd runs.
-UMODEM_ARGV_MAX=62
 
 proto_umodem_init_config() {
+	local o
 	no_device=1
 	available=1
-	# Every option of proto 3g and of ppp.sh (its ppp base), with their types, but
-	# not pincode and password: netifd passes every declared option to setup in
-	# its argv (/proc/PID/cmdline, readable by anyone), so setup reads those two
-	# from uci.
 	proto_config_add_string "device:device"
-	proto_config_add_string apn
-	proto_config_add_string service
-	proto_config_add_string dialnumber
-	proto_config_add_string username
-	proto_config_add_string keepalive
-	proto_config_add_boolean keepalive_adaptive
-	proto_config_add_int demand
-	proto_config_add_string pppd_options
 	proto_config_add_string "connect:file"
 	proto_config_add_string "disconnect:file"
-	proto_config_add_string ipv6
-	proto_config_add_boolean authfail
-	proto_config_add_int mtu
-	proto_config_add_string pppname
-	proto_config_add_string unnumbered
-	proto_config_add_string reqprefix
-	proto_config_add_boolean persist
-	proto_config_add_int maxfail
-	proto_config_add_int holdoff
-	proto_config_add_boolean sourcefilter
-	proto_config_add_boolean delegate
-	proto_config_add_boolean norelease
+	for o in apn service dialnumber username keepalive pppd_options ipv6 pppname \
+		unnumbered reqprefix auth mode; do
+		proto_config_add_string $o
+	done
+	for o in demand mtu maxfail holdoff delay maxwait dns_retries; do
+		proto_config_add_int $o
+	done
+	for o in keepalive_adaptive authfail persist sourcefilter delegate norelease; do
+		proto_config_add_boolean $o
+	done
 	proto_config_add_array dns
-	proto_config_add_defaults
-	# ... and ours
-	proto_config_add_string auth
-	proto_config_add_int delay
-	proto_config_add_int maxwait
 	proto_config_add_array bogus_dns
-	proto_config_add_int dns_retries
-	proto_config_add_string mode
+	proto_config_add_defaults
 }
 
 umodem_log() {
 	logger -t umodem "$*"
 }
 
-# Failed attempts in a row: a number in $UMODEM_RUN/IFACE.fails (read by the
-# daemon's watchdog as well), the last one's error code in IFACE.error.
 umodem_fails_get() {
 	local n
 	read -r n 2>/dev/null <"$UMODEM_RUN/$1.fails"
@@ -121,33 +54,24 @@ umodem_fails_get() {
 	echo "$n"
 }
 
-# umodem_fails_set IFACE N [CODE]
+# umodem_fails_set IFACE N [CODE]: a bare number (the daemon's watchdog reads it)
 umodem_fails_set() {
 	mkdir -p "$UMODEM_RUN" && echo "$2" >"$UMODEM_RUN/$1.fails" || return
-	if [ -n "$3" ]; then
-		echo "$3" >"$UMODEM_RUN/$1.error"
-	else
-		rm -f "$UMODEM_RUN/$1.error"
-	fi
+	rm -f "$UMODEM_RUN/$1.error"
+	[ -z "$3" ] || echo "$3" >"$UMODEM_RUN/$1.error"
 }
 
-# umodem_fails_inc IFACE CODE
 umodem_fails_inc() {
 	umodem_fails_set "$1" $(($(umodem_fails_get "$1") + 1)) "$2"
 }
 
-# umodem_backoff IFACE: after N failed attempts in a row, wait 5 s, 10, 20, 40,
-# then 60 s before this one. An ifdown (netifd's SIGTERM) ends the wait.
+# An ifdown (netifd's SIGTERM) ends the wait.
 umodem_backoff() {
-	local n code= wait=5 i=1 pid
+	local n code= wait=60 pid
 	n=$(umodem_fails_get "$1")
 	[ "$n" -gt 0 ] || return 0
+	[ "$n" -ge 5 ] || wait=$((5 << (n - 1)))
 	read -r code 2>/dev/null <"$UMODEM_RUN/$1.error"
-	while [ "$i" -lt "$n" ] && [ "$wait" -lt 60 ]; do
-		wait=$((wait * 2))
-		i=$((i + 1))
-	done
-	[ "$wait" -le 60 ] || wait=60
 	umodem_log "$1: $n failed attempt(s) in a row${code:+ (last: $code)}, waiting ${wait}s"
 	sleep "$wait" &
 	pid=$!
@@ -156,10 +80,7 @@ umodem_backoff() {
 	trap - TERM
 }
 
-# umodem_fail IFACE CODE [block [DATA]]: report a failed setup the netifd way. A
-# fault netifd will retry is counted (the next setup waits); a blocked one waits
-# for a person's ifup, which should not wait: its count is cleared. DATA goes
-# with the code into netifd's errors.
+# umodem_fail IFACE CODE [block [DATA]]: counted, or blocked until an ifup
 umodem_fail() {
 	if [ "$3" = block ]; then
 		umodem_fails_set "$1" 0
@@ -172,16 +93,17 @@ umodem_fail() {
 	return 1
 }
 
-# umodem_invalid IFACE WHY: a configuration error, not retried.
-umodem_invalid() {
-	umodem_log "$1: $2"
-	umodem_fail "$1" INVALID_OPTIONS block
+umodem_block() {
+	umodem_log "$1: $3"
+	umodem_fail "$1" "$2" block "$4"
 }
 
-# umodem_no_device IFACE WHY: no modem. Counted, then the interface goes
-# unavailable: netifd kills this setup right there (SIGTERM) and runs teardown,
-# which looks once more (umodem_recheck); the tty hotplug script makes the
-# interface available again when a modem comes.
+umodem_invalid() {
+	umodem_block "$1" INVALID_OPTIONS "$2"
+}
+
+# umodem_no_device IFACE WHY: netifd kills setup at proto_set_available 0, then
+# teardown looks again (umodem_recheck); hotplug makes it available again.
 umodem_no_device() {
 	umodem_fails_inc "$1" NO_DEVICE
 	mkdir -p "$UMODEM_RUN" && : >"$UMODEM_RUN/$1.nodev"
@@ -191,66 +113,55 @@ umodem_no_device() {
 	return 1
 }
 
-# umodem_recheck IFACE DEVICE: after setup gave up the modem, is one there now
-# (the tty hotplug script's test: the configured device, or a modem with a data
-# port, without AT probes)? Then the interface is available again.
+# umodem_recheck IFACE DEVICE: the tty hotplug script's test
 umodem_recheck() {
-	local found=
 	if [ -n "$2" ]; then
-		[ -e "$2" ] && found=1
+		[ -e "$2" ]
 	else
-		umodem ports --no-probe 2>/dev/null | grep -q '^modem\.[0-9]*\.\(data=/dev/\|net=\)' && found=1
-	fi
-	[ -n "$found" ] || return 0
+		umodem ports --no-probe 2>/dev/null | grep -q '^modem\.[0-9]*\.\(data=/dev/\|net=\)'
+	fi || return 0
 	umodem_log "$1: a modem is there now: interface available again"
 	proto_set_available "$1" 1
 }
 
-# umodem_find_ports [DEVICE]: the modem DEVICE (which must exist) is a port of,
-# else the first: sets ctl, data (DEVICE if it has none), net, netdrv, netclass
-# (its network function) and profile. False when there is none.
+# umodem_find_ports [DEVICE]: of `umodem ports` (modem by modem), the one with
+# DEVICE (which must exist), else the first: sets ctl, data, net, netdrv,
+# netclass, profile; ctl and data default to DEVICE. False: none.
 umodem_find_ports() {
-	local want="$1" out line key val idx= found= first= k
-	ctl=
-	data=
-	net=
-	netdrv=
-	netclass=
-	profile=
-	out=$(umodem ports 2>/dev/null)
-	while IFS= read -r line; do
-		key="${line%%=*}"
-		val="${line#*=}"
-		case "$key" in
-		modem.*.control | modem.*.data | modem.*.net | modem.*.net_driver | modem.*.net_class | \
-			modem.*.profile) ;;
+	local key val i cur= hit=
+	ctl= data= net= netdrv= netclass= profile=
+	[ -z "$1" ] || [ -e "$1" ] || return 1
+	while IFS== read -r key val; do
+		i="${key#modem.}"
+		i="${i%%.*}"
+		[ "$i" = "$cur" ] || {
+			[ -n "$hit" ] && break
+			cur="$i"
+			ctl= data= net= netdrv= netclass= profile=
+		}
+		case "${key#modem.$i.}" in
+		control) ctl="$val" ;;
+		data) data="$val" ;;
+		net) net="$val" ;;
+		net_driver) netdrv="$val" ;;
+		net_class) netclass="$val" ;;
+		profile) profile="$val" ;;
 		*) continue ;;
 		esac
-		idx="${key#modem.}"
-		idx="${idx%%.*}"
-		case "$idx" in '' | *[!0-9]*) continue ;; esac
-		[ -n "$first" ] || first="$idx"
-		[ -n "$want" ] && [ "$val" = "$want" ] && found="$idx"
-		eval "umodem_port_${idx}_${key##*.}=\"\$val\""
+		[ "$val" = "${1:-$val}" ] && hit=1
 	done <<EOF
-$out
+$(umodem ports 2>/dev/null)
 EOF
-	if [ -n "$want" ]; then
-		[ -e "$want" ] || return 1
-		first="$found"
-		data="$want"
-		ctl="$want"
-	fi
-	[ -n "$first" ] || [ -n "$want" ] || return 1
-	[ -n "$first" ] || return 0
-	for k in control:ctl data:data net:net net_driver:netdrv net_class:netclass profile:profile; do
-		eval "val=\"\$umodem_port_${first}_${k%%:*}\""
-		[ -n "$val" ] && eval "${k#*:}=\"\$val\""
-	done
-	return 0
+	[ -n "$1" ] || {
+		[ -n "$hit" ]
+		return
+	}
+	[ -n "$hit" ] || ctl= data= net= netdrv= netclass= profile=
+	ctl="${ctl:-$1}"
+	data="${data:-$1}"
 }
 
-# umodem_ready MODE: its network function has a driver, and it has what MODE needs.
+# umodem_ready MODE: a network driver bound, and what MODE needs
 umodem_ready() {
 	[ -z "$netclass" ] || [ -n "$netdrv" ] || return 1
 	case "$1" in
@@ -260,14 +171,7 @@ umodem_ready() {
 	esac
 }
 
-# umodem_nopath IFACE CODE WHY [DATA]: no data path: blocked (retrying changes nothing).
-umodem_nopath() {
-	umodem_log "$1: $3"
-	umodem_fail "$1" "$2" block "$4"
-}
-
-# umodem_datapath IFACE MODE: sets dp (ppp, ncm, ecm) and the NCM call's AT
-# commands for the modem's profile, or reports why there is none.
+# umodem_datapath IFACE MODE: sets dp and the NCM commands, or says why not
 umodem_datapath() {
 	local mode="${2:-auto}" kind= kmod= what
 	case "$netdrv" in
@@ -286,16 +190,9 @@ umodem_datapath() {
 		;;
 	*) kind=other ;;
 	esac
-	ndis_up=
-	ndis_down=
-	ndis_query=
-	case "$profile" in
-	huawei)
-		ndis_up='AT^NDISDUP=1,1'
-		ndis_down='AT^NDISDUP=1,0'
+	ndis_up= ndis_down= ndis_query=
+	[ "$profile" = huawei ] && ndis_up='AT^NDISDUP=1,1' ndis_down='AT^NDISDUP=1,0' \
 		ndis_query='AT^NDISSTATQRY?'
-		;;
-	esac
 	what="modem: control ${ctl:--}, data ${data:--}, network ${net:--} ${netdrv:--} ${netclass:--}"
 	dp=
 	case "$mode" in
@@ -307,17 +204,17 @@ umodem_datapath() {
 		elif [ -n "$data" ]; then
 			dp=ppp
 		elif [ "$kind" = qmi ]; then
-			umodem_nopath "$1" USE_PROTO_QMI "this stick speaks QMI: use proto qmi ($what)"
+			umodem_block "$1" USE_PROTO_QMI "this stick speaks QMI: use proto qmi ($what)"
 		elif [ "$kind" = mbim ]; then
-			umodem_nopath "$1" USE_PROTO_MBIM "this stick speaks MBIM: use proto mbim ($what)"
+			umodem_block "$1" USE_PROTO_MBIM "this stick speaks MBIM: use proto mbim ($what)"
 		elif [ "$kind" = ncm ]; then
-			umodem_nopath "$1" NO_DATA_PATH "no AT port to start the NCM call: set mode ecm if the stick connects by itself ($what)"
+			umodem_block "$1" NO_DATA_PATH "no AT port to start the NCM call: set mode ecm if the stick connects by itself ($what)"
 		elif [ -n "$kmod" ]; then
-			umodem_nopath "$1" MISSING_KMOD "no driver for the network interface: install $kmod, then ifup $1 ($what)" "$kmod"
+			umodem_block "$1" MISSING_KMOD "no driver for the network interface: install $kmod, then ifup $1 ($what)" "$kmod"
 		elif [ -n "$ctl" ] && [ -z "$netclass" ]; then
 			dp=ppp
 		else
-			umodem_nopath "$1" NO_DATA_PATH "no PPP port, no network interface ($what)"
+			umodem_block "$1" NO_DATA_PATH "no PPP port, no network interface ($what)"
 		fi
 		;;
 	ppp) [ -n "$data$ctl" ] && dp=ppp ;;
@@ -325,7 +222,7 @@ umodem_datapath() {
 	ecm) [ "$kind" = ecm ] || [ "$kind" = ncm ] && dp=ecm ;;
 	esac
 	[ -n "$dp" ] || [ "$mode" = auto ] ||
-		umodem_nopath "$1" NO_DATA_PATH "mode $mode: the stick has no such data path ($what)"
+		umodem_block "$1" NO_DATA_PATH "mode $mode: the stick has no such data path ($what)"
 	[ -n "$dp" ] || return 1
 	# PPP on the AT port when there is no other.
 	[ "$dp" = ppp ] && [ -z "$data" ] && data="$ctl"
@@ -333,10 +230,9 @@ umodem_datapath() {
 	umodem_log "$1: data path $dp ($what)"
 }
 
-# umodem_net_up IFACE DATAPATH: up on $net (the data path in netifd's data),
-# DHCP and DHCPv6 (unless ipv6 is 0) as sub-interfaces IFACE_4, IFACE_6.
+# umodem_net_up IFACE DATAPATH: up on $net, DHCP(v6) as IFACE_4 (_6), as ncm.sh
 umodem_net_up() {
-	local zone v6
+	local zone v6 name
 	date +%s >"$UMODEM_RUN/$1.start"
 	proto_init_update "$net" 1
 	proto_add_data
@@ -344,15 +240,14 @@ umodem_net_up() {
 	proto_close_data
 	proto_send_update "$1"
 	zone=$(fw3 -q network "$1" 2>/dev/null)
-	for v6 in '' ${ipv6:+1}; do
+	for v6 in 4 ${ipv6:+6}; do
+		name="${1}_$v6"
 		json_init
-		if [ -z "$v6" ]; then
-			json_add_string name "${1}_4"
-			json_add_string ifname "@$1"
+		json_add_string name "$name"
+		json_add_string ifname "@$1"
+		if [ "$v6" = 4 ]; then
 			json_add_string proto dhcp
 		else
-			json_add_string name "${1}_6"
-			json_add_string ifname "@$1"
 			json_add_string proto dhcpv6
 			json_add_string extendprefix 1
 			[ -n "$reqprefix" ] && json_add_string reqprefix "$reqprefix"
@@ -365,15 +260,14 @@ umodem_net_up() {
 		[ -n "$zone" ] && json_add_string zone "$zone"
 		json_close_object
 		ubus call network add_dynamic "$(json_dump)" ||
-			umodem_log "$1: netifd refused the DHCP sub-interface ${1}_${v6:+6}${v6:-4}"
+			umodem_log "$1: netifd refused the DHCP sub-interface $name"
 	done
 	umodem_log "$1: up on $net ($2), DHCP as ${1}_4${ipv6:+ and ${1}_6}"
 }
 
-# umodem_ndis IFACE: the NCM data call on $ctl, then wait (20 s at most) until
-# it is up. The commands (password too) reach `umodem at` on stdin, not argv.
+# umodem_ndis IFACE: the NCM call (commands on stdin: no password in argv)
 umodem_ndis() {
-	local pdp=IP n=0 rc out st cause a=2
+	local pdp=IP n=0 rc out st a=2
 	[ -n "$ipv6" ] && pdp=IPV4V6
 	case "$auth" in pap) a=1 ;; none) a=0 ;; esac
 	echo "$ctl $ndis_down" >"$UMODEM_RUN/$1.ndis"
@@ -386,57 +280,48 @@ umodem_ndis() {
 		fi
 	} | umodem at --port "$ctl" >/dev/null 2>&1
 	rc=$?
-	case "$rc" in
-	0) ;;
-	10)
-		umodem_no_device "$1" "modem gone"
-		return 1
-		;;
-	*)
-		umodem_log "$1: the modem refused to start the data call (umodem at exit $rc)"
-		umodem_fail "$1" CONNECT_FAILED
-		return 1
-		;;
-	esac
-	while :; do
+	while [ "$rc" = 0 ]; do
 		out=$(echo "$ndis_query" | umodem at --port "$ctl" --timeout 2 2>/dev/null)
 		rc=$?
-		[ "$rc" = 10 ] && {
-			umodem_no_device "$1" "modem gone"
-			return 1
-		}
 		# ^NDISSTATQRY: <stat>,<cause>,...: 1 up; 0 with a cause: refused.
 		st=$(echo "$out" | sed -n 's/^^NDISSTATQRY: *\([0-9]*\),\([0-9]*\).*/\1 \2/p' | head -n 1)
-		cause="${st#* }"
 		case "$rc:$st" in
-		0:1\ *) break ;;
-		17:*)
-			umodem_log "$1: no call state from the modem; trying DHCP"
-			break
-			;;
+		0:1\ *) ;;
+		17:*) umodem_log "$1: no call state from the modem; trying DHCP" ;;
 		0:0\ [0-9]*)
-			umodem_log "$1: the network refused the data call (cause $cause)"
-			case "$cause" in 27 | 33) cause=APN_REFUSED ;; *) cause=CONNECT_FAILED ;; esac
-			umodem_fail "$1" "$cause"
-			return 1
+			st="${st#* }"
+			umodem_log "$1: the network refused the data call (cause $st)"
+			case "$st" in 27 | 33) st=APN_REFUSED ;; *) st=CONNECT_FAILED ;; esac
+			umodem_fail "$1" "$st"
+			return
+			;;
+		10:*) break ;;
+		*)
+			[ "$n" -lt 20 ] || {
+				umodem_log "$1: the data call did not come up in 20 s"
+				umodem_fail "$1" CONNECT_FAILED
+				return
+			}
+			sleep 1
+			n=$((n + 1))
+			rc=0
+			continue
 			;;
 		esac
-		if [ "$n" -ge 20 ]; then
-			umodem_log "$1: the data call did not come up in 20 s"
-			umodem_fail "$1" CONNECT_FAILED
-			return 1
-		fi
-		sleep 1
-		n=$((n + 1))
+		umodem_log "$1: data call up on $ctl"
+		return 0
 	done
-	umodem_log "$1: data call up on $ctl"
+	if [ "$rc" = 10 ]; then
+		umodem_no_device "$1" "modem gone"
+	else
+		umodem_log "$1: the modem refused to start the data call (umodem at exit $rc)"
+		umodem_fail "$1" CONNECT_FAILED
+	fi
 }
 
-# umodem_apn_lookup IMSI [TABLE]: print the IMSI's network in the APN table as
-# lines: MCCMNC, APN, user, password. Table rows (gen-apn-table.py): ":MCC"
-# starts a country, then "MNC<TAB>APN[<TAB>USER[<TAB>PASSWORD]]"; a bare "MNC"
-# has the row above's APN, user and password. The MNC is 2 or 3 digits and the
-# IMSI does not say which: a 6-digit MCCMNC wins over a 5-digit one.
+# umodem_apn_lookup IMSI [TABLE]: lines MCCMNC, APN, user, password. Table
+# (gen-apn-table.py): ":MCC", then "MNC<TAB>APN[<TAB>USER[<TAB>PASSWORD]]" rows;
+# a bare "MNC" has the row above's. A 3-digit MNC wins over a 2-digit one.
 umodem_apn_lookup() {
 	case "$1" in '' | *[!0-9]*) return 1 ;; esac
 	[ ${#1} -ge 6 ] || return 1
@@ -447,24 +332,17 @@ umodem_apn_lookup() {
 		END { if (r == "") exit 1; print r }' "${2:-$UMODEM_APN_TABLE}" 2>/dev/null
 }
 
-# umodem_pppd_quote VALUE: VALUE as one word of a pppd options file.
 umodem_pppd_quote() {
 	printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
 }
 
-# umodem_pick_localip SUBNETS: the address for `unnumbered`, chosen as ppp.sh
-# does: of "ADDR/MASK" words, the non-/32 one with the longest mask (the first
-# of equals), else the first.
+# umodem_pick_localip SUBNETS: as ppp.sh, the non-/32 with the longest mask
 umodem_pick_localip() {
-	local s best= bestmask=
+	local s best= mask=
 	for s in $1; do
-		if [ -z "$best" ]; then
-			best="${s%%/*}"
-			bestmask="${s#*/}"
-		elif [ "${s#*/}" != 32 ] && { [ "$bestmask" = 32 ] || [ "${s#*/}" -gt "$bestmask" ]; }; then
-			best="${s%%/*}"
-			bestmask="${s#*/}"
-		fi
+		[ -z "$best" ] || { [ "${s#*/}" != 32 ] && { [ "$mask" = 32 ] || [ "${s#*/}" -gt "$mask" ]; }; } || continue
+		best="${s%%/*}"
+		mask="${s#*/}"
 	done
 	echo "$best"
 }
@@ -476,7 +354,7 @@ proto_umodem_setup() {
 	local pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate
 	local norelease peerdns ip6table mode defaultroute metric
 	local ctl data net netdrv netclass profile dp ndis_up ndis_down ndis_query
-	local waited rc imsi row u p ifname optfile i subnets
+	local waited rc imsi row u p ifname optfile i subnets why=
 	local autoipv6= localip= lcp_failure lcp_interval lcp_adaptive= nl='
 '
 
@@ -484,87 +362,42 @@ proto_umodem_setup() {
 		keepalive keepalive_adaptive demand mtu ipv6 pppd_options connect disconnect \
 		pppname unnumbered reqprefix persist maxfail holdoff sourcefilter delegate \
 		norelease peerdns ip6table mode defaultroute metric
-	# Secrets from uci, not from netifd's JSON (see proto_umodem_init_config).
 	pincode=$(uci -q get "network.$interface.pincode" 2>/dev/null)
 	password=$(uci -q get "network.$interface.password" 2>/dev/null)
 	rm -f "$UMODEM_RUN/$interface.start" "$UMODEM_RUN/$interface.nodev" "$UMODEM_RUN/$interface.ndis"
-	# /var/run is a tmpfs: after a boot nothing may have made our folder yet, and
-	# teardown needs the call record (IFACE.ndis) to end an NCM call.
 	mkdir -p "$UMODEM_RUN"
 
-	# Bad options are refused here, with the reason, rather than by pppd.
 	for i in "$delay" "$maxwait" "$demand" "$mtu" "$maxfail" "$holdoff"; do
-		case "$i" in *[!0-9]*)
-			umodem_invalid "$interface" "a number option holds '$i'"
-			return 1
-			;;
-		esac
+		case "$i" in *[!0-9]*) why="a number option holds '$i'" ;; esac
 	done
-	case "$keepalive" in *[!0-9\ ,]*)
-		umodem_invalid "$interface" "keepalive must be FAILURES [INTERVAL]"
-		return 1
-		;;
-	esac
-	case "$dialnumber" in *[!0-9*#+,]*)
-		umodem_invalid "$interface" "dialnumber may hold only 0-9 * # + ,"
-		return 1
-		;;
-	esac
-	case "${auth:-auto}" in auto | pap | chap | none) ;; *)
-		umodem_invalid "$interface" "auth must be pap, chap or none"
-		return 1
-		;;
-	esac
-	case "$pppname" in *[!A-Za-z0-9_.-]*)
-		umodem_invalid "$interface" "pppname may hold only A-Z a-z 0-9 _ . -"
-		return 1
-		;;
-	esac
-	[ ${#pppname} -le 15 ] || {
-		umodem_invalid "$interface" "pppname is longer than 15 characters"
+	case "$keepalive" in *[!0-9\ ,]*) why="keepalive must be FAILURES [INTERVAL]" ;; esac
+	case "$dialnumber" in *[!0-9*#+,]*) why="dialnumber may hold only 0-9 * # + ," ;; esac
+	case "${auth:-auto}" in auto | pap | chap | none) ;; *) why="auth must be pap, chap or none" ;; esac
+	case "$pppname" in *[!A-Za-z0-9_.-]*) why="pppname may hold only A-Z a-z 0-9 _ . -" ;; esac
+	[ ${#pppname} -le 15 ] || why="pppname is longer than 15 characters"
+	case "$unnumbered$ip6table" in *[!A-Za-z0-9_-]*) why="unnumbered and ip6table name an interface or table" ;; esac
+	case "$reqprefix" in *[!A-Za-z0-9:/.]*) why="reqprefix must be auto, no, a length or a prefix" ;; esac
+	case "$username$password" in *"$nl"*) why="username or password holds a line break" ;; esac
+	case "${mode:-auto}" in auto | ppp | ncm | ecm) ;; *) why="mode must be auto, ppp, ncm or ecm" ;; esac
+	[ -z "$why" ] || {
+		umodem_invalid "$interface" "$why"
 		return 1
 	}
-	case "$unnumbered$ip6table" in *[!A-Za-z0-9_-]*)
-		umodem_invalid "$interface" "unnumbered and ip6table name an interface or table"
-		return 1
-		;;
-	esac
-	case "$reqprefix" in *[!A-Za-z0-9:/.]*)
-		umodem_invalid "$interface" "reqprefix must be auto, no, a length or a prefix"
-		return 1
-		;;
-	esac
-	case "$username$password" in *"$nl"*)
-		umodem_invalid "$interface" "username or password holds a line break"
-		return 1
-		;;
-	esac
-	case "${mode:-auto}" in auto | ppp | ncm | ecm) ;; *)
-		umodem_invalid "$interface" "mode must be auto, ppp, ncm or ecm"
-		return 1
-		;;
-	esac
 	ifname="${pppname:-umodem-$interface}"
 	[ ${#ifname} -le 15 ] || ifname="ppp-$(echo "$interface" | cut -c1-11)"
 
-	# IPv6 as ppp.sh: unset or auto = +ipv6 and a DHCPv6 client on the link
-	# (AUTOIPV6; NCM and HiLink: IFACE_6), 0 = off, anything else = +ipv6 alone.
+	# ipv6 as ppp.sh: auto (unset) = +ipv6 and DHCPv6, 0 = off, else +ipv6
 	[ -e "$UMODEM_IPV6_PROC" ] || ipv6=0
 	case "$ipv6" in
 	0) ipv6= ;;
 	'' | auto) ipv6=1 autoipv6=1 ;;
 	*) ipv6=1 ;;
 	esac
-	[ -n "$autoipv6" ] || {
-		reqprefix=
-		norelease=
-	}
+	[ -n "$autoipv6" ] || reqprefix= norelease=
 
 	umodem_backoff "$interface"
 	[ "${delay:-0}" -gt 0 ] && sleep "$delay"
 
-	# Wait for the modem (switching mode, booting, its network function's
-	# driver binding), then decide on what is there.
 	waited=0
 	while ! { umodem_find_ports "$device" && umodem_ready "$mode"; }; do
 		if [ "$waited" -ge "${maxwait:-20}" ]; then
@@ -587,8 +420,8 @@ proto_umodem_setup() {
 	rc=$?
 	case "$rc" in
 	0) ;;
-	2) umodem_fail "$interface" INVALID_OPTIONS block ;;
 	10) umodem_no_device "$interface" "modem gone" ;;
+	2) umodem_fail "$interface" INVALID_OPTIONS block ;;
 	11) umodem_fail "$interface" NO_SIM block ;;
 	12) umodem_fail "$interface" PIN_REQUIRED block ;;
 	13) umodem_fail "$interface" PIN_FAILED block ;;
@@ -597,8 +430,7 @@ proto_umodem_setup() {
 	16) umodem_fail "$interface" SIM_FAILURE ;;
 	17) umodem_fail "$interface" MODEM_ERROR ;;
 	*) umodem_fail "$interface" PREPARE_FAILED ;;
-	esac
-	[ "$rc" = 0 ] || return 1
+	esac || return 1
 
 	if [ -n "$apn" ]; then
 		umodem_log "$interface: using the configured apn '$apn'"
@@ -632,7 +464,6 @@ EOF
 		return 0
 	fi
 
-	# unnumbered: the local address from another interface, as ppp.sh takes it.
 	[ -n "$unnumbered" ] && {
 		[ -f ../../functions/network.sh ] || {
 			umodem_invalid "$interface" "unnumbered needs /lib/functions/network.sh"
@@ -648,14 +479,10 @@ EOF
 		}
 	}
 
-
-	# The PPP username and password, and pppd's `set` variables for the ip-up
-	# scripts, reach pppd in a 0600 options file: secrets off argv, and argv
-	# short enough for netifd.
+	# PPP login and `set` variables: off argv (secret, and netifd's limit)
 	optfile="$UMODEM_RUN/$interface.pppd"
 	(
 		umask 077
-		mkdir -p "$UMODEM_RUN" || exit 1
 		rm -f "$optfile"
 		{
 			[ -n "$username" ] && [ "$auth" != none ] && {
@@ -676,9 +503,7 @@ EOF
 		return 1
 	}
 
-	# keepalive "FAILURES [INTERVAL]" (or FAILURES,INTERVAL) as ppp.sh; an
-	# interval 5 s when left out; 0 failures = no LCP echo. Our default is 4
-	# misses 30 s apart (ppp.sh's "5 1" costs a metered SIM an echo a second).
+	# keepalive as ppp.sh, but "4 30" by default, not "5 1"
 	keepalive="${keepalive:-4 30}"
 	lcp_failure="${keepalive%%[, ]*}"
 	lcp_interval="${keepalive##*[, ]}"
@@ -686,8 +511,7 @@ EOF
 	[ "${lcp_failure:-0}" -ge 1 ] || lcp_failure=
 	[ "${keepalive_adaptive:-1}" = 0 ] || lcp_adaptive=lcp-echo-adaptive
 
-	# persist/maxfail/holdoff as ppp.sh when persist is set; unset, pppd redials
-	# by itself, paced: persist maxfail 3 holdoff 10 (ppp.sh: one try, then exit).
+	# persist unset: pppd redials, paced (ppp.sh: one try)
 	if [ -z "$persist" ]; then
 		persist=persist
 		maxfail="${maxfail:-3}"
@@ -706,14 +530,13 @@ EOF
 		connect="umodem connect --dial '${dialnumber:-*99***1#}'"
 	fi
 
-	# pppd gets these in its environment and passes them on to `umodem connect`.
+	# for `umodem connect`; EXTENDPREFIX as proto 3g
 	[ -n "$apn" ] && proto_export "UMODEM_APN=$apn"
 	proto_export "UMODEM_STATUS=$UMODEM_RUN/$interface.connect"
-	# As proto 3g: ppp6-up asks DHCPv6 for a prefix to extend (RFC 7278).
 	proto_export "EXTENDPREFIX=1"
 	rm -f "$UMODEM_RUN/$interface.connect"
 
-	# pppd's words in ppp.sh's order, then proto 3g's serial options.
+	# ppp.sh's order, then proto 3g's serial options
 	set -- /usr/sbin/pppd nodetach ipparam "$interface" ifname "$ifname"
 	[ -n "$localip" ] && set -- "$@" "$localip:"
 	[ -n "$lcp_failure" ] && set -- "$@" lcp-echo-interval "$lcp_interval" \
@@ -736,18 +559,16 @@ EOF
 	set -- "$@" ip-down-script /lib/netifd/ppp-down
 	[ -n "$ipv6" ] && set -- "$@" ipv6-down-script /lib/netifd/ppp-down
 	[ -n "$mtu" ] && set -- "$@" mtu "$mtu" mru "$mtu"
-	# pppd_options is a list of words, as in ppp.sh (split, never globbed).
 	set -f
-	# shellcheck disable=SC2086
 	set -- "$@" noaccomp nopcomp novj nobsdcomp noauth lock crtscts 115200 "$data" \
 		$pppd_options
 	set +f
-	[ $# -le "$UMODEM_ARGV_MAX" ] || {
-		umodem_invalid "$interface" "pppd would get $# words, netifd takes at most $UMODEM_ARGV_MAX: shorten pppd_options"
+	# netifd refuses more than 62 words (proto-shell.c)
+	[ $# -le 62 ] || {
+		umodem_invalid "$interface" "pppd would get $# words, netifd takes at most 62: shorten pppd_options"
 		return 1
 	}
 
-	mkdir -p "$UMODEM_RUN"
 	date +%s >"$UMODEM_RUN/$interface.start"
 	proto_run_command "$interface" "$@" || {
 		rm -f "$UMODEM_RUN/$interface.start"
@@ -755,29 +576,26 @@ EOF
 		umodem_fail "$interface" INTERNAL_ERROR
 		return 1
 	}
-	return 0
 }
 
 proto_umodem_teardown() {
-	local interface="$1" device authfail start now lived= code= ctl down
+	local interface="$1" device authfail start lived= code= ctl down
+	local r="$UMODEM_RUN/$interface"
 
 	json_get_vars device authfail
-	# The NCM call ends (1 s bound: netifd kills a teardown after 5 s).
-	read -r ctl down 2>/dev/null <"$UMODEM_RUN/$interface.ndis" &&
+	# netifd kills a teardown after 5 s
+	read -r ctl down 2>/dev/null <"$r.ndis" &&
 		[ -n "$down" ] && echo "$down" | umodem at --port "$ctl" --timeout 1 >/dev/null 2>&1 &&
 		umodem_log "$interface: data call ended"
-	read -r start 2>/dev/null <"$UMODEM_RUN/$interface.start"
+	read -r start 2>/dev/null <"$r.start"
 	case "$start" in
-	'' | *[!0-9]*) start= ;;
-	*)
-		now=$(date +%s)
-		[ $((now - start)) -ge 60 ] && lived=1
-		;;
+	'' | *[!0-9]*) ;;
+	*) [ $(($(date +%s) - start)) -ge 60 ] && lived=1 ;;
 	esac
 
 	if [ -n "$ERROR" ]; then
-		# pppd exited; ERROR is its exit status (pppd(8), EXIT STATUS).
-		read -r code 2>/dev/null <"$UMODEM_RUN/$interface.connect"
+		# pppd's exit status
+		read -r code 2>/dev/null <"$r.connect"
 		case "$ERROR" in
 		0 | 5) code= ;;
 		2) code=INVALID_OPTIONS ;;
@@ -797,24 +615,18 @@ proto_umodem_teardown() {
 			AUTH_FAILED) [ "$authfail" = 1 ] && proto_block_restart "$interface" ;;
 			esac
 			umodem_log "$interface: pppd exited with status $ERROR ($code)"
-			# A link that lived a minute was a success: start counting afresh.
-			if [ -n "$lived" ]; then
-				umodem_fails_set "$interface" 0
-			else
-				umodem_fails_inc "$interface" "$code"
-			fi
+		fi
+		if [ -n "$code" ] && [ -z "$lived" ]; then
+			umodem_fails_inc "$interface" "$code"
 		else
 			umodem_fails_set "$interface" 0
 		fi
 	else
-		# No ERROR: setup failed by itself (it counted that), or the interface
-		# was taken down (ifdown, unavailable) with pppd still running. Only a
-		# pppd that ran a minute clears the count.
+		# a failed setup (counted) or an ifdown/unplug
 		[ -n "$lived" ] && umodem_fails_set "$interface" 0
-		[ -f "$UMODEM_RUN/$interface.nodev" ] && umodem_recheck "$interface" "$device"
+		[ -f "$r.nodev" ] && umodem_recheck "$interface" "$device"
 	fi
-	rm -f "$UMODEM_RUN/$interface.pppd" "$UMODEM_RUN/$interface.start" \
-		"$UMODEM_RUN/$interface.nodev" "$UMODEM_RUN/$interface.ndis"
+	rm -f "$r.pppd" "$r.start" "$r.nodev" "$r.ndis"
 	proto_kill_command "$interface"
 }
 
