@@ -141,6 +141,7 @@ feed: binary feedtool
 	@rm -rf $(FEED) $(STAGE) $(OUT)/pkg && mkdir -p $(OUT)/pkg/umodem/usr/sbin $(OUT)/pkg/defaults $(STAGE)
 	cp $(OUT)/umodem $(OUT)/pkg/umodem/usr/sbin/umodem
 	[ ! -d files ] || cp -R files/. $(OUT)/pkg/umodem/
+	openwrt/tools/strip-sh.sh $(OUT)/pkg/umodem
 	mkdir -p $(OUT)/pkg/umodem/usr/share/umodem
 	python3 openwrt/tools/gen-apn-table.py $(APN_XML) > $(OUT)/pkg/umodem/usr/share/umodem/apn.tsv
 	@for f in $(DEFAULTS_FILES); do \

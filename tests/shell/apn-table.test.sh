@@ -26,7 +26,7 @@ t_eq "$(cat "$T/apn.tsv")" ":001
 lookup() {
 	(
 		INCLUDE_ONLY=1
-		. "$REPO/files/lib/netifd/proto/umodem.sh"
+		. "$FILES/lib/netifd/proto/umodem.sh"
 		umodem_apn_lookup "$1" "${2:-$T/apn.tsv}"
 	)
 }
@@ -62,7 +62,7 @@ if [ -r "$REAL" ]; then
 	t_eq "$(awk '/^:/ { c = $0; next } { print c, $1 }' "$T/real.tsv" | sort | uniq -d)" "" "one row per network"
 	(
 		INCLUDE_ONLY=1
-		. "$REPO/files/lib/netifd/proto/umodem.sh"
+		. "$FILES/lib/netifd/proto/umodem.sh"
 		umodem_apn_lookup 240021234567890 "$T/real.tsv"
 	) | sed -n 2p | grep -q "tre.se" && t_pass "Tre Sweden (240 02) gets a tre.se APN" || t_fail "no tre.se APN for 24002"
 	echo "table: $(grep -vc "^:" "$T/real.tsv") networks, $(wc -c <"$T/real.tsv") bytes"

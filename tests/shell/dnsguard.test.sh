@@ -3,7 +3,7 @@
 
 . tests/shell/lib/common.sh
 
-SCRIPT="$REPO/files/etc/hotplug.d/iface/30-umodem-dnsguard"
+SCRIPT="$FILES/etc/hotplug.d/iface/30-umodem-dnsguard"
 t_setup
 t_uci
 export UMODEM_STATE_DIR="$T/state" UMODEM_RESOLV="$T/resolv.conf.auto"
@@ -116,7 +116,7 @@ uci commit network
 reset "defaults from /etc/config/umodem's dnsguard section"
 uci delete network.wwan.dns_retries
 uci commit network
-cp "$REPO/files/etc/config/umodem" "$T/etc/config/umodem"
+cp "$FILES/etc/config/umodem" "$T/etc/config/umodem"
 t_eq "$(uci get umodem.dnsguard.bogus_dns)" "10.11.12.13 10.11.12.14" "the shipped section parses"
 uci delete umodem.dnsguard.bogus_dns
 uci add_list umodem.dnsguard.bogus_dns=203.0.113.53

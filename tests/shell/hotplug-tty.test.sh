@@ -4,7 +4,7 @@
 . tests/shell/lib/common.sh
 . tests/shell/lib/fakes.sh
 
-SCRIPT="$REPO/files/etc/hotplug.d/tty/30-umodem"
+SCRIPT="$FILES/etc/hotplug.d/tty/30-umodem"
 t_setup
 t_uci
 fakes_install
@@ -77,7 +77,7 @@ ACTION=bind DEVICENAME=ttyUSB0 "$BB" ash "$SCRIPT"
 t_eq "$(cat "$T/netifd")" "" "other actions ignored"
 
 echo "--- a HiLink stick: no tty, a network interface (files/etc/hotplug.d/net/30-umodem)"
-NET="$REPO/files/etc/hotplug.d/net/30-umodem"
+NET="$FILES/etc/hotplug.d/net/30-umodem"
 export UMODEM_TTY_HOTPLUG="$SCRIPT" UMODEM_RUNDIR="$T/run"
 net_event() {
 	: >"$T/netifd"

@@ -1,7 +1,7 @@
 # files/etc/hotplug.d/usb/20-umodem: database devices go to procd, others are left alone.
 # Run: busybox ash tests/shell/hotplug-usb.test.sh (from the repo root). Exit 0 = pass.
 
-SCRIPT="$PWD/files/etc/hotplug.d/usb/20-umodem"
+SCRIPT="${UMODEM_FILES:-$PWD/files}/etc/hotplug.d/usb/20-umodem"
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 fails=0

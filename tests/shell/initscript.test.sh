@@ -5,6 +5,7 @@
 # Run: busybox ash tests/shell/initscript.test.sh
 
 REPO=$(pwd)
+FILES="${UMODEM_FILES:-$REPO/files}"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -41,16 +42,16 @@ uci() {
 run() {
 	: >"$CALLS"
 	(
-		. "$REPO/files/etc/init.d/umodem"
+		. "$FILES/etc/init.d/umodem"
 		start_service
 		service_triggers
 	)
 }
 
 # --- the script as a file ----------------------------------------------------
-head -n 1 files/etc/init.d/umodem | grep -qx '#!/bin/sh /etc/rc.common' || no "not an rc.common script"
-[ -x files/etc/init.d/umodem ] || no "init script not executable"
-vars=$(sed -n 's/^\(START\|STOP\|USE_PROCD\)=//p' files/etc/init.d/umodem | tr '\n' ' ')
+head -n 1 "$FILES/etc/init.d/umodem" | grep -qx '#!/bin/sh /etc/rc.common' || no "not an rc.common script"
+[ -x "$FILES/etc/init.d/umodem" ] || no "init script not executable"
+vars=$(sed -n 's/^\(START\|STOP\|USE_PROCD\)=//p' "$FILES/etc/init.d/umodem" | tr '\n' ' ')
 set -- $vars
 [ "$1" -gt 20 ] || no "START=$1 is not after network (20)"
 [ "$2" -lt 90 ] || no "STOP=$2 is not before network (90)"
@@ -62,7 +63,7 @@ for f in files/etc/config/*; do
 done
 
 # --- shipped defaults ----------------------------------------------------------
-cp files/etc/config/umodem "$CONF"
+cp "$FILES/etc/config/umodem" "$CONF"
 run
 grep -qx 'set_param command /usr/sbin/umodem daemon --interval 30 --log-level info --watchdog 600 --watchdog-failures 3' "$CALLS" ||
 	no "default command: $(cat "$CALLS")"

@@ -4,7 +4,7 @@
 
 . tests/shell/lib/common.sh
 
-SCRIPT="$REPO/files/etc/uci-defaults/95-umodem-tl-wr1043nd"
+SCRIPT="$FILES/etc/uci-defaults/95-umodem-tl-wr1043nd"
 
 t_setup
 t_uci

@@ -125,7 +125,9 @@ cp -r "$X/usr/share/usb_modeswitch" "$R/usr/share/" 2>/dev/null || { mkdir -p "$
 # umodem where the package puts it (/usr/sbin), the gadget beside the harness.
 strip -o "$R/usr/sbin/umodem" "$BIN/umodem"
 strip -o "$R/usr/bin/umodem-gadget" "$BIN/umodem-gadget"
-[ -d "$ROOT/files" ] && cp -r "$ROOT/files/." "$R/"
+# The router's files as the package ships them (comment lines dropped by the packer).
+rm -rf "$B/files" && cp -r "$ROOT/files" "$B/files" && "$ROOT/openwrt/tools/strip-sh.sh" "$B/files" &&
+	cp -r "$B/files/." "$R/"
 # OpenWrt's procd.sh is not ours to ship: a stand-in (tests/vm/procd.sh) takes its place.
 if [ ! -f "$R/lib/functions/procd.sh" ]; then
 	mkdir -p "$R/lib/functions"

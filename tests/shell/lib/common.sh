@@ -11,6 +11,9 @@
 # and sets PATH to $T/stub:$T/bb and nothing else.
 
 REPO="${REPO:-$(pwd)}"
+# The files the package installs: tests/shell/run sets UMODEM_FILES to them as
+# packed (openwrt/tools/strip-sh.sh over files/); alone, a test reads files/.
+FILES="${UMODEM_FILES:-$REPO/files}"
 BB="$(command -v busybox)"
 FAILS=0
 

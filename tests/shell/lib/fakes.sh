@@ -108,7 +108,7 @@ netifd_root() {
 	ROOT="$T/root"
 	mkdir -p "$ROOT/lib/netifd/proto" "$T/run"
 	cp "$REPO/tests/shell/lib/netifd-stub.sh" "$ROOT/lib/netifd/netifd-proto.sh"
-	cp "$REPO/files/lib/netifd/proto/umodem.sh" "$ROOT/lib/netifd/proto/umodem.sh"
+	cp "$FILES/lib/netifd/proto/umodem.sh" "$ROOT/lib/netifd/proto/umodem.sh"
 }
 
 # netifd_ubus: a `ubus` on PATH whose `network` object is the netifd stand-in
