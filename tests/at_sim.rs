@@ -37,7 +37,7 @@ fn syscfg(s: &Sim) -> String {
     let clock = SystemClock::new();
     let mut e = Engine::new(&mut tty, &clock);
     let r = e.command_timeout("AT^SYSCFG?", 5000).unwrap();
-    let p = umodem::core::at::params(r.field("^SYSCFG:").unwrap());
+    let p: Vec<&str> = umodem::core::at::params(r.field("^SYSCFG:").unwrap()).collect();
     format!("{},{}", p[0], p[1])
 }
 

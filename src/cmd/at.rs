@@ -25,7 +25,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut e = Engine::new(&mut tty, &clock);
     let mut out = String::new();
     let mut res = Ok(());
-    for cmd in input.lines().map(str::trim).filter(|c| !c.is_empty()) {
+    for cmd in input.lines().map(str::trim_ascii).filter(|c| !c.is_empty()) {
         let (code, why) = match e.command_secret(cmd, ms) {
             Ok(r) => {
                 for l in &r.lines {

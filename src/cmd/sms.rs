@@ -130,7 +130,7 @@ fn outcome_out(o: &Outcome) -> Out {
 /// final line end dropped). Never from argv.
 fn parse_send_input(input: &str) -> Result<(&str, &str)> {
     let (number, text) = input.split_once('\n').unwrap_or((input, ""));
-    let number = number.trim();
+    let number = number.trim_ascii();
     let text = text
         .strip_suffix('\n')
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
@@ -216,7 +216,7 @@ fn go(mut args: Args, ussd: bool) -> Result<()> {
         (true, true, None, _) => Op::UssdCancel,
         (true, false, Some(c), 1) => {
             code = Some(if c == "-" {
-                read_stdin("the USSD code")?.trim().to_string()
+                read_stdin("the USSD code")?.trim_ascii().to_string()
             } else {
                 c.to_string()
             });

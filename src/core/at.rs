@@ -197,7 +197,7 @@ pub fn push_num(s: &mut String, n: u32) {
 /// takes for an unsigned integer, for the widest value our answers carry
 /// (the digits through the one number reader, `num::dec`).
 pub fn int(s: &str) -> Option<u32> {
-    let s = s.trim();
+    let s = s.trim_ascii();
     u32::try_from(crate::num::dec(s.strip_prefix('+').unwrap_or(s))?).ok()
 }
 
@@ -249,7 +249,7 @@ no network service|network timeout";
 const CME_CODE: [u8; 16] = [0, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 30, 31];
 
 fn error_code(rest: &str) -> u16 {
-    let rest = rest.trim();
+    let rest = rest.trim_ascii();
     if let Some(n) = int(rest).and_then(|n| u16::try_from(n).ok()) {
         return n;
     }
@@ -268,7 +268,7 @@ pub fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// A final result code, if `line` is one.
 pub fn parse_final(line: &str) -> Option<Final> {
-    let l = line.trim();
+    let l = line.trim_ascii();
     Some(match find_word(FINALS, l) {
         Some(0) => Final::Ok,
         Some(1) => Final::Error,
@@ -284,7 +284,7 @@ pub fn parse_final(line: &str) -> Option<Final> {
             } else if let Some(r) = strip_prefix_ci(l, "+CMS ERROR:") {
                 Final::CmsError(error_code(r))
             } else {
-                let r = strip_prefix_ci(l, "CONNECT ")?.trim();
+                let r = strip_prefix_ci(l, "CONNECT ")?.trim_ascii();
                 Final::Connect((!r.is_empty()).then(|| r.to_string()))
             }
         }
@@ -302,7 +302,7 @@ const URC_PREFIXES: &str = "^RSSI:|^MODE:|^BOOT:|^DSFLOWRPT:|^SRVST:|^SIMST:|^CS
 /// The name of the command `cmd` starts with, if extended (`AT+CREG?` ->
 /// `+CREG`, `AT^CPIN?` -> `^CPIN`; only the first of a `;` chain counts).
 fn asked_name(cmd: &str) -> Option<&str> {
-    let body = strip_prefix_ci(cmd.trim(), "AT")?;
+    let body = strip_prefix_ci(cmd.trim_ascii(), "AT")?;
     let end = body
         .bytes()
         .position(|b| matches!(b, b';' | b'=' | b'?'))
@@ -326,7 +326,7 @@ fn answers(line: &str, name: Option<&str>) -> bool {
 }
 
 fn urc(line: &str, name: Option<&str>) -> bool {
-    let l = line.trim();
+    let l = line.trim_ascii();
     !answers(l, name)
         && (l.eq_ignore_ascii_case("RING")
             || words(URC_PREFIXES).any(|p| starts_ci(l.as_bytes(), p)))
@@ -355,7 +355,7 @@ pub fn classify(line: &str, cmd: Option<&str>) -> Kind {
     if urc(line, asked_name(cmd)) {
         return Kind::Urc;
     }
-    if line.trim().eq_ignore_ascii_case(cmd.trim()) {
+    if line.trim_ascii().eq_ignore_ascii_case(cmd.trim_ascii()) {
         return Kind::Echo;
     }
     // Verbose result codes only (ATV1, the default): a bare "0" is an answer.
@@ -378,7 +378,7 @@ impl Response {
     pub fn field(&self, prefix: &str) -> Option<&str> {
         self.lines
             .iter()
-            .find_map(|l| Some(strip_prefix_ci(l, prefix)?.trim()))
+            .find_map(|l| Some(strip_prefix_ci(l, prefix)?.trim_ascii()))
     }
 
     /// Every information line that starts with `prefix`, prefix removed: a
@@ -386,14 +386,14 @@ impl Response {
     pub fn fields<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.lines
             .iter()
-            .filter_map(move |l| Some(strip_prefix_ci(l, prefix)?.trim()))
+            .filter_map(move |l| Some(strip_prefix_ci(l, prefix)?.trim_ascii()))
     }
 
     /// The answer of a command that prints a bare value (`AT+CGMI`, `AT+CIMI`):
     /// its first information line, an optional `+NAME:` prefix removed.
     pub fn value(&self, prefix: &str) -> Option<&str> {
         let l = self.lines.first()?;
-        let v = strip_prefix_ci(l, prefix).unwrap_or(l).trim();
+        let v = strip_prefix_ci(l, prefix).unwrap_or(l).trim_ascii();
         (!v.is_empty()).then_some(v)
     }
 }
@@ -425,7 +425,7 @@ pub const MAX_LIST: usize = 2 * 255 + 8;
 impl Exchange {
     pub fn new(cmd: &str) -> Exchange {
         Exchange {
-            cmd: cmd.trim().to_string(),
+            cmd: cmd.trim_ascii().to_string(),
             lines: Vec::new(),
         }
     }
@@ -457,28 +457,46 @@ impl Exchange {
 // ---------------------------------------------------------------------------
 // Answer parsers. Each takes the text after the prefix (see `Response::field`).
 
-/// Split a parameter list at commas outside quotes; quotes removed, blanks trimmed.
-pub fn params(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in s.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-            }
-            c => cur.push(c),
-        }
-    }
-    out.push(cur.trim().to_string());
-    out
+/// The comma-separated parameters of an answer (a comma in quotes is text),
+/// each trimmed and without its quotes: slices of the line, nothing allocated.
+pub struct Params<'a>(Option<&'a str>);
+
+pub fn params(s: &str) -> Params<'_> {
+    Params(Some(s))
 }
 
-/// Parameter `i` as a number that fits a byte.
-fn n8(p: &[String], i: usize) -> Option<u8> {
-    int8(p.get(i)?)
+impl<'a> Iterator for Params<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.0?;
+        let b = s.as_bytes();
+        let mut quoted = false;
+        let mut end = 0;
+        while let Some(&c) = b.get(end) {
+            if c == b',' && !quoted {
+                break;
+            }
+            quoted ^= c == b'"';
+            end += 1;
+        }
+        self.0 = s.get(end + 1..);
+        Some(unquote(s.get(..end)?))
+    }
+}
+
+/// `s` without blanks and quotes around it.
+pub fn unquote(s: &str) -> &str {
+    let edge = |c: &u8| *c == b'"' || c.is_ascii_whitespace();
+    let f = s.as_bytes();
+    let a = f.iter().position(|c| !edge(c)).unwrap_or(f.len());
+    let z = f.iter().rposition(|c| !edge(c)).map_or(a, |z| z + 1);
+    s.get(a..z).unwrap_or("")
+}
+
+/// A parameter as a number that fits a byte.
+fn n8(p: Option<&str>) -> Option<u8> {
+    int8(p?)
 }
 
 /// `+CSQ: <rssi>,<ber>`.
@@ -499,10 +517,10 @@ impl Csq {
 }
 
 pub fn parse_csq(s: &str) -> Option<Csq> {
-    let p = params(s);
+    let mut p = params(s);
     Some(Csq {
-        rssi: n8(&p, 0)?,
-        ber: n8(&p, 1).unwrap_or(99),
+        rssi: n8(p.next())?,
+        ber: n8(p.next()).unwrap_or(99),
     })
 }
 
@@ -522,16 +540,16 @@ pub struct Lte {
 /// `^HCSQ:` of an LTE cell; None for another mode (`"NOSERVICE"`, `"WCDMA"`:
 /// not LTE's values) or a value out of its range.
 pub fn parse_hcsq(s: &str) -> Option<Lte> {
-    let p = params(s);
-    if !p.first()?.eq_ignore_ascii_case("LTE") {
+    let mut p = params(s);
+    if !p.next()?.eq_ignore_ascii_case("LTE") {
         return None;
     }
-    let v = |i: usize, max: u8| n8(&p, i).filter(|x| *x <= max).map(i16::from);
+    let mut v = |max: u8| n8(p.next()).filter(|x| *x <= max).map(i16::from);
     Some(Lte {
-        rssi: v(1, 96)? - 120,
-        rsrp: v(2, 97)? - 140,
-        sinr: v(3, 251)? / 5 - 20,
-        rsrq: (v(4, 34)? - 39) / 2,
+        rssi: v(96)? - 120,
+        rsrp: v(97)? - 140,
+        sinr: v(251)? / 5 - 20,
+        rsrq: (v(34)? - 39) / 2,
     })
 }
 
@@ -564,31 +582,31 @@ pub fn reg_name(stat: u8) -> &'static str {
     }
 }
 
-fn hex_field(p: &[String], i: usize) -> Option<String> {
-    let s = p.get(i)?;
+fn hex_field(s: Option<&str>) -> Option<String> {
+    let s = s?;
     (!s.is_empty() && s.len() <= 8 && s.bytes().all(|c| c.is_ascii_hexdigit()))
         .then(|| s.to_ascii_uppercase())
 }
 
-fn reg_from(p: &[String]) -> Option<Reg> {
+fn reg_from(mut p: Params) -> Option<Reg> {
     Some(Reg {
-        stat: n8(p, 0)?,
-        lac: hex_field(p, 1),
-        cell: hex_field(p, 2),
-        act: n8(p, 3),
+        stat: n8(p.next())?,
+        lac: hex_field(p.next()),
+        cell: hex_field(p.next()),
+        act: n8(p.next()),
     })
 }
 
 /// Answer to `AT+CREG?`: `<n>,<stat>[,<lac>,<ci>[,<AcT>]]`.
 pub fn parse_reg_answer(s: &str) -> Option<Reg> {
-    let p = params(s);
-    n8(&p, 0)?;
-    reg_from(p.get(1..)?)
+    let mut p = params(s);
+    n8(p.next())?;
+    reg_from(p)
 }
 
 /// Unsolicited `+CREG: <stat>[,<lac>,<ci>[,<AcT>]]`.
 pub fn parse_reg_urc(s: &str) -> Option<Reg> {
-    reg_from(&params(s))
+    reg_from(params(s))
 }
 
 /// `+COPS: <mode>[,<format>,<oper>[,<AcT>]]`.
@@ -601,18 +619,18 @@ pub struct Cops {
 }
 
 pub fn parse_cops(s: &str) -> Option<Cops> {
-    let p = params(s);
+    let mut p = params(s);
     Some(Cops {
-        mode: n8(&p, 0)?,
-        format: n8(&p, 1),
-        oper: p.get(2).filter(|o| !o.is_empty()).cloned(),
-        act: n8(&p, 3),
+        mode: n8(p.next())?,
+        format: n8(p.next()),
+        oper: p.next().filter(|o| !o.is_empty()).map(str::to_string),
+        act: n8(p.next()),
     })
 }
 
 /// MCC and MNC from a numeric operator ("24002" -> ("240", "02")).
 pub fn split_plmn(oper: &str) -> Option<(String, String)> {
-    let o = oper.trim();
+    let o = oper.trim_ascii();
     if !(5..=6).contains(&o.len()) || !o.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -677,8 +695,7 @@ impl SimState {
 }
 
 pub fn parse_cpin(s: &str) -> Option<SimState> {
-    let p = params(s);
-    let code = p.first()?;
+    let code = params(s).next()?;
     // PIN2/PUK2 guard other SIM functions; data service is available.
     if let Some(i) = find_word("READY|SIM PIN|SIM PUK|SIM PIN2|SIM PUK2", code) {
         return SIM_STATES.get(i).copied();
@@ -696,11 +713,11 @@ pub struct Attempts {
 }
 
 pub fn parse_hw_cpin(s: &str) -> Option<Attempts> {
-    let p = params(s);
+    let mut p = params(s);
     let a = Attempts {
-        state: parse_cpin(p.first()?),
-        puk: n8(&p, 2),
-        pin: n8(&p, 3),
+        state: parse_cpin(p.next()?),
+        puk: n8(p.nth(1)),
+        pin: n8(p.next()),
     };
     (a.pin.is_some() || a.puk.is_some()).then_some(a)
 }
@@ -713,12 +730,13 @@ pub fn parse_cpinr<'a>(lines: impl IntoIterator<Item = &'a str>) -> Attempts {
         puk: None,
     };
     for l in lines {
-        let Some(rest) = strip_prefix_ci(l.trim(), "+CPINR:") else {
+        let Some(rest) = strip_prefix_ci(l.trim_ascii(), "+CPINR:") else {
             continue;
         };
-        let p = params(rest);
-        let n = n8(&p, 1);
-        match p.first().and_then(|c| find_word("SIM PIN|SIM PUK", c)) {
+        let mut p = params(rest);
+        let code = p.next();
+        let n = n8(p.next());
+        match code.and_then(|c| find_word("SIM PIN|SIM PUK", c)) {
             Some(0) => a.pin = n,
             Some(_) => a.puk = n,
             None => {}
@@ -735,11 +753,6 @@ pub fn parse_imei(s: &str) -> Option<String> {
 /// IMSI: up to 15 digits (at least 6).
 pub fn parse_imsi(s: &str) -> Option<String> {
     digits(s, 6, 15)
-}
-
-/// `s` without blanks and quotes around it.
-fn unquote(s: &str) -> &str {
-    s.trim().trim_matches('"').trim()
 }
 
 fn digits(s: &str, min: usize, max: usize) -> Option<String> {
@@ -770,11 +783,11 @@ pub fn parse_iccid(s: &str) -> Option<String> {
 
 /// `+CRSM: <sw1>,<sw2>[,<response>]`: the response when sw1 says success.
 pub fn parse_crsm(s: &str) -> Option<String> {
-    let p = params(s);
-    if !matches!(n8(&p, 0)?, 0x90 | 0x91 | 0x9f) {
+    let mut p = params(s);
+    if !matches!(n8(p.next())?, 0x90 | 0x91 | 0x9f) {
         return None;
     }
-    p.get(2).filter(|r| !r.is_empty()).cloned()
+    p.nth(1).filter(|r| !r.is_empty()).map(str::to_string)
 }
 
 /// Huawei `^SYSINFO: <srv_status>,<srv_domain>,<roam>,<sys_mode>,<sim_state>[,<lock>,<sys_submode>]`.
@@ -787,12 +800,12 @@ pub struct SysInfo {
 }
 
 pub fn parse_sysinfo(s: &str) -> Option<SysInfo> {
-    let p = params(s);
+    let mut p = params(s);
     Some(SysInfo {
-        srv_status: n8(&p, 0)?,
-        sys_mode: n8(&p, 3)?,
-        sim_state: n8(&p, 4),
-        submode: n8(&p, 6),
+        srv_status: n8(p.next())?,
+        sys_mode: n8(p.nth(2))?,
+        sim_state: n8(p.next()),
+        submode: n8(p.nth(1)),
     })
 }
 
@@ -819,9 +832,10 @@ pub fn sysinfo_tech(si: &SysInfo) -> Option<&'static str> {
 
 /// Huawei `^SYSINFOEX: <srv_status>,<srv_domain>,<roam>,<sim_state>,<lock>,<sysmode>,<sysmode_name>,<submode>,<submode_name>`.
 pub fn parse_sysinfoex(s: &str) -> Option<String> {
-    let p = params(s);
-    n8(&p, 0)?;
-    let name = p.get(8).or(p.get(6))?;
+    let mut p = params(s);
+    n8(p.next())?;
+    let mode = p.nth(5);
+    let name = p.nth(1).or(mode)?;
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 
@@ -836,9 +850,13 @@ pub fn act_name(act: u8) -> &'static str {
 
 /// `+GCAP: +CGSM,+DS,+ES` -> the list.
 pub fn parse_gcap(s: &str) -> Vec<String> {
-    let mut p = params(s);
-    p.retain(|c| !c.is_empty());
-    p
+    let mut v = Vec::new();
+    for c in params(s) {
+        if !c.is_empty() {
+            v.push(c.to_string());
+        }
+    }
+    v
 }
 
 /// Service modes for Huawei `^SYSCFG`, and their (mode, acquisition order).

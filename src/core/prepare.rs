@@ -118,10 +118,10 @@ pub fn set_service(e: &mut Engine, profile: Option<&Profile>, service: &str) -> 
         return Ok(());
     }
     let r = ask(e, "AT^SYSCFG?", 3000)?;
-    let cur = r
-        .field("^SYSCFG:")
-        .map(at::params)
-        .and_then(|p| Some((at::int8(p.first()?)?, at::int8(p.get(1)?)?)));
+    let cur = r.field("^SYSCFG:").and_then(|f| {
+        let mut p = at::params(f);
+        Some((at::int8(p.next()?)?, at::int8(p.next()?)?))
+    });
     if r.result.is_ok() && cur == Some(want) {
         log::info!("service mode {service}: already set");
         return Ok(());

@@ -417,7 +417,7 @@ fn text_of(r: &Response, cmd: &str, parse: fn(String) -> Option<String>) -> Opti
 /// reports and their cut-off pieces start with `+` or `^`, and Huawei's `^`
 /// appears in no name or version.
 pub fn clean_text(v: &str) -> Option<String> {
-    let v = v.trim().trim_matches('"').trim();
+    let v = at::unquote(v);
     let ok = !v.is_empty()
         && v.len() <= 100
         && !v.starts_with('+')
@@ -434,7 +434,7 @@ pub fn text_value(line: &str, cmd: &str) -> Option<String> {
     let v = strip_prefix_ci(line, name)
         .and_then(|r| r.strip_prefix(':'))
         .unwrap_or(line)
-        .trim();
+        .trim_ascii();
     let echo = strip_prefix_ci(v, "AT").is_some_and(|r| r.is_empty() || r.starts_with(['+', '^']))
         || strip_prefix_ci(cmd, v).is_some();
     if echo {
@@ -445,7 +445,7 @@ pub fn text_value(line: &str, cmd: &str) -> Option<String> {
 
 /// The text after `prefix` on `line` (case-insensitive), trimmed.
 fn after<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    strip_prefix_ci(line.trim(), prefix).map(str::trim)
+    strip_prefix_ci(line.trim_ascii(), prefix).map(str::trim_ascii)
 }
 
 impl Reader {
@@ -639,7 +639,7 @@ impl Reader {
                 self.reg_mode = r.lines.iter().find_map(|l| {
                     let rest = after(l, &p)?;
                     at::parse_reg_answer(rest)?;
-                    at::int8(at::params(rest).first()?)
+                    at::int8(at::params(rest).next()?)
                 });
                 return self.what & CELLS != 0 && hidden && self.reg_mode.is_some_and(|m| m != 2);
             }

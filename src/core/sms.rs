@@ -73,39 +73,8 @@ pub fn stat_name(stat: u8) -> &'static str {
     }
 }
 
-/// The comma-separated parameters of an answer (a comma in quotes is text),
-/// each trimmed and without its quotes: slices of the line, nothing
-/// allocated (`at::params` makes a `Vec<String>`: more code at every use).
-pub struct Params<'a>(Option<&'a str>);
-
-pub fn params(s: &str) -> Params<'_> {
-    Params(Some(s))
-}
-
-impl<'a> Iterator for Params<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let s = self.0?;
-        let b = s.as_bytes();
-        let mut quoted = false;
-        let mut end = 0;
-        while let Some(&c) = b.get(end) {
-            if c == b',' && !quoted {
-                break;
-            }
-            quoted ^= c == b'"';
-            end += 1;
-        }
-        self.0 = s.get(end + 1..);
-        // Blanks and quotes off both ends.
-        let edge = |c: &u8| *c == b'"' || c.is_ascii_whitespace();
-        let f = b.get(..end)?;
-        let a = f.iter().position(|c| !edge(c)).unwrap_or(end);
-        let z = f.iter().rposition(|c| !edge(c)).map_or(a, |z| z + 1);
-        s.get(a..z)
-    }
-}
+/// The comma-separated parameters of an answer (`at::params`: slices of the line).
+pub use crate::core::at::{params, Params};
 
 fn num(s: Option<&str>) -> Option<u16> {
     crate::num::dec(s?)?.try_into().ok()

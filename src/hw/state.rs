@@ -177,7 +177,8 @@ pub fn load_resets(dir: &Path) -> Vec<(String, Watch)> {
             continue;
         };
         let ok = !p.is_empty() && p.len() <= 32 && p.bytes().all(|b| b.is_ascii_graphic());
-        if let (true, Some(t), true) = (ok, crate::num::dec(t.trim()), v.len() < MAX_ENTRIES) {
+        if let (true, Some(t), true) = (ok, crate::num::dec(t.trim_ascii()), v.len() < MAX_ENTRIES)
+        {
             v.push((p.to_string(), Watch::reset_at(Some(t))));
         }
     }
@@ -209,7 +210,7 @@ pub fn setup_failures(dir: &Path, iface: &str) -> u64 {
     }
     file::read_string(&dir.join(cat(&[iface, ".fails"])))
         .ok()
-        .and_then(|t| crate::num::dec(t.trim()))
+        .and_then(|t| crate::num::dec(t.trim_ascii()))
         .unwrap_or(0)
 }
 

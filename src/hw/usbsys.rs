@@ -49,9 +49,9 @@ fn attr(dir: &Path, name: &str) -> Option<String> {
 fn num(dir: &Path, name: &str, hex: bool, max: u32) -> Option<u32> {
     let v = attr(dir, name)?;
     let n = if hex {
-        crate::num::hex(v.trim())
+        crate::num::hex(v.trim_ascii())
     } else {
-        crate::num::dec(v.trim())
+        crate::num::dec(v.trim_ascii())
     }?;
     u32::try_from(n).ok().filter(|&v| v <= max)
 }
@@ -137,7 +137,7 @@ impl UsbSysfs {
             .iter()
             .find(|l| crate::hw::file::exists(&l.join("vendor")))
         {
-            let t = |n| attr(lun, n).map(|v| v.trim().to_string());
+            let t = |n| attr(lun, n).map(|v| v.trim_ascii().to_string());
             s.scsi_vendor = t("vendor");
             s.scsi_model = t("model");
             s.scsi_rev = t("rev");
