@@ -301,7 +301,7 @@ const URC_PREFIXES: &str = "^RSSI:|^MODE:|^BOOT:|^DSFLOWRPT:|^SRVST:|^SIMST:|^CS
 
 /// The name of the command `cmd` starts with, if extended (`AT+CREG?` ->
 /// `+CREG`, `AT^CPIN?` -> `^CPIN`; only the first of a `;` chain counts).
-fn asked_name(cmd: &str) -> Option<&str> {
+pub fn asked_name(cmd: &str) -> Option<&str> {
     let body = strip_prefix_ci(cmd.trim_ascii(), "AT")?;
     let end = body
         .bytes()

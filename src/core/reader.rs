@@ -231,9 +231,6 @@ impl Reading {
     }
 }
 
-/// Registration answers' names, by net: circuit, packet, EPS (LTE).
-const NETS: &str = "+CREG|+CGREG|+CEREG";
-
 /// How one step's answer is taken (see `Reader::take`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum K {
@@ -374,41 +371,20 @@ pub struct Reader {
     reg_mode: Option<u8>,
 }
 
-/// The first line of `r` that `ok` takes; every other line is logged at debug
-/// as dropped (a fragment, a stray report, noise). A `^` anywhere but at the
-/// start of a line is a piece of a Huawei report that cut into the line: no
-/// answer has one, so such a line is never taken.
-/// (`take` keeps the value it found in what it captures: each line is parsed
-/// once, and this loop is one function for every kind of value.)
-fn first(r: &Response, cmd: &str, take: &mut dyn FnMut(&str) -> bool) {
+/// The first line of `r` that `take` takes; every other line is logged at
+/// debug as dropped (a fragment, a stray report, noise). A `^` anywhere but at
+/// the start of a line is a piece of a Huawei report that cut into the line:
+/// no answer has one, so such a line is never taken.
+fn first(r: &Response, cmd: &str, take: &mut dyn FnMut(&str) -> bool) -> bool {
     let mut got = false;
     for l in &r.lines {
-        if !got && !l.get(1..).is_some_and(|t| t.contains('^')) && take(l) {
+        if !got && !l.as_bytes().get(1..).is_some_and(|t| t.contains(&b'^')) && take(l) {
             got = true;
             continue;
         }
         log::debug!("reader {cmd}: dropped '{l}'");
     }
-}
-
-/// The first line of `r` that is `prefix` and a value `parse` takes: the value.
-fn value<T>(r: &Response, cmd: &str, prefix: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
-    let mut v = None;
-    first(r, cmd, &mut |l| {
-        v = after(l, prefix).and_then(parse);
-        v.is_some()
-    });
-    v
-}
-
-/// The first line of `r` whose text value (see [`text_value`]) `parse` takes.
-fn text_of(r: &Response, cmd: &str, parse: fn(String) -> Option<String>) -> Option<String> {
-    let mut v = None;
-    first(r, cmd, &mut |l| {
-        v = text_value(l, cmd).and_then(parse);
-        v.is_some()
-    });
-    v
+    got
 }
 
 /// A free-text value (manufacturer, model, revision, operator name): printable
@@ -416,19 +392,19 @@ fn text_of(r: &Response, cmd: &str, parse: fn(String) -> Option<String>) -> Opti
 /// characters, with a letter or digit, and no trace of an unsolicited report:
 /// reports and their cut-off pieces start with `+` or `^`, and Huawei's `^`
 /// appears in no name or version.
-pub fn clean_text(v: &str) -> Option<String> {
+pub fn clean_text(v: &str) -> Option<&str> {
     let v = at::unquote(v);
     let ok = !v.is_empty()
         && v.len() <= 100
         && !v.starts_with('+')
-        && !v.contains('^')
+        && !v.as_bytes().contains(&b'^')
         && v.bytes().any(|b| b.is_ascii_alphanumeric());
-    ok.then(|| v.to_string())
+    ok.then_some(v)
 }
 
 /// The value of a bare text answer (`AT+CGMI`: `huawei`, or `+CGMI: huawei`):
 /// clean text (see [`clean_text`]) that is not (a piece of) the echo.
-pub fn text_value(line: &str, cmd: &str) -> Option<String> {
+pub fn text_value<'a>(line: &'a str, cmd: &str) -> Option<&'a str> {
     // "+CGMI" of "AT+CGMI": the prefix an answer may carry.
     let name = cmd.get(2..).unwrap_or("");
     let v = strip_prefix_ci(line, name)
@@ -441,11 +417,6 @@ pub fn text_value(line: &str, cmd: &str) -> Option<String> {
         return None;
     }
     clean_text(v)
-}
-
-/// The text after `prefix` on `line` (case-insensitive), trimmed.
-fn after<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    strip_prefix_ci(line.trim_ascii(), prefix).map(str::trim_ascii)
 }
 
 impl Reader {
@@ -566,105 +537,140 @@ impl Reader {
         if !ok {
             log::debug!("reader {cmd}: {}", r.result.describe());
         }
-        let text = || text_of(r, cmd, Some);
-        let st = &mut self.r;
         match k {
-            K::Hello | K::Cmee | K::Reg2Set => return ok,
-            K::HelloAt if !ok => {
-                st.stopped = Some(Fault::Refused(cmd.to_string(), r.result.clone()));
+            K::Hello | K::Cmee | K::Reg2Set | K::RegBack => return ok,
+            K::HelloAt => {
+                if !ok {
+                    self.r.stopped = Some(Fault::Refused(cmd.to_string(), r.result.clone()));
+                }
+                return ok;
             }
-            K::Cpin => {
-                st.sim = if ok {
-                    value(r, cmd, "+CPIN:", at::parse_cpin)
-                } else {
-                    SimState::from_final(&r.result)
-                };
-            }
-            K::HwCpin => {
-                let a = if ok {
-                    value(r, cmd, "^CPIN:", at::parse_hw_cpin)
-                } else {
-                    None
-                };
-                return a.is_some_and(|a| {
-                    attempts(st, a);
-                    true
-                });
+            K::Cpin if !ok => {
+                self.r.sim = SimState::from_final(&r.result);
+                return false;
             }
             K::Cpinr => {
-                attempts(st, at::parse_cpinr(r.lines.iter().map(String::as_str)));
-                return st.pin_attempts.is_some();
+                attempts(
+                    &mut self.r,
+                    at::parse_cpinr(r.lines.iter().map(String::as_str)),
+                );
+                return self.r.pin_attempts.is_some();
             }
-            K::Cgmi if ok => st.manufacturer = text(),
-            K::Cgmm if ok => st.model = text(),
-            K::Cgmr if ok => st.revision = text(),
+            _ if !ok => return false,
+            K::Reg(_) => self.reg_mode = None,
+            _ => {}
+        }
+        let got = first(r, cmd, &mut |l| self.store(k, cmd, l));
+        let st = &self.r;
+        match k {
+            // Ask again with `+CREG=2` when the cells are wanted, the modem
+            // hides them and its mode can be put back.
+            K::Reg(n) => {
+                let reg = [&st.creg, &st.cgreg, &st.cereg][usize::from(n).min(2)];
+                self.what & CELLS != 0
+                    && reg.as_ref().is_some_and(|g| g.lac.is_none())
+                    && self.reg_mode.is_some_and(|m| m != 2)
+            }
+            K::Reg2(_) => self.reg_mode.is_some(),
+            _ => got,
+        }
+    }
+
+    /// Store the value line `l` of the answer to `cmd` (step kind `k`) has,
+    /// if it has one of the shape that answer has: whether it had.
+    fn store(&mut self, k: K, cmd: &str, l: &str) -> bool {
+        let st = &mut self.r;
+        let text = || text_value(l, cmd);
+        match k {
+            K::Cgmi => return set(&mut st.manufacturer, text()),
+            K::Cgmm => return set(&mut st.model, text()),
+            K::Cgmr => return set(&mut st.revision, text()),
             K::Imei => {
-                if ok {
-                    st.imei = text_of(r, cmd, |v| at::parse_imei(&v));
-                }
+                st.imei = text().and_then(at::parse_imei);
                 return st.imei.is_some();
             }
-            K::Cimi if ok => {
-                st.imsi = text_of(r, cmd, |v| at::parse_imsi(&v));
+            K::Cimi => {
+                st.imsi = text().and_then(at::parse_imsi);
+                return st.imsi.is_some();
             }
-            K::HwIccid | K::Crsm => {
-                if ok {
-                    st.iccid = if k == K::HwIccid {
-                        value(r, cmd, "^ICCID:", at::parse_iccid)
-                    } else {
-                        value(r, cmd, "+CRSM:", |v| at::parse_iccid(&at::parse_crsm(v)?))
-                    };
-                }
-                return st.iccid.is_some();
+            _ => {}
+        }
+        // The answer's own prefix: `+CSQ:` of `AT+CSQ`, `+COPS:` of
+        // `AT+COPS=3,2;+COPS?`.
+        let Some(v) = at::asked_name(cmd)
+            .and_then(|n| strip_prefix_ci(l.trim_ascii(), n))
+            .and_then(|r| r.strip_prefix(':'))
+            .map(str::trim_ascii)
+        else {
+            return false;
+        };
+        match k {
+            K::Cpin => {
+                st.sim = at::parse_cpin(v);
+                st.sim.is_some()
             }
-            K::Csq if ok => st.csq = value(r, cmd, "+CSQ:", at::parse_csq),
-            K::Reg(n) | K::Reg2(n) if ok => {
-                let name = at::word(NETS, usize::from(n));
-                let p = at::cat(&[name, ":"]);
-                let reg = value(r, cmd, &p, at::parse_reg_answer);
-                let hidden = reg.as_ref().is_some_and(|g| g.lac.is_none());
+            K::HwCpin => at::parse_hw_cpin(v).is_some_and(|a| {
+                attempts(st, a);
+                true
+            }),
+            K::HwIccid => {
+                st.iccid = at::parse_iccid(v);
+                st.iccid.is_some()
+            }
+            K::Crsm => {
+                st.iccid = at::parse_crsm(v).and_then(|h| at::parse_iccid(&h));
+                st.iccid.is_some()
+            }
+            K::Csq => {
+                st.csq = at::parse_csq(v);
+                st.csq.is_some()
+            }
+            K::Reg(n) | K::Reg2(n) => {
+                let Some(reg) = at::parse_reg_answer(v) else {
+                    return false;
+                };
                 let slot = match n {
                     0 => &mut st.creg,
                     1 => &mut st.cgreg,
                     _ => &mut st.cereg,
                 };
-                if let K::Reg2(_) = k {
-                    if reg.is_some() {
-                        *slot = reg;
-                    }
-                    return self.reg_mode.is_some();
+                *slot = Some(reg);
+                if let K::Reg(_) = k {
+                    // The mode the modem has (`+CREG: <n>,<stat>...`), to put back.
+                    self.reg_mode = at::params(v).next().and_then(at::int8);
                 }
-                *slot = reg;
-                // The mode the modem has (`+CREG: <n>,<stat>...`), to put back.
-                self.reg_mode = r.lines.iter().find_map(|l| {
-                    let rest = after(l, &p)?;
-                    at::parse_reg_answer(rest)?;
-                    at::int8(at::params(rest).next()?)
-                });
-                return self.what & CELLS != 0 && hidden && self.reg_mode.is_some_and(|m| m != 2);
+                true
             }
-            K::Reg(_) | K::Reg2(_) => return false,
-            K::CopsNum if ok => self.numeric = value(r, cmd, "+COPS:", at::parse_cops),
-            K::CopsName if ok => self.named = value(r, cmd, "+COPS:", at::parse_cops),
-            K::SysinfoEx | K::Sysinfo => {
-                if ok {
-                    st.tech = if k == K::SysinfoEx {
-                        value(r, cmd, "^SYSINFOEX:", |v| {
-                            clean_text(&at::parse_sysinfoex(v)?)
-                        })
-                    } else {
-                        value(r, cmd, "^SYSINFO:", |v| {
-                            Some(at::sysinfo_tech(&at::parse_sysinfo(v)?)?.to_string())
-                        })
-                    };
+            K::CopsNum | K::CopsName => {
+                let c = at::parse_cops(v);
+                let got = c.is_some();
+                if k == K::CopsNum {
+                    self.numeric = c;
+                } else {
+                    self.named = c;
                 }
-                return st.tech.is_some();
+                got
             }
-            K::Hcsq if ok => st.lte = value(r, cmd, "^HCSQ:", at::parse_hcsq),
-            K::Gcap if ok => st.gcap = value(r, cmd, "+GCAP:", |v| Some(at::parse_gcap(v))),
-            _ => {}
+            K::SysinfoEx => {
+                st.tech = at::parse_sysinfoex(v).filter(|t| clean_text(t).is_some());
+                st.tech.is_some()
+            }
+            K::Sysinfo => {
+                st.tech = at::parse_sysinfo(v)
+                    .and_then(|i| at::sysinfo_tech(&i))
+                    .map(str::to_string);
+                st.tech.is_some()
+            }
+            K::Hcsq => {
+                st.lte = at::parse_hcsq(v);
+                st.lte.is_some()
+            }
+            K::Gcap => {
+                st.gcap = Some(at::parse_gcap(v));
+                true
+            }
+            _ => false,
         }
-        true
     }
 
     /// Derived fields once the commands are done: operator name and MCC/MNC,
@@ -685,12 +691,19 @@ impl Reader {
             .as_ref()
             .and_then(|c| c.oper.as_deref())
             .filter(|n| at::split_plmn(n).is_none())
-            .and_then(clean_text);
+            .and_then(clean_text)
+            .map(str::to_string);
         if st.tech.is_none() {
             let act = self.act();
             self.r.tech = act.map(|a| at::act_name(a).to_string());
         }
     }
+}
+
+/// `v` into `slot` if there is one: whether there was.
+fn set(slot: &mut Option<String>, v: Option<&str>) -> bool {
+    *slot = v.map(str::to_string);
+    slot.is_some()
 }
 
 fn attempts(st: &mut Reading, a: Attempts) {
