@@ -15,12 +15,13 @@ use crate::out::Out;
 fn reg_out(reg: Option<&at::Reg>) -> Out {
     match reg {
         None => Out::Null,
-        Some(r) => Out::map()
-            .with("stat", r.stat)
-            .with("state", r.stat_name())
-            .with("lac", r.lac.clone())
-            .with("cell", r.cell.clone())
-            .with("act", r.act.map(at::act_name)),
+        Some(r) => crate::omap! {
+            "stat" => r.stat,
+            "state" => r.stat_name(),
+            "lac" => r.lac.as_deref(),
+            "cell" => r.cell.as_deref(),
+            "act" => r.act.map(at::act_name),
+        },
     }
 }
 
@@ -31,49 +32,62 @@ fn reading_out(o: &mut Out, r: &Reading) {
     }
     o.set(
         "sim",
-        Out::map()
-            .with("state", r.sim.map(|s| s.name()))
-            .with("pin_attempts", r.pin_attempts)
-            .with("puk_attempts", r.puk_attempts),
+        crate::omap! {
+            "state" => r.sim.map(|s| s.name()),
+            "pin_attempts" => r.pin_attempts,
+            "puk_attempts" => r.puk_attempts,
+        },
     );
     o.set(
         "signal",
         match r.csq {
             None => Out::Null,
-            Some(c) => Out::map()
-                .with("csq", c.rssi)
-                .with("ber", c.ber)
-                .with("dbm", c.dbm())
-                .with("percent", c.percent()),
+            Some(c) => crate::omap! {
+                "csq" => c.rssi,
+                "ber" => c.ber,
+                "dbm" => c.dbm(),
+                "percent" => c.percent(),
+            },
         },
     );
     o.set(
         "registration",
-        Out::map()
-            .with("creg", reg_out(r.creg.as_ref()))
-            .with("cgreg", reg_out(r.cgreg.as_ref()))
-            .with("cereg", reg_out(r.cereg.as_ref())),
+        crate::omap! {
+            "creg" => reg_out(r.creg.as_ref()),
+            "cgreg" => reg_out(r.cgreg.as_ref()),
+            "cereg" => reg_out(r.cereg.as_ref()),
+        },
     );
     o.set(
         "lte",
         match r.lte {
             None => Out::Null,
-            Some(l) => Out::map()
-                .with("rssi", l.rssi as i32)
-                .with("rsrp", l.rsrp as i32)
-                .with("rsrq", l.rsrq as i32)
-                .with("sinr", l.sinr as i32),
+            Some(l) => crate::omap! {
+                "rssi" => i32::from(l.rssi),
+                "rsrp" => i32::from(l.rsrp),
+                "rsrq" => i32::from(l.rsrq),
+                "sinr" => i32::from(l.sinr),
+            },
         },
     );
     o.set(
         "operator",
-        Out::map()
-            .with("name", r.operator.clone())
-            .with("mcc", r.mcc.clone())
-            .with("mnc", r.mnc.clone()),
+        crate::omap! {
+            "name" => r.operator.as_deref(),
+            "mcc" => r.mcc.as_deref(),
+            "mnc" => r.mnc.as_deref(),
+        },
     );
-    o.set("technology", r.tech.clone());
-    o.set("gcap", r.gcap.clone().map(Out::from).unwrap_or(Out::Null));
+    o.set("technology", r.tech.as_deref());
+    let mut caps = Out::Null;
+    if let Some(g) = &r.gcap {
+        let mut l = Vec::new();
+        for c in g {
+            l.push(Out::from(c.as_str()));
+        }
+        caps = Out::List(l);
+    }
+    o.set("gcap", caps);
 }
 
 pub fn run(mut args: Args) -> Result<()> {
