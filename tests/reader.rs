@@ -30,7 +30,7 @@ fn run(turns: Vec<Turn>, what: reader::What, huawei: bool) -> (reader::Reading, 
     let mut m = FakeModem::new(clock.clone(), turns);
     let r = {
         let mut e = Engine::new(&mut m, &clock);
-        reader::read(&mut e, what, huawei)
+        *reader::read(&mut e, what, huawei)
     };
     assert!(m.unexpected.is_empty(), "unexpected: {:?}", m.unexpected);
     (r, m, clock.now_ms())

@@ -167,7 +167,7 @@ fn read(turns: Vec<Turn>) -> Reading {
     let clock = FakeClock::new();
     let mut m = FakeModem::new(clock.clone(), turns);
     let mut e = Engine::new(&mut m, &clock);
-    reader::read(&mut e, reader::INFO, true)
+    *reader::read(&mut e, reader::INFO, true)
 }
 
 fn truth() -> Reading {

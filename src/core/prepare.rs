@@ -18,7 +18,7 @@ const SIM_PAUSE_MS: u64 = 500;
 const SYSCFG_MS: u64 = 5000;
 
 /// A reading that must have run to the end.
-fn read(e: &mut Engine, what: What, huawei: bool) -> Result<Reading> {
+fn read(e: &mut Engine, what: What, huawei: bool) -> Result<Box<Reading>> {
     let r = reader::read(e, what, huawei);
     match &r.stopped {
         Some(f) => Err(f.error()),
@@ -53,8 +53,8 @@ fn sim_until(
     what: What,
     huawei: bool,
     done: fn(Option<SimState>) -> bool,
-) -> Result<(Reading, bool)> {
-    let mut r = Reading::default();
+) -> Result<(Box<Reading>, bool)> {
+    let mut r = Box::default();
     for round in 0..SIM_ROUNDS {
         if round > 0 {
             e.drain(SIM_PAUSE_MS)

@@ -364,7 +364,8 @@ pub struct Reader {
     cmd: String,
     /// What the last step got (for `ALT` and `THEN` steps).
     got: bool,
-    r: Reading,
+    /// Boxed: a reading is ~250 B, moved by its pointer.
+    r: Box<Reading>,
     numeric: Option<Cops>,
     named: Option<Cops>,
     /// The `+CREG`/`+CGREG` mode the modem had before we set 2, to put back.
@@ -429,7 +430,7 @@ impl Reader {
             i: 0,
             cmd: String::new(),
             got: false,
-            r: Reading::default(),
+            r: Box::default(),
             numeric: None,
             named: None,
             reg_mode: None,
@@ -449,7 +450,7 @@ impl Reader {
     }
 
     pub fn into_reading(self) -> Reading {
-        self.r
+        *self.r
     }
 
     /// Whether step `s` is to be asked, given what is known.
@@ -715,11 +716,11 @@ fn attempts(st: &mut Reading, a: Attempts) {
 }
 
 /// Run a reading on a blocking engine: the tiny loop `info` and `prepare` use.
-pub fn read(e: &mut Engine, what: What, huawei: bool) -> Reading {
+pub fn read(e: &mut Engine, what: What, huawei: bool) -> Box<Reading> {
     let (mut rd, mut ask) = Reader::new(what, huawei);
     while let Some(a) = ask {
         let answer = e.command_timeout(&a.cmd, a.ms);
         ask = rd.step(answer);
     }
-    rd.into_reading()
+    rd.r
 }
