@@ -50,9 +50,18 @@ pub fn dev_path(tty: &str) -> PathBuf {
     }
 }
 
+/// The last part of a path: "ttyUSB2" of "/dev/ttyUSB2" (a byte search: no
+/// `str::rsplit` machinery).
+pub fn base_name(p: &str) -> &str {
+    match p.bytes().rposition(|b| b == b'/') {
+        Some(i) => p.get(i + 1..).unwrap_or(p),
+        None => p,
+    }
+}
+
 /// A tty another program holds (pppd's /var/lock/LCK..NAME): not ours to poke.
 pub fn uucp_locked(tty: &str) -> bool {
-    let name = tty.rsplit('/').next().unwrap_or(tty);
+    let name = base_name(tty);
     crate::hw::file::exists(Path::new(&cat(&["/var/lock/LCK..", name])))
 }
 
@@ -195,7 +204,7 @@ pub fn control_port(
     root: &UsbSysfs,
 ) -> Result<(PathBuf, Option<&'static Profile>)> {
     if let Some(p) = port {
-        let name = p.rsplit('/').next().unwrap_or(&p);
+        let name = base_name(&p);
         let prof = modems(root)
             .iter()
             .find(|m| m.ports.iter().any(|x| x.tty == name))

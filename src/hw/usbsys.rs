@@ -173,7 +173,7 @@ impl UsbSysfs {
         }
         crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
         let driver = crate::hw::file::read_link(&dir.join("driver"))
-            .map(|t| t.rsplit('/').next().unwrap_or(&t).to_string());
+            .map(|t| crate::hw::port::base_name(&t).to_string());
         let (Some(number), Some(class)) = (
             byte(dir, "bInterfaceNumber", true),
             byte(dir, "bInterfaceClass", true),
