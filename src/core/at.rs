@@ -51,13 +51,13 @@ fn printable(b: u8) -> bool {
 
 /// Bytes to text: printable ASCII kept, other bytes dropped, ends trimmed.
 pub fn clean(line: &[u8]) -> String {
-    let mut v = Vec::new();
-    for &b in line {
+    let mut s = String::new();
+    for &b in line.trim_ascii() {
         if printable(b) {
-            v.push(b);
+            s.push(char::from(b));
         }
     }
-    String::from_utf8(v.trim_ascii().to_vec()).unwrap_or_default()
+    s.trim_ascii().to_string()
 }
 
 /// True if a line holds bytes no AT answer has (controls other than tab,
@@ -105,14 +105,22 @@ impl Lines {
                     };
                     self.skip = false;
                     if !s.is_empty() {
-                        self.buf.drain(..n.min(self.buf.len()));
+                        self.consume(n);
                         return Some(s);
                     }
                     n
                 }
             };
-            self.buf.drain(..n.min(self.buf.len()));
+            self.consume(n);
         }
+    }
+
+    /// Drop the first `n` bytes of the buffer.
+    fn consume(&mut self, n: usize) {
+        let len = self.buf.len();
+        let n = n.min(len);
+        self.buf.copy_within(n.., 0);
+        self.buf.truncate(len - n);
     }
 
     /// Bytes waiting for a line end (never more than `MAX_LINE` after `next_line`).
@@ -700,7 +708,8 @@ pub fn parse_cpin(s: &str) -> Option<SimState> {
     if let Some(i) = find_word("READY|SIM PIN|SIM PUK|SIM PIN2|SIM PUK2", code) {
         return SIM_STATES.get(i).copied();
     }
-    let ph = strip_prefix_ci(code, "PH").is_some_and(|r| r.starts_with(['-', ' ']));
+    let ph =
+        strip_prefix_ci(code, "PH").is_some_and(|r| matches!(r.bytes().next(), Some(b'-' | b' ')));
     ph.then_some(SimState::Locked)
 }
 

@@ -412,7 +412,8 @@ pub fn text_value<'a>(line: &'a str, cmd: &str) -> Option<&'a str> {
         .and_then(|r| r.strip_prefix(':'))
         .unwrap_or(line)
         .trim_ascii();
-    let echo = strip_prefix_ci(v, "AT").is_some_and(|r| r.is_empty() || r.starts_with(['+', '^']))
+    let echo = strip_prefix_ci(v, "AT")
+        .is_some_and(|r| matches!(r.bytes().next(), None | Some(b'+' | b'^')))
         || strip_prefix_ci(cmd, v).is_some();
     if echo {
         return None;

@@ -39,9 +39,11 @@ fn names(dir: &Path) -> Vec<String> {
 /// Attribute `name` of `dir`, without its line end.
 fn attr(dir: &Path, name: &str) -> Option<String> {
     let mut s = crate::hw::file::read_string(&dir.join(name)).ok()?;
-    while s.ends_with(['\n', '\r']) {
-        s.pop();
+    let mut n = s.len();
+    while n > 0 && matches!(s.as_bytes().get(n - 1), Some(b'\n' | b'\r')) {
+        n -= 1;
     }
+    s.truncate(n);
     Some(s)
 }
 
