@@ -773,21 +773,29 @@ fn digits(s: &str, min: usize, max: usize) -> Option<String> {
 /// ICCID from `^ICCID: ...` (plain or nibble-swapped) or a raw EF_ICCID hex
 /// string (nibble-swapped BCD, `F` padding). ICCIDs start with "89".
 pub fn parse_iccid(s: &str) -> Option<String> {
-    let mut o = unquote(s).as_bytes().to_ascii_uppercase();
-    if !(18..=22).contains(&o.len()) || !o.iter().all(u8::is_ascii_hexdigit) {
+    let v = unquote(s).as_bytes();
+    let n = v.len();
+    if !(18..=22).contains(&n) {
         return None;
     }
-    if o.starts_with(b"98") {
-        // Swap each nibble pair (an odd last one stays).
-        for p in o.chunks_mut(2) {
-            p.reverse();
+    // Nibble-swapped: each pair the other way round (an odd last one stays).
+    let swap = v.starts_with(b"98");
+    let mut o = String::new();
+    for i in 0..n {
+        let j = if swap && (i ^ 1) < n { i ^ 1 } else { i };
+        let b = v.get(j)?.to_ascii_uppercase();
+        if !b.is_ascii_hexdigit() {
+            return None;
         }
+        o.push(char::from(b));
     }
-    while o.last() == Some(&b'F') {
-        o.pop();
+    let mut end = o.len();
+    while end > 0 && o.as_bytes().get(end - 1) == Some(&b'F') {
+        end -= 1;
     }
-    let ok = o.starts_with(b"89") && o.len() >= 18 && o.iter().all(u8::is_ascii_digit);
-    ok.then(|| String::from_utf8(o).unwrap_or_default())
+    o.truncate(end);
+    let ok = o.starts_with("89") && end >= 18 && o.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(o)
 }
 
 /// `+CRSM: <sw1>,<sw2>[,<response>]`: the response when sw1 says success.
