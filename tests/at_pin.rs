@@ -326,3 +326,30 @@ fn a_second_run_at_the_same_time_sends_no_pin() {
     assert_eq!((c, pin_sent(&m)), (0, 1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_record_file_keeps_one_entry_per_key_and_the_newest_32() {
+    let dir = std::env::temp_dir().join(format!("umodem-pin-bound-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // 40 keys, and the first one twice (a later line wins).
+    let k = |i: u32| format!("{i:016x}");
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!("{} rejected\n", k(i)));
+    }
+    text.push_str(&format!("{} pending 3\n", k(39)));
+    std::fs::write(dir.join("pin-state"), &text).unwrap();
+    let mut s = FileStore::open(&dir).unwrap();
+    assert_eq!(s.get(&k(39)), Some(Memo::Pending(3)));
+    assert_eq!(s.get(&k(0)), None, "the oldest went first");
+    assert_eq!(s.get(&k(8)), Some(Memo::Rejected));
+    s.put(&k(100), Some(Memo::Rejected)).unwrap();
+    s.put(&k(39), None).unwrap();
+    let text = std::fs::read_to_string(dir.join("pin-state")).unwrap();
+    assert_eq!(text.lines().count(), 31, "{text}");
+    assert!(!text.contains(&k(8)), "{text}");
+    assert!(text.contains(&format!("{} rejected", k(100))), "{text}");
+    assert!(!text.contains(&k(39)), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -63,10 +63,24 @@ fn parse(text: &str) -> Vec<(String, Memo)> {
             _ => continue,
         };
         if k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()) {
-            v.push((k.to_string(), m));
+            record(&mut v, k, Some(m));
         }
     }
     v
+}
+
+/// Set (or with `None` forget) the record of `key` in `v`: one entry per key
+/// (a later line of the file for the same key wins), at most `MAX_ENTRIES`
+/// (the oldest goes first: a rejected PIN of a SIM long gone).
+fn record(v: &mut Vec<(String, Memo)>, key: &str, memo: Option<Memo>) {
+    let old = v.iter().position(|(k, _)| k == key);
+    let full = v.len() >= MAX_ENTRIES && memo.is_some();
+    if let Some(i) = old.or(full.then_some(0)) {
+        v.remove(i);
+    }
+    if let Some(m) = memo {
+        v.push((key.to_string(), m));
+    }
 }
 
 /// "what PATH" for an error message.
@@ -140,14 +154,7 @@ impl PinStore for FileStore {
     }
 
     fn put(&mut self, key: &str, memo: Option<Memo>) -> Result<()> {
-        self.entries.retain(|(k, _)| k != key);
-        if let Some(m) = memo {
-            self.entries.push((key.to_string(), m));
-        }
-        // Bounded: the oldest records go first (a rejected PIN of a SIM long gone).
-        while self.entries.len() > MAX_ENTRIES {
-            self.entries.remove(0);
-        }
+        record(&mut self.entries, key, memo);
         self.save()
     }
 }
