@@ -17,32 +17,32 @@ pub fn modem_out(m: &Modem) -> Out {
     let mut ports = Vec::new();
     for p in &m.ports {
         let i = m.interface(p);
-        ports.push(
-            Out::map()
-                .with("tty", dev(&p.tty))
-                .with("interface", p.interface)
-                .with("class", i.map(|i| i.triplet()))
-                .with("driver", i.and_then(|i| i.driver.clone()))
-                .with("role", p.role.map(|r| r.name()))
-                .with("at", p.at),
-        );
+        ports.push(crate::omap! {
+            "tty" => dev(&p.tty),
+            "interface" => p.interface,
+            "class" => i.map(|i| i.triplet()),
+            "driver" => i.and_then(|i| i.driver.as_deref()),
+            "role" => p.role.map(|r| r.name()),
+            "at" => p.at,
+        });
     }
     let d = &m.dev;
     let n = m.net();
-    Out::map()
-        .with("usb", d.id())
-        .with("path", d.port_path.clone())
-        .with("busnum", d.bus)
-        .with("devnum", d.address)
-        .with("manufacturer", d.strings.manufacturer.clone())
-        .with("product", d.strings.product.clone())
-        .with("profile", m.profile().map(|p| p.name))
-        .with("control", m.control().map(dev))
-        .with("data", m.data().map(dev))
-        .with("net", n.and_then(|i| i.net.clone()))
-        .with("net_driver", n.and_then(|i| i.driver.clone()))
-        .with("net_class", n.map(|i| i.triplet()))
-        .with("port", Out::List(ports))
+    crate::omap! {
+        "usb" => d.id(),
+        "path" => d.port_path.as_str(),
+        "busnum" => d.bus,
+        "devnum" => d.address,
+        "manufacturer" => d.strings.manufacturer.as_deref(),
+        "product" => d.strings.product.as_deref(),
+        "profile" => m.profile().map(|p| p.name),
+        "control" => m.control().map(dev),
+        "data" => m.data().map(dev),
+        "net" => n.and_then(|i| i.net.as_deref()),
+        "net_driver" => n.and_then(|i| i.driver.as_deref()),
+        "net_class" => n.map(|i| i.triplet()),
+        "port" => Out::List(ports),
+    }
 }
 
 pub fn run(mut args: Args) -> Result<()> {
