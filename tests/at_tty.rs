@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use umodem::core::at::Final;
 use umodem::core::engine::AtTransport;
 use umodem::core::engine::{AtError, Engine};
+use umodem::core::ports::{Modem, Port, Role};
+use umodem::core::usb::UsbDevice;
 use umodem::hw::clock::SystemClock;
 use umodem::hw::serial::Tty;
 
@@ -88,24 +90,75 @@ fn not_a_tty_is_refused() {
     assert!(Tty::open(std::path::Path::new("/nonexistent/ttyUSB9")).is_err());
 }
 
+/// A modem whose ports are these ttys (paths), with these roles.
+fn modem(ttys: &[(&str, Option<Role>)]) -> Modem {
+    let mut ports = Vec::new();
+    for (i, (t, role)) in ttys.iter().enumerate() {
+        ports.push(Port {
+            tty: t.to_string(),
+            interface: i as u8,
+            role: *role,
+            at: None,
+        });
+    }
+    let dev = UsbDevice {
+        bus: 1,
+        address: 2,
+        port_path: "1-1".into(),
+        vid: 0x12d1,
+        pid: 0x1506,
+        class: 0,
+        active_config: Some(1),
+        configs: Vec::new(),
+        strings: Default::default(),
+    };
+    Modem { dev, ports }
+}
+
 #[test]
 fn probe_finds_the_port_that_answers() {
     let (mut master, slave) = pty();
     let (_quiet, silent) = pty();
-    let modem = std::thread::spawn(move || {
-        expect(&mut master, b"AT\r");
-        master.write_all(b"AT\r\r\nOK\r\n").unwrap();
+    let modem_side = std::thread::spawn(move || {
+        for _ in 0..2 {
+            expect(&mut master, b"AT\r");
+            master.write_all(b"AT\r\r\nOK\r\n").unwrap();
+        }
         master
     });
+    // Held open between the two probes (a pty master reads EIO while no one
+    // has its slave open).
+    let _hold = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(&slave)
+            .unwrap()
+    };
     let s = slave.to_string_lossy().into_owned();
     let q = silent.to_string_lossy().into_owned();
-    let gone = "/nonexistent/ttyUSB9".to_string();
-    let probe =
-        |t: &String, ms| umodem::hw::port::probe_many(std::slice::from_ref(t), ms, &[]).at[0];
-    assert_eq!(probe(&s, 3000), Some(true));
-    assert_eq!(probe(&q, 100), Some(false));
-    assert_eq!(probe(&gone, 100), Some(false));
-    let _m = modem.join().unwrap();
+    let gone = "/nonexistent/ttyUSB9";
+    // No roles: every port is probed for the whole wait; the one that
+    // answered becomes the control port.
+    let mut ms = [modem(&[(&q, None), (&s, None), (gone, None)])];
+    umodem::hw::port::probe(&mut ms, 1000);
+    let at: Vec<Option<bool>> = ms[0].ports.iter().map(|p| p.at).collect();
+    assert_eq!(at, [Some(false), Some(true), Some(false)]);
+    assert_eq!(ms[0].control(), Some(s.as_str()));
+    // The profile's control port answers: done at once, the silent port not
+    // waited for; the data port is never probed.
+    let t = std::time::Instant::now();
+    let mut ms = [modem(&[
+        (gone, Some(Role::Modem)),
+        (&q, None),
+        (&s, Some(Role::Control)),
+    ])];
+    umodem::hw::port::probe(&mut ms, 5000);
+    let at: Vec<Option<bool>> = ms[0].ports.iter().map(|p| p.at).collect();
+    assert_eq!(at, [None, None, Some(true)]);
+    assert!(t.elapsed().as_millis() < 4000, "{:?}", t.elapsed());
+    let _m = modem_side.join().unwrap();
 }
 
 #[test]

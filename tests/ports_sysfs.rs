@@ -36,7 +36,13 @@ fn e367_alone() {
     assert_eq!(ms[0].control(), Some("ttyUSB2"));
     assert_eq!(ms[0].data(), Some("ttyUSB0"));
     // The data port is never probed (pppd may hold it).
-    assert_eq!(ms[0].probe_candidates(), ["ttyUSB1", "ttyUSB2"]);
+    let probed: Vec<&str> = ms[0]
+        .ports
+        .iter()
+        .filter(|p| p.probed())
+        .map(|p| p.tty.as_str())
+        .collect();
+    assert_eq!(probed, ["ttyUSB1", "ttyUSB2"]);
 }
 
 #[test]
@@ -83,32 +89,36 @@ fn renumbering_keeps_roles_with_interfaces() {
     );
 }
 
+/// What the probe saw on ttyUSB1 and ttyUSB2 (the data port ttyUSB0 is
+/// never probed), then the control port settled.
+fn probed(m: &mut Modem, usb1: Option<bool>, usb2: Option<bool>) {
+    for p in &mut m.ports {
+        match p.tty.as_str() {
+            "ttyUSB1" => p.at = usb1,
+            "ttyUSB2" => p.at = usb2,
+            _ => {}
+        }
+    }
+    m.settle();
+}
+
 #[test]
 fn probe_confirms_or_moves_the_control_port() {
     let mut ms = scan("at-e367");
     let mut m = ms.remove(0);
     let mut keep = m.clone();
     // Profile's PCUI answers: it stays.
-    keep.apply_probe(
-        &["ttyUSB1".into(), "ttyUSB2".into()],
-        &[Some(false), Some(true)],
-    );
+    probed(&mut keep, Some(false), Some(true));
     assert_eq!(keep.control(), Some("ttyUSB2"));
     assert_eq!(keep.ports[2].at, Some(true));
     // PCUI silent, the other port answers: it becomes control.
-    m.apply_probe(
-        &["ttyUSB1".into(), "ttyUSB2".into()],
-        &[Some(true), Some(false)],
-    );
+    probed(&mut m, Some(true), Some(false));
     assert_eq!(m.control(), Some("ttyUSB1"));
     assert_eq!(m.ports[2].role, None);
     assert_eq!(m.data(), Some("ttyUSB0"));
     // Nothing answers: the profile's choice stands, unconfirmed.
     let mut n = scan("at-e367").remove(0);
-    n.apply_probe(
-        &["ttyUSB1".into(), "ttyUSB2".into()],
-        &[Some(false), Some(false)],
-    );
+    probed(&mut n, Some(false), Some(false));
     assert_eq!(n.control(), Some("ttyUSB2"));
     assert_eq!(
         n.ports

@@ -92,6 +92,15 @@ pub fn role_of(vid: u16, pid: u16, i: &Interface) -> Option<Role> {
     })
 }
 
+impl Port {
+    /// Worth an `AT` probe: a control candidate or a port with no role. Never
+    /// the data port: pppd may hold it, and bytes we write would land in its
+    /// PPP stream.
+    pub fn probed(&self) -> bool {
+        self.role != Some(Role::Modem)
+    }
+}
+
 /// One tty of a modem: which interface it belongs to, what it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
@@ -150,31 +159,10 @@ impl Modem {
         self.with_role(Role::Control).map(|p| p.tty.as_str())
     }
 
-    /// Ports worth an `AT` probe: the control candidates and ports with no
-    /// role. Never the data port: pppd may hold it, and bytes we write would
-    /// land in its PPP stream.
-    pub fn probe_candidates(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        for p in &self.ports {
-            if p.role != Some(Role::Modem) {
-                v.push(p.tty.clone());
-            }
-        }
-        v
-    }
-
-    /// Take probe results (`ttys` and what each said: answered, did not, or
-    /// not known) and settle the control port: the profile's choice if it
-    /// answered; else the first other port that did; if no probe answered,
-    /// the profile's choice stands (unconfirmed).
-    pub fn apply_probe(&mut self, ttys: &[String], at: &[Option<bool>]) {
-        for p in &mut self.ports {
-            for (t, r) in ttys.iter().zip(at) {
-                if *t == p.tty && r.is_some() {
-                    p.at = *r;
-                }
-            }
-        }
+    /// After a probe (the ports' `at`): settle the control port. The
+    /// profile's choice if it answered; else the first other port that did;
+    /// if no probe answered, the profile's choice stands (unconfirmed).
+    pub fn settle(&mut self) {
         let profile_ok = self
             .ports
             .iter()

@@ -25,7 +25,7 @@ use crate::core::engine::{AtTransport, Clock};
 use crate::core::ports::{self, Modem, Profile, Role};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
-use crate::hw::serial::{poll_fds, Tty};
+use crate::hw::serial::{poll, Tty};
 use crate::hw::usbsys::UsbSysfs;
 
 /// Longest a probe waits for answers: a PCUI answers `AT` in a few ms.
@@ -76,79 +76,96 @@ pub fn modems(root: &UsbSysfs) -> Vec<Modem> {
     }
 }
 
-/// What a probe saw.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Probe {
-    /// Per port: Some(true) answered, Some(false) did not (or cannot be
-    /// opened), None not probed (locked) or not waited for.
-    pub at: Vec<Option<bool>>,
-}
-
-/// Probe several ports at once: open each, send `AT`, and watch them all with
-/// one `poll` until each has given a final result or `ms` have passed. With
-/// `enough`, return as soon as every port named there has answered; the
-/// others stay None (not waited for).
-pub fn probe_many(ttys: &[String], ms: u64, enough: &[String]) -> Probe {
+/// Probe the modems' ports at once: open each that may be probed (see
+/// `Port::probed`; not one with a `/var/lock` lock), send `AT`, and watch them
+/// all with one `poll` until each has given a final result or `ms` have
+/// passed. What each said goes into its `at`; it stops as soon as every
+/// modem's profile control port has answered (the others stay None: not
+/// waited for). Then each modem settles its control port (`Modem::settle`).
+pub fn probe(ms: &mut [Modem], wait_ms: u64) {
     let clock = SystemClock::new();
-    let mut at = vec![None; ttys.len()];
-    // (index in `ttys`, port, what it said so far)
-    let mut open: Vec<(usize, Tty, Lines)> = Vec::new();
-    for (i, t) in ttys.iter().enumerate() {
-        if uucp_locked(t) {
-            log::info!("ports {t}: locked by another program, not probed");
-            continue;
-        }
-        let path = dev_path(t);
-        match Tty::open(&path).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty)) {
-            Ok(tty) => open.push((i, tty, Lines::new())),
-            Err(e) => {
-                log::debug!("ports {t}: {e}");
-                set(&mut at, i, false);
+    // (modem, port) of each open port, with the port and what it said so far.
+    let mut open: Vec<(usize, usize, Tty, Lines)> = Vec::new();
+    for (mi, m) in ms.iter_mut().enumerate() {
+        for (pi, p) in m.ports.iter_mut().enumerate() {
+            if !p.probed() {
+                continue;
+            }
+            let t = &p.tty;
+            if uucp_locked(t) {
+                log::info!("ports {t}: locked by another program, not probed");
+                continue;
+            }
+            match Tty::open(&dev_path(t)).and_then(|mut tty| tty.write_all(b"AT\r").map(|()| tty)) {
+                Ok(tty) => open.push((mi, pi, tty, Lines::new())),
+                Err(e) => {
+                    log::debug!("ports {t}: {e}");
+                    p.at = Some(false);
+                }
             }
         }
     }
-    let settled = |at: &[Option<bool>]| {
-        !enough.is_empty()
-            && enough
-                .iter()
-                .all(|w| ttys.iter().zip(at).any(|(t, r)| t == w && *r == Some(true)))
-    };
     let mut buf = [0u8; 256];
     loop {
-        let left = ms.saturating_sub(clock.now_ms());
-        if open.is_empty() || settled(&at) || left == 0 {
+        let left = wait_ms.saturating_sub(clock.now_ms());
+        if open.is_empty() || settled(ms) || left == 0 {
             break;
         }
-        let fds: Vec<libc::c_int> = open.iter().map(|(_, t, _)| t.fd()).collect();
-        let Ok(ready) = poll_fds(&fds, left) else {
+        let mut fds = Vec::new();
+        for (_, _, t, _) in &open {
+            fds.push(libc::pollfd {
+                fd: t.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        if poll(&mut fds, left).is_err() {
             break;
-        };
+        }
         let mut k = 0;
-        open.retain_mut(|(i, tty, lines)| {
-            k += 1;
-            if !ready.get(k - 1).copied().unwrap_or(false) {
-                return true;
+        while let Some((mi, pi, tty, lines)) = open.get_mut(k) {
+            let ready = fds.get(k).is_some_and(|f| f.revents != 0);
+            let v = if ready {
+                answered(tty, lines, &mut buf)
+            } else {
+                None
+            };
+            let Some(v) = v else {
+                k += 1;
+                continue;
+            };
+            if let Some(p) = ms.get_mut(*mi).and_then(|m| m.ports.get_mut(*pi)) {
+                p.at = Some(v);
             }
-            let v = answered(tty, lines, &mut buf);
-            if let Some(v) = v {
-                set(&mut at, *i, v);
-            }
-            v.is_none()
-        });
+            open.remove(k);
+            fds.remove(k);
+        }
     }
-    if !settled(&at) {
-        for (i, _, _) in open {
-            set(&mut at, i, false);
+    if !settled(ms) {
+        for (mi, pi, _, _) in open {
+            if let Some(p) = ms.get_mut(mi).and_then(|m| m.ports.get_mut(pi)) {
+                p.at = Some(false);
+            }
         }
     }
     log::debug!("ports probe done after {} ms", clock.now_ms());
-    Probe { at }
+    for m in ms {
+        m.settle();
+    }
 }
 
-fn set(at: &mut [Option<bool>], i: usize, v: bool) {
-    if let Some(r) = at.get_mut(i) {
-        *r = Some(v);
+/// Every modem's profile control port has answered (and there is one).
+fn settled(ms: &[Modem]) -> bool {
+    let mut any = false;
+    for m in ms {
+        if let Some(p) = m.ports.iter().find(|p| p.role == Some(Role::Control)) {
+            if p.at != Some(true) {
+                return false;
+            }
+            any = true;
+        }
     }
+    any
 }
 
 /// Read what a probed port has: Some(true) once any final result came (an AT
@@ -173,16 +190,7 @@ fn answered(tty: &mut Tty, lines: &mut Lines, buf: &mut [u8]) -> Option<bool> {
 pub fn detect(root: &UsbSysfs, probe_at: bool) -> Vec<Modem> {
     let mut ms = modems(root);
     if probe_at {
-        let mut cands = Vec::new();
-        let mut enough = Vec::new();
-        for m in &ms {
-            cands.extend(m.probe_candidates());
-            enough.extend(m.control().map(str::to_string));
-        }
-        let p = probe_many(&cands, PROBE_MS, &enough);
-        for m in &mut ms {
-            m.apply_probe(&cands, &p.at);
-        }
+        probe(&mut ms, PROBE_MS);
     }
     for m in &ms {
         log::info!(

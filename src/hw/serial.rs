@@ -124,7 +124,7 @@ pub fn flock_wait(fd: libc::c_int, wait_ms: u64) -> io::Result<bool> {
 }
 
 /// `poll`, again when a signal cuts it short: how many are ready.
-fn poll(p: &mut [libc::pollfd], timeout_ms: u64) -> io::Result<libc::c_int> {
+pub fn poll(p: &mut [libc::pollfd], timeout_ms: u64) -> io::Result<libc::c_int> {
     let t = libc::c_int::try_from(timeout_ms).unwrap_or(libc::c_int::MAX);
     loop {
         // SAFETY: p is a valid array of p.len() pollfds.
@@ -137,22 +137,6 @@ fn poll(p: &mut [libc::pollfd], timeout_ms: u64) -> io::Result<libc::c_int> {
             return Err(e);
         }
     }
-}
-
-/// Which of `fds` are readable (or failed: hung up, closed), waiting up to
-/// `timeout_ms` for any of them. One `poll` for a tty or many, the ubus socket
-/// beside them: how the daemon and the port probe wait without threads.
-pub fn poll_fds(fds: &[libc::c_int], timeout_ms: u64) -> io::Result<Vec<bool>> {
-    let mut p: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&fd| libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
-    poll(&mut p, timeout_ms)?;
-    Ok(p.iter().map(|x| x.revents != 0).collect())
 }
 
 impl AtTransport for Tty {
