@@ -7,7 +7,6 @@
 use crate::cli::Args;
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error, Result};
-use crate::hw::clock::SystemClock;
 use crate::hw::port;
 use crate::hw::usbsys::UsbSysfs;
 
@@ -20,9 +19,14 @@ pub fn run(mut args: Args) -> Result<()> {
     // Each answer, and the wait for the port lock, take at most this long.
     let ms = secs.unwrap_or(5).clamp(1, 60) * 1000;
     let input = crate::cmd::sms::read_stdin("AT commands")?;
-    let (path, _, mut tty) = port::open_control(port, &root, "at")?;
-    let clock = SystemClock::new();
-    let mut e = Engine::new(&mut tty, &clock);
+    port::talk(port, &root, "at", &mut |e, path, _| {
+        run_lines(e, path, &input, ms)
+    })
+}
+
+/// Each command of `input` on `e`, the answers printed: the first that does
+/// not end in OK ends it (an error naming `path`).
+fn run_lines(e: &mut Engine, path: &std::path::Path, input: &str, ms: u64) -> Result<()> {
     let mut out = String::new();
     let mut res = Ok(());
     for cmd in input.lines().map(str::trim_ascii).filter(|c| !c.is_empty()) {

@@ -4,10 +4,8 @@
 
 use crate::cli::Args;
 use crate::core::at;
-use crate::core::engine::Engine;
 use crate::core::reader::{self, Reading};
 use crate::error::{code, Error, Result};
-use crate::hw::clock::SystemClock;
 use crate::hw::port;
 use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
@@ -112,21 +110,20 @@ pub fn run(mut args: Args) -> Result<()> {
             return crate::cmd::print(&Out::map().with("modem", Out::List(list)), json);
         }
     }
-    let (path, profile, mut tty) = port::open_control(port, &root, "info")?;
-    let clock = SystemClock::new();
-    let mut e = Engine::new(&mut tty, &clock);
-    let r = reader::read(&mut e, reader::INFO, profile.is_some_and(|p| p.hw_cpin));
-    if let Some(f) = &r.stopped {
-        if f.command() == "AT" || f.command() == "ATQ0V1" {
-            // Not even the hello answered: nothing to show.
-            return Err(f.error());
+    port::talk(port, &root, "info", &mut |e, path, profile| {
+        let r = reader::read(e, reader::INFO, profile.is_some_and(|p| p.hw_cpin));
+        if let Some(f) = &r.stopped {
+            if f.command() == "AT" || f.command() == "ATQ0V1" {
+                // Not even the hello answered: nothing to show.
+                return Err(f.error());
+            }
         }
-    }
-    let mut out = Out::map().with("port", path.display().to_string());
-    reading_out(&mut out, &r);
-    crate::cmd::print(&out, json)?;
-    match r.stopped {
-        Some(f) => Err(f.error()),
-        None => Ok(()),
-    }
+        let mut out = Out::map().with("port", path.display().to_string());
+        reading_out(&mut out, &r);
+        crate::cmd::print(&out, json)?;
+        match &r.stopped {
+            Some(f) => Err(f.error()),
+            None => Ok(()),
+        }
+    })
 }

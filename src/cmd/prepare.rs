@@ -4,10 +4,8 @@
 
 use crate::cli::Args;
 use crate::core::at::{cat, syscfg_for};
-use crate::core::engine::Engine;
 use crate::core::prepare;
 use crate::error::{code, Error, Result};
-use crate::hw::clock::SystemClock;
 use crate::hw::port;
 use crate::hw::state::{FileStore, DEFAULT_DIR};
 use crate::hw::usbsys::UsbSysfs;
@@ -35,15 +33,14 @@ pub fn run(mut args: Args) -> Result<()> {
     let pin_env = crate::hw::file::env(c"UMODEM_PIN");
     let mut store = FileStore::open(state_dir.as_deref().unwrap_or(DEFAULT_DIR))
         .map_err(|e| Error::with_code(code::MODEM_ERROR, e.msg()))?;
-    let (_, profile, mut tty) = port::open_control(port, &root, "prepare")?;
-    let clock = SystemClock::new();
-    let mut e = Engine::new(&mut tty, &clock);
-    prepare::prepare(
-        &mut e,
-        profile,
-        pin_env.as_deref(),
-        &mut store,
-        service.as_deref(),
-    )?;
-    Ok(())
+    port::talk(port, &root, "prepare", &mut |e, _, profile| {
+        prepare::prepare(
+            e,
+            profile,
+            pin_env.as_deref(),
+            &mut store,
+            service.as_deref(),
+        )?;
+        Ok(())
+    })
 }

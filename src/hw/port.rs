@@ -21,7 +21,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::core::at::{cat, parse_final, Lines};
-use crate::core::engine::{AtTransport, Clock};
+use crate::core::engine::{AtTransport, Clock, Engine};
 use crate::core::ports::{self, Modem, Profile, Role};
 use crate::error::{code, Error, Result};
 use crate::hw::clock::SystemClock;
@@ -279,6 +279,22 @@ pub fn open_locked(path: &Path, wait_ms: u64) -> Result<Tty> {
         ));
     }
     Ok(tty)
+}
+
+/// The control port (`--port` or found), opened and locked, with an engine
+/// on it: `f` runs with it, its path and profile (what `info`, `prepare` and
+/// `at` do). One function, not generic: the engine and port are made and
+/// dropped here once, not in each command.
+pub fn talk(
+    port: Option<String>,
+    root: &UsbSysfs,
+    what: &str,
+    f: &mut dyn FnMut(&mut Engine, &Path, Option<&'static Profile>) -> Result<()>,
+) -> Result<()> {
+    let (path, profile, mut tty) = open_control(port, root, what)?;
+    let clock = SystemClock::new();
+    let mut e = Engine::new(&mut tty, &clock);
+    f(&mut e, &path, profile)
 }
 
 /// The control port (`--port` or found), opened and locked: what `info` and
