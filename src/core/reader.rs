@@ -379,7 +379,7 @@ pub struct Reader {
 fn first(r: &Response, cmd: &str, take: &mut dyn FnMut(&str) -> bool) -> bool {
     let mut got = false;
     for l in &r.lines {
-        if !got && !l.as_bytes().get(1..).is_some_and(|t| t.contains(&b'^')) && take(l) {
+        if !got && !l.bytes().skip(1).any(|b| b == b'^') && take(l) {
             got = true;
             continue;
         }
@@ -398,7 +398,7 @@ pub fn clean_text(v: &str) -> Option<&str> {
     let ok = !v.is_empty()
         && v.len() <= 100
         && !v.starts_with('+')
-        && !v.as_bytes().contains(&b'^')
+        && !v.bytes().any(|b| b == b'^')
         && v.bytes().any(|b| b.is_ascii_alphanumeric());
     ok.then_some(v)
 }
@@ -520,6 +520,9 @@ impl Reader {
             Ok(r) => {
                 self.r.answered = self.r.answered.saturating_add(1);
                 self.got = self.take(kind, &cmd, &r);
+                if kind == K::HelloAt && !self.got {
+                    self.r.stopped = Some(Fault::Refused(cmd, r.result));
+                }
             }
             // One lost or cut answer to the first command is not yet a dead modem.
             Err(AtError::Timeout) if kind == K::Hello => self.got = false,
@@ -540,13 +543,8 @@ impl Reader {
             log::debug!("reader {cmd}: {}", r.result.describe());
         }
         match k {
-            K::Hello | K::Cmee | K::Reg2Set | K::RegBack => return ok,
-            K::HelloAt => {
-                if !ok {
-                    self.r.stopped = Some(Fault::Refused(cmd.to_string(), r.result.clone()));
-                }
-                return ok;
-            }
+            // A refused plain `AT` ends the reading (see `step`).
+            K::Hello | K::HelloAt | K::Cmee | K::Reg2Set | K::RegBack => return ok,
             K::Cpin if !ok => {
                 self.r.sim = SimState::from_final(&r.result);
                 return false;
