@@ -242,3 +242,16 @@ fn lte_sticks_show_their_network_function() {
     // The E367's QMI interface (ff/01/09, no network interface here) is none.
     assert_eq!(scan("at-e367")[0].net(), None);
 }
+
+#[test]
+fn port_paths_are_told_from_hubs_and_interfaces() {
+    use umodem::hw::usbsys::is_port_path;
+    for p in ["1-1", "1-1.2", "2-1.4.3", "10-12"] {
+        assert!(is_port_path(p), "{p}");
+    }
+    for p in [
+        "usb1", "1-1:1.0", "1-", "-1", "1-1.", "1-.1", "1-1..2", "1--1", "1-1-2", "", "1", "a-1",
+    ] {
+        assert!(!is_port_path(p), "{p}");
+    }
+}

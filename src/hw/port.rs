@@ -43,7 +43,7 @@ pub fn dev_dir() -> PathBuf {
 
 /// `/dev/ttyUSB2` for "ttyUSB2"; a path given with a slash stays as it is.
 pub fn dev_path(tty: &str) -> PathBuf {
-    if tty.contains('/') {
+    if tty.bytes().any(|b| b == b'/') {
         PathBuf::from(tty)
     } else {
         dev_dir().join(tty)

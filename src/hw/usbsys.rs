@@ -64,11 +64,18 @@ fn byte(dir: &Path, name: &str, hex: bool) -> Option<u8> {
 
 /// A device directory name: "B-P[.P...]" (not a root hub "usbN", not an interface).
 pub fn is_port_path(s: &str) -> bool {
-    let Some((bus, ports)) = s.split_once('-') else {
-        return false;
-    };
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    digits(bus) && ports.split('.').all(digits)
+    // Runs of digits: one, a '-', then one or more joined by '.'.
+    let mut run = 0;
+    let mut dash = false;
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' => run += 1,
+            b'-' if !dash && run > 0 => (dash, run) = (true, 0),
+            b'.' if dash && run > 0 => run = 0,
+            _ => return false,
+        }
+    }
+    dash && run > 0
 }
 
 impl UsbSysfs {
@@ -128,7 +135,7 @@ impl UsbSysfs {
             let mut next = Vec::new();
             for p in &dirs {
                 for n in names(p) {
-                    if n.starts_with(want) && (!want.is_empty() || n.contains(':')) {
+                    if n.starts_with(want) && (!want.is_empty() || n.bytes().any(|b| b == b':')) {
                         next.push(p.join(n));
                     }
                 }
