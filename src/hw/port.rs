@@ -265,14 +265,15 @@ pub fn open_locked(path: &Path, wait_ms: u64) -> Result<Tty> {
             " is in use by another program (/var/lock): give the AT port with --port",
         ));
     }
-    let gone = |e: io::Error| {
-        Error::with_code(
-            code::NO_DEVICE,
-            cat(&["cannot open ", &shown, ": ", &e.to_string()]),
-        )
-    };
-    let tty = Tty::open(path).map_err(gone)?;
-    if !tty.lock(wait_ms).map_err(gone)? {
+    let (tty, free) = Tty::open(path)
+        .and_then(|t| t.lock(wait_ms).map(|free| (t, free)))
+        .map_err(|e: io::Error| {
+            Error::with_code(
+                code::NO_DEVICE,
+                cat(&["cannot open ", &shown, ": ", &e.to_string()]),
+            )
+        })?;
+    if !free {
         return Err(busy(
             code::MODEM_ERROR,
             " is busy: another umodem process is talking to the modem; try again",
