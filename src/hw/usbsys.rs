@@ -175,12 +175,15 @@ impl UsbSysfs {
             } else if n.starts_with("ttyUSB") || n.starts_with("ttyACM") {
                 ttys.push(n);
             } else if n == "tty" {
-                ttys.extend(names(&dir.join("tty")));
+                // A class tty (cdc_acm: tty/ttyACM0). Names come sorted and
+                // "tty" sorts before the ttyUSB/ttyACM entries beside it (a
+                // driver makes one kind or the other): the list stays in
+                // name order.
+                ttys.append(&mut names(&dir.join("tty")));
             } else if n == "net" {
-                net = names(&dir.join("net")).into_iter().next();
+                net = names(&dir.join("net")).first_mut().map(std::mem::take);
             }
         }
-        crate::core::ports::sort_small(&mut ttys, |a, b| a < b);
         let driver = crate::hw::file::read_link(&dir.join("driver"))
             .map(|t| crate::hw::port::base_name(&t).to_string());
         let (Some(number), Some(class)) = (
