@@ -103,33 +103,25 @@ impl Fault {
 
     /// The error a command exits with: code and a message saying what to do.
     pub fn error(&self) -> Error {
-        let (c, msg) = match self {
-            Fault::Silent(c) => (
+        // The line of `describe` between what it means and what to do.
+        let (c, pre, post) = match self {
+            Fault::Silent(_) => (
                 code::MODEM_ERROR,
-                cat(&[
-                    "the modem stopped answering (no answer to ",
-                    c,
-                    "): replug it, or try another port with --port",
-                ]),
+                "the modem stopped answering (",
+                "): replug it, or try another port with --port",
             ),
             Fault::Gone(..) => (
                 code::NO_DEVICE,
-                cat(&[
-                    "the modem ",
-                    &self.describe(),
-                    ": is the modem still plugged in?",
-                ]),
+                "the modem ",
+                ": is the modem still plugged in?",
             ),
             Fault::Refused(..) => (
                 code::MODEM_ERROR,
-                cat(&[
-                    "the modem answered ",
-                    &self.describe(),
-                    ": is this its AT port? (try another with --port)",
-                ]),
+                "the modem answered ",
+                ": is this its AT port? (try another with --port)",
             ),
         };
-        Error::with_code(c, msg)
+        Error::with_code(c, cat(&[pre, &self.describe(), post]))
     }
 }
 
