@@ -34,7 +34,7 @@
 //! answer in `Reader::take` and a field in [`Reading`].
 
 use crate::core::at::{
-    self, cat, strip_prefix_ci, Attempts, Cops, Csq, Final, Lte, Reg, Response, SimState,
+    self, cat, strip_prefix_ci, Attempts, Csq, Final, Lte, Reg, Response, SimState,
 };
 use crate::core::engine::{AtError, Engine};
 use crate::error::{code, Error};
@@ -358,8 +358,9 @@ pub struct Reader {
     got: bool,
     /// Boxed: a reading is ~250 B, moved by its pointer.
     r: Box<Reading>,
-    numeric: Option<Cops>,
-    named: Option<Cops>,
+    /// The access technology `+COPS` gave (the named answer's, else the
+    /// numeric one's).
+    act: Option<u8>,
     /// The `+CREG`/`+CGREG` mode the modem had before we set 2, to put back.
     reg_mode: Option<u8>,
 }
@@ -424,8 +425,7 @@ impl Reader {
             cmd: String::new(),
             got: false,
             r: Box::default(),
-            numeric: None,
-            named: None,
+            act: None,
             reg_mode: None,
         };
         let a = r.next();
@@ -461,20 +461,12 @@ impl Reader {
 
     /// On an LTE cell, as far as `^SYSINFOEX` / `^SYSINFO` or `+COPS` said.
     fn on_lte(&self) -> bool {
-        self.act() == Some(7)
+        self.act == Some(7)
             || self
                 .r
                 .tech
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case("lte"))
-    }
-
-    /// The access technology `+COPS` gave (the named answer's first).
-    fn act(&self) -> Option<u8> {
-        self.named
-            .as_ref()
-            .or(self.numeric.as_ref())
-            .and_then(|c| c.act)
     }
 
     /// The next step from `self.i` that is wanted: its command. At the end
@@ -634,14 +626,26 @@ impl Reader {
                 true
             }
             K::CopsNum | K::CopsName => {
-                let c = at::parse_cops(v);
-                let got = c.is_some();
+                let Some(c) = at::parse_cops(v) else {
+                    return false;
+                };
+                // The named answer comes second: its technology wins.
+                self.act = c.act;
+                let oper = c.oper.as_deref();
                 if k == K::CopsNum {
-                    self.numeric = c;
+                    // MCC and MNC of the numeric operator.
+                    if let Some((mcc, mnc)) = oper.and_then(at::split_plmn) {
+                        st.mcc = Some(mcc);
+                        st.mnc = Some(mnc);
+                    }
                 } else {
-                    self.named = c;
+                    // The name, unless the modem gave digits for it.
+                    st.operator = oper
+                        .filter(|n| at::split_plmn(n).is_none())
+                        .and_then(clean_text)
+                        .map(str::to_string);
                 }
-                got
+                true
             }
             K::SysinfoEx => {
                 st.tech = at::parse_sysinfoex(v).filter(|t| clean_text(t).is_some());
@@ -665,29 +669,11 @@ impl Reader {
         }
     }
 
-    /// Derived fields once the commands are done: operator name and MCC/MNC,
-    /// the technology from `+COPS` when the vendor commands gave none.
+    /// Derived fields once the commands are done: the technology from
+    /// `+COPS` when the vendor commands gave none.
     fn finish(&mut self) {
-        let st = &mut self.r;
-        if let Some((mcc, mnc)) = self
-            .numeric
-            .as_ref()
-            .and_then(|c| c.oper.as_deref())
-            .and_then(at::split_plmn)
-        {
-            st.mcc = Some(mcc);
-            st.mnc = Some(mnc);
-        }
-        st.operator = self
-            .named
-            .as_ref()
-            .and_then(|c| c.oper.as_deref())
-            .filter(|n| at::split_plmn(n).is_none())
-            .and_then(clean_text)
-            .map(str::to_string);
-        if st.tech.is_none() {
-            let act = self.act();
-            self.r.tech = act.map(|a| at::act_name(a).to_string());
+        if self.r.tech.is_none() {
+            self.r.tech = self.act.map(|a| at::act_name(a).to_string());
         }
     }
 }
