@@ -637,13 +637,12 @@ pub fn parse_cops(s: &str) -> Option<Cops> {
 }
 
 /// MCC and MNC from a numeric operator ("24002" -> ("240", "02")).
-pub fn split_plmn(oper: &str) -> Option<(String, String)> {
+pub fn split_plmn(oper: &str) -> Option<(&str, &str)> {
     let o = oper.trim_ascii();
     if !(5..=6).contains(&o.len()) || !o.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (mcc, mnc) = o.split_at(3);
-    Some((mcc.to_string(), mnc.to_string()))
+    Some((o.get(..3)?, o.get(3..)?))
 }
 
 /// What the SIM wants (`+CPIN:` / `^CPIN:` code), or why it cannot say

@@ -635,8 +635,8 @@ impl Reader {
                 if k == K::CopsNum {
                     // MCC and MNC of the numeric operator.
                     if let Some((mcc, mnc)) = oper.and_then(at::split_plmn) {
-                        st.mcc = Some(mcc);
-                        st.mnc = Some(mnc);
+                        st.mcc = Some(mcc.to_string());
+                        st.mnc = Some(mnc.to_string());
                     }
                 } else {
                     // The name, unless the modem gave digits for it.
