@@ -4,7 +4,11 @@
 //! the flags and values it knows, then calls `finish`, which rejects leftovers.
 //! Pure: tested with plain vectors of strings.
 
-use crate::error::Result;
+use crate::error::{code, Error, Result};
+
+fn usage(e: Error) -> Error {
+    Error::with_code(code::USAGE, e.msg())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
@@ -70,6 +74,18 @@ impl Args {
             .iter()
             .position(|w| !w.starts_with('-') || w == "-")?;
         Some(self.words.remove(i))
+    }
+
+    /// `value`, a bad argument an error with the usage exit code (what the
+    /// modem commands answer; `switch` keeps exit 1). One body for every site.
+    #[inline(never)]
+    pub fn usage_value(&mut self, name: &str) -> Result<Option<String>> {
+        self.value(name).map_err(usage)
+    }
+
+    /// `finish` with the usage exit code (see `usage_value`).
+    pub fn usage_finish(self) -> Result<()> {
+        self.finish().map_err(usage)
     }
 
     /// Error if anything is left that no one asked for.

@@ -12,10 +12,10 @@ use crate::hw::usbsys::UsbSysfs;
 
 pub fn run(mut args: Args) -> Result<()> {
     let usage = |e: Error| Error::with_code(code::USAGE, e.msg());
-    let port = args.value("--port").map_err(usage)?;
+    let port = args.usage_value("--port")?;
     let secs: Option<u64> = args.number("--timeout").map_err(usage)?;
-    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    args.finish().map_err(usage)?;
+    let root = UsbSysfs::from_args(args.usage_value("--sysfs")?);
+    args.usage_finish()?;
     // Each answer, and the wait for the port lock, take at most this long.
     let ms = secs.unwrap_or(5).clamp(1, 60) * 1000;
     let input = crate::cmd::sms::read_stdin("AT commands")?;

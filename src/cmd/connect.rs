@@ -26,10 +26,10 @@ fn say(parts: &[&str]) {
 }
 
 pub fn run(mut args: Args) -> Result<()> {
-    let apn = args.value("--apn").map_err(usage)?;
-    let number = args.value("--dial").map_err(usage)?;
+    let apn = args.usage_value("--apn")?;
+    let number = args.usage_value("--dial")?;
     let timeout: Option<u64> = args.number("--timeout").map_err(usage)?;
-    args.finish().map_err(usage)?;
+    args.usage_finish()?;
     let apn = apn
         .or_else(|| crate::hw::file::env(c"UMODEM_APN"))
         .filter(|a| !a.is_empty());

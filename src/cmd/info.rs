@@ -5,7 +5,7 @@
 use crate::cli::Args;
 use crate::core::at;
 use crate::core::reader::{self, Reading};
-use crate::error::{code, Error, Result};
+use crate::error::Result;
 use crate::hw::port;
 use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
@@ -92,8 +92,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let json = args.flag("--json");
     let port = args.value("--port")?;
     let root = UsbSysfs::from_args(args.value("--sysfs")?);
-    args.finish()
-        .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    args.usage_finish()?;
     if port.is_none() {
         // Sticks without a tty (HiLink: a router on a stick, reached over its
         // network interface): what sysfs and that interface know.

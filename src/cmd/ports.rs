@@ -4,7 +4,7 @@
 
 use crate::cli::Args;
 use crate::core::ports::Modem;
-use crate::error::{code, Error, Result};
+use crate::error::Result;
 use crate::hw::port::{self, dev_path};
 use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
@@ -49,8 +49,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let json = args.flag("--json");
     let no_probe = args.flag("--no-probe");
     let root = UsbSysfs::from_args(args.value("--sysfs")?);
-    args.finish()
-        .map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
+    args.usage_finish()?;
     let ms = port::detect(&root, !no_probe);
     let mut list = Vec::new();
     for m in &ms {

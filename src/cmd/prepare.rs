@@ -10,16 +10,12 @@ use crate::hw::port;
 use crate::hw::state::{FileStore, DEFAULT_DIR};
 use crate::hw::usbsys::UsbSysfs;
 
-fn usage(e: Error) -> Error {
-    Error::with_code(code::USAGE, e.msg())
-}
-
 pub fn run(mut args: Args) -> Result<()> {
-    let port = args.value("--port").map_err(usage)?;
-    let service = args.value("--service").map_err(usage)?;
-    let state_dir = args.value("--state-dir").map_err(usage)?;
-    let root = UsbSysfs::from_args(args.value("--sysfs").map_err(usage)?);
-    args.finish().map_err(usage)?;
+    let port = args.usage_value("--port")?;
+    let service = args.usage_value("--service")?;
+    let state_dir = args.usage_value("--state-dir")?;
+    let root = UsbSysfs::from_args(args.usage_value("--sysfs")?);
+    args.usage_finish()?;
     if let Some(s) = service.as_deref().filter(|s| syscfg_for(s).is_none()) {
         return Err(Error::with_code(
             code::USAGE,
