@@ -40,7 +40,7 @@ PKGVER := $(VERSION)-$(RELEASE)
 # Build tools pinned to the versions this was verified with.
 ZIGLANG_VERSION := 0.17.1
 ZIGBUILD_VERSION := 0.24.1
-APT_BUILD := python3 python3-pip llvm gzip tar mobile-broadband-provider-info
+APT_BUILD := python3 python3-pip llvm gzip tar zopfli mobile-broadband-provider-info
 APT_TEST := busybox qemu-user-static ppp usb-modeswitch-data comgt \
 	signify-openbsd openssl
 
