@@ -79,6 +79,10 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     }
     let cmd = match find(&first) {
         Some(c) => c,
+        #[cfg(not(feature = "sms"))]
+        None if umodem::cmd::FULL_ONLY.contains(&first.as_str()) => {
+            return fail(&format!("{first}: {}", umodem::cmd::FULL_HINT), 2)
+        }
         None => return fail(&format!("unknown command '{first}' (try umodem --help)"), 2),
     };
     let mut args = Args::new(words);

@@ -450,6 +450,51 @@ fn lan() -> BlobMsg {
     ])
 }
 
+/// Does the daemon under test have text messages and USSD (the umodem-full
+/// package, the `sms` feature)? The one cargo built has what these tests were
+/// built with; another build (UMODEM_TEST_BIN) is named by
+/// UMODEM_TEST_VARIANT: `basic` (the umodem package) or `full`.
+fn full() -> bool {
+    match std::env::var("UMODEM_TEST_VARIANT") {
+        Ok(v) => match v.as_str() {
+            "full" => true,
+            "basic" => false,
+            _ => panic!("UMODEM_TEST_VARIANT={v}: basic or full"),
+        },
+        Err(_) => cfg!(feature = "sms"),
+    }
+}
+
+/// The SMS/USSD methods and their policies (umodem-full only).
+const SMS_METHODS: [(&str, &[(&str, u8)]); 4] = [
+    ("sms_list", &[("modem", blob::TYPE_STRING)]),
+    (
+        "sms_send",
+        &[
+            ("modem", blob::TYPE_STRING),
+            ("number", blob::TYPE_STRING),
+            ("text", blob::TYPE_STRING),
+        ],
+    ),
+    (
+        "sms_delete",
+        &[
+            ("modem", blob::TYPE_STRING),
+            ("id", blob::TYPE_INT32),
+            ("ids", blob::TYPE_ARRAY),
+            ("all", blob::TYPE_BOOL),
+        ],
+    ),
+    (
+        "ussd",
+        &[
+            ("modem", blob::TYPE_STRING),
+            ("code", blob::TYPE_STRING),
+            ("cancel", blob::TYPE_BOOL),
+        ],
+    ),
+];
+
 #[test]
 fn registers_object_with_its_signature() {
     let sim = Sim::start("sig", &["--no-pin"]);
@@ -459,40 +504,18 @@ fn registers_object_with_its_signature() {
     bus.accept(0x0bad_cafe);
     let (path, _, sig) = bus.wait("ADD_OBJECT", |s| s.objects.first().cloned());
     assert_eq!(path, "umodem");
-    let want = msg::signature(&[
+    let mut methods: Vec<(&str, &[(&str, u8)])> = vec![
         ("status", &[]),
         ("info", &[]),
         ("history", &[]),
         ("connect", &[("interface", blob::TYPE_STRING)]),
         ("disconnect", &[("interface", blob::TYPE_STRING)]),
-        ("sms_list", &[("modem", blob::TYPE_STRING)]),
-        (
-            "sms_send",
-            &[
-                ("modem", blob::TYPE_STRING),
-                ("number", blob::TYPE_STRING),
-                ("text", blob::TYPE_STRING),
-            ],
-        ),
-        (
-            "sms_delete",
-            &[
-                ("modem", blob::TYPE_STRING),
-                ("id", blob::TYPE_INT32),
-                ("ids", blob::TYPE_ARRAY),
-                ("all", blob::TYPE_BOOL),
-            ],
-        ),
-        (
-            "ussd",
-            &[
-                ("modem", blob::TYPE_STRING),
-                ("code", blob::TYPE_STRING),
-                ("cancel", blob::TYPE_BOOL),
-            ],
-        ),
-    ]);
-    assert_eq!(sig, want);
+    ];
+    // umodem (basic) has no SMS/USSD methods: `ubus -v list umodem` shows none.
+    if full() {
+        methods.extend(SMS_METHODS);
+    }
+    assert_eq!(sig, msg::signature(&methods));
     d.stop();
 }
 
@@ -1196,8 +1219,66 @@ fn ctl_ok(sim: &Sim, cmd: &str) -> String {
     r.trim_start_matches("ok").trim().to_string()
 }
 
+/// umodem (basic): the SMS/USSD methods are not there. ubus answers
+/// "Method not found" (3, what LuCI's SMS page shows as "needs umodem-full"),
+/// the other calls go on, and the daemon never touches the modem's message
+/// settings (no AT+CNMI) nor its storages (no AT+CPMS).
+#[test]
+fn basic_build_has_no_sms_or_ussd_methods() {
+    if full() {
+        eprintln!(
+            "umodem-full under test: sms_and_ussd_methods_answer_when_their_job_ends covers it"
+        );
+        return;
+    }
+    let sim = Sim::start("sms-basic", &["--no-pin"]);
+    ctl_ok(&sim, &format!("sms-put sim {SMS_HELLO}"));
+    let sock = sim.base.join("ubus.sock");
+    let bus = Bus::new(&sock);
+    let d = Daemon::start(&sim, &sock);
+    bus.accept(0x0000_0606);
+    call_until(&bus, "status", "registration", |m| {
+        str_at(m, "registration") == Some("home")
+    });
+    for (m, args) in [
+        ("sms_list", vec![]),
+        (
+            "sms_send",
+            vec![
+                ("number".into(), s("+46708251358")),
+                ("text".into(), s("hi")),
+            ],
+        ),
+        ("sms_delete", vec![("all".into(), BlobMsg::from(true))]),
+        ("ussd", vec![("code".into(), s("*100#"))]),
+    ] {
+        let (st, data) = bus.call(m, args);
+        assert_eq!(st, status::METHOD_NOT_FOUND, "{m}: {data:?}");
+    }
+    // umodem-full sets AT+CNMI right after the first reading that finds the
+    // SIM ready (the one that said "home" above), before answering calls.
+    let (st, _) = bus.call("status", vec![]);
+    assert_eq!(st, status::OK);
+    assert_eq!(ctl_ok(&sim, "sms-sent"), "", "nothing was sent");
+    let log = d.stop();
+    assert!(
+        log.contains("at > AT+C"),
+        "the readings are in the log:\n{log}"
+    );
+    for sms_cmd in ["AT+CNMI", "AT+CPMS", "AT+CMGL", "AT+CMGS", "AT+CUSD"] {
+        assert!(
+            !log.contains(sms_cmd),
+            "{sms_cmd} in the basic daemon's log:\n{log}"
+        );
+    }
+}
+
 #[test]
 fn sms_and_ussd_methods_answer_when_their_job_ends() {
+    if !full() {
+        eprintln!("umodem (basic) under test: basic_build_has_no_sms_or_ussd_methods covers it");
+        return;
+    }
     let sim = Sim::start("sms-ubus", &["--no-pin"]);
     ctl_ok(&sim, &format!("sms-put sim {}", SMS_C16[2]));
     ctl_ok(&sim, &format!("sms-put modem {}", SMS_C16[0]));
@@ -1337,6 +1418,9 @@ fn sms_and_ussd_methods_answer_when_their_job_ends() {
 
 #[test]
 fn a_message_arriving_while_the_daemon_polls_is_announced_once() {
+    if !full() {
+        return; // umodem (basic): no SMS (basic_build_has_no_sms_or_ussd_methods)
+    }
     let sim = Sim::start("sms-cmti", &["--no-pin"]);
     let sock = sim.base.join("ubus.sock");
     let bus = Bus::new(&sock);
@@ -1401,6 +1485,9 @@ fn a_message_arriving_while_the_daemon_polls_is_announced_once() {
 
 #[test]
 fn a_cmti_seen_during_a_job_is_checked_at_once_and_announced_once() {
+    if !full() {
+        return; // umodem (basic): no SMS (basic_build_has_no_sms_or_ussd_methods)
+    }
     let sim = Sim::start("sms-cmti-job", &["--no-pin"]);
     let sock = sim.base.join("ubus.sock");
     let bus = Bus::new(&sock);

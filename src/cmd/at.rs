@@ -18,7 +18,7 @@ pub fn run(mut args: Args) -> Result<()> {
     args.usage_finish()?;
     // Each answer, and the wait for the port lock, take at most this long.
     let ms = secs.unwrap_or(5).clamp(1, 60) * 1000;
-    let input = crate::cmd::sms::read_stdin("AT commands")?;
+    let input = read_stdin("AT commands")?;
     port::talk(port, &root, "at", &mut |e, path, _| {
         run_lines(e, path, &input, ms)
     })
@@ -52,4 +52,32 @@ fn run_lines(e: &mut Engine, path: &std::path::Path, input: &str, ms: u64) -> Re
     }
     crate::hw::file::write_fd(1, out.as_bytes()).map_err(|e| Error::io("writing output", &e))?;
     res
+}
+
+/// Longest stdin read (`at`; `sms send` in umodem-full: 255 parts of 153
+/// characters, with room for UTF-8).
+const MAX_INPUT: usize = 160 * 1024;
+
+/// Up to `MAX_INPUT` bytes of stdin, as UTF-8 (plain `read(2)`: std's
+/// buffered `Stdin` costs flash for nothing here).
+pub fn read_stdin(what: &str) -> Result<String> {
+    let mut v = vec![0u8; MAX_INPUT];
+    let mut n = 0;
+    while let Some(rest) = v.get_mut(n..).filter(|r| !r.is_empty()) {
+        // SAFETY: `rest` is valid for `rest.len()` bytes.
+        let r = unsafe { libc::read(0, rest.as_mut_ptr().cast(), rest.len()) };
+        if r > 0 {
+            n += r as usize;
+            continue;
+        }
+        if r == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(crate::err!(code::USAGE; "reading {what} from stdin: {e}"));
+        }
+    }
+    v.truncate(n);
+    String::from_utf8(v).map_err(|_| crate::err!(code::USAGE; "{what} on stdin is not UTF-8"))
 }

@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::Args;
+#[cfg(feature = "sms")]
 use crate::core::at::{Final, Response};
-use crate::core::engine::{AtError, Clock};
+use crate::core::engine::{AtError, Clock, Do};
 use crate::core::ports::{self, Role};
 use crate::core::reader::{self, Ask, Reader, Reading};
-use crate::core::smsjob::Do;
 use crate::core::status::{self, Found, Link, NetIf, Status};
 use crate::core::watchdog::{self, Policy, Reset, Seen, Watch};
 use crate::error::{code, Error, Result};
@@ -50,12 +50,16 @@ const BUS_RETRY_MS: u64 = 2000;
 /// How long `AT+CFUN=1,1` may take to be answered.
 const CFUN_MS: u64 = 5000;
 
+// Text messages and USSD: the `sms` feature (umodem-full). Without it the
+// object has no sms_*/ussd methods: ubus answers "Method not found" (3).
+#[cfg(feature = "sms")]
 #[path = "daemon_sms.rs"]
 mod sms_jobs;
 
 const IFACE: &[(&str, u8)] = &[("interface", blob::TYPE_STRING)];
+#[cfg(feature = "sms")]
 const SMS: [Method; 4] = crate::cmd::sms::UBUS_METHODS;
-const METHODS: [Method; 9] = [
+const METHODS: &[Method] = &[
     Method {
         name: "status",
         policy: &[],
@@ -76,15 +80,19 @@ const METHODS: [Method; 9] = [
         name: "disconnect",
         policy: IFACE,
     },
+    #[cfg(feature = "sms")]
     SMS[0],
+    #[cfg(feature = "sms")]
     SMS[1],
+    #[cfg(feature = "sms")]
     SMS[2],
+    #[cfg(feature = "sms")]
     SMS[3],
 ];
 
 /// The methods of the object, with their argument policies.
 pub fn methods() -> &'static [Method] {
-    &METHODS
+    METHODS
 }
 
 /// What a conversation with a control port is doing. (A reader is boxed: a
@@ -94,8 +102,10 @@ enum Work {
     /// `AT+CFUN=1,1`, sent by the watchdog.
     Cfun,
     /// A ubus call's SMS/USSD job (`daemon_sms.rs`).
+    #[cfg(feature = "sms")]
     Sms(Box<sms_jobs::SmsWork>),
     /// `AT+CNMI` (first time) and `AT+CPMS?`: did a message arrive?
+    #[cfg(feature = "sms")]
     Count,
 }
 
@@ -139,6 +149,7 @@ struct Daemon {
     root: UsbSysfs,
     jobs: Vec<Job>,
     /// SMS/USSD calls waiting for their modem's port: (path, call).
+    #[cfg(feature = "sms")]
     waiting: Vec<(String, Call)>,
     policy: Policy,
     /// Per modem (USB path): the watchdog; kept across unplug and replug.
@@ -214,6 +225,7 @@ pub fn run(args: Args) -> Result<()> {
         interval_ms: interval * 1000,
         root,
         jobs: Vec::new(),
+        #[cfg(feature = "sms")]
         waiting: Vec::new(),
         policy,
         watches,
@@ -362,7 +374,11 @@ impl Daemon {
             "connect" => self.updown(&c, "up"),
             "disconnect" => self.updown(&c, "down"),
             // Answered when their job on the modem ends.
+            #[cfg(feature = "sms")]
             _ => return self.sms_call(c),
+            // The client answers methods the object lacks; this never comes.
+            #[cfg(not(feature = "sms"))]
+            _ => (st::METHOD_NOT_FOUND, None),
         };
         self.reply(&c, code, data.as_ref());
     }
@@ -516,11 +532,14 @@ impl Daemon {
             let came = match next {
                 None => break,
                 Some(Do::Send { cmd, ms, secret }) => j.talk.send(&cmd, ms, now, secret),
+                #[cfg(feature = "sms")]
                 Some(Do::Text { body, ms }) => j.talk.send_text(&body, ms, now),
+                #[cfg(feature = "sms")]
                 Some(Do::Escape) => Some(j.talk.escape().unwrap_or(Ok(Response {
                     lines: Vec::new(),
                     result: Final::Ok,
                 }))),
+                #[cfg(feature = "sms")]
                 Some(Do::Await { ms, .. }) => {
                     j.until = Some(now.saturating_add(ms.min(sms_jobs::USSD_WAIT_MS)));
                     return;
@@ -549,15 +568,18 @@ impl Daemon {
                 log::info!("watchdog: modem {}: AT+CFUN=1,1: {how}", j.path);
                 None
             }
+            #[cfg(feature = "sms")]
             Work::Sms(w) => {
                 w.job.take(came);
                 w.job.next()
             }
+            #[cfg(feature = "sms")]
             Work::Count => self.sms_count(i, came),
         }
     }
 
     /// Job `i` is over: close its port, take in what it found.
+    #[cfg_attr(not(feature = "sms"), allow(unused_assignments, unused_variables))]
     fn end(&mut self, i: usize) {
         if i >= self.jobs.len() {
             return;
@@ -570,12 +592,17 @@ impl Daemon {
                 sim_ready = r.stopped.is_none() && r.sim.is_some_and(|s| s.ready());
                 self.finished(&path, r);
             }
+            #[cfg(feature = "sms")]
             Work::Sms(w) => self.sms_done(*w),
-            Work::Cfun | Work::Count => {}
+            #[cfg(feature = "sms")]
+            Work::Count => {}
+            Work::Cfun => {}
         }
+        #[cfg(feature = "sms")]
         self.sms_next(&path, sim_ready);
     }
 
+    #[cfg(feature = "sms")]
     fn readable(&mut self, fd: libc::c_int) {
         let Some(j) = self.jobs.iter_mut().find(|j| j.talk.fd() == fd) else {
             return;
@@ -590,6 +617,23 @@ impl Daemon {
             self.job_came(fd, c);
         }
         self.sms_urcs(fd, urcs);
+    }
+
+    /// Without SMS/USSD: unsolicited lines are only logged (not a `+CUSD`:
+    /// its text is private).
+    #[cfg(not(feature = "sms"))]
+    fn readable(&mut self, fd: libc::c_int) {
+        let Some(j) = self.jobs.iter_mut().find(|j| j.talk.fd() == fd) else {
+            return;
+        };
+        let came = j.talk.readable_with(&mut |l| {
+            if crate::core::at::strip_prefix_ci(l, "+CUSD:").is_none() {
+                log::debug!("urc {l}");
+            }
+        });
+        if let Some(c) = came {
+            self.job_came(fd, c);
+        }
     }
 
     /// What came on the port `fd` of a job: on with that job.

@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod info;
 pub mod ports;
 pub mod prepare;
+#[cfg(feature = "sms")]
 pub mod sms;
 
 pub mod db;
@@ -67,6 +68,7 @@ pub const COMMANDS: &[Command] = &[
                 Commands come from stdin, never argv (one may hold a password); the first\n\
                 that does not end in OK ends the run (exit 17; 10: the port went away).",
     },
+    #[cfg(feature = "sms")]
     Command {
         name: "sms",
         run: sms::run,
@@ -76,6 +78,7 @@ pub const COMMANDS: &[Command] = &[
                 Ids: SIM messages by index, modem memory from 1000. Reading marks unread\n\
                 messages read (the output shows the state from before).",
     },
+    #[cfg(feature = "sms")]
     Command {
         name: "ussd",
         run: sms::run_ussd,
@@ -103,6 +106,12 @@ pub const COMMANDS: &[Command] = &[
         usage: "db lookup VID:PID [--json] [--db FILE]",
     },
 ];
+
+/// Commands of the umodem-full package (the `sms` feature), and what the
+/// basic build says when one is asked for (exit 2, as for an unknown command).
+pub const FULL_ONLY: [&str; 2] = ["sms", "ussd"];
+pub const FULL_HINT: &str = "text messages and USSD are in the umodem-full package: \
+     opkg install umodem-full (OpenWrt 24.10) or apk add umodem-full (25.12)";
 
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)

@@ -7,6 +7,7 @@
 //! from stdin), never in a log line, never in an error message.
 
 use crate::cli::Args;
+use crate::cmd::at::read_stdin;
 use crate::core::engine::Engine;
 use crate::core::pdu::{self, Kind};
 use crate::core::reader;
@@ -18,9 +19,6 @@ use crate::hw::clock::SystemClock;
 use crate::hw::port;
 use crate::hw::usbsys::UsbSysfs;
 use crate::out::Out;
-
-/// Longest input `send` reads: 255 parts of 153 characters, with room for UTF-8.
-const MAX_INPUT: usize = 160 * 1024;
 
 fn usage(e: Error) -> Error {
     Error::with_code(code::USAGE, e.msg())
@@ -141,30 +139,6 @@ fn parse_send_input(input: &str) -> Result<(&str, &str)> {
         ));
     }
     Ok((number, text))
-}
-
-/// Up to `MAX_INPUT` bytes of stdin, as UTF-8 (plain `read(2)`: std's
-/// buffered `Stdin` costs flash for nothing here).
-pub fn read_stdin(what: &str) -> Result<String> {
-    let mut v = vec![0u8; MAX_INPUT];
-    let mut n = 0;
-    while let Some(rest) = v.get_mut(n..).filter(|r| !r.is_empty()) {
-        // SAFETY: `rest` is valid for `rest.len()` bytes.
-        let r = unsafe { libc::read(0, rest.as_mut_ptr().cast(), rest.len()) };
-        if r > 0 {
-            n += r as usize;
-            continue;
-        }
-        if r == 0 {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(crate::err!(code::USAGE; "reading {what} from stdin: {e}"));
-        }
-    }
-    v.truncate(n);
-    String::from_utf8(v).map_err(|_| crate::err!(code::USAGE; "{what} on stdin is not UTF-8"))
 }
 
 /// A concatenation reference for a new message: differs from run to run.

@@ -55,6 +55,25 @@ impl AtError {
     }
 }
 
+/// What the driver of a conversation does next (a reading's commands, and in
+/// umodem-full an SMS/USSD job's steps: `core::smsjob`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Do {
+    /// Send this command and wait up to `ms` for its answer. A `secret` one
+    /// never reaches a log.
+    Send { cmd: String, ms: u64, secret: bool },
+    /// The `> ` prompt came: send this text (Ctrl-Z ends it), wait `ms`.
+    #[cfg(feature = "sms")]
+    Text { body: Vec<u8>, ms: u64 },
+    /// Abandon text entry (ESC): the prompt's text was not sent.
+    #[cfg(feature = "sms")]
+    Escape,
+    /// Wait up to `ms` for an unsolicited `+CUSD` line; hand it to
+    /// `smsjob::Job::urc`, or report the wait over with `take(Err(Timeout))`.
+    #[cfg(feature = "sms")]
+    Await { ms: u64 },
+}
+
 /// `AT+CPIN="1234"` as the log shows it: `AT+CPIN=<hidden>`.
 pub fn shown(cmd: &str, secret: bool) -> String {
     let (a, b) = shown_parts(cmd, secret);

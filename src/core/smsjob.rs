@@ -27,6 +27,8 @@
 //! rather than a `format!` per step; storages as a two-bit mask.
 
 use crate::core::at::{strip_prefix_ci, Final, Response};
+/// What the driver does next (with the engine: the daemon drives readings with it too).
+pub use crate::core::engine::Do;
 use crate::core::engine::{AtError, Engine};
 use crate::core::pdu;
 use crate::core::sms::{self, Item, Mem, Message, Store};
@@ -60,21 +62,6 @@ pub fn slot(id: u32) -> Option<(Mem, u16)> {
         None => (Mem::Sim, id),
     };
     Some((m, u16::try_from(i).ok()?))
-}
-
-/// What the driver does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Do {
-    /// Send this command and wait up to `ms` for its answer. A `secret` one
-    /// never reaches a log.
-    Send { cmd: String, ms: u64, secret: bool },
-    /// The `> ` prompt came: send this text (Ctrl-Z ends it), wait `ms`.
-    Text { body: Vec<u8>, ms: u64 },
-    /// Abandon text entry (ESC): the prompt's text was not sent.
-    Escape,
-    /// Wait up to `ms` for an unsolicited `+CUSD` line; hand it to
-    /// [`Job::urc`], or report the wait over with `take(Err(Timeout))`.
-    Await { ms: u64 },
 }
 
 /// What a job asks for.
