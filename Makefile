@@ -85,6 +85,12 @@ DEPENDS := libc, $(DEPENDS)
 endif
 CARGO_TARGET_DIR := $(TOP)/target/$(LINK)
 ELF := $(CARGO_TARGET_DIR)/$(TRIPLE)/release/umodem
+# Two packages from one source, as OpenWrt's dnsmasq / dnsmasq-full: `umodem` (built
+# with --no-default-features: everything that brings a stick online) and `umodem-full`
+# (the default features: + text messages and USSD). umodem-full provides umodem and
+# conflicts with it, so what depends on umodem (LuCI, the board defaults) takes either.
+FEATURES_umodem := --no-default-features
+FEATURES_umodem-full :=
 
 OUT := $(TOP)/build/$(ARCH)-$(LINK)
 FEED := $(TOP)/bin/$(if $(filter dynamic,$(LINK)),packages,packages-$(LINK))/$(ARCH)/umodem
@@ -122,15 +128,22 @@ $(TOOLS)/.stamp:
 	@test -d "$$(rustc --print sysroot)/lib/rustlib/src/rust/library" || rustup component add rust-src
 	@touch $@
 
-binary: tools
-	@echo "== cross-building umodem for $(ARCH) ($(TRIPLE), $(LINK))"
+# Both variants, one after the other in the same target dir: std is built once, and
+# each variant keeps its own artifacts (switching does not rebuild the other).
+define build_variant
+	@echo "== cross-building $(1) for $(ARCH) ($(TRIPLE), $(LINK))"
 	$(ZIGENV) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) \
 		RUSTFLAGS="$(RUSTFLAGS_TARGET)" \
 		cargo zigbuild --locked --release --target $(TRIPLE) \
-		$(BUILD_STD) -p umodem --bin umodem
-	@mkdir -p $(OUT)
+		$(BUILD_STD) -p umodem --bin umodem $(FEATURES_$(1))
 	llvm-strip --strip-all --remove-section=.pdr --remove-section=.comment \
-		--remove-section=.note.gnu.build-id -o $(OUT)/umodem $(ELF)
+		--remove-section=.note.gnu.build-id -o $(OUT)/$(1) $(ELF)
+endef
+
+binary: tools
+	@mkdir -p $(OUT)
+	$(call build_variant,umodem)
+	$(call build_variant,umodem-full)
 
 feedtool:
 	cargo build --locked -q -p umodem-feed
@@ -151,8 +164,13 @@ feed: binary feedtool
 		fi; \
 	done
 	find $(OUT)/pkg/umodem -type d -empty -delete
+	rm -rf $(OUT)/pkg/umodem-full && cp -R $(OUT)/pkg/umodem $(OUT)/pkg/umodem-full
+	cp $(OUT)/umodem-full $(OUT)/pkg/umodem-full/usr/sbin/umodem
 	$(PACK) $(OUT)/pkg/umodem $(STAGE) umodem $(PKGVER) $(ARCH) "$(DEPENDS)" \
-		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP dial, ubus status, SMS and USSD."
+		"Makes a USB 3G/LTE stick work: mode switch, AT port detection, SIM PIN, PPP/NCM/HiLink dial, ubus status, watchdog. Text messages and USSD: umodem-full."
+	SOURCENAME=umodem $(PACK) $(OUT)/pkg/umodem-full $(STAGE) umodem-full $(PKGVER) $(ARCH) "$(DEPENDS)" \
+		"umodem with text messages and USSD: umodem sms, umodem ussd, the ubus sms/ussd methods (LuCI's Text messages page). Install it instead of umodem." \
+		umodem umodem
 	$(PACK) $(OUT)/pkg/defaults $(STAGE) umodem-defaults-tl-wr1043nd $(PKGVER) all "umodem" \
 		"Defaults for a TP-Link TL-WR1043ND with a Huawei E367: a wwan interface in the wan zone."
 	@for p in $(LUCI_PKGS); do \
@@ -163,7 +181,7 @@ feed: binary feedtool
 	$(PACK) $(OUT)/pkg/luci-proto-umodem $(STAGE) luci-proto-umodem $(PKGVER) all "luci-base, umodem" \
 		"LuCI support for umodem: the interface form of proto umodem (modem, APN, PIN, service mode, PPP login, every handler option)."
 	$(PACK) $(OUT)/pkg/luci-app-umodem $(STAGE) luci-app-umodem $(PKGVER) all "luci-base, umodem" \
-		"LuCI status page of umodem: signal and its last hour, operator, SIM and PIN attempts, the interface and its last error, connect/disconnect; text messages and USSD."
+		"LuCI status page of umodem: signal and its last hour, operator, SIM and PIN attempts, the interface and its last error, connect/disconnect; text messages and USSD (with umodem-full)."
 	UMODEM_FEED=$(FEEDTOOL) openwrt/mkindex.sh $(STAGE) $(KEY_DIR) $(KEY_CREATE)
 	@mkdir -p $(dir $(FEED)) && mv $(STAGE) $(FEED)
 	@$(MAKE) --no-print-directory size-one ARCH=$(ARCH) LINK=$(LINK)
@@ -187,9 +205,9 @@ test: feed
 	tests/luci/run
 ifeq ($(LINK),dynamic)
 	tests/musl-loader.sh $(ARCH) $(TOP)/build/musl-root-$(ARCH)
-	QEMU_LD_PREFIX=$(TOP)/build/musl-root-$(ARCH) tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
+	QEMU_LD_PREFIX=$(TOP)/build/musl-root-$(ARCH) tests/target.sh $(ARCH) $(OUT)/umodem $(FEED) $(OUT)/umodem-full
 else
-	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED)
+	tests/target.sh $(ARCH) $(OUT)/umodem $(FEED) $(OUT)/umodem-full
 endif
 	UMODEM_FEED=$(FEEDTOOL) KEY_DIR=$(KEY_DIR) tests/feed.sh $(FEED) $(LINK)
 

@@ -3,14 +3,16 @@
 # opkg-lede reads: a gzip'd tar of ./debian-binary, ./data.tar.gz, ./control.tar.gz.
 # Reproducible: owners 0:0, normalised modes, sorted names, fixed mtime, gzip -n.
 #
-# Usage: mkipk.sh ROOT OUTDIR NAME VERSION ARCH DEPENDS DESCRIPTION
+# Usage: mkipk.sh ROOT OUTDIR NAME VERSION ARCH DEPENDS DESCRIPTION [PROVIDES [CONFLICTS]]
 #   ROOT is laid out as on the router. DEPENDS is "a, b" or "" (then no Depends field:
 #   opkg crashes on an empty one). Files under /etc/config become conffiles.
-# Env: SOURCE_DATE_EPOCH (default: the last commit's time, else 0).
+#   PROVIDES, CONFLICTS: package names "a b" (Provides:/Conflicts: "a, b"; none if empty).
+# Env: SOURCE_DATE_EPOCH (default: the last commit's time, else 0), SOURCENAME (the
+#   source package, default NAME: Source and SourceName of a variant name its base).
 set -eu
 
-[ $# -eq 7 ] || { echo "usage: $0 ROOT OUTDIR NAME VERSION ARCH DEPENDS DESCRIPTION" >&2; exit 2; }
-root=$1 out=$2 name=$3 version=$4 arch=$5 depends=$6 desc=$7
+[ $# -ge 7 ] && [ $# -le 9 ] || { echo "usage: $0 ROOT OUTDIR NAME VERSION ARCH DEPENDS DESCRIPTION [PROVIDES [CONFLICTS]]" >&2; exit 2; }
+root=$1 out=$2 name=$3 version=$4 arch=$5 depends=$6 desc=$7 provides=${8:-} conflicts=${9:-}
 
 case "$name" in *[!a-z0-9.+-]*) echo "mkipk: bad package name '$name'" >&2; exit 1 ;; esac
 [ -d "$root" ] || { echo "mkipk: no directory $root" >&2; exit 1; }
@@ -42,8 +44,12 @@ mkdir "$work/CONTROL"
 	echo "Package: $name"
 	echo "Version: $version"
 	[ -n "$depends" ] && echo "Depends: $depends"
-	echo "Source: feeds/umodem/$name"
-	echo "SourceName: $name"
+	# shellcheck disable=SC2086
+	[ -n "$conflicts" ] && echo "Conflicts: $(echo $conflicts | sed 's/ /, /g')"
+	# shellcheck disable=SC2086
+	[ -n "$provides" ] && echo "Provides: $(echo $provides | sed 's/ /, /g')"
+	echo "Source: feeds/umodem/${SOURCENAME:-$name}"
+	echo "SourceName: ${SOURCENAME:-$name}"
 	echo "License: GPL-2.0-only"
 	echo "Section: net"
 	echo "Maintainer: umodem developers <umodem@users.invalid>"

@@ -168,6 +168,26 @@ s=$(jq "$tmp/u.json" "d['scripts']['post-install']"); echo "$s" | grep -qx defau
 s=$(jq "$tmp/u.json" "d['scripts']['post-upgrade']"); echo "$s" | grep -q 'PKG_UPGRADE=1' && ok "apk post-upgrade" || no "apk post-upgrade"
 s=$(jq "$tmp/u.json" "d['scripts']['pre-deinstall']"); echo "$s" | grep -qx default_prerm && ok "apk pre-deinstall calls default_prerm" || no "apk pre-deinstall"
 
+# The variant umodem-full (SMS and USSD), as OpenWrt packs dnsmasq-full: built from
+# umodem's Makefile (Source/SourceName/origin umodem), PROVIDES umodem and CONFLICTS
+# umodem in the ipk's control; in the apk a versioned provide (umodem=VERSION), which
+# owns the name (apk installs one of the two), and no field for the conflict.
+fipk=$(cd "$feed" && ls umodem-full_*.ipk)
+fctl=$(control "$fipk")
+for want in "Depends: $deps" "Provides: umodem" "Conflicts: umodem" "Source: feeds/umodem/umodem" "SourceName: umodem"; do
+	echo "$fctl" | grep -qx "$want" && ok "umodem-full ipk $want" || no "umodem-full ipk lacks '$want'"
+done
+control "$uipk" | grep -q -e '^Provides:' -e '^Conflicts:' && no "umodem ipk has Provides/Conflicts" || ok "umodem ipk: no Provides/Conflicts"
+"$tool" dump "$feed/umodem-full-$ver-r1.apk" > "$tmp/f.json" && ok "umodem-full-$ver-r1.apk" || no "umodem-full-$ver-r1.apk missing"
+[ "$(jq "$tmp/f.json" "' '.join(d['info']['provides'])")" = "umodem=$ver-r1" ] && ok "umodem-full apk provides umodem=$ver-r1" ||
+	no "umodem-full apk provides: $(jq "$tmp/f.json" "d['info'].get('provides')")"
+[ "$(jq "$tmp/f.json" "' '.join(d['info']['depends'])") " = "$want_deps" ] && ok "umodem-full apk depends: $want_deps" ||
+	no "umodem-full apk depends: $(jq "$tmp/f.json" "d['info'].get('depends')")"
+[ "$(jq "$tmp/f.json" "d['info']['origin']")" = "feeds/umodem/umodem" ] && ok "umodem-full apk origin feeds/umodem/umodem" ||
+	no "umodem-full apk origin: $(jq "$tmp/f.json" "d['info']['origin']")"
+[ "$(jq "$tmp/u.json" "d['info'].get('provides', [])")" = "[]" ] && ok "umodem apk provides nothing" || no "umodem apk provides: $(jq "$tmp/u.json" "d['info'].get('provides')")"
+grep -q "^Provides: umodem$" "$feed/Packages" && ok "Packages carries umodem-full's Provides" || no "Packages lacks Provides: umodem"
+
 # Install into an empty root by our reader's rules: the world, what the router has.
 have="--have kmod-usb-serial-option --have ppp"
 [ "$link" = dynamic ] && have="$have --have libc"
@@ -188,10 +208,44 @@ if [ "$link" = dynamic ]; then
 		no "dynamic umodem installed without libc" || ok "dynamic umodem needs libc: $out"
 fi
 refuse "install refuses a feed signed by another key" "$tool" install "$tmp/r5" "$feed" --key "$vec/keys/key.pub.pem" $have umodem
-# Same payload in both formats: files, modes (the apk adds OpenWrt's /lib/apk/packages).
-mkdir -p "$tmp/ipkroot"
-for ipk in "$feed"/*.ipk; do tar -xzOf "$ipk" ./data.tar.gz | tar -xzf - -C "$tmp/ipkroot"; done
+# umodem-full instead of umodem: what depends on umodem (LuCI) takes it, umodem is not
+# pulled beside it, and the two together are refused.
+froot="$tmp/froot"
+# shellcheck disable=SC2086
+out=$("$tool" install "$froot" "$feed" --key "$feed/umodem-feed.pem" $have --have luci-base umodem-full luci-app-umodem 2>&1) &&
+	ok "install umodem-full luci-app-umodem: $(echo $out)" || no "install umodem-full luci-app-umodem: $out"
+[ "$(grep '^P:' "$froot/lib/apk/db/installed" 2>/dev/null | sort | tr '\n' ' ')" = "P:luci-app-umodem P:umodem-full " ] &&
+	ok "luci-app-umodem's umodem is umodem-full (umodem not installed)" || no "installed: $(grep '^P:' "$froot/lib/apk/db/installed" 2>/dev/null | tr '\n' ' ')"
+# shellcheck disable=SC2086
+out=$("$tool" install "$tmp/r6" "$feed" --key "$feed/umodem-feed.pem" $have umodem umodem-full 2>&1) &&
+	no "umodem and umodem-full installed together" || { echo "$out" | grep -q 'conflict' && ok "umodem with umodem-full: $out" || no "umodem with umodem-full: $out"; }
+# Its payload: umodem's files, modes and contents but the binary (the SMS build).
+mkdir -p "$tmp/fipkroot" && tar -xzOf "$feed/$fipk" ./data.tar.gz | tar -xzf - -C "$tmp/fipkroot"
+for ipk in "$feed"/luci-app-umodem_*.ipk; do tar -xzOf "$ipk" ./data.tar.gz | tar -xzf - -C "$tmp/fipkroot"; done
 listing() { (cd "$1" && find . -path ./lib/apk -prune -o ! -name . -printf '%M %s %p\n' | grep -v '^d.* ./lib$' | LC_ALL=C sort); }
+listing "$tmp/fipkroot" > "$tmp/fipk.list"; listing "$froot" > "$tmp/fapk.list"
+cmp -s "$tmp/fipk.list" "$tmp/fapk.list" && ok "umodem-full: apk and ipk install the same files and modes" ||
+	{ no "umodem-full: apk and ipk payloads differ"; diff "$tmp/fipk.list" "$tmp/fapk.list" | head -n 10; }
+check "umodem-full: apk and ipk file contents are the same" diff -r -x apk "$tmp/fipkroot" "$froot"
+(cd "$froot" && find . -path ./lib/apk -prune -o \( -type f -o -type l \) -print | sed 's|^\.||' | LC_ALL=C sort) > "$tmp/fwant.list"
+for ipk in "$feed"/luci-app-umodem_*.ipk; do tar -xzOf "$ipk" ./data.tar.gz | tar -tzf - | sed -n 's|^\./\(.*[^/]\)$|/\1|p'; done > "$tmp/fluci.list"
+grep -v -x -F -f "$tmp/fluci.list" "$tmp/fwant.list" > "$tmp/fwant-u.list"
+cmp -s "$tmp/fwant-u.list" "$froot/lib/apk/packages/umodem-full.list" && ok "umodem-full.list lists the package's files" || no "umodem-full.list"
+mkdir -p "$tmp/uipkroot" && tar -xzOf "$feed/$uipk" ./data.tar.gz | tar -xzf - -C "$tmp/uipkroot"
+mkdir -p "$tmp/fonly" && tar -xzOf "$feed/$fipk" ./data.tar.gz | tar -xzf - -C "$tmp/fonly"
+d=$(diff -rq "$tmp/uipkroot" "$tmp/fonly" 2>&1)
+[ "$d" = "Files $tmp/uipkroot/usr/sbin/umodem and $tmp/fonly/usr/sbin/umodem differ" ] &&
+	ok "umodem-full holds umodem's files; only the binary differs" || no "umodem vs umodem-full payload: $d"
+[ "$(listing "$tmp/uipkroot" | awk '{print $1, $3}')" = "$(listing "$tmp/fonly" | awk '{print $1, $3}')" ] &&
+	ok "umodem-full: same paths and modes as umodem" || no "umodem-full: paths or modes differ from umodem's"
+
+# Same payload in both formats: files, modes (the apk adds OpenWrt's /lib/apk/packages).
+# (umodem, not umodem-full: checked above.)
+mkdir -p "$tmp/ipkroot"
+for ipk in "$feed"/*.ipk; do
+	case $ipk in */umodem-full_*) continue ;; esac
+	tar -xzOf "$ipk" ./data.tar.gz | tar -xzf - -C "$tmp/ipkroot"
+done
 listing "$tmp/ipkroot" > "$tmp/ipk.list"; listing "$root" > "$tmp/apk.list"
 cmp -s "$tmp/ipk.list" "$tmp/apk.list" && ok "apk and ipk install the same files and modes ($(wc -l < "$tmp/ipk.list") entries)" ||
 	{ no "apk and ipk payloads differ"; diff "$tmp/ipk.list" "$tmp/apk.list" | head -n 10; }

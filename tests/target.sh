@@ -1,9 +1,12 @@
 #!/bin/sh
-# Checks of what `make` produced for one arch: the binary is the right kind of ELF and
-# runs (under qemu-user where needed), and the feed is what opkg expects.
-# Usage: tests/target.sh ARCH STRIPPED_BINARY FEEDDIR
+# Checks of what `make` produced for one arch: both binaries (umodem and umodem-full)
+# are the right kind of ELF and run (under qemu-user where needed), each with what its
+# package promises, and the feed is what opkg expects.
+# Usage: tests/target.sh ARCH STRIPPED_BINARY FEEDDIR [FULL_BINARY]
+#   STRIPPED_BINARY is umodem's (no SMS/USSD), FULL_BINARY umodem-full's (default:
+#   STRIPPED_BINARY-full).
 # Prints one line per check and a closing "N passed, N failed" line.
-arch=$1 bin=$2 feed=$3
+arch=$1 bin=$2 feed=$3 full=${4:-$2-full}
 . "$(dirname "$0")/checks.sh"
 
 case $arch in
@@ -16,31 +19,55 @@ case $arch in
 	*) echo "unknown arch $arch" >&2; exit 2 ;;
 esac
 
+# Each binary: ELF identity, it runs, its commands, the daemon end to end.
+checkbin() { # checkbin BINARY VARIANT (basic|full)
+tb=$1 variant=$2
+[ -f "$tb" ] || { no "$variant: no binary $tb"; return; }
 # ELF identity: magic, class (1=32-bit, 2=64-bit), data (1=LSB, 2=MSB), e_machine.
-byte() { od -An -tu1 -j "$1" -N 1 "$bin" | tr -d ' '; }
-magic=$(od -An -c -j 1 -N 3 "$bin" | tr -d ' ')
-[ "$magic" = "ELF" ] && ok "elf magic" || no "elf magic ($magic)"
-[ "$(byte 4)" = "$class" ] && ok "elf class $class" || no "elf class: $(byte 4), want $class"
-[ "$(byte 5)" = "$data" ] && ok "elf data $data (1=LE 2=BE)" || no "elf data: $(byte 5), want $data"
+byte() { od -An -tu1 -j "$1" -N 1 "$tb" | tr -d ' '; }
+magic=$(od -An -c -j 1 -N 3 "$tb" | tr -d ' ')
+[ "$magic" = "ELF" ] && ok "$variant: elf magic" || no "$variant: elf magic ($magic)"
+[ "$(byte 4)" = "$class" ] && ok "$variant: elf class $class" || no "$variant: elf class: $(byte 4), want $class"
+[ "$(byte 5)" = "$data" ] && ok "$variant: elf data $data (1=LE 2=BE)" || no "$variant: elf data: $(byte 5), want $data"
 if [ "$data" = 2 ]; then m=$(( $(byte 18) * 256 + $(byte 19) )); else m=$(( $(byte 19) * 256 + $(byte 18) )); fi
-[ "$m" = "$machine" ] && ok "elf machine $machine" || no "elf machine: $m, want $machine"
+[ "$m" = "$machine" ] && ok "$variant: elf machine $machine" || no "$variant: elf machine: $m, want $machine"
 
 # It runs.
-run() { if [ -n "$qemu" ]; then "$qemu" "$bin" "$@"; else "$bin" "$@"; fi; }
+run() { if [ -n "$qemu" ]; then "$qemu" "$tb" "$@"; else "$tb" "$@"; fi; }
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 out=$(run --version 2>&1)
-[ "$out" = "umodem $version" ] && ok "runs: --version" || no "runs: --version printed '$out'"
+[ "$out" = "umodem $version" ] && ok "$variant: runs: --version" || no "$variant: runs: --version printed '$out'"
 out=$(run --help 2>&1)
-echo "$out" | grep -q '^usage: umodem COMMAND' && ok "runs: --help" || no "runs: --help printed '$out'"
+echo "$out" | grep -q '^usage: umodem COMMAND' && ok "$variant: runs: --help" || no "$variant: runs: --help printed '$out'"
 run no-such-command >/dev/null 2>&1
 rc=$?
-[ "$rc" = 2 ] && ok "runs: unknown command exits 2" || no "runs: unknown command exit $rc"
+[ "$rc" = 2 ] && ok "$variant: runs: unknown command exits 2" || no "$variant: runs: unknown command exit $rc"
 
 # The daemon's end-to-end tests (a ubusd test peer and the virtual E367) with this
 # binary: the ubus codec in the target's byte order, AT over ptys under qemu-user.
-abs="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-check "daemon end to end (tests/daemon.rs) with this binary" \
-	env UMODEM_TEST_BIN="$abs" ${qemu:+UMODEM_TEST_RUNNER=$qemu} cargo test -q --locked --test daemon
+abs="$(cd "$(dirname "$tb")" && pwd)/$(basename "$tb")"
+check "$variant: daemon end to end (tests/daemon.rs) with this binary" \
+	env UMODEM_TEST_BIN="$abs" UMODEM_TEST_VARIANT="$variant" ${qemu:+UMODEM_TEST_RUNNER=$qemu} cargo test -q --locked --test daemon
+
+# The variant's commands: umodem-full has sms and ussd; umodem says where they are
+# (exit 2, as for an unknown command) and does not list them.
+if [ "$variant" = full ]; then
+	run --help 2>&1 | grep -q '^  sms ' && ok "$variant: --help lists sms" || no "$variant: --help lacks sms"
+	out=$(run ussd --help 2>&1) && echo "$out" | grep -q '^usage: umodem ussd' &&
+		ok "$variant: ussd --help" || no "$variant: ussd --help printed '$out'"
+else
+	run --help 2>&1 | grep -q -e '^  sms ' -e '^  ussd ' && no "$variant: --help lists sms/ussd" || ok "$variant: --help lists no sms/ussd"
+	for c in "sms list" "sms send" "ussd *100#" "sms --help"; do
+		# shellcheck disable=SC2086
+		out=$(set -f; run $c 2>&1 </dev/null)
+		rc=$?
+		[ "$rc" = 2 ] && echo "$out" | grep -q 'install umodem-full\|umodem-full package' &&
+			ok "$variant: umodem $c: exit 2, '$out'" || no "$variant: umodem $c: exit $rc, '$out'"
+	done
+fi
+}
+checkbin "$bin" basic
+checkbin "$full" full
 
 # The feed.
 [ -f "$feed/Packages" ] && [ -f "$feed/Packages.gz" ] && ok "feed index files" || no "feed index files"
@@ -72,9 +99,11 @@ for ipk in "$feed"/*.ipk; do
 	echo "$entry" | grep -qx "Size: $(stat -c %s "$ipk")" && ok "$b: index Size" || no "$b: index Size"
 	echo "$entry" | grep -qx "SHA256sum: $(sha256sum "$ipk" | cut -d' ' -f1)" && ok "$b: index SHA256sum" || no "$b: index SHA256sum"
 done
-[ "$n" -ge 2 ] && ok "feed holds $n packages" || no "feed holds $n packages, want 2"
+[ "$n" -ge 3 ] && ok "feed holds $n packages" || no "feed holds $n packages, want 3"
 
-# The shipped binary is the one just tested.
+# The shipped binaries are the ones just tested.
+tar -xzOf "$(ls "$feed"/umodem-full_*.ipk | head -n 1)" ./data.tar.gz | tar -xzOf - ./usr/sbin/umodem | cmp -s - "$full" &&
+	ok "umodem-full ipk carries the tested full binary" || no "umodem-full ipk carries the tested full binary"
 ipk=$(ls "$feed"/umodem_*.ipk 2>/dev/null | head -n 1)
 tar -xzOf "$ipk" ./control.tar.gz | tar -xzOf - ./conffiles | grep -qx /etc/config/umodem &&
 	ok "ipk: /etc/config/umodem is a conffile" || no "ipk: /etc/config/umodem is not a conffile"

@@ -42,10 +42,38 @@ for mk in openwrt/*/Makefile; do
 	v=$(sed -n 's/^PKG_VERSION:=//p' "$mk")
 	echo "$v" | grep -qE '^[0-9]+(\.[0-9]+)*$' || { echo "$mk: PKG_VERSION '$v' is not an apk version"; fail=1; }
 	# OpenWrt's apk refuses descriptions over 256 bytes; the SDK joins the lines with spaces.
-	d=$(awk '/^define Package\/.*\/description/{on=1; next} /^endef/{on=0} on' "$mk" | sed 's/^[[:space:]]*//' | tr '\n' ' ' | sed 's/ $//')
-	# LuCI packages: luci.mk makes the description from LUCI_DESCRIPTION
-	[ -n "$d" ] || d=$(sed -n 's/^LUCI_DESCRIPTION:=//p' "$mk")
-	[ "${#d}" -le 256 ] || { echo "$mk: description is ${#d} bytes (apk: at most 256)"; fail=1; }
-	[ -n "$d" ] || { echo "$mk: no description"; fail=1; }
+	# One per package the Makefile builds (variants have their own).
+	pkgs=$(sed -n 's/^\$(eval \$(call BuildPackage,\(.*\)))$/\1/p' "$mk")
+	[ -n "$pkgs" ] || pkgs=$(sed -n 's/^PKG_NAME:=//p' "$mk") # luci.mk calls BuildPackage
+	for p in $pkgs; do
+		d=$(awk -v p="$p" '$0 == "define Package/" p "/description" {on=1; next} /^endef/{on=0} on' "$mk" | sed 's/^[[:space:]]*//' | tr '\n' ' ' | sed 's/ $//')
+		# LuCI packages: luci.mk makes the description from LUCI_DESCRIPTION
+		[ -n "$d" ] || d=$(sed -n 's/^LUCI_DESCRIPTION:=//p' "$mk")
+		[ "${#d}" -le 256 ] || { echo "$mk: $p: description is ${#d} bytes (apk: at most 256)"; fail=1; }
+		[ -n "$d" ] || { echo "$mk: $p: no description"; fail=1; }
+	done
 done
+# Two variants from one source, as OpenWrt's dnsmasq / dnsmasq-full: umodem (the default,
+# no SMS/USSD) and umodem-full (the Cargo feature sms), which provides umodem and
+# conflicts with it, in the SDK Makefile and in the top-level build alike.
+mk=openwrt/umodem/Makefile
+for v in basic full; do
+	grep -q "^  VARIANT:=$v$" "$mk" || { echo "$mk: no VARIANT:=$v"; fail=1; }
+done
+pkg_block() { awk -v p="$1" '$0 == "define Package/" p {on=1; next} /^endef/{on=0} on' "$mk"; }
+pkg_block umodem | grep -q '^  DEFAULT_VARIANT:=1$' || { echo "$mk: umodem is not the DEFAULT_VARIANT"; fail=1; }
+pkg_block umodem | grep -q -e PROVIDES -e CONFLICTS && { echo "$mk: umodem provides/conflicts"; fail=1; }
+for want in 'VARIANT:=full' 'PROVIDES:=umodem' 'CONFLICTS:=umodem'; do
+	pkg_block umodem-full | grep -q "^  $want$" || { echo "$mk: umodem-full lacks $want"; fail=1; }
+done
+grep -q '^\$(eval \$(call BuildPackage,umodem-full))$' "$mk" || { echo "$mk: no BuildPackage for umodem-full"; fail=1; }
+grep -q '^Package/umodem-full/install = \$(Package/umodem/install)$' "$mk" || { echo "$mk: umodem-full installs other files than umodem"; fail=1; }
+grep -q '^Package/umodem-full/conffiles = \$(Package/umodem/conffiles)$' "$mk" || { echo "$mk: umodem-full's conffiles differ"; fail=1; }
+grep -q 'Build/Compile/Cargo,,--bin umodem \$(if \$(filter basic,\$(BUILD_VARIANT)),--no-default-features))' "$mk" ||
+	{ echo "$mk: the basic variant is not built without default features"; fail=1; }
+grep -q '^FEATURES_umodem := --no-default-features$' Makefile || { echo "Makefile: umodem not built with --no-default-features"; fail=1; }
+grep -q '^FEATURES_umodem-full :=$' Makefile || { echo "Makefile: umodem-full not built with the default features"; fail=1; }
+grep -q '^default = \["sms"\]$' Cargo.toml || { echo "Cargo.toml: sms is not a default feature (cargo test would skip the SMS tests)"; fail=1; }
+grep -A 2 'umodem-full $(PKGVER)' Makefile | grep -q '^		umodem umodem$' ||
+	{ echo "Makefile: umodem-full is not packed with PROVIDES umodem and CONFLICTS umodem"; fail=1; }
 exit $fail

@@ -3,6 +3,13 @@
 //! of the index (by name or by what it provides) or by one already on the router; each
 //! package file must be the one the index names (its ADB block's SHA-256), and each
 //! file's bytes must match the hash in the package.
+//!
+//! Variants (umodem / umodem-full): a package owns its name and every name it
+//! provides with a version (`umodem=1.0-r1`, as OpenWrt writes PROVIDES). A
+//! dependency is met first by a package the world names (so `umodem-full
+//! luci-app-umodem` does not pull umodem beside it), then by name, then by a
+//! provider; two packages that own the same name are refused together, as apk
+//! refuses them.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -102,11 +109,23 @@ pub fn install(
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
 
+    // The packages the world names, by name: they meet a dependency first.
+    let mut chosen: BTreeMap<String, &Node> = BTreeMap::new();
+    for n in names {
+        if let Some(p) = by_name.get(parse_dep(n)?.0.as_str()) {
+            for o in owned(p) {
+                chosen.entry(o).or_insert(p);
+            }
+        }
+    }
+
     // Depth-first: dependencies before the packages that need them.
     let mut order: Vec<&Node> = Vec::new();
     let mut visiting: Vec<String> = Vec::new();
+    #[allow(clippy::too_many_arguments)]
     fn visit<'a>(
         want: &str,
+        chosen: &BTreeMap<String, &'a Node>,
         by_name: &BTreeMap<&str, &'a Node>,
         provides: &BTreeMap<String, &'a Node>,
         have: &BTreeMap<&str, &str>,
@@ -125,8 +144,9 @@ pub fn install(
             }
             return Ok(());
         }
-        let p = by_name
-            .get(name.as_str())
+        let p = chosen
+            .get(&name)
+            .or_else(|| by_name.get(name.as_str()))
             .or_else(|| provides.get(&name))
             .copied()
             .ok_or_else(|| {
@@ -148,7 +168,7 @@ pub fn install(
         visiting.push(pname.clone());
         for d in p.list("depends") {
             if let Node::Str(s) = d {
-                visit(s, by_name, provides, have, order, visiting, &pname)?;
+                visit(s, chosen, by_name, provides, have, order, visiting, &pname)?;
             }
         }
         visiting.pop();
@@ -158,6 +178,7 @@ pub fn install(
     for n in names {
         visit(
             n,
+            &chosen,
             &by_name,
             &provides,
             &have,
@@ -165,6 +186,19 @@ pub fn install(
             &mut visiting,
             "world",
         )?;
+    }
+
+    // One owner per name.
+    let mut owner: BTreeMap<String, &str> = BTreeMap::new();
+    for p in &order {
+        let pname = p.str("name").unwrap_or("");
+        for o in owned(p) {
+            if let Some(other) = owner.insert(o.clone(), pname) {
+                return Err(Error::new(format!(
+                    "{other} and {pname} both provide {o}: they conflict, install one of them"
+                )));
+            }
+        }
     }
 
     let mut done = Vec::new();
@@ -184,6 +218,19 @@ pub fn install(
         .map_err(|e| Error::new(format!("cannot create {}: {e}", dbdir.display())))?;
     crate::write_atomic(&dbdir.join("installed"), db.as_bytes(), 0o644)?;
     Ok(done)
+}
+
+/// The names a package owns: its own, and what it provides with a version.
+fn owned(p: &Node) -> Vec<String> {
+    let mut v: Vec<String> = p.str("name").map(str::to_string).into_iter().collect();
+    for d in p.list("provides") {
+        if let Node::Str(s) = d {
+            if let Ok((n, Some(_), _)) = parse_dep(s) {
+                v.push(n);
+            }
+        }
+    }
+    v
 }
 
 fn safe_rel(p: &str) -> Result<&str, Error> {
