@@ -209,7 +209,8 @@ if [ "$link" = dynamic ]; then
 fi
 refuse "install refuses a feed signed by another key" "$tool" install "$tmp/r5" "$feed" --key "$vec/keys/key.pub.pem" $have umodem
 # umodem-full instead of umodem: what depends on umodem (LuCI) takes it, umodem is not
-# pulled beside it, and the two together are refused.
+# pulled beside it; asked for both, umodem-full alone is installed (it is umodem too);
+# two packages that own one name are refused. As apk-tools 3.0.5 does all three.
 froot="$tmp/froot"
 # shellcheck disable=SC2086
 out=$("$tool" install "$froot" "$feed" --key "$feed/umodem-feed.pem" $have --have luci-base umodem-full luci-app-umodem 2>&1) &&
@@ -218,7 +219,17 @@ out=$("$tool" install "$froot" "$feed" --key "$feed/umodem-feed.pem" $have --hav
 	ok "luci-app-umodem's umodem is umodem-full (umodem not installed)" || no "installed: $(grep '^P:' "$froot/lib/apk/db/installed" 2>/dev/null | tr '\n' ' ')"
 # shellcheck disable=SC2086
 out=$("$tool" install "$tmp/r6" "$feed" --key "$feed/umodem-feed.pem" $have umodem umodem-full 2>&1) &&
-	no "umodem and umodem-full installed together" || { echo "$out" | grep -q 'conflict' && ok "umodem with umodem-full: $out" || no "umodem with umodem-full: $out"; }
+	[ "$(grep '^P:' "$tmp/r6/lib/apk/db/installed" | tr '\n' ' ')" = "P:umodem-full " ] &&
+	ok "umodem umodem-full: umodem-full alone ($(echo $out))" || no "umodem umodem-full: $out"
+mkdir -p "$tmp/two/t1/usr/share/t1" "$tmp/two/t2/usr/share/t2" "$tmp/twofeed"
+for t in t1 t2; do
+	echo $t > "$tmp/two/$t/usr/share/$t/f"
+	SOURCE_DATE_EPOCH=1 "$tool" mkapk "$tmp/two/$t" "$tmp/twofeed" --name $t --version 1.0-r1 --arch noarch \
+		--provides x=1.0-r1 --description "owns x" >/dev/null || no "mkapk $t"
+done
+: > "$tmp/twofeed/Packages" && "$tool" sign "$tmp/twofeed" "$keydir" >/dev/null 2>&1
+out=$("$tool" install "$tmp/r7" "$tmp/twofeed" --key "$feed/umodem-feed.pem" t1 t2 2>&1) &&
+	no "two owners of x installed together" || { echo "$out" | grep -q 'conflict' && ok "two owners of one name: $out" || no "two owners: $out"; }
 # Its payload: umodem's files, modes and contents but the binary (the SMS build).
 mkdir -p "$tmp/fipkroot" && tar -xzOf "$feed/$fipk" ./data.tar.gz | tar -xzf - -C "$tmp/fipkroot"
 for ipk in "$feed"/luci-app-umodem_*.ipk; do tar -xzOf "$ipk" ./data.tar.gz | tar -xzf - -C "$tmp/fipkroot"; done

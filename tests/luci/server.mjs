@@ -99,7 +99,7 @@ export function startServer(scenario) {
 	const dump = handlerDump();
 	const state = {
 		calls: [],          // [user, object, method, args]
-		daemon: scenario.daemon ?? null, // { status, info, history, sms? } or null: not running
+		daemon: scenario.daemon ?? null, // { status, info, history, sms? } or null: not running; no sms: umodem (basic)
 		// The messages sms_list answers (from the captured list; deletes take them out).
 		sms: scenario.daemon?.sms ? structuredClone(scenario.daemon.sms.list[1]) : null,
 		smsFail: false,     // sms_send answers the captured refusal
@@ -221,6 +221,15 @@ export function startServer(scenario) {
 			return c.ussd_error;
 		}
 	};
+
+	// The umodem package (no `sms` feature) has no SMS/USSD methods: ubus
+	// answers "Method not found" (3), as tests/daemon.rs
+	// basic_build_has_no_sms_or_ussd_methods sees the basic daemon do. A
+	// scenario without daemon.sms is that daemon.
+	for (const m of [ 'sms_list', 'sms_send', 'sms_delete', 'ussd' ]) {
+		const fn = daemonMethods[m];
+		daemonMethods[m] = (ses, a) => state.daemon.sms ? fn(ses, a) : [ 3 ];
+	}
 
 	const rpcOne = (msg) => {
 		const reply = (x) => Object.assign({ jsonrpc: '2.0', id: msg?.id ?? null }, x);

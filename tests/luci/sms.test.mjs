@@ -3,7 +3,8 @@
 // tests/daemon.rs captured against the simulator (build/luci/daemon/sms.json):
 // the inbox with a three-part message joined, delete, send (and a refusal in
 // words), a USSD menu with a reply and an end; a read-only login does not get
-// the page (reading messages is write access).
+// the page (reading messages is write access); with the umodem package (no
+// SMS/USSD methods) the page says to install umodem-full.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +113,23 @@ test('USSD: a menu, the reply, the end; a refused code in words', async () => {
 	await page.click('.umodem-ussd-send');
 	await page.waitForSelector('.umodem-ussd-error');
 	assert.match(await page.locator('.umodem-ussd-error').innerText(), /USSD: the network does not support this code/);
+	expectNoErrors(page);
+});
+
+test('umodem without SMS (the basic package): says to install umodem-full, no forms, no errors', async () => {
+	const srv = await startServer({ daemon: capture('online'), uci: {} });
+	servers.push(srv);
+	const page = await browser.page();
+	await page.goto(`${srv.url}/cgi-bin/luci/admin/services/umodem_sms?user=root`);
+	await loaded(page);
+	const note = page.locator('.umodem-sms-missing');
+	assert.match(await note.innerText(), /SMS and USSD need the umodem-full package\./);
+	assert.match(await note.innerText(), /apk add umodem-full/);
+	assert.match(await note.innerText(), /opkg remove --force-depends umodem && opkg install umodem-full/);
+	for (const sel of [ '.umodem-sms-inbox', '.umodem-sms-send', '.umodem-ussd', '.alert-message.danger' ])
+		assert.equal(await page.locator(sel).count(), 0, sel);
+	assert.deepEqual(srv.state.calls.filter((c) => c[1] == 'umodem').map((c) => [ c[2], c[3] ]), [ [ 'sms_list', {} ] ]);
+	await page.screenshot({ path: join(SHOTS, 'sms-basic.png'), fullPage: true });
 	expectNoErrors(page);
 });
 

@@ -6,10 +6,11 @@
 //!
 //! Variants (umodem / umodem-full): a package owns its name and every name it
 //! provides with a version (`umodem=1.0-r1`, as OpenWrt writes PROVIDES). A
-//! dependency is met first by a package the world names (so `umodem-full
-//! luci-app-umodem` does not pull umodem beside it), then by name, then by a
-//! provider; two packages that own the same name are refused together, as apk
-//! refuses them.
+//! dependency (or a world name) is met first by a package the world names that
+//! provides it, then by a package of that name, then by any provider: so
+//! `umodem-full luci-app-umodem`, and even `umodem umodem-full`, install
+//! umodem-full alone. Two packages that own the same name are refused together.
+//! All three as apk-tools 3.0.5 does (seen with the real apk on this feed).
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -109,13 +110,23 @@ pub fn install(
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
 
-    // The packages the world names, by name: they meet a dependency first.
-    let mut chosen: BTreeMap<String, &Node> = BTreeMap::new();
+    // The packages the world names meet a dependency first: what they provide,
+    // then their own names.
+    let mut world: Vec<&Node> = Vec::new();
     for n in names {
         if let Some(p) = by_name.get(parse_dep(n)?.0.as_str()) {
-            for o in owned(p) {
-                chosen.entry(o).or_insert(p);
-            }
+            world.push(p);
+        }
+    }
+    let mut chosen: BTreeMap<String, &Node> = BTreeMap::new();
+    for p in &world {
+        for o in owned(p).into_iter().skip(1) {
+            chosen.entry(o).or_insert(p);
+        }
+    }
+    for p in &world {
+        for o in owned(p).into_iter().take(1) {
+            chosen.entry(o).or_insert(p);
         }
     }
 

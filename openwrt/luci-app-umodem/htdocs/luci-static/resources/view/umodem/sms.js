@@ -13,6 +13,11 @@
  *
  * The daemon answers an error with a ubus status and {"error": text}: the
  * calls do not reject, so that the text can be shown.
+ *
+ * The umodem package (the default) has no SMS/USSD: its ubus object lacks
+ * these methods and ubus answers "Method not found" (3). The page then says
+ * which package has them (umodem-full, which replaces umodem) instead of
+ * showing forms that cannot work.
  */
 
 const callList = rpc.declare({ object: 'umodem', method: 'sms_list' });
@@ -23,7 +28,7 @@ const callCancel = rpc.declare({ object: 'umodem', method: 'ussd', params: [ 'ca
 
 const statusTexts = {
 	2: _('the request was refused (invalid argument)'),
-	3: _('the daemon does not know this method: update umodem'),
+	3: _('the daemon does not know this method: text messages and USSD are in the umodem-full package'),
 	4: _('not found'),
 	6: _('permission denied'),
 	7: _('no answer in time')
@@ -188,7 +193,24 @@ return view.extend({
 		];
 	},
 
+	/* umodem without SMS/USSD: what to install, and nothing else. */
+	renderNoSms() {
+		return E([], [
+			E('h2', {}, [ _('Text messages') ]),
+			E('div', { 'class': 'alert-message notice umodem-sms-missing' }, [
+				E('p', {}, [ E('strong', {}, [ _('SMS and USSD need the umodem-full package.') ]) ]),
+				E('p', {}, [ _('The installed umodem package brings the stick online without them, to save flash. umodem-full replaces it; the settings stay.') ]),
+				E('ul', {}, [
+					E('li', {}, [ _('OpenWrt 25.12 (apk): '), E('code', {}, [ 'apk add umodem-full' ]) ]),
+					E('li', {}, [ _('OpenWrt 24.10 (opkg): '), E('code', {}, [ 'opkg remove --force-depends umodem && opkg install umodem-full' ]) ])
+				])
+			])
+		]);
+	},
+
 	render(list) {
+		if (list === 3)
+			return this.renderNoSms();
 		this.inbox = E('div', { 'class': 'umodem-sms-inbox' }, this.renderInbox(list));
 		this.number = E('input', { 'type': 'text', 'class': 'cbi-input-text umodem-sms-number', 'placeholder': '+4917012345678' });
 		this.counter = E('div', { 'class': 'cbi-value-description umodem-sms-count' }, [ this.countText('') ]);
