@@ -82,9 +82,10 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
 	say "adding rust target $TARGET"
 	rustup target add "$TARGET" >/dev/null
 fi
-# The router's umodem: its mode switch talks to usbfs directly (no libusb).
-say "building umodem and umodem-gadget for $TARGET"
-(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem && cargo build -q --target "$TARGET" -p umodem-gadget)
+# The router's umodem: its mode switch talks to usbfs directly (no libusb). The umodem
+# package's build (no SMS/USSD, what users get by default): no scenario uses SMS.
+say "building umodem (the umodem package: --no-default-features) and umodem-gadget for $TARGET"
+(cd "$ROOT" && cargo build -q --target "$TARGET" -p umodem --no-default-features && cargo build -q --target "$TARGET" -p umodem-gadget)
 BIN=$ROOT/target/$TARGET/debug
 
 # --- initramfs -----------------------------------------------------------------
