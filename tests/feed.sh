@@ -247,7 +247,7 @@ mkdir -p "$tmp/fonly" && tar -xzOf "$feed/$fipk" ./data.tar.gz | tar -xzf - -C "
 d=$(diff -rq "$tmp/uipkroot" "$tmp/fonly" 2>&1)
 [ "$d" = "Files $tmp/uipkroot/usr/sbin/umodem and $tmp/fonly/usr/sbin/umodem differ" ] &&
 	ok "umodem-full holds umodem's files; only the binary differs" || no "umodem vs umodem-full payload: $d"
-[ "$(listing "$tmp/uipkroot" | awk '{print $1, $3}')" = "$(listing "$tmp/fonly" | awk '{print $1, $3}')" ] &&
+[ "$(listing "$tmp/uipkroot" | awk '{print $3, $1}' | LC_ALL=C sort)" = "$(listing "$tmp/fonly" | awk '{print $3, $1}' | LC_ALL=C sort)" ] &&
 	ok "umodem-full: same paths and modes as umodem" || no "umodem-full: paths or modes differ from umodem's"
 
 # Same payload in both formats: files, modes (the apk adds OpenWrt's /lib/apk/packages).
