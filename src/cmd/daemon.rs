@@ -322,17 +322,15 @@ impl Daemon {
             return;
         }
         self.next_bus_try = now + BUS_RETRY_MS;
-        let r = Client::connect(self.socket.as_deref())
-            .and_then(|mut c| c.add_object(OBJECT, methods()).map(|_| c));
-        match r {
-            Ok(c) => self.bus = Some(c),
-            Err(e) => {
-                if !self.said_no_bus {
-                    log::warn!("{e}; retrying");
-                    self.said_no_bus = true;
-                }
-                return;
+        // Registered in place: a client is big, moving it costs code.
+        let r = Client::connect(self.socket.as_deref()).map(|c| &mut *self.bus.insert(c));
+        if let Err(e) = r.and_then(|c| c.add_object(OBJECT, methods())) {
+            self.bus = None;
+            if !self.said_no_bus {
+                log::warn!("{e}; retrying");
+                self.said_no_bus = true;
             }
+            return;
         }
         self.said_no_bus = false;
         let again = if self.registered_once {

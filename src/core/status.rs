@@ -619,8 +619,9 @@ pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
 
 /// Names and codes from outside go into logs and events: printable, short.
 fn clean(v: &str) -> String {
-    v.chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect::<String>()
+    let mut s = String::new();
+    for c in v.chars().filter(|c| !c.is_control()).take(64) {
+        s.push(c);
+    }
+    s
 }
