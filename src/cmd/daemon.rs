@@ -774,16 +774,16 @@ fn found(m: &ports::Modem, root: &UsbSysfs) -> Found {
             .into_string()
             .unwrap_or_default()
     };
+    let mut ports = Vec::new();
+    for p in &m.ports {
+        ports.push((path(&p.tty), p.role.map(|r: Role| r.name())));
+    }
     Found {
         usb: m.dev.id(),
         path: m.path().to_string(),
         control: m.control().map(path),
         data: m.data().map(path),
-        ports: m
-            .ports
-            .iter()
-            .map(|p| (path(&p.tty), p.role.map(|r: Role| r.name())))
-            .collect(),
+        ports,
         huawei: m.profile().is_some_and(|p| p.hw_cpin),
         net: m.net().map(|i| {
             let name = i.net.clone().unwrap_or_default();
