@@ -178,7 +178,7 @@ impl Status {
     /// The modems sysfs shows now (kept in sysfs order). A modem whose USB id
     /// changed at the same path (a different stick, or one that switched mode)
     /// counts as unplug + plug.
-    pub fn set_modems(&mut self, now: Vec<Found>) {
+    pub fn set_modems(&mut self, mut now: Vec<Found>) {
         let same = |m: &Modem, f: &Found| m.found.path == f.path && m.found.usb == f.usb;
         let ev = &mut self.events;
         // What is gone first (announced before what came). In place: a modem
@@ -194,16 +194,17 @@ impl Status {
             ev.end(t);
             self.modems.remove(i);
         }
-        // Then each in sysfs order: the k first are in place.
-        for (k, f) in now.into_iter().enumerate() {
+        // Then each in sysfs order: the k first are in place. (Each Found is
+        // swapped or taken out of `now`, not moved out of an iterator.)
+        for (k, f) in now.iter_mut().enumerate() {
             let at = self
                 .modems
                 .get(k..)
-                .and_then(|rest| rest.iter().position(|m| same(m, &f)));
+                .and_then(|rest| rest.iter().position(|m| same(m, f)));
             if let Some(i) = at {
                 self.modems.swap(k, k + i);
                 if let Some(m) = self.modems.get_mut(k) {
-                    m.found = f;
+                    std::mem::swap(&mut m.found, f);
                 }
                 continue;
             }
@@ -219,7 +220,7 @@ impl Status {
             ev.opt_str("data", f.data.as_deref());
             ev.end(t);
             let m = Box::new(Modem {
-                found: f,
+                found: std::mem::take(f),
                 ..Modem::default()
             });
             self.modems.insert(k.min(self.modems.len()), m);
