@@ -216,7 +216,15 @@ pub fn close(out: &mut Vec<u8>, start: usize) {
     if let Some(head) = out.get_mut(start..start + 4) {
         head[1..].copy_from_slice(&(raw as u32 & LEN_MASK).to_be_bytes()[1..]);
     }
-    out.resize(start + pad4(raw), 0);
+    pad(out);
+}
+
+/// Zero bytes up to the next multiple of 4. Every attribute starts at a multiple
+/// of 4 in its buffer (a message's header is 8 bytes, every writer here pads), so
+/// this is the padding of the attribute being closed, as libubox writes it.
+fn pad(out: &mut Vec<u8>) {
+    let n = pad4(out.len()) - out.len();
+    out.extend_from_slice([0u8; 3].get(..n).unwrap_or(&[]));
 }
 
 /// One attribute as found on the wire.
@@ -288,7 +296,7 @@ pub fn begin(out: &mut Vec<u8>, ty: u8, name: &str) -> usize {
     out.extend_from_slice(&(name.len() as u16).to_be_bytes());
     out.extend_from_slice(name.as_bytes());
     out.push(0);
-    out.resize(start + 4 + pad4(2 + name.len() + 1), 0);
+    pad(out);
     start
 }
 
