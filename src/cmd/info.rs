@@ -25,7 +25,7 @@ fn reg_out(reg: Option<&at::Reg>) -> Out {
 
 /// The reading as `info` prints it, added to `o` (a map).
 fn reading_out(o: &mut Out, r: &Reading) {
-    for (k, v) in r.identity() {
+    for &(k, v) in &r.identity() {
         o.set(k, v);
     }
     o.set(

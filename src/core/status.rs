@@ -507,7 +507,7 @@ impl Status {
             let t = b.table("");
             who(&mut b, &m.found);
             if let Some(id) = &m.reading {
-                for (k, v) in id.identity() {
+                for &(k, v) in &id.identity() {
                     b.opt_str(k, v);
                 }
             }
