@@ -365,12 +365,12 @@ impl Daemon {
 
     fn answer(&mut self, c: Call) {
         let now = self.clock.now_ms();
-        let (code, data) = match c.method {
-            "status" => (st::OK, Some(self.st.status(now))),
-            "history" => (st::OK, Some(self.st.history(now, self.interval_ms / 1000))),
-            "info" => (st::OK, Some(self.st.info())),
-            "connect" => self.updown(&c, "up"),
-            "disconnect" => self.updown(&c, "down"),
+        let b = match c.method {
+            "status" => self.st.status(now),
+            "history" => self.st.history(now, self.interval_ms / 1000),
+            "info" => self.st.info(),
+            "connect" => return self.updown(&c, "up"),
+            "disconnect" => return self.updown(&c, "down"),
             // Answered when their job on the modem ends.
             #[cfg(feature = "sms")]
             _ => return self.sms_call(c),
@@ -378,7 +378,7 @@ impl Daemon {
             #[cfg(not(feature = "sms"))]
             _ => (st::METHOD_NOT_FOUND, None),
         };
-        self.reply(&c, code, data.as_ref());
+        self.reply(&c, st::OK, Some(&b));
     }
 
     /// Answer call `c` (now or later).
@@ -405,7 +405,12 @@ impl Daemon {
     }
 
     /// ifup/ifdown of a umodem interface: the one named, or the only one.
-    fn updown(&mut self, c: &Call, action: &str) -> (u32, Option<Buf>) {
+    fn updown(&mut self, c: &Call, action: &str) {
+        let (code, data) = self.ifupdown(c, action);
+        self.reply(c, code, data.as_ref());
+    }
+
+    fn ifupdown(&mut self, c: &Call, action: &str) -> (u32, Option<Buf>) {
         let links = self.links().unwrap_or_default();
         let asked = blob::find(&c.args, "interface").and_then(Val::str);
         let name = match (asked, links.as_slice()) {
