@@ -533,20 +533,16 @@ fn reading_into(b: &mut Buf, r: &Reading) {
     }
     if let Some(l) = &r.lte {
         let t = b.table("lte");
-        for (k, v) in [
-            ("rssi", l.rssi),
-            ("rsrp", l.rsrp),
-            ("rsrq", l.rsrq),
-            ("sinr", l.sinr),
-        ] {
-            b.int(k, v.into());
-        }
+        b.int("rssi", l.rssi.into());
+        b.int("rsrp", l.rsrp.into());
+        b.int("rsrq", l.rsrq.into());
+        b.int("sinr", l.sinr.into());
         b.end(t);
     }
     b.opt_str("registration", r.registration());
     if r.creg.is_some() || r.cgreg.is_some() || r.cereg.is_some() {
         let t = b.table("cells");
-        for (k, g) in [("creg", &r.creg), ("cgreg", &r.cgreg), ("cereg", &r.cereg)] {
+        for &(k, g) in &[("creg", &r.creg), ("cgreg", &r.cgreg), ("cereg", &r.cereg)] {
             if let Some(g) = g {
                 let x = b.table(k);
                 b.str("state", g.stat_name());
