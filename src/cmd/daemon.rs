@@ -126,9 +126,10 @@ impl Job {
     }
 }
 
-/// A command for the port, as the SMS jobs say it.
+/// A command for the port (if any), as the SMS jobs say it.
 #[inline(never)]
-fn send(a: Ask) -> Option<Do> {
+fn send(a: Option<Ask>) -> Option<Do> {
+    let a = a?;
     Some(Do::Send {
         cmd: a.cmd,
         ms: a.ms,
@@ -206,7 +207,6 @@ pub fn run(args: Args) -> Result<()> {
     } = opts(args).map_err(|e| Error::with_code(code::USAGE, e.msg()))?;
     let socket = socket.map(PathBuf::from);
     let root = UsbSysfs::from_args(sysfs);
-    let state_dir = state_dir.unwrap_or_else(|| state::DEFAULT_DIR.into());
     let policy = Policy {
         gap_ms: gap * 1000,
         failures: failures.min(1000) as u32,
@@ -230,7 +230,7 @@ pub fn run(args: Args) -> Result<()> {
         policy,
         watches,
         run_dir,
-        state_dir: PathBuf::from(state_dir),
+        state_dir: PathBuf::from(state_dir.as_deref().unwrap_or(state::DEFAULT_DIR)),
     };
     d.run()
 }
@@ -503,7 +503,7 @@ impl Daemon {
         let (rd, ask) = Reader::new(what, m.found.huawei);
         let mut rd = Box::new(rd);
         match Talk::open(Path::new(ctl)) {
-            Ok(Some(t)) => self.start(path, t, Work::Read(rd), ask.and_then(send)),
+            Ok(Some(t)) => self.start(path, t, Work::Read(rd), send(ask)),
             Ok(None) => log::debug!("modem {path}: {ctl} busy (locked), not polled"),
             Err(e) => {
                 // The port failed before the first command: that reading's end.
@@ -562,7 +562,7 @@ impl Daemon {
         let j = self.jobs.get_mut(i)?;
         j.until = None;
         match &mut j.work {
-            Work::Read(rd) => rd.step(came).and_then(send),
+            Work::Read(rd) => send(rd.step(came)),
             Work::Cfun => {
                 let how = match came {
                     Ok(r) => r.result.describe(),
@@ -727,7 +727,7 @@ impl Daemon {
                     cmd: "AT+CFUN=1,1".into(),
                     ms: CFUN_MS,
                 };
-                return self.start(path.to_string(), t, Work::Cfun, send(ask));
+                return self.start(path.to_string(), t, Work::Cfun, send(Some(ask)));
             }
             // Locked by another program.
             Ok(None) => std::io::Error::from_raw_os_error(libc::EBUSY),

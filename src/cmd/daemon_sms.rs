@@ -185,7 +185,7 @@ impl Daemon {
                 cmd: first.into(),
                 ms: 3000,
             };
-            self.start(path.to_string(), talk, Work::Count, super::send(ask));
+            self.start(path.to_string(), talk, Work::Count, super::send(Some(ask)));
         }
     }
 
@@ -198,10 +198,10 @@ impl Daemon {
             // That was AT+CNMI. Refused (some modems take other modes): no
             // +CMTI then, the count still works. Either way, once.
             seen.cnmi = true;
-            return super::send(Ask {
+            return super::send(Some(Ask {
                 cmd: "AT+CPMS?".into(),
                 ms: 3000,
-            });
+            }));
         }
         if !r.result.is_ok() {
             return None;
