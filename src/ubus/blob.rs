@@ -263,6 +263,18 @@ impl<'a> Iterator for Attrs<'a> {
     }
 }
 
+/// The payload of the first attribute with this id in `buf` (looking no further
+/// than the first malformed one).
+pub fn attr(buf: &[u8], id: u8) -> Option<&[u8]> {
+    for a in attrs(buf) {
+        let a = a.ok()?;
+        if a.id == id {
+            return Some(a.data);
+        }
+    }
+    None
+}
+
 fn split_attr(buf: &[u8]) -> Result<(RawAttr<'_>, &[u8]), Error> {
     let head: [u8; 4] = match buf.get(..4).and_then(|h| h.try_into().ok()) {
         Some(h) => h,

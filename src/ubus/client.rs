@@ -181,7 +181,8 @@ impl Client {
         let answer = self.request(m, 0)?;
         // Each object found is an OBJPATH and its OBJID.
         let mut here = false;
-        for a in blob::attrs(&answer).map_while(Result::ok) {
+        for a in blob::attrs(&answer) {
+            let Ok(a) = a else { break };
             match a.id {
                 attr::OBJPATH => here = blob::c_str(a.data) == Ok(path),
                 attr::OBJID if here => {
@@ -207,7 +208,8 @@ impl Client {
         blob::put_attr(&mut m, attr::DATA, false, args);
         let answer = self.request(m, obj)?;
         let mut data = Vec::new();
-        for a in blob::attrs(&answer).map_while(Result::ok) {
+        for a in blob::attrs(&answer) {
+            let Ok(a) = a else { break };
             if a.id == attr::DATA {
                 data.extend_from_slice(a.data);
             }
@@ -238,10 +240,8 @@ impl Client {
         let mut m = b.0;
         blob::close(&mut m, sig);
         let answer = self.request(m, 0)?;
-        let id = blob::attrs(&answer)
-            .map_while(Result::ok)
-            .find(|a| a.id == attr::OBJID)
-            .and_then(|a| a.data.try_into().ok())
+        let id = blob::attr(&answer, attr::OBJID)
+            .and_then(|d| d.try_into().ok())
             .map(u32::from_be_bytes)
             .ok_or_else(nothing)?;
         self.object = Some(Object {

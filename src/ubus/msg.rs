@@ -423,10 +423,7 @@ impl<'a> View<'a> {
 
     /// The payload of the first attribute with this id.
     pub fn attr(&self, id: u8) -> Option<&'a [u8]> {
-        blob::attrs(self.body)
-            .map_while(Result::ok)
-            .find(|a| a.id == id)
-            .map(|a| a.data)
+        blob::attr(self.body, id)
     }
 
     pub fn u32(&self, id: u8) -> Option<u32> {
