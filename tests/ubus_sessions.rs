@@ -220,7 +220,7 @@ fn add_object_send_event() {
     }];
     let obj = c.add_object("tmp.obj", SET).unwrap();
     assert_eq!(obj, 0xb94e8b59);
-    assert_eq!(c.object_id("tmp.obj"), Some(obj));
+    assert_eq!(c.object_id(), Some(obj));
     let body = recorded_data(id, "client->ubusd", "INVOKE", 0);
     let Some(BlobMsg::Table(data)) = blob::get(&body, "data") else {
         panic!("event data")

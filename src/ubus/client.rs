@@ -63,7 +63,6 @@ pub struct Call {
 
 #[derive(Debug)]
 struct Object {
-    path: String,
     id: u32,
     methods: &'static [Method],
     subscribed: bool,
@@ -159,12 +158,9 @@ impl Client {
         self.sock.as_ref().map(|s| s.as_raw_fd())
     }
 
-    /// The ubus id of our object at `path`.
-    pub fn object_id(&self, path: &str) -> Option<u32> {
-        self.object
-            .as_ref()
-            .filter(|o| o.path == path)
-            .map(|o| o.id)
+    /// The ubus id of our object (once [`Client::add_object`] registered it).
+    pub fn object_id(&self) -> Option<u32> {
+        self.object.as_ref().map(|o| o.id)
     }
 
     /// Whether anyone subscribed to our object (as ubusd last told us).
@@ -245,7 +241,6 @@ impl Client {
             .map(u32::from_be_bytes)
             .ok_or_else(nothing)?;
         self.object = Some(Object {
-            path: path.to_string(),
             id,
             methods,
             subscribed: false,
