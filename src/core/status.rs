@@ -341,11 +341,15 @@ impl Status {
         let Some(c) = m.control.as_deref() else {
             return Err("no AT control port");
         };
-        let busy = self.links.iter().any(|l| l.up || l.pending);
-        if m.data.as_deref() == Some(c) && busy {
+        let (mut up, mut pending) = (false, false);
+        for l in &self.links {
+            up |= l.up;
+            pending |= l.pending;
+        }
+        if m.data.as_deref() == Some(c) && (up || pending) {
             return Err("the control port is the PPP port, in use");
         }
-        if self.links.iter().any(|l| l.pending)
+        if pending
             && self
                 .setup_seen
                 .is_some_and(|t| now.saturating_sub(t) < SETUP_QUIET_MS)
