@@ -215,7 +215,7 @@ impl Status {
                 f.control.as_deref().unwrap_or("-"),
                 f.data.as_deref().unwrap_or("-")
             );
-            let t = about(ev, "plug", &f);
+            let t = about(ev, "plug", f);
             ev.opt_str("control", f.control.as_deref());
             ev.opt_str("data", f.data.as_deref());
             ev.end(t);
