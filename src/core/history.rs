@@ -18,6 +18,8 @@ pub struct History {
     samples: Vec<(u64, Option<i16>)>,
     span_ms: u64,
     capacity: usize,
+    /// span / capacity: one sample per slot at most.
+    slot_ms: u64,
 }
 
 impl Default for History {
@@ -33,18 +35,16 @@ impl History {
             samples: Vec::new(),
             span_ms,
             capacity: capacity.max(1),
+            slot_ms: span_ms / capacity.max(1) as u64,
         }
     }
 
-    fn slot_ms(&self) -> u64 {
-        self.span_ms / self.capacity as u64
-    }
 
     /// Record the signal read at `now` (None: no reading). A time earlier
     /// than the last sample (a clock that went back) starts the ring afresh.
     pub fn push(&mut self, now: u64, dbm: Option<i32>) {
         let dbm = dbm.and_then(|d| i16::try_from(d).ok());
-        let slot = self.slot_ms();
+        let slot = self.slot_ms;
         match self.samples.last_mut() {
             Some(last) if now < last.0 => self.samples.clear(),
             Some(last) if now - last.0 < slot => {
