@@ -592,14 +592,13 @@ pub fn links_from_dump(dump: &[u8]) -> Vec<Link> {
         let Some(name) = t.get("interface").and_then(Val::str) else {
             continue;
         };
+        // (`items` and `get` read only arrays/tables: anything else is none.)
         let error = t
             .get("errors")
-            .filter(|e| e.ty == blob::TYPE_ARRAY)
             .and_then(|e| e.items().find_map(|x| x.get("code")?.str()));
         let up = flag(t, "up");
         let datapath = t
             .get("data")
-            .filter(|d| d.ty == blob::TYPE_TABLE)
             .and_then(|d| d.get("datapath")?.str())
             .or(up.then_some("ppp"));
         links.push(Link {
