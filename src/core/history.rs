@@ -39,7 +39,6 @@ impl History {
         }
     }
 
-
     /// Record the signal read at `now` (None: no reading). A time earlier
     /// than the last sample (a clock that went back) starts the ring afresh.
     pub fn push(&mut self, now: u64, dbm: Option<i32>) {
