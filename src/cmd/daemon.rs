@@ -378,7 +378,7 @@ impl Daemon {
             _ => return self.sms_call(c),
             // The client answers methods the object lacks; this never comes.
             #[cfg(not(feature = "sms"))]
-            _ => (st::METHOD_NOT_FOUND, None),
+            _ => return self.reply(&c, st::METHOD_NOT_FOUND, None),
         };
         self.reply(&c, st::OK, Some(&b));
     }
