@@ -258,6 +258,8 @@ const fn ctl(
 }
 
 const DETACH: Op = op(Detach, C, 0, 0);
+/// A USB reset of the device (the daemon's watchdog; `reset` in an entry).
+pub const RESET: Op = op(Reset, C, 0, 0);
 // bmRequestType: 0x40 vendor, 0xc0 vendor device-to-host, 0xa1 class interface
 // device-to-host, 0x21 class interface; requests 0x03 SET_FEATURE, 0x0b SET_INTERFACE.
 const T_HUAWEI: &[Op] = &[ctl(0x00, 0x03, 1, 0, 0, NONE, CTL_TIMEOUT, F)];

@@ -52,38 +52,15 @@ pub trait UsbBackend {
     fn devices(&mut self) -> Result<Vec<UsbDevice>>;
     fn open(&mut self, dev: &UsbDevice) -> UsbResult<()>;
     fn close(&mut self);
-    /// Detach the kernel driver of `iface`; Ok(false) if none was bound.
-    fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool>;
-    fn claim(&mut self, iface: u8) -> UsbResult<()>;
-    fn release(&mut self, iface: u8) -> UsbResult<()>;
-    fn clear_halt(&mut self, ep: u8) -> UsbResult<()>;
-    fn bulk_write(&mut self, ep: u8, data: &[u8], timeout_ms: u32) -> UsbResult<usize>;
-    fn bulk_read(&mut self, ep: u8, len: usize, timeout_ms: u32) -> UsbResult<Vec<u8>>;
-    fn interrupt_write(&mut self, ep: u8, data: &[u8], timeout_ms: u32) -> UsbResult<usize>;
-    fn interrupt_read(&mut self, ep: u8, len: usize, timeout_ms: u32) -> UsbResult<Vec<u8>>;
-    #[allow(clippy::too_many_arguments)]
-    fn control_out(
-        &mut self,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        data: &[u8],
-        timeout_ms: u32,
-    ) -> UsbResult<usize>;
-    #[allow(clippy::too_many_arguments)]
-    fn control_in(
-        &mut self,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        len: u16,
-        timeout_ms: u32,
-    ) -> UsbResult<Vec<u8>>;
-    fn set_configuration(&mut self, value: u8) -> UsbResult<()>;
-    fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()>;
-    fn reset(&mut self) -> UsbResult<()>;
+    /// Do one operation of a plan on the open device: a transfer, a request, a
+    /// driver detach, a configuration (not `Sleep`/`Reopen`: the runner does
+    /// those). Returns the bytes moved; for `Detach`, 1 if a driver was bound.
+    /// One entry instead of a method per kind: one body to dispatch (flash).
+    fn op(&mut self, o: &Op) -> UsbResult<usize>;
+    /// Reset the open device (the daemon's watchdog).
+    fn reset(&mut self) -> UsbResult<()> {
+        self.op(&modeswitch::RESET).map(|_| ())
+    }
     /// Wait. Real backends sleep; fakes advance their model's time.
     fn sleep_ms(&mut self, ms: u32) {
         std::thread::sleep(std::time::Duration::from_millis(ms.into()));
@@ -138,54 +115,16 @@ impl Trace {
 
 /// Run one operation.
 fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
-    let (a, len) = (o.a, usize::from(o.len));
+    let a = o.a;
     match o.kind {
-        Kind::Detach => {
-            if be.detach_kernel_driver(a)? {
-                t.note(format!("detached kernel driver from interface {a}"));
-            }
-        }
-        Kind::Claim => be.claim(a)?,
-        Kind::Release => be.release(a)?,
-        Kind::ClearHalt => be.clear_halt(a)?,
-        Kind::BulkOut => {
-            be.bulk_write(a, o.data, o.ms)?;
-            t.note(format!(
-                "sent {} to endpoint 0x{a:02x}",
-                modeswitch::hex(o.data)
-            ));
-        }
+        Kind::Sleep => be.sleep_ms(o.ms),
         Kind::BulkIn => {
             for _ in 0..o.b.max(1) {
-                if be.bulk_read(a, len, o.ms)?.len() >= len {
+                if be.op(o)? >= usize::from(o.len) {
                     break;
                 }
             }
         }
-        Kind::IntOut => {
-            be.interrupt_write(a, o.data, o.ms)?;
-        }
-        Kind::IntIn => {
-            be.interrupt_read(a, len, o.ms)?;
-        }
-        Kind::Control => {
-            if a & 0x80 != 0 {
-                be.control_in(a, o.b, o.value, o.index, o.len, o.ms)?;
-            } else {
-                be.control_out(a, o.b, o.value, o.index, o.data, o.ms)?;
-            }
-            t.note(format!(
-                "control request type 0x{a:02x} request 0x{:02x} value 0x{:04x} index {}",
-                o.b, o.value, o.index
-            ));
-        }
-        Kind::SetConfig => {
-            be.set_configuration(a)?;
-            t.note(format!("set configuration {a}"));
-        }
-        Kind::SetAlt => be.set_alt_setting(a, o.b)?,
-        Kind::Reset => be.reset()?,
-        Kind::Sleep => be.sleep_ms(o.ms),
         Kind::Reopen => {
             be.close();
             let found = wait_for(be, o.ms, 1000, &mut |list| {
@@ -207,6 +146,24 @@ fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> 
                 found.address
             ));
             *dev = found;
+        }
+        k => {
+            let n = be.op(o)?;
+            match k {
+                Kind::Detach if n > 0 => {
+                    t.note(format!("detached kernel driver from interface {a}"))
+                }
+                Kind::BulkOut => t.note(format!(
+                    "sent {} to endpoint 0x{a:02x}",
+                    modeswitch::hex(o.data)
+                )),
+                Kind::Control => t.note(format!(
+                    "control request type 0x{a:02x} request 0x{:02x} value 0x{:04x} index {}",
+                    o.b, o.value, o.index
+                )),
+                Kind::SetConfig => t.note(format!("set configuration {a}")),
+                _ => {}
+            }
         }
     }
     Ok(())

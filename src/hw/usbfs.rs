@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use super::usb::{UsbBackend, UsbError, UsbResult};
 use super::usbsys::UsbSysfs;
-use crate::core::modeswitch::UsbDevice;
+use crate::core::modeswitch::{Kind, Op, UsbDevice};
 use crate::core::usbdesc;
 use crate::error::Result;
 
@@ -151,49 +151,73 @@ impl UsbfsBackend {
         }
     }
 
-    fn uint(&self, req: u32, v: u32) -> UsbResult<()> {
+    fn uint(&self, req: u32, v: u32) -> UsbResult<usize> {
         let mut x: libc::c_uint = v;
-        self.ioctl(req, &mut x).map(|_| ())
+        self.ioctl(req, &mut x).map(|_| 0)
     }
 
-    fn transfer(&self, ep: u8, buf: &mut [u8], timeout_ms: u32) -> UsbResult<usize> {
-        let mut b = BulkTransfer {
-            ep: ep.into(),
-            len: u32::try_from(buf.len())
-                .map_err(|_| UsbError::Other("transfer too long".into()))?,
-            timeout: timeout_ms,
-            data: buf.as_mut_ptr().cast(),
+    /// A bulk, interrupt (usbfs's bulk ioctl serves both) or control transfer:
+    /// reads into a buffer of `o.len` bytes, writes `o.data` as it is.
+    fn transfer(&self, o: &Op) -> UsbResult<usize> {
+        let input = match o.kind {
+            Kind::BulkIn | Kind::IntIn => true,
+            Kind::Control => o.a & 0x80 != 0,
+            _ => false,
         };
-        self.ioctl(BULK, &mut b)
-            .map(|n| usize::try_from(n).unwrap_or(0))
+        let mut buf = Vec::new();
+        let (data, len) = if input {
+            buf.resize(usize::from(o.len), 0u8);
+            (buf.as_mut_ptr(), buf.len())
+        } else {
+            // The kernel only reads an OUT transfer's data.
+            (o.data.as_ptr().cast_mut(), o.data.len())
+        };
+        let data: *mut libc::c_void = if len == 0 {
+            std::ptr::null_mut()
+        } else {
+            data.cast()
+        };
+        let n = if o.kind == Kind::Control {
+            let mut c = CtrlTransfer {
+                request_type: o.a,
+                request: o.b,
+                value: o.value,
+                index: o.index,
+                length: u16::try_from(len)
+                    .map_err(|_| UsbError::Other("control data too long".into()))?,
+                timeout: o.ms,
+                data,
+            };
+            self.ioctl(CONTROL, &mut c)
+        } else {
+            let mut b = BulkTransfer {
+                ep: (if input { o.a | 0x80 } else { o.a & 0x7f }).into(),
+                len: len as libc::c_uint,
+                timeout: o.ms,
+                data,
+            };
+            self.ioctl(BULK, &mut b)
+        }?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn control(
-        &self,
-        rt: u8,
-        req: u8,
-        value: u16,
-        index: u16,
-        buf: &mut [u8],
-        t: u32,
-    ) -> UsbResult<usize> {
-        let mut c = CtrlTransfer {
-            request_type: rt,
-            request: req,
-            value,
-            index,
-            length: u16::try_from(buf.len())
-                .map_err(|_| UsbError::Other("control data too long".into()))?,
-            timeout: t,
-            data: if buf.is_empty() {
-                std::ptr::null_mut()
-            } else {
-                buf.as_mut_ptr().cast()
-            },
+    /// Detach the kernel driver of interface `i`: 1 if one was bound, else 0.
+    fn detach(&self, i: u32) -> UsbResult<usize> {
+        let mut g = GetDriver {
+            interface: i,
+            driver: [0; 256],
         };
-        self.ioctl(CONTROL, &mut c)
-            .map(|n| usize::try_from(n).unwrap_or(0))
+        match self.ioctl(GETDRIVER, &mut g) {
+            Ok(_) => {}
+            Err(UsbError::NotFound) => return Ok(0), // ENODATA: no driver
+            Err(e) => return Err(e),
+        }
+        let mut r = IoctlReq {
+            ifno: i as libc::c_int,
+            ioctl_code: DISCONNECT as libc::c_int,
+            data: std::ptr::null_mut(),
+        };
+        self.ioctl(IOCTL, &mut r).map(|_| 1)
     }
 }
 
@@ -235,99 +259,25 @@ impl UsbBackend for UsbfsBackend {
         self.file = None;
     }
 
-    fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool> {
-        let mut g = GetDriver {
-            interface: iface.into(),
-            driver: [0; 256],
-        };
-        match self.ioctl(GETDRIVER, &mut g) {
-            Ok(_) => {}
-            Err(UsbError::NotFound) => return Ok(false), // ENODATA: no driver
-            Err(e) => return Err(e),
+    fn op(&mut self, o: &Op) -> UsbResult<usize> {
+        let a = u32::from(o.a);
+        match o.kind {
+            Kind::Detach => self.detach(a),
+            Kind::Claim => self.uint(CLAIMINTERFACE, a),
+            Kind::Release => self.uint(RELEASEINTERFACE, a),
+            Kind::ClearHalt => self.uint(CLEAR_HALT, a),
+            Kind::SetConfig => self.uint(SETCONFIGURATION, a),
+            Kind::SetAlt => {
+                let mut s = SetInterface {
+                    interface: a,
+                    altsetting: o.b.into(),
+                };
+                self.ioctl(SETINTERFACE, &mut s).map(|_| 0)
+            }
+            Kind::Reset => self.ioctl::<u8>(RESET, std::ptr::null_mut()).map(|_| 0),
+            Kind::Sleep | Kind::Reopen => Ok(0),
+            _ => self.transfer(o),
         }
-        let mut r = IoctlReq {
-            ifno: iface.into(),
-            ioctl_code: DISCONNECT as libc::c_int,
-            data: std::ptr::null_mut(),
-        };
-        self.ioctl(IOCTL, &mut r).map(|_| true)
-    }
-
-    fn claim(&mut self, iface: u8) -> UsbResult<()> {
-        self.uint(CLAIMINTERFACE, iface.into())
-    }
-
-    fn release(&mut self, iface: u8) -> UsbResult<()> {
-        self.uint(RELEASEINTERFACE, iface.into())
-    }
-
-    fn clear_halt(&mut self, ep: u8) -> UsbResult<()> {
-        self.uint(CLEAR_HALT, ep.into())
-    }
-
-    fn bulk_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
-        let mut buf = data.to_vec();
-        self.transfer(ep & 0x7f, &mut buf, t)
-    }
-
-    fn bulk_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
-        let mut buf = vec![0u8; len];
-        let n = self.transfer(ep | 0x80, &mut buf, t)?;
-        buf.truncate(n);
-        Ok(buf)
-    }
-
-    // usbfs's bulk ioctl serves interrupt endpoints too.
-    fn interrupt_write(&mut self, ep: u8, data: &[u8], t: u32) -> UsbResult<usize> {
-        self.bulk_write(ep, data, t)
-    }
-
-    fn interrupt_read(&mut self, ep: u8, len: usize, t: u32) -> UsbResult<Vec<u8>> {
-        self.bulk_read(ep, len, t)
-    }
-
-    fn control_out(
-        &mut self,
-        rt: u8,
-        req: u8,
-        value: u16,
-        index: u16,
-        data: &[u8],
-        t: u32,
-    ) -> UsbResult<usize> {
-        let mut buf = data.to_vec();
-        self.control(rt & 0x7f, req, value, index, &mut buf, t)
-    }
-
-    fn control_in(
-        &mut self,
-        rt: u8,
-        req: u8,
-        value: u16,
-        index: u16,
-        len: u16,
-        t: u32,
-    ) -> UsbResult<Vec<u8>> {
-        let mut buf = vec![0u8; len.into()];
-        let n = self.control(rt | 0x80, req, value, index, &mut buf, t)?;
-        buf.truncate(n);
-        Ok(buf)
-    }
-
-    fn set_configuration(&mut self, value: u8) -> UsbResult<()> {
-        self.uint(SETCONFIGURATION, value.into())
-    }
-
-    fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()> {
-        let mut s = SetInterface {
-            interface: iface.into(),
-            altsetting: alt.into(),
-        };
-        self.ioctl(SETINTERFACE, &mut s).map(|_| ())
-    }
-
-    fn reset(&mut self) -> UsbResult<()> {
-        self.ioctl::<u8>(RESET, std::ptr::null_mut()).map(|_| ())
     }
 }
 

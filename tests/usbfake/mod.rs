@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use umodem::core::db::DeviceStrings;
-use umodem::core::modeswitch::{Config, Endpoint, Interface, UsbDevice};
+use umodem::core::modeswitch::{Config, Endpoint, Interface, Kind, Op, UsbDevice};
 use umodem::hw::usb::{UsbBackend, UsbError, UsbResult};
 use umodem::Result;
 
@@ -218,6 +218,48 @@ impl FakeUsb {
 
 impl UsbBackend for FakeUsb {
     fn devices(&mut self) -> Result<Vec<UsbDevice>> {
+        self.list()
+    }
+
+    fn open(&mut self, dev: &UsbDevice) -> UsbResult<()> {
+        self.open_dev(dev)
+    }
+
+    fn close(&mut self) {
+        self.close_dev()
+    }
+
+    /// The backend's one entry, recorded as the call it stands for.
+    fn op(&mut self, o: &Op) -> UsbResult<usize> {
+        let (a, len) = (o.a, usize::from(o.len));
+        match o.kind {
+            Kind::Detach => self.detach_kernel_driver(a).map(usize::from),
+            Kind::Claim => self.claim(a).map(|()| 0),
+            Kind::Release => self.release(a).map(|()| 0),
+            Kind::ClearHalt => self.clear_halt(a).map(|()| 0),
+            Kind::BulkOut => self.bulk_write(a, o.data, o.ms),
+            Kind::BulkIn => self.bulk_read(a, len, o.ms).map(|v| v.len()),
+            Kind::IntOut => self.interrupt_write(a, o.data, o.ms),
+            Kind::IntIn => self.interrupt_read(a, len, o.ms).map(|v| v.len()),
+            Kind::Control if a & 0x80 != 0 => self
+                .control_in(a, o.b, o.value, o.index, o.len, o.ms)
+                .map(|v| v.len()),
+            Kind::Control => self.control_out(a, o.b, o.value, o.index, o.data, o.ms),
+            Kind::SetConfig => self.set_configuration(a).map(|()| 0),
+            Kind::SetAlt => self.set_alt_setting(a, o.b).map(|()| 0),
+            Kind::Reset => self.reset_dev().map(|()| 0),
+            Kind::Sleep | Kind::Reopen => Ok(0),
+        }
+    }
+
+    fn sleep_ms(&mut self, ms: u32) {
+        self.calls.push(Call::Sleep(ms));
+        self.now_ms += u64::from(ms);
+    }
+}
+
+impl FakeUsb {
+    pub fn list(&mut self) -> Result<Vec<UsbDevice>> {
         self.tick();
         Ok(self
             .sticks
@@ -227,7 +269,7 @@ impl UsbBackend for FakeUsb {
             .collect())
     }
 
-    fn open(&mut self, dev: &UsbDevice) -> UsbResult<()> {
+    pub fn open_dev(&mut self, dev: &UsbDevice) -> UsbResult<()> {
         self.calls.push(Call::Open {
             bus: dev.bus,
             address: dev.address,
@@ -247,12 +289,12 @@ impl UsbBackend for FakeUsb {
         Ok(())
     }
 
-    fn close(&mut self) {
+    pub fn close_dev(&mut self) {
         self.calls.push(Call::Close);
         self.open = None;
     }
 
-    fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool> {
+    pub fn detach_kernel_driver(&mut self, iface: u8) -> UsbResult<bool> {
         let s = self.stick()?;
         let was = s.bound.contains(&iface);
         if s.stuck_driver {
@@ -270,7 +312,7 @@ impl UsbBackend for FakeUsb {
         Ok(was)
     }
 
-    fn claim(&mut self, iface: u8) -> UsbResult<()> {
+    pub fn claim(&mut self, iface: u8) -> UsbResult<()> {
         self.calls.push(Call::Claim(iface));
         let s = self.stick()?;
         if s.bound.contains(&iface) {
@@ -282,17 +324,17 @@ impl UsbBackend for FakeUsb {
         Ok(())
     }
 
-    fn release(&mut self, iface: u8) -> UsbResult<()> {
+    pub fn release(&mut self, iface: u8) -> UsbResult<()> {
         self.calls.push(Call::Release(iface));
         self.stick().map(|_| ())
     }
 
-    fn clear_halt(&mut self, ep: u8) -> UsbResult<()> {
+    pub fn clear_halt(&mut self, ep: u8) -> UsbResult<()> {
         self.calls.push(Call::ClearHalt(ep));
         self.stick().map(|_| ())
     }
 
-    fn bulk_write(&mut self, ep: u8, data: &[u8], _t: u32) -> UsbResult<usize> {
+    pub fn bulk_write(&mut self, ep: u8, data: &[u8], _t: u32) -> UsbResult<usize> {
         self.calls.push(Call::BulkOut {
             ep,
             data: data.to_vec(),
@@ -305,7 +347,7 @@ impl UsbBackend for FakeUsb {
         Ok(data.len())
     }
 
-    fn bulk_read(&mut self, ep: u8, len: usize, _t: u32) -> UsbResult<Vec<u8>> {
+    pub fn bulk_read(&mut self, ep: u8, len: usize, _t: u32) -> UsbResult<Vec<u8>> {
         self.calls.push(Call::BulkIn { ep, len });
         let s = self.stick()?;
         if !s.csw_ok {
@@ -317,7 +359,7 @@ impl UsbBackend for FakeUsb {
         Ok(csw)
     }
 
-    fn interrupt_write(&mut self, ep: u8, data: &[u8], _t: u32) -> UsbResult<usize> {
+    pub fn interrupt_write(&mut self, ep: u8, data: &[u8], _t: u32) -> UsbResult<usize> {
         self.calls.push(Call::IntOut {
             ep,
             data: data.to_vec(),
@@ -331,12 +373,12 @@ impl UsbBackend for FakeUsb {
         Ok(data.len())
     }
 
-    fn interrupt_read(&mut self, ep: u8, len: usize, _t: u32) -> UsbResult<Vec<u8>> {
+    pub fn interrupt_read(&mut self, ep: u8, len: usize, _t: u32) -> UsbResult<Vec<u8>> {
         self.calls.push(Call::IntIn { ep, len });
         self.stick().map(|_| vec![0; len])
     }
 
-    fn control_out(
+    pub fn control_out(
         &mut self,
         rt: u8,
         req: u8,
@@ -356,7 +398,7 @@ impl UsbBackend for FakeUsb {
         Ok(data.len())
     }
 
-    fn control_in(
+    pub fn control_in(
         &mut self,
         rt: u8,
         req: u8,
@@ -376,7 +418,7 @@ impl UsbBackend for FakeUsb {
         Ok(vec![0; len.into()])
     }
 
-    fn set_configuration(&mut self, value: u8) -> UsbResult<()> {
+    pub fn set_configuration(&mut self, value: u8) -> UsbResult<()> {
         self.calls.push(Call::SetConfig(value));
         let s = self.stick()?;
         if !s.dev.configs.iter().any(|c| c.value == value) {
@@ -386,20 +428,16 @@ impl UsbBackend for FakeUsb {
         Ok(())
     }
 
-    fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()> {
+    pub fn set_alt_setting(&mut self, iface: u8, alt: u8) -> UsbResult<()> {
         self.calls.push(Call::SetAlt(iface, alt));
         self.stick().map(|_| ())
     }
 
-    fn reset(&mut self) -> UsbResult<()> {
+    pub fn reset_dev(&mut self) -> UsbResult<()> {
         self.calls.push(Call::Reset);
         self.stick().map(|_| ())
     }
 
-    fn sleep_ms(&mut self, ms: u32) {
-        self.calls.push(Call::Sleep(ms));
-        self.now_ms += u64::from(ms);
-    }
 }
 
 impl FakeUsb {
