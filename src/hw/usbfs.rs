@@ -136,14 +136,13 @@ impl UsbfsBackend {
         }
     }
 
-    fn ioctl<T>(&self, req: u32, arg: *mut T) -> UsbResult<i32> {
-        let f = self
-            .file
-            .as_ref()
-            .ok_or_else(|| UsbError::Other("no device open".into()))?;
+    /// One ioctl on the open device (none open: EBADF, an error like any other).
+    #[inline(never)]
+    fn ioctl(&self, req: u32, arg: *mut libc::c_void) -> UsbResult<i32> {
+        let fd = self.file.as_ref().map_or(-1, |f| f.as_raw_fd());
         // SAFETY: `arg` points to a live value of the layout the kernel expects
         // for `req` (repr(C) structs above, or a c_uint), for the whole call.
-        let r = unsafe { libc::ioctl(f.as_raw_fd(), req as libc::Ioctl, arg) };
+        let r = unsafe { libc::ioctl(fd, req as libc::Ioctl, arg) };
         if r < 0 {
             Err(errno())
         } else {
@@ -153,7 +152,7 @@ impl UsbfsBackend {
 
     fn uint(&self, req: u32, v: u32) -> UsbResult<usize> {
         let mut x: libc::c_uint = v;
-        self.ioctl(req, &mut x).map(|_| 0)
+        self.ioctl(req, (&mut x as *mut libc::c_uint).cast()).map(|_| 0)
     }
 
     /// A bulk, interrupt (usbfs's bulk ioctl serves both) or control transfer:
@@ -188,7 +187,7 @@ impl UsbfsBackend {
                 timeout: o.ms,
                 data,
             };
-            self.ioctl(CONTROL, &mut c)
+            self.ioctl(CONTROL, (&mut c as *mut CtrlTransfer).cast())
         } else {
             let mut b = BulkTransfer {
                 ep: (if input { o.a | 0x80 } else { o.a & 0x7f }).into(),
@@ -196,7 +195,7 @@ impl UsbfsBackend {
                 timeout: o.ms,
                 data,
             };
-            self.ioctl(BULK, &mut b)
+            self.ioctl(BULK, (&mut b as *mut BulkTransfer).cast())
         }?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
@@ -207,7 +206,7 @@ impl UsbfsBackend {
             interface: i,
             driver: [0; 256],
         };
-        match self.ioctl(GETDRIVER, &mut g) {
+        match self.ioctl(GETDRIVER, (&mut g as *mut GetDriver).cast()) {
             Ok(_) => {}
             Err(UsbError::NotFound) => return Ok(0), // ENODATA: no driver
             Err(e) => return Err(e),
@@ -217,7 +216,7 @@ impl UsbfsBackend {
             ioctl_code: DISCONNECT as libc::c_int,
             data: std::ptr::null_mut(),
         };
-        self.ioctl(IOCTL, &mut r).map(|_| 1)
+        self.ioctl(IOCTL, (&mut r as *mut IoctlReq).cast()).map(|_| 1)
     }
 }
 
@@ -241,16 +240,19 @@ impl UsbBackend for UsbfsBackend {
     }
 
     fn open(&mut self, dev: &UsbDevice) -> UsbResult<()> {
-        let path = self
-            .dev_root
-            .join(format!("{:03}", dev.bus))
-            .join(format!("{:03}", dev.address));
-        let f =
-            crate::hw::file::open(&path, libc::O_RDWR, 0).map_err(|e| match e.raw_os_error() {
+        let path = format!(
+            "{}/{:03}/{:03}",
+            self.dev_root.display(),
+            dev.bus,
+            dev.address
+        );
+        let f = crate::hw::file::open(path.as_ref(), libc::O_RDWR, 0).map_err(|e| {
+            match e.raw_os_error() {
                 Some(libc::ENOENT) => UsbError::Gone,
                 Some(libc::EACCES | libc::EPERM) => UsbError::Access,
-                _ => UsbError::Other(format!("{}: {e}", path.display())),
-            })?;
+                _ => UsbError::Other(format!("{path}: {e}")),
+            }
+        })?;
         self.file = Some(f);
         Ok(())
     }
@@ -272,9 +274,9 @@ impl UsbBackend for UsbfsBackend {
                     interface: a,
                     altsetting: o.b.into(),
                 };
-                self.ioctl(SETINTERFACE, &mut s).map(|_| 0)
+                self.ioctl(SETINTERFACE, (&mut s as *mut SetInterface).cast()).map(|_| 0)
             }
-            Kind::Reset => self.ioctl::<u8>(RESET, std::ptr::null_mut()).map(|_| 0),
+            Kind::Reset => self.ioctl(RESET, std::ptr::null_mut()).map(|_| 0),
             Kind::Sleep | Kind::Reopen => Ok(0),
             _ => self.transfer(o),
         }
