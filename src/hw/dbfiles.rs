@@ -70,10 +70,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Db> {
 }
 
 /// The database the commands use: `--db FILE` alone, else the standard layers.
-pub fn load_default(db_override: Option<&str>) -> Result<Db> {
+/// It lives until the command ends (leaked: no code to free it on the way out).
+pub fn load_default(db_override: Option<&str>) -> Result<&'static Db> {
     let paths = match db_override {
         Some(f) => vec![PathBuf::from(f)],
         None => layers(Path::new(SHIPPED), Path::new(SYSTEM), Path::new(USER_DIR)),
     };
-    load(&paths)
+    load(&paths).map(|db| &*Box::leak(Box::new(db)))
 }
