@@ -100,12 +100,11 @@ pub fn switch_all(
             Ok(Outcome::Switched { method, now }) => {
                 o.set("state", "switched");
                 o.set("method", method);
-                if let Some(n) = &now {
-                    o.set("now", n.id());
-                    o.set("now_port", n.port_path.as_str());
-                    if let (Some(sys), false) = (sysfs, entry.no_driver) {
-                        bind(be, sys, n, &mut o, &mut t, &mut rep.failures);
-                    }
+                let n = now.as_ref().unwrap_or(d);
+                o.set("now", n.id());
+                o.set("now_port", n.port_path.as_str());
+                if let (Some(sys), false) = (sysfs, entry.no_driver) {
+                    bind(be, sys, n, &mut o, &mut t, &mut rep.failures);
                 }
             }
             Err(e) => {

@@ -654,8 +654,8 @@ pub enum Progress {
     Present,
     /// Gone, nothing on its port yet.
     Vanished,
-    /// A (new) device is on the original port.
-    Reappeared(UsbDevice),
+    /// A (new) device is on the original port: its index in the list.
+    Reappeared(usize),
 }
 
 /// Compare `now` with the original device: same bus and address means it is
@@ -666,8 +666,8 @@ pub fn progress(orig: &UsbDevice, now: &[UsbDevice]) -> Progress {
     }) {
         return Progress::Present;
     }
-    match now.iter().find(|d| d.port_path == orig.port_path) {
-        Some(d) => Progress::Reappeared(d.clone()),
+    match now.iter().position(|d| d.port_path == orig.port_path) {
+        Some(i) => Progress::Reappeared(i),
         None => Progress::Vanished,
     }
 }

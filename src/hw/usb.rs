@@ -91,7 +91,7 @@ impl Default for SwitchOpts {
 pub enum Outcome {
     /// Already in modem mode (or nothing to do): left alone.
     LeftAlone(String),
-    /// Switched: the device now on the port (if it re-enumerated).
+    /// Switched: the device now on the port (None: the one switched, in place).
     Switched {
         method: &'static str,
         now: Option<UsbDevice>,
@@ -114,7 +114,14 @@ impl Trace {
 }
 
 /// Run one operation.
-fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> UsbResult<()> {
+/// `dev` is the device the plan started on, `now` the one it reopened (Sony).
+fn step(
+    be: &mut dyn UsbBackend,
+    o: &Op,
+    dev: &UsbDevice,
+    now: &mut Option<UsbDevice>,
+    t: &mut Trace,
+) -> UsbResult<()> {
     let a = o.a;
     match o.kind {
         Kind::Sleep => be.sleep_ms(o.ms),
@@ -127,14 +134,13 @@ fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> 
         }
         Kind::Reopen => {
             be.close();
+            let cur = now.as_ref().unwrap_or(dev);
             let found = wait_for(be, o.ms, 1000, &mut |list| {
-                list.iter()
-                    .find(|d| {
-                        d.port_path == dev.port_path
-                            && d.vid == dev.vid
-                            && (d.bus, d.address) != (dev.bus, dev.address)
-                    })
-                    .cloned()
+                list.iter().position(|d| {
+                    d.port_path == cur.port_path
+                        && d.vid == cur.vid
+                        && (d.bus, d.address) != (cur.bus, cur.address)
+                })
             })
             .map_err(|e| UsbError::Other(e.msg().to_string()))?
             .ok_or_else(|| {
@@ -145,7 +151,7 @@ fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> 
                 "device came back as address {}, reopened",
                 found.address
             ));
-            *dev = found;
+            *now = Some(found);
         }
         k => {
             let n = be.op(o)?;
@@ -169,17 +175,19 @@ fn step(be: &mut dyn UsbBackend, o: &Op, dev: &mut UsbDevice, t: &mut Trace) -> 
     Ok(())
 }
 
-/// Poll `devices()` until `pick` returns a device or `timeout_ms` passes.
+/// Poll `devices()` until `pick` names one of them or `timeout_ms` passes; that
+/// device is taken out of the list (no copy).
 fn wait_for(
     be: &mut dyn UsbBackend,
     timeout_ms: u32,
     poll_ms: u32,
-    pick: &mut dyn FnMut(&[UsbDevice]) -> Option<UsbDevice>,
+    pick: &mut dyn FnMut(&[UsbDevice]) -> Option<usize>,
 ) -> Result<Option<UsbDevice>> {
     let mut waited = 0u32;
     loop {
-        if let Some(x) = pick(&be.devices()?) {
-            return Ok(Some(x));
+        let mut l = be.devices()?;
+        if let Some(i) = pick(&l).filter(|i| *i < l.len()) {
+            return Ok(Some(l.swap_remove(i)));
         }
         if waited >= timeout_ms {
             return Ok(None);
@@ -190,17 +198,17 @@ fn wait_for(
     }
 }
 
-/// Execute a plan on an opened device. Returns the device as it ended up
-/// (Sony's reopen changes it). Errors only for `OnError::Fail` steps.
+/// Execute a plan on an opened device. Returns the device it reopened (Sony's
+/// reopen), None when it is still `dev`. Errors only for `OnError::Fail` steps.
 pub fn run_plan(
     be: &mut dyn UsbBackend,
     dev: &UsbDevice,
     plan: &Plan,
     t: &mut Trace,
-) -> Result<UsbDevice> {
-    let mut dev = dev.clone();
+) -> Result<Option<UsbDevice>> {
+    let mut now = None;
     for o in &plan.actions {
-        let Err(e) = step(be, o, &mut dev, t) else {
+        let Err(e) = step(be, o, dev, &mut now, t) else {
             continue;
         };
         if e == UsbError::Gone {
@@ -219,12 +227,12 @@ pub fn run_plan(
                 return Err(crate::err!(
                     "{} {}: {what} failed: {e}",
                     plan.method,
-                    dev.id()
+                    now.as_ref().unwrap_or(dev).id()
                 ));
             }
         }
     }
-    Ok(dev)
+    Ok(now)
 }
 
 fn step_name(k: Kind) -> &'static str {
@@ -281,11 +289,15 @@ pub fn switch_device(
 
     let mut vanished = false;
     let found = match plan.expect {
-        Expect::InPlace => Some(after),
+        Expect::InPlace => {
+            return Ok(Outcome::Switched {
+                method: plan.method,
+                now: after,
+            })
+        }
         Expect::Config(c) => wait_for(be, opts.timeout_ms, opts.poll_ms, &mut |l| {
             l.iter()
-                .find(|d| d.port_path == *port && d.active_config == Some(c))
-                .cloned()
+                .position(|d| d.port_path == *port && d.active_config == Some(c))
         })?,
         Expect::Reenumerate => {
             let d = wait_for(
@@ -293,7 +305,7 @@ pub fn switch_device(
                 opts.timeout_ms,
                 opts.poll_ms,
                 &mut |l| match modeswitch::progress(dev, l) {
-                    Progress::Reappeared(d) => Some(d),
+                    Progress::Reappeared(i) => Some(i),
                     Progress::Vanished => {
                         vanished = true;
                         None
