@@ -10,11 +10,11 @@ use crate::out::Out;
 
 /// One match object as output.
 pub fn entry_out(key: &str, e: &Entry) -> Out {
-    let mut o = Out::map()
-        .with("match", key)
-        .with("method", e.method_name());
-    let supported = e.method != Method::Unknown;
-    o.set("supported", supported);
+    let mut o = crate::omap! {
+        "match" => key,
+        "method" => e.method_name(),
+        "supported" => e.method != Method::Unknown,
+    };
     if e.is_dummy() {
         o.set("action", "none (known device, no switching needed)");
     }
@@ -117,9 +117,10 @@ pub fn run(mut args: Args) -> Result<()> {
     for (k, e) in &entries {
         list.push(entry_out(k, e));
     }
-    let o = Out::map()
-        .with("id", format!("{vid:04x}:{pid:04x}"))
-        .with("entries", Out::List(list));
+    let o = crate::omap! {
+        "id" => crate::core::usb::id(vid, pid, ':'),
+        "entries" => Out::List(list),
+    };
     super::print(&o, json)?;
     Ok(())
 }

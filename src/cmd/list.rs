@@ -33,10 +33,11 @@ pub fn classify(db: &Db, dev: &UsbDevice) -> (&'static str, Option<String>) {
 
 pub fn device_out(db: &Db, d: &UsbDevice) -> Out {
     let (state, detail) = classify(db, d);
-    let mut o = Out::map()
-        .with("id", d.id())
-        .with("port", d.port_path.clone())
-        .with("state", state);
+    let mut o = crate::omap! {
+        "id" => d.id(),
+        "port" => d.port_path.as_str(),
+        "state" => state,
+    };
     if let Some(m) = &d.strings.manufacturer {
         o.set("manufacturer", m.clone());
     }
@@ -49,13 +50,12 @@ pub fn device_out(db: &Db, d: &UsbDevice) -> Out {
     let mut ports = Vec::new();
     for i in d.interfaces() {
         for t in &i.ttys {
-            ports.push(
-                Out::map()
-                    .with("tty", format!("/dev/{t}"))
-                    .with("interface", i.number)
-                    .with("class", i.triplet())
-                    .with("driver", i.driver.clone()),
-            );
+            ports.push(crate::omap! {
+                "tty" => format!("/dev/{t}"),
+                "interface" => i.number,
+                "class" => i.triplet(),
+                "driver" => i.driver.as_deref(),
+            });
         }
     }
     if !ports.is_empty() {
@@ -74,7 +74,7 @@ pub fn run(mut args: Args) -> Result<()> {
     for d in &devs {
         list.push(device_out(&db, d));
     }
-    let o = Out::map().with("devices", Out::List(list));
+    let o = crate::omap! { "devices" => Out::List(list) };
     super::print(&o, json)?;
     Ok(())
 }

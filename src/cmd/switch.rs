@@ -206,7 +206,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let sel = Select { port_path, id };
     let sys = if no_bind { None } else { Some(&sysfs) };
     let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
-    let o = Out::map().with("devices", Out::List(rep.devices));
+    let o = crate::omap! { "devices" => Out::List(rep.devices) };
     super::print(&o, json)?;
     // Not `join`: its generic copy is ~500 B on mips for this one line.
     let mut msg = String::new();
