@@ -106,7 +106,15 @@ fn switch(next: UsbDevice) -> (Vec<Call>, UsbDevice, Vec<String>) {
     match out {
         Outcome::Switched { method, now } => {
             assert_eq!(method, "HuaweiNew");
-            (bus.until_close(), now.expect("re-enumerated"), t.lines)
+            (
+                bus.until_close(),
+                now.expect("re-enumerated"),
+                t.lines
+                    .iter()
+                    .filter_map(|l| l.as_str())
+                    .map(String::from)
+                    .collect(),
+            )
         }
         o => panic!("not switched: {o:?}"),
     }

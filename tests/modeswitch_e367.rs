@@ -63,7 +63,9 @@ fn e367_switches_with_the_huawei_new_message_and_comes_back_as_1506() {
     }
     // Polling stayed inside the default bound of 20 s of (virtual) time.
     assert!(bus.now_ms <= 20_000);
-    assert!(t.lines.iter().any(|l| l.contains("now 12d1:1506 on 1-1")));
+    assert!(t.lines.iter().any(|l| l
+        .as_str()
+        .is_some_and(|l| l.contains("now 12d1:1506 on 1-1"))));
 }
 
 #[test]

@@ -20,10 +20,10 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
     }
     let mut msgs = Vec::new();
     for m in modeswitch::fixed_messages(e) {
-        msgs.push(modeswitch::hex(m));
+        msgs.push(Out::Str(modeswitch::hex(m)));
     }
     if !msgs.is_empty() {
-        o.set("messages", msgs);
+        o.set("messages", Out::List(msgs));
         o.set("interface", e.interface.unwrap_or(0));
         o.set(
             "msg_endpoint",
@@ -49,9 +49,9 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
     if !e.t_product.is_empty() {
         let mut l = Vec::new();
         for p in &e.t_product {
-            l.push(format!("{p:04x}"));
+            l.push(Out::Str(format!("{p:04x}")));
         }
-        o.set("target_products", l);
+        o.set("target_products", Out::List(l));
     }
     if let Some(c) = e.t_class {
         o.set("target_class", format!("{c:02x}"));

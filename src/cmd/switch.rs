@@ -113,7 +113,7 @@ pub fn switch_all(
                 rep.failures.push(e.msg().into());
             }
         }
-        o.set("log", t.lines);
+        o.set("log", Out::List(t.lines));
         rep.devices.push(o);
     }
     if !any && sel.explicit() {
@@ -156,7 +156,7 @@ fn bind(
                 n.pid
             );
             log::warn!("{msg}");
-            t.lines.push(msg);
+            t.lines.push(Out::Str(msg));
             o.set("driver", "option (new_id)");
         }
         Err(e) => {

@@ -98,10 +98,11 @@ pub enum Outcome {
     },
 }
 
-/// A log of what was done, for the report (`umodem switch` prints it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A log of what was done, for the report (`umodem switch` prints it): output
+/// strings already (no list of Strings to convert).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
-    pub lines: Vec<String>,
+    pub lines: Vec<crate::out::Out>,
 }
 
 impl Trace {
@@ -109,7 +110,7 @@ impl Trace {
     #[inline(never)]
     pub fn note(&mut self, s: String) {
         log::info!("{s}");
-        self.lines.push(s);
+        self.lines.push(crate::out::Out::Str(s));
     }
 }
 
