@@ -22,6 +22,11 @@ impl Args {
         }
     }
 
+    /// The words as they are (no copy into a new list).
+    pub fn from_vec(words: Vec<String>) -> Args {
+        Args { words }
+    }
+
     /// True if `name` (e.g. "--json") is present; removes it.
     pub fn flag(&mut self, name: &str) -> bool {
         match self.words.iter().position(|w| w == name) {

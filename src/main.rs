@@ -52,26 +52,28 @@ fn fail(msg: &str, code: u8) -> c_int {
 /// The process entry (see the module docs).
 #[no_mangle]
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    let mut words = Vec::new();
     // SAFETY: plain libc calls; argv holds argc C strings (C's contract), and we
     // stop at a null one anyway.
-    let words: Vec<String> = unsafe {
+    unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         for fd in 0..3 {
             if libc::fcntl(fd, libc::F_GETFD) < 0 {
                 libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
             }
         }
-        (1..usize::try_from(argc).unwrap_or(0))
-            .map(|i| *argv.add(i))
-            .take_while(|p| !p.is_null())
-            .map(|p| String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()).into_owned())
-            .collect()
-    };
-    let mut words = words.into_iter();
-    let first = match words.next() {
-        None => return fail("no command given (try umodem --help)", 2),
-        Some(w) => w,
-    };
+        for i in 1..usize::try_from(argc).unwrap_or(0) {
+            let p = *argv.add(i);
+            if p.is_null() {
+                break;
+            }
+            words.push(String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()).into_owned());
+        }
+    }
+    if words.is_empty() {
+        return fail("no command given (try umodem --help)", 2);
+    }
+    let first = words.remove(0);
     match first.as_str() {
         "--help" | "-h" | "help" => return print(&help()),
         "--version" | "-V" => return print(concat!("umodem ", env!("CARGO_PKG_VERSION"), "\n")),
@@ -85,7 +87,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         }
         None => return fail(&format!("unknown command '{first}' (try umodem --help)"), 2),
     };
-    let mut args = Args::new(words);
+    let mut args = Args::from_vec(words);
     if args.flag("--help") || args.flag("-h") {
         return print(&format!("usage: umodem {}\n\n{}\n", cmd.usage, cmd.help));
     }
