@@ -143,7 +143,9 @@ pub fn names(dir: &Path) -> Vec<String> {
             }
             let n = std::ffi::CStr::from_ptr((*e).d_name.as_ptr()).to_bytes();
             if n != b"." && n != b".." {
-                v.extend(std::str::from_utf8(n).ok().map(str::to_string));
+                if let Ok(n) = std::str::from_utf8(n) {
+                    v.push(n.to_string());
+                }
             }
         }
         libc::closedir(d);
