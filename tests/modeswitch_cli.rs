@@ -30,6 +30,10 @@ fn bad_switch_arguments_are_refused_with_a_reason() {
         ),
         (&["switch", "--timeout", "ten"][..], "is not a number"),
         (&["switch", "--bus", "1"][..], "--bus needs --port-path"),
+        (
+            &["switch", "--bus", "300", "--port-path", "1"][..],
+            "--bus: 300 is not a USB bus number",
+        ),
         (&["switch", "--frob"][..], "unexpected argument '--frob'"),
         (&["db"][..], "missing subcommand"),
         (&["db", "lookup"][..], "missing VID:PID"),

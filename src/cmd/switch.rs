@@ -170,12 +170,14 @@ pub fn run(mut args: Args) -> Result<()> {
     let json = args.flag("--json");
     let no_bind = args.flag("--no-bind");
     let db_file = args.value("--db")?;
-    let bus: Option<u8> = args.number("--bus")?;
+    // u64 like every other command's numbers (one copy of Args::number).
+    let bus: Option<u64> = args.number("--bus")?;
     let port = args.value("--port-path")?;
     let device = args.value("--device")?;
-    let timeout: Option<u32> = args.number("--timeout")?;
+    let timeout: Option<u64> = args.number("--timeout")?;
     args.finish()?;
     let port_path = match (bus, port) {
+        (Some(b @ 256..), _) => return Err(crate::err!("--bus: {b} is not a USB bus number")),
         (Some(b), Some(p)) if !p.contains('-') => Some(format!("{b}-{p}")),
         (_, Some(p)) => Some(p),
         (Some(_), None) => return Err(Error::new("--bus needs --port-path")),
@@ -198,7 +200,7 @@ pub fn run(mut args: Args) -> Result<()> {
         if s == 0 || s > 600 {
             return Err(Error::new("--timeout must be 1..600 seconds"));
         }
-        opts.timeout_ms = s * 1000;
+        opts.timeout_ms = s as u32 * 1000;
     }
     let db = dbfiles::load_default(db_file.as_deref())?;
     let sysfs = UsbSysfs::from_env();
