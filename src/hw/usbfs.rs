@@ -152,7 +152,8 @@ impl UsbfsBackend {
 
     fn uint(&self, req: u32, v: u32) -> UsbResult<usize> {
         let mut x: libc::c_uint = v;
-        self.ioctl(req, (&mut x as *mut libc::c_uint).cast()).map(|_| 0)
+        self.ioctl(req, (&mut x as *mut libc::c_uint).cast())
+            .map(|_| 0)
     }
 
     /// A bulk, interrupt (usbfs's bulk ioctl serves both) or control transfer:
@@ -216,7 +217,8 @@ impl UsbfsBackend {
             ioctl_code: DISCONNECT as libc::c_int,
             data: std::ptr::null_mut(),
         };
-        self.ioctl(IOCTL, (&mut r as *mut IoctlReq).cast()).map(|_| 1)
+        self.ioctl(IOCTL, (&mut r as *mut IoctlReq).cast())
+            .map(|_| 1)
     }
 }
 
@@ -274,7 +276,8 @@ impl UsbBackend for UsbfsBackend {
                     interface: a,
                     altsetting: o.b.into(),
                 };
-                self.ioctl(SETINTERFACE, (&mut s as *mut SetInterface).cast()).map(|_| 0)
+                self.ioctl(SETINTERFACE, (&mut s as *mut SetInterface).cast())
+                    .map(|_| 0)
             }
             Kind::Reset => self.ioctl(RESET, std::ptr::null_mut()).map(|_| 0),
             Kind::Sleep | Kind::Reopen => Ok(0),

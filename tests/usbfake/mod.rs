@@ -437,7 +437,6 @@ impl FakeUsb {
         self.calls.push(Call::Reset);
         self.stick().map(|_| ())
     }
-
 }
 
 impl FakeUsb {
