@@ -19,7 +19,11 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
         o.set("action", "none (known device, no switching needed)");
     }
     let mut msgs = Vec::new();
-    for m in modeswitch::fixed_messages(e) {
+    let (fixed, own) = modeswitch::fixed_messages(e);
+    for m in fixed {
+        msgs.push(Out::Str(modeswitch::hex(m)));
+    }
+    for m in own {
         msgs.push(Out::Str(modeswitch::hex(m)));
     }
     if !msgs.is_empty() {

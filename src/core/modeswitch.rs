@@ -292,8 +292,8 @@ const T_SONY: &[Op] = &[
 ];
 
 /// The messages a method sends: its fixed ones, then (generic and standard eject)
-/// the entry's own. For `plan` and for `umodem db lookup`.
-pub fn fixed_messages(e: &Entry) -> Vec<&[u8]> {
+/// the entry's own, as two slices (no list built). For `plan` and `umodem db lookup`.
+pub fn fixed_messages(e: &Entry) -> (&'static [[u8; 31]], &[Vec<u8>]) {
     let fixed: &[[u8; 31]] = match e.method {
         Method::StandardEject => &STANDARD_EJECT,
         Method::HuaweiNew => std::slice::from_ref(&HUAWEI_NEW),
@@ -302,16 +302,11 @@ pub fn fixed_messages(e: &Entry) -> Vec<&[u8]> {
         Method::Cisco => &CISCO,
         _ => &[],
     };
-    let mut v: Vec<&[u8]> = Vec::new();
-    for m in fixed {
-        v.push(m);
-    }
-    if matches!(e.method, Method::Generic | Method::StandardEject) {
-        for m in &e.msgs {
-            v.push(m);
-        }
-    }
-    v
+    let own: &[Vec<u8>] = match e.method {
+        Method::Generic | Method::StandardEject => &e.msgs,
+        _ => &[],
+    };
+    (fixed, own)
 }
 
 /// Bytes as lowercase hex text (for the report and `db lookup`).
@@ -433,9 +428,10 @@ impl<'a> B<'a> {
 
     /// The generic bulk message method: claim, send each message, read the answer
     /// (a 13-byte CSW after a storage command), release.
-    fn messages(&mut self, msgs: &[&'a [u8]]) -> Result<()> {
+    fn messages(&mut self, (fixed, own): (&'static [[u8; 31]], &'a [Vec<u8>])) -> Result<()> {
         let (i, out) = self.iface_out()?;
-        let storage_cmd = msgs.iter().any(|m| m.starts_with(CBW_SIGNATURE));
+        let storage_cmd = fixed.iter().any(|m| m.starts_with(CBW_SIGNATURE))
+            || own.iter().any(|m| m.starts_with(CBW_SIGNATURE));
         if storage_cmd && i.class != 8 {
             return Err(crate::err!(
                 "{}: interface {} has class {:02x}, not mass storage: \
@@ -450,18 +446,11 @@ impl<'a> B<'a> {
         self.add(Detach, C, n, 0);
         self.add(Claim, F, n, 0);
         self.add(ClearHalt, C, out, 0);
-        for m in msgs {
-            self.bulk(BulkOut, S, out, m, 0, 0, BULK_TIMEOUT);
-            let want = if m.starts_with(CBW_SIGNATURE) {
-                CSW_LEN
-            } else if self.e.response {
-                u16::try_from(m.len()).unwrap_or(u16::MAX)
-            } else {
-                0
-            };
-            if let (1.., Some(ep)) = (want, inp) {
-                self.bulk(BulkIn, S, ep, NONE, want, 1, BULK_TIMEOUT);
-            }
+        for m in fixed {
+            self.message(out, inp, m);
+        }
+        for m in own {
+            self.message(out, inp, m);
         }
         if let Some(ep) = inp {
             self.add(ClearHalt, C, ep, 0);
@@ -473,6 +462,21 @@ impl<'a> B<'a> {
         }
         self.add(Release, C, n, 0);
         Ok(())
+    }
+
+    /// One message out, and its answer read when one is due.
+    fn message(&mut self, out: u8, inp: Option<u8>, m: &'a [u8]) {
+        self.bulk(BulkOut, S, out, m, 0, 0, BULK_TIMEOUT);
+        let want = if m.starts_with(CBW_SIGNATURE) {
+            CSW_LEN
+        } else if self.e.response {
+            u16::try_from(m.len()).unwrap_or(u16::MAX)
+        } else {
+            0
+        };
+        if let (1.., Some(ep)) = (want, inp) {
+            self.bulk(BulkIn, S, ep, NONE, want, 1, BULK_TIMEOUT);
+        }
     }
 
     /// MobileAction: two HID SET_REPORTs, then a fixed interrupt conversation on
@@ -537,7 +541,7 @@ pub fn plan<'a>(dev: &'a UsbDevice, e: &'a Entry) -> Result<Decision<'a>> {
         | Method::StandardEject
         | Method::HuaweiNew
         | Method::HuaweiAlt
-        | Method::Option => b.messages(&fixed_messages(e))?,
+        | Method::Option => b.messages(fixed_messages(e))?,
         Method::Huawei => b.table(T_HUAWEI),
         Method::Sierra => b.table(T_SIERRA),
         Method::Sequans => b.table(T_SEQUANS),
