@@ -32,15 +32,15 @@ pub enum UsbError {
 
 impl fmt::Display for UsbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UsbError::Gone => f.write_str("device gone"),
-            UsbError::Timeout => f.write_str("timeout"),
-            UsbError::Stall => f.write_str("stall"),
-            UsbError::Access => f.write_str("access denied (run as root)"),
-            UsbError::Busy => f.write_str("busy"),
-            UsbError::NotFound => f.write_str("not found"),
-            UsbError::Other(s) => f.write_str(s),
-        }
+        f.write_str(match self {
+            UsbError::Gone => "device gone",
+            UsbError::Timeout => "timeout",
+            UsbError::Stall => "stall",
+            UsbError::Access => "access denied (run as root)",
+            UsbError::Busy => "busy",
+            UsbError::NotFound => "not found",
+            UsbError::Other(s) => s,
+        })
     }
 }
 
