@@ -108,8 +108,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let (vid, pid) = parse_id(&id.to_ascii_lowercase())
         .ok_or_else(|| crate::err!("db lookup: '{id}' is not VID:PID in hex (e.g. 12d1:1446)"))?;
     let db = dbfiles::load_default(db_file.as_deref())?;
-    let entries = db.entries(vid, pid);
-    if entries.is_empty() {
+    if !db.knows(vid, pid) {
         let what = if db.is_target(vid, pid) {
             "a modem-mode id (a switch target), nothing to switch"
         } else {
@@ -118,7 +117,7 @@ pub fn run(mut args: Args) -> Result<()> {
         return Err(crate::err!("{vid:04x}:{pid:04x}: {what}"));
     }
     let mut list = Vec::new();
-    for (k, e) in &entries {
+    for (k, e) in db.entries(vid, pid) {
         list.push(entry_out(k, e));
     }
     let o = crate::omap! {

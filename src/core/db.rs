@@ -586,12 +586,8 @@ impl Db {
     }
 
     /// All match objects of a device id (for `db lookup` when strings are unknown).
-    pub fn entries(&self, vid: u16, pid: u16) -> Vec<(&str, &Entry)> {
-        let mut v = Vec::new();
-        for (_, k, e) in self.of(vid, pid) {
-            v.push((k.as_str(), e));
-        }
-        v
+    pub fn entries(&self, vid: u16, pid: u16) -> impl Iterator<Item = (&str, &Entry)> {
+        self.of(vid, pid).iter().map(|(_, k, e)| (k.as_str(), e))
     }
 
     /// Is this id known to the database as a device to switch?
