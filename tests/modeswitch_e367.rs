@@ -188,7 +188,7 @@ fn selecting_a_device_that_is_not_in_the_database_is_refused_without_touching_it
     assert!(rep.devices.is_empty());
     assert_eq!(
         rep.failures,
-        ["0781:5567 on 1-2: not in the device database; not touching it"]
+        "0781:5567 on 1-2: not in the device database; not touching it"
     );
     assert!(bus.calls.is_empty(), "{:?}", bus.calls);
 }

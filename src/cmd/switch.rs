@@ -32,11 +32,12 @@ impl Select {
     }
 }
 
-/// The result of `switch_all`: one `Out` per device, and the failures.
+/// The result of `switch_all`: one `Out` per device, and the failures (joined
+/// by "; ", as the command's error says them; empty: none).
 #[derive(Debug)]
 pub struct Report {
     pub devices: Vec<Out>,
-    pub failures: Vec<String>,
+    pub failures: String,
 }
 
 /// Switch the selected devices. Used by the command and tests.
@@ -50,7 +51,7 @@ pub fn switch_all(
     let all = be.devices()?;
     let mut rep = Report {
         devices: Vec::new(),
-        failures: Vec::new(),
+        failures: String::new(),
     };
     // Asked for a port whose device is no longer the one the event named (it
     // switched already, or was replaced): nothing to do, quietly.
@@ -81,9 +82,10 @@ pub fn switch_all(
                     "no database entry matches its strings".into(),
                 ));
             } else if sel.explicit() {
-                rep.failures.push(format!(
-                    "{id} on {port}: not in the device database; not touching it"
-                ));
+                fail(
+                    &mut rep.failures,
+                    &format!("{id} on {port}: not in the device database; not touching it"),
+                );
             }
             continue;
         };
@@ -110,7 +112,7 @@ pub fn switch_all(
             Err(e) => {
                 o.set("state", "failed");
                 o.set("error", e.msg());
-                rep.failures.push(e.msg().into());
+                fail(&mut rep.failures, e.msg());
             }
         }
         o.set("log", Out::List(t.lines));
@@ -142,7 +144,7 @@ fn bind(
     n: &UsbDevice,
     o: &mut Out,
     t: &mut Trace,
-    failures: &mut Vec<String>,
+    failures: &mut String,
 ) {
     let mut wait = |ms: u32| be.sleep_ms(ms);
     match sys.bind_option(&n.port_path, 6, &mut wait) {
@@ -161,7 +163,7 @@ fn bind(
         }
         Err(e) => {
             o.set("driver_error", e.msg());
-            failures.push(e.msg().into());
+            fail(failures, e.msg());
         }
     }
 }
@@ -210,17 +212,17 @@ pub fn run(mut args: Args) -> Result<()> {
     let rep = switch_all(be.as_mut(), &db, &sel, opts, sys)?;
     let o = crate::omap! { "devices" => Out::List(rep.devices) };
     super::print(&o, json)?;
-    // Not `join`: its generic copy is ~500 B on mips for this one line.
-    let mut msg = String::new();
-    for f in &rep.failures {
-        if !msg.is_empty() {
-            msg.push_str("; ");
-        }
-        msg.push_str(f);
-    }
     if rep.failures.is_empty() {
         Ok(())
     } else {
-        Err(Error::new(msg))
+        Err(Error::new(rep.failures))
     }
+}
+
+/// Add a failure to the report's "; "-joined list.
+fn fail(failures: &mut String, msg: &str) {
+    if !failures.is_empty() {
+        failures.push_str("; ");
+    }
+    failures.push_str(msg);
 }
