@@ -32,16 +32,16 @@ pub fn layers(shipped: &Path, system: &Path, user_dir: &Path) -> Vec<PathBuf> {
 fn parse(path: &Path) -> Result<Db> {
     let name = path.display().to_string();
     let b = file::read_max(path, MAX_DB_BYTES + 1).map_err(|e| Error::io(&name, &e))?;
-    let text = String::from_utf8(b)
+    let text = std::str::from_utf8(&b)
         .ok()
         .filter(|t| t.len() <= MAX_DB_BYTES)
         .ok_or_else(|| {
             crate::err!("{name}: not a device database (not UTF-8, or over {MAX_DB_BYTES} bytes)")
         })?;
     if name.ends_with(".json") {
-        Db::parse(&text, &name)
+        Db::parse(text, &name)
     } else {
-        Db::parse_lines(&text, &name)
+        Db::parse_lines(text, &name)
     }
 }
 
