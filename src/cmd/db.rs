@@ -29,20 +29,8 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
     if !msgs.is_empty() {
         o.set("messages", Out::List(msgs));
         o.set("interface", e.interface.unwrap_or(0));
-        o.set(
-            "msg_endpoint",
-            e.msg_endpoint
-                .map_or("first bulk OUT of the interface".to_string(), |x| {
-                    format!("0x{x:02x}")
-                }),
-        );
-        o.set(
-            "response_endpoint",
-            e.response_endpoint
-                .map_or("first bulk IN of the interface".to_string(), |x| {
-                    format!("0x{x:02x}")
-                }),
-        );
+        o.set("msg_endpoint", endpoint(e.msg_endpoint, "OUT"));
+        o.set("response_endpoint", endpoint(e.response_endpoint, "IN"));
     }
     if let Some(v) = e.modeval {
         o.set("modeval", v);
@@ -82,6 +70,14 @@ pub fn entry_out(key: &str, e: &Entry) -> Out {
         o.set("detach_storage", true);
     }
     o
+}
+
+/// An endpoint as the entry gives it, or which one the switch takes without it.
+fn endpoint(ep: Option<u8>, dir: &str) -> String {
+    match ep {
+        Some(x) => format!("0x{x:02x}"),
+        None => format!("first bulk {dir} of the interface"),
+    }
 }
 
 pub fn run(mut args: Args) -> Result<()> {
