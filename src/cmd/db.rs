@@ -101,7 +101,7 @@ pub fn run(mut args: Args) -> Result<()> {
         .positional()
         .ok_or_else(|| Error::new("db lookup: missing VID:PID (e.g. 12d1:1446)"))?;
     args.finish()?;
-    let (vid, pid) = parse_id(&id.to_ascii_lowercase())
+    let (vid, pid) = parse_id(&id)
         .ok_or_else(|| crate::err!("db lookup: '{id}' is not VID:PID in hex (e.g. 12d1:1446)"))?;
     let db = dbfiles::load_default(db_file.as_deref())?;
     if !db.knows(vid, pid) {

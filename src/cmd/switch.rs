@@ -192,7 +192,7 @@ pub fn run(mut args: Args) -> Result<()> {
     }
     let id = match device {
         Some(d) => Some(
-            parse_id(&d.to_ascii_lowercase())
+            parse_id(&d)
                 .ok_or_else(|| crate::err!("--device '{d}' is not VID:PID in hex"))?,
         ),
         None => None,
