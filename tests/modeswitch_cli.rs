@@ -78,3 +78,24 @@ fn list_without_usb_in_sysfs_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn db_lookup_takes_the_id_in_either_case() {
+    let db = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/files/usr/share/umodem/usb-mode.txt"
+    );
+    for id in ["12d1:1446", "12D1:1446"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_umodem"))
+            .args(["db", "lookup", id, "--db", db])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{id}: {text}");
+        assert!(text.starts_with("id=12d1:1446\n"), "{id}: {text}");
+        assert!(
+            text.contains("entries.0.method=HuaweiNew\n"),
+            "{id}: {text}"
+        );
+    }
+}

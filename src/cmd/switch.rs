@@ -191,10 +191,9 @@ pub fn run(mut args: Args) -> Result<()> {
         }
     }
     let id = match device {
-        Some(d) => Some(
-            parse_id(&d)
-                .ok_or_else(|| crate::err!("--device '{d}' is not VID:PID in hex"))?,
-        ),
+        Some(d) => {
+            Some(parse_id(&d).ok_or_else(|| crate::err!("--device '{d}' is not VID:PID in hex"))?)
+        }
         None => None,
     };
     let mut opts = SwitchOpts::default();
