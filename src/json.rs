@@ -129,7 +129,7 @@ impl Parser<'_> {
     }
 
     fn word(&mut self, w: &str, v: Out) -> R<Out> {
-        if self.s.get(self.i..).is_some_and(|r| r.starts_with(w)) {
+        if self.s.as_bytes().get(self.i..self.i + w.len()) == Some(w.as_bytes()) {
             self.i += w.len();
             Ok(v)
         } else {
