@@ -64,7 +64,7 @@ impl Out {
     /// `a.b.0.c=value` lines; strings are printed raw (one per line).
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        text(self, "", &mut s);
+        text(self, &mut String::new(), &mut s);
         s
     }
 }
@@ -172,23 +172,29 @@ fn json(v: &Out, s: &mut String) {
     }
 }
 
-fn text(v: &Out, prefix: &str, s: &mut String) {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
+/// `prefix` is the key so far ("a.b.0"): each level adds its part and takes it
+/// off again (one buffer, no key strings made).
+fn text(v: &Out, prefix: &mut String, s: &mut String) {
+    let n = prefix.len();
     match v {
         Out::List(l) => {
             for (i, e) in l.iter().enumerate() {
-                text(e, &key(&i.to_string()), s);
+                if n > 0 {
+                    prefix.push('.');
+                }
+                crate::num::push(prefix, i as u64);
+                text(e, prefix, s);
+                prefix.truncate(n);
             }
         }
         Out::Map(m) => {
             for (k, e) in m {
-                text(e, &key(k), s);
+                if n > 0 {
+                    prefix.push('.');
+                }
+                prefix.push_str(k);
+                text(e, prefix, s);
+                prefix.truncate(n);
             }
         }
         Out::Null => {}
