@@ -137,8 +137,9 @@ pub fn probe(ms: &mut [Modem], wait_ms: u64) {
             if let Some(p) = ms.get_mut(*mi).and_then(|m| m.ports.get_mut(*pi)) {
                 p.at = Some(v);
             }
-            open.remove(k);
-            fds.remove(k);
+            // Both lists lose entry k the same way: they stay in step.
+            open.swap_remove(k);
+            fds.swap_remove(k);
         }
     }
     if !settled(ms) {
