@@ -139,6 +139,18 @@ fn send(
     }
 }
 
+/// `send` for a step that needs only the final result (the answer's lines
+/// dropped here, in one place).
+fn result(
+    e: &mut Engine,
+    cmd: &str,
+    ms: u64,
+    stage: Stage,
+    say: &mut dyn FnMut(&[&str]),
+) -> Result<Final, Outcome> {
+    send(e, cmd, ms, stage, say).map(|r| r.result)
+}
+
 /// Run the dial sequence on `e`; `say` gets one line per command. Waits
 /// between registration polls read the port (URCs), so they take the
 /// engine's clock time, fake or real. Bounded: every step either ends the
@@ -154,10 +166,10 @@ fn steps(e: &mut Engine, plan: &Plan, say: &mut dyn FnMut(&[&str])) -> Result<Ou
     let (mut cmd, mut ms) = ("AT", HELLO_MS);
     for tries in 1..=HELLO_TRIES {
         let last = tries == HELLO_TRIES;
-        match send(e, cmd, ms, Stage::Hello, say) {
+        match result(e, cmd, ms, Stage::Hello, say) {
             Err(Outcome::Timeout(_)) if !last => (cmd, ms) = ("AT", HELLO_MS),
             Err(o) => return Err(o),
-            Ok(r) => match r.result {
+            Ok(r) => match r {
                 Final::Ok => break,
                 Final::Connect(_) | Final::NoCarrier if !last => (cmd, ms) = ("ATH", STEP_MS),
                 f => return Err(Outcome::Refused(Stage::Hello, f)),
@@ -165,7 +177,7 @@ fn steps(e: &mut Engine, plan: &Plan, say: &mut dyn FnMut(&[&str])) -> Result<Ou
         }
     }
     // Some modems refuse ATE0; the engine copes with echo either way.
-    send(e, "ATE0", STEP_MS, Stage::Echo, say)?;
+    result(e, "ATE0", STEP_MS, Stage::Echo, say)?;
     // Wait for the network, bounded; refused or unknown: dial and see.
     let until = e.now_ms().saturating_add(plan.reg_ms);
     loop {
@@ -185,19 +197,19 @@ fn steps(e: &mut Engine, plan: &Plan, say: &mut dyn FnMut(&[&str])) -> Result<Ou
     }
     if let Some(apn) = &plan.apn {
         let c = cat(&["AT+CGDCONT=1,\"IP\",\"", apn, "\""]);
-        let r = send(e, &c, STEP_MS, Stage::Apn, say)?;
-        if !r.result.is_ok() {
-            return Err(Outcome::Refused(Stage::Apn, r.result));
+        let r = result(e, &c, STEP_MS, Stage::Apn, say)?;
+        if !r.is_ok() {
+            return Err(Outcome::Refused(Stage::Apn, r));
         }
     }
-    let r = send(
+    let r = result(
         e,
         &cat(&["ATD", &plan.number]),
         plan.dial_ms,
         Stage::Dial,
         say,
     )?;
-    Ok(match r.result {
+    Ok(match r {
         Final::Connect(rate) => Outcome::Connected(rate),
         Final::NoCarrier => Outcome::NoCarrier,
         f @ (Final::Busy | Final::NoAnswer | Final::NoDialtone) => Outcome::Busy(f),
