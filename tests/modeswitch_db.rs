@@ -554,3 +554,25 @@ fn mutate(form: &str, orig: &[u8]) {
         "{form}: loaded {loaded}, rejected {rejected}"
     );
 }
+
+#[test]
+fn a_target_product_without_a_vendor_is_the_devices_own() {
+    let text = "# umodem usb-mode 1\n\
+        d 12d1:1446 * HuaweiNew p=1506\n\
+        d 05c6:1000 * - v=04e8 p=6601\n\
+        d 0408:f000 * Quanta\n";
+    let db = Db::parse_lines(text, "l").unwrap();
+    let (_, e) = db.lookup(0x12d1, 0x1446, &none()).unwrap();
+    assert_eq!((e.t_vendor, e.t_product.clone()), (Some(0x12d1), vec![0x1506]));
+    assert!(db.is_target(0x12d1, 0x1506));
+    let (_, e) = db.lookup(0x05c6, 0x1000, &none()).unwrap();
+    assert_eq!(e.t_vendor, Some(0x04e8), "an explicit v= stays");
+    assert!(db.is_target(0x04e8, 0x6601) && !db.is_target(0x05c6, 0x6601));
+    let (_, e) = db.lookup(0x0408, 0xf000, &none()).unwrap();
+    assert_eq!(e.t_vendor, None, "no p=: no target vendor either");
+    // the same rule for a JSON layer (one rule for both forms)
+    let json = r#"{ "messages": [], "devices": { "12d1:1446": { "*": { "mode": "HuaweiNew", "t_product": [ 5382 ] } } } }"#;
+    let db = Db::parse(json, "j").unwrap();
+    let (_, e) = db.lookup(0x12d1, 0x1446, &none()).unwrap();
+    assert_eq!((e.t_vendor, e.t_product.clone()), (Some(0x12d1), vec![0x1506]));
+}

@@ -18,11 +18,14 @@
 //! ```text
 //! # umodem usb-mode 1
 //! m 55534243...                         (message 0, 1, ... in order)
-//! d 12d1:1446 * HuaweiNew v=12d1 p=1506,1c0b wait=1 response
+//! d 12d1:1446 * HuaweiNew p=1506,1c0b wait=1 response
+//! d 05c6:1000 uMa=SAMSUNG - v=04e8 p=6601 msg=7
 //! ```
 //! `d ID KEY METHOD FIELD...`: METHOD `-` is the generic one; `v` and `p` are
 //! `t_vendor` and `t_product` in hex; every other field is the JSON key with its
-//! decimal value (`msg=0,1`), and a flag set is its bare name.
+//! decimal value (`msg=0,1`), and a flag set is its bare name. In both forms a
+//! target product without a target vendor means the device's own vendor (most
+//! switch targets keep it, so dbgen writes `v` only for the others).
 //!
 //! Pure: text in, `Db` out. Layers are merged in order (shipped, system, user);
 //! a later layer replaces a device's match object of the same key. A bad entry
@@ -518,7 +521,11 @@ impl Db {
             return Ok(());
         };
         match parsed {
-            Ok(e) => {
+            Ok(mut e) => {
+                // A target product without a target vendor: the device's own vendor.
+                if e.t_vendor.is_none() && !e.t_product.is_empty() {
+                    e.t_vendor = Some(vid);
+                }
                 if self.devices.len() >= MAX_ENTRIES {
                     return Err(crate::err!(
                         "{source}: more than {MAX_ENTRIES} match objects, not a device database"
