@@ -250,7 +250,10 @@ fn render(devs: &Devices) -> Result<String, String> {
                 return Err(format!("{id}: match key '{m}' has blanks"));
             }
             let _ = write!(body, "d {id} {m} {}", c.mode.as_deref().unwrap_or("-"));
-            if let Some(v) = c.t_vendor {
+            // v= is left out when p= is there and v is the device's own vendor:
+            // the reader takes that vendor then (most switch targets keep it).
+            let own = u32::from_str_radix(id.get(..4).unwrap_or(""), 16).ok();
+            if let Some(v) = c.t_vendor.filter(|v| c.t_product.is_empty() || Some(*v) != own) {
                 let _ = write!(body, " v={v:04x}");
             }
             if !c.t_product.is_empty() {
@@ -302,8 +305,7 @@ fn render(devs: &Devices) -> Result<String, String> {
         }
     }
     let mut out = String::from(
-        "# umodem usb-mode 1\n# From usb-modeswitch-data by openwrt/tools/dbgen: \
-         `make db` rewrites it. Overrides go in /etc/umodem/usb-mode.d/*.json.\n",
+        "# umodem usb-mode 1\n# by `make db`; overrides: /etc/umodem/usb-mode.d/*.json\n",
     );
     for m in &messages {
         let _ = writeln!(out, "m {m}");
@@ -468,7 +470,7 @@ mod tests {
                 "m 55534243ab",
                 "d 0001:0002 * - msg=0",
                 "d 0001:0003 * - msg=0 t_class=255 response",
-                "d 12d1:1446 uMa=Huawei HuaweiNew v=12d1 p=1506",
+                "d 12d1:1446 uMa=Huawei HuaweiNew p=1506",
             ]
         );
         assert_eq!(out.lines().next(), Some("# umodem usb-mode 1"));
