@@ -1,7 +1,8 @@
 #!/bin/sh
 # Pack a directory tree into an OpenWrt .ipk, the form OpenWrt's ipkg-build writes and
 # opkg-lede reads: a gzip'd tar of ./debian-binary, ./data.tar.gz, ./control.tar.gz.
-# Reproducible: owners 0:0, normalised modes, sorted names, fixed mtime, gzip -n.
+# Reproducible: owners 0:0, normalised modes, sorted names, fixed mtime, gzip members
+# without file name or mtime.
 #
 # Usage: mkipk.sh ROOT OUTDIR NAME VERSION ARCH DEPENDS DESCRIPTION [PROVIDES [CONFLICTS]]
 #   ROOT is laid out as on the router. DEPENDS is "a, b" or "" (then no Depends field:
@@ -31,13 +32,14 @@ tarc() { # tar the current directory's named members to stdout, reproducibly
 		--mtime="@$epoch" -cf - "$@"
 }
 
-# The data tar is deflated by zopfli: a gzip stream like gzip -n -9's (no name, mtime 0)
-# that any gunzip and opkg read, ~5% smaller (mips_24kc umodem: 151,011 -> 143,952 B),
-# as deterministic. The download and the space opkg needs in /tmp shrink with it.
+# The three tars are deflated by zopfli: a gzip stream like gzip -n -9's (no name,
+# mtime 0) that any gunzip and opkg read, ~5% smaller for the data tar (mips_24kc
+# umodem: 151,011 -> 143,952 B), as deterministic. The download and the space opkg
+# needs in /tmp shrink with it. zopfli reads files, not pipes.
+gz() { zopfli -c "$1" && rm "$1"; }
 (cd "$root" && tarc .) > "$work/data.tar"
 installed=$(wc -c < "$work/data.tar")
-zopfli -c "$work/data.tar" > "$work/data.tar.gz"
-rm "$work/data.tar"
+gz "$work/data.tar" > "$work/data.tar.gz"
 
 mkdir "$work/CONTROL"
 {
@@ -82,12 +84,14 @@ SH
 chmod 0644 "$work/CONTROL/control"
 [ -f "$work/CONTROL/conffiles" ] && chmod 0644 "$work/CONTROL/conffiles"
 chmod 0755 "$work/CONTROL/postinst" "$work/CONTROL/prerm"
-(cd "$work/CONTROL" && tarc .) | gzip -n -9 > "$work/control.tar.gz"
+(cd "$work/CONTROL" && tarc .) > "$work/control.tar"
+gz "$work/control.tar" > "$work/control.tar.gz"
 
 echo "2.0" > "$work/debian-binary"
 chmod 0644 "$work/debian-binary" "$work/data.tar.gz" "$work/control.tar.gz"
 mkdir -p "$out"
 ipk="$out/${name}_${version}_${arch}.ipk"
-(cd "$work" && tarc ./debian-binary ./data.tar.gz ./control.tar.gz) | gzip -n -9 > "$work/ipk"
+(cd "$work" && tarc ./debian-binary ./data.tar.gz ./control.tar.gz) > "$work/ipk.tar"
+gz "$work/ipk.tar" > "$work/ipk"
 mv "$work/ipk" "$ipk"
 echo "packed $ipk"

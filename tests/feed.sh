@@ -141,8 +141,8 @@ control "umodem_${ver}-1_"*.ipk >/dev/null 2>&1 || true
 uipk=$(cd "$feed" && ls umodem_*.ipk) dipk=$(cd "$feed" && ls umodem-defaults-*_all.ipk)
 control "$uipk" | grep -qx "Depends: $deps" && ok "ipk Depends: $deps" || no "ipk Depends: $(control "$uipk" | grep Depends)"
 control "$dipk" | grep -qx "Architecture: all" && ok "defaults ipk is arch all" || no "defaults ipk arch"
-# data.tar.gz (deflated by zopfli): one gzip member that gunzip checks, with no file
-# name and mtime 0 (bytes 4-8: FLG 0, MTIME 0), as gzip -n writes; Installed-Size is
+# The ipk, its data.tar.gz and control.tar.gz (deflated by zopfli): each one gzip member
+# that gunzip checks, with no file name and mtime 0 (bytes 4-8: FLG 0, MTIME 0), as gzip -n writes; Installed-Size is
 # its tar's length, as ipkg-build counts it.
 for ipk in "$feed"/*.ipk; do
 	b=$(basename "$ipk")
@@ -150,9 +150,12 @@ for ipk in "$feed"/*.ipk; do
 	head=$(head -c 8 "$tmp/data.tar.gz" | od -An -tx1 | tr -d ' \n')
 	len=$(gzip -dc "$tmp/data.tar.gz" | wc -c)
 	size=$(control "$b" | sed -n 's/^Installed-Size: //p')
-	gzip -t "$tmp/data.tar.gz" && [ "$head" = 1f8b080000000000 ] && [ "$len" = "$size" ] &&
-		ok "$b: data.tar.gz is a plain gzip member, Installed-Size $size = its tar" ||
-		no "$b: data.tar.gz header $head, tar $len B, Installed-Size $size"
+	tar -xzOf "$ipk" ./control.tar.gz > "$tmp/control.tar.gz"
+	heads=$(for z in "$ipk" "$tmp/control.tar.gz"; do head -c 8 "$z" | od -An -tx1 | tr -d ' \n'; echo; done | sort -u)
+	gzip -t "$tmp/data.tar.gz" "$tmp/control.tar.gz" "$ipk" && [ "$head" = 1f8b080000000000 ] &&
+		[ "$heads" = 1f8b080000000000 ] && [ "$len" = "$size" ] &&
+		ok "$b: it and its data and control tars are plain gzip members, Installed-Size $size = the data tar" ||
+		no "$b: gzip headers data $head, ipk/control $heads; tar $len B, Installed-Size $size"
 done
 "$tool" dump "$feed/umodem-$ver-r1.apk" > "$tmp/u.json" && ok "umodem-$ver-r1.apk (NAME-X.Y.Z-rN)" || no "umodem-$ver-r1.apk missing"
 "$tool" dump "$feed/umodem-defaults-tl-wr1043nd-$ver-r1.apk" > "$tmp/d.json" || no "defaults apk missing"
