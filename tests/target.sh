@@ -31,6 +31,11 @@ magic=$(od -An -c -j 1 -N 3 "$tb" | tr -d ' ')
 [ "$(byte 5)" = "$data" ] && ok "$variant: elf data $data (1=LE 2=BE)" || no "$variant: elf data: $(byte 5), want $data"
 if [ "$data" = 2 ]; then m=$(( $(byte 18) * 256 + $(byte 19) )); else m=$(( $(byte 19) * 256 + $(byte 18) )); fi
 [ "$m" = "$machine" ] && ok "$variant: elf machine $machine" || no "$variant: elf machine: $m, want $machine"
+# sstripped, as OpenWrt strips by default: no section header table (e_shoff and
+# e_shnum 0); it still runs below.
+if [ "$class" = 1 ]; then shoff=32 shlen=4 shnum=48; else shoff=40 shlen=8 shnum=60; fi
+shz=$(od -An -tu1 -j "$shoff" -N "$shlen" "$tb"; od -An -tu1 -j "$shnum" -N 2 "$tb")
+[ -z "$(echo $shz | tr -d ' 0')" ] && ok "$variant: sstripped (no section headers)" || no "$variant: section headers left: e_shoff/e_shnum bytes $shz"
 
 # It runs.
 run() { if [ -n "$qemu" ]; then "$qemu" "$tb" "$@"; else "$tb" "$@"; fi; }
