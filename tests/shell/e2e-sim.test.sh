@@ -8,21 +8,13 @@
 . tests/shell/lib/common.sh
 . tests/shell/lib/fakes.sh
 
-BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
-cargo build -q --bin umodem && cargo build -q -p umodem-sim --bin umodem-sim || {
-	echo "FAIL: cargo build"
-	exit 1
-}
+e2e_build
 
 t_setup
 netifd_root
 t_uci
 # The PIN is configured in uci, where the handler reads it: never in netifd's JSON.
-: >"$T/etc/config/network"
-uci set network.wwan=interface
-uci set network.wwan.proto=umodem
-uci set network.wwan.pincode=8328
-uci commit network
+uci_wwan
 ln -s "$BIN/umodem" "$T/stub/umodem"
 # pppd: record argv, raw mode on the port, connect step on stdin/stdout.
 t_stub pppd '

@@ -19,11 +19,7 @@ fakes_install
 netifd_root
 t_uci
 netifd_ubus
-: >"$T/etc/config/network"
-uci set network.wwan=interface
-uci set network.wwan.proto=umodem
-uci set network.wwan.pincode=8328
-uci commit network
+uci_wwan
 export FAKE_PIN=8328
 
 # ports SCENARIO: what the real `umodem ports` says of that stick's sysfs tree

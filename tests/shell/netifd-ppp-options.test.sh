@@ -37,12 +37,7 @@ modem.0.control=/dev/ttyUSB2' >"$T/ports.txt"
 # The interface as it is in /etc/config/network; pincode and password stay in
 # uci, where the handler reads them; the rest is what netifd hands setup (every
 # declared option, booleans as true/false).
-: >"$T/etc/config/network"
-uci set network.wwan=interface
-uci set network.wwan.proto=umodem
-uci set network.wwan.pincode=8328
-uci set network.wwan.password='pw 1'
-uci commit network
+uci_wwan password='pw 1'
 ALL="{\"device\":\"$DEV\",\"apn\":\"internet.example\",\"service\":\"umts_only\",\"dialnumber\":\"*99#\",
 \"username\":\"bob\",\"keepalive\":\"3,7\",\"keepalive_adaptive\":false,\"demand\":300,
 \"pppd_options\":\"debug noipdefault\",\"connect\":\"/etc/ppp/my-connect\",

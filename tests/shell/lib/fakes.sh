@@ -118,6 +118,28 @@ netifd_ubus() {
 	t_stub ubus "UBUS_STUB_PROTO='$REPO/tests/shell/lib/netifd-stub.sh' NETIFD_STATE='$T/netifd-state' NETIFD_LOG='$T/netifd' exec '$BB' ash '$REPO/tests/shell/lib/ubus-stub.sh' \"\$@\""
 }
 
+# uci_wwan [OPTION=VALUE]...: a fresh /etc/config/network whose only section is the
+# interface wwan, proto umodem, PIN 8328 (in uci, where the handler reads it: never
+# in netifd's JSON), plus the options given; committed.
+uci_wwan() {
+	: >"$T/etc/config/network"
+	uci set network.wwan=interface
+	uci set network.wwan.proto=umodem
+	uci set network.wwan.pincode=8328
+	for o in "$@"; do uci set "network.wwan.$o"; done
+	uci commit network
+}
+
+# e2e_build: build the umodem binary and the virtual modem (umodem-sim) for the
+# end-to-end tests; $BIN is where they are.
+e2e_build() {
+	BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
+	cargo build -q --bin umodem && cargo build -q -p umodem-sim --bin umodem-sim || {
+		echo "FAIL: cargo build"
+		exit 1
+	}
+}
+
 # handler ACTION IFACE JSON: run the handler as netifd does, from its folder.
 # Its argv (what netifd would show in /proc/PID/cmdline) goes to $T/handler.argv.
 # netifd's view of the interface (the stub's state) is in $T/netifd-state.
